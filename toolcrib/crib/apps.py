@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class CribConfig(AppConfig):
+    name = "toolcrib.crib"
+    label = "crib"
+    verbose_name = "Tool crib"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from toolcrib.crib import audit
+
+        audit.connect_signals()
+        post_migrate.connect(after_migrate, sender=self)
+
+
+def after_migrate(**kwargs):
+    """After every migrate (and every flush between tests): the roles and the kit types exist."""
+    from toolcrib.crib import roles
+    from toolcrib.crib.kit import ensure_kit_types
+    from toolcrib.crib.models import ToolType
+
+    roles.sync_groups()
+    ensure_kit_types(ToolType)

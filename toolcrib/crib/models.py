@@ -1,0 +1,309 @@
+"""The crib's data: tool types and instances, engineers, photos, enrolments, issues, returns,
+settings and the audit trail."""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+FEATURE_DIMENSIONS = 512
+
+
+class ToolType(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    # Index of this type in the model's class output `p`; empty for types enrolled later,
+    # which are recognised from the nearest enrolled features instead.
+    model_class_index = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["model_class_index", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ToolInstance(models.Model):
+    class Status(models.TextChoices):
+        IN_CRIB = "in_crib", "in crib"
+        ISSUED = "issued", "issued"
+        LOST = "lost", "lost"
+        BROKEN = "broken", "broken"
+        IN_CALIBRATION = "in_calibration", "in calibration"
+        RETIRED = "retired", "retired"
+
+    inventory_number = models.CharField(max_length=64, unique=True)
+    tool_type = models.ForeignKey(ToolType, on_delete=models.PROTECT, related_name="instances")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_CRIB)
+    calibration_due = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["inventory_number"]
+
+    def __str__(self):
+        return self.inventory_number
+
+    def get_absolute_url(self):
+        return reverse("tool-instance", args=[self.pk])
+
+    def calibration_overdue(self, today=None):
+        return self.calibration_due is not None and self.calibration_due < (today or timezone.localdate())
+
+    def holder(self):
+        """The open issued-tool record of whoever holds this tool now, or None."""
+        return self.issued.filter(closed_at__isnull=True).select_related("issue__engineer").first()
+
+
+class Engineer(models.Model):
+    """A person who takes tools from the crib; not necessarily a user of the application."""
+
+    badge_number = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.badge_number})"
+
+    def get_absolute_url(self):
+        return reverse("engineer", args=[self.pk])
+
+    def held_tools(self):
+        return IssuedTool.objects.filter(issue__engineer=self, closed_at__isnull=True)
+
+
+class Photo(models.Model):
+    """A picture taken at the crib: an enrolment, issue or return photo. Kept so that crops and
+    embeddings can be recomputed when the model changes."""
+
+    image = models.ImageField(upload_to="photos/%Y/%m/%d/")
+    # Size after EXIF orientation: the frame that boxes are drawn in.
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"photo {self.pk} ({self.width}x{self.height})"
+
+
+class Crop(models.Model):
+    """One tool in a photo: its box and the feature the model computed from the crop."""
+
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    x0 = models.PositiveIntegerField(null=True, blank=True)
+    y0 = models.PositiveIntegerField(null=True, blank=True)
+    x1 = models.PositiveIntegerField(null=True, blank=True)
+    y1 = models.PositiveIntegerField(null=True, blank=True)
+    embedding = VectorField(dimensions=FEATURE_DIMENSIONS, null=True, blank=True)
+    # Which model file (sha256) made `embedding`; `manage.py reembed` recomputes the others.
+    model_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                name="%(class)s_box_valid",
+                condition=(
+                    Q(photo__isnull=True, x0__isnull=True, y0__isnull=True, x1__isnull=True, y1__isnull=True)
+                    | Q(photo__isnull=False, x1__gt=F("x0"), y1__gt=F("y0"))
+                ),
+            ),
+            models.CheckConstraint(
+                name="%(class)s_embedding_has_model",
+                condition=Q(embedding__isnull=True) | ~Q(model_sha256=""),
+            ),
+        ]
+
+    @property
+    def box(self):
+        if self.photo_id is None:
+            return None
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    @box.setter
+    def box(self, value):
+        self.x0, self.y0, self.x1, self.y1 = value if value is not None else (None,) * 4
+
+
+class Enrolment(Crop):
+    """A reference photo of a tool instance, used to recognise that very tool."""
+
+    tool_instance = models.ForeignKey(ToolInstance, on_delete=models.CASCADE, related_name="enrolments")
+    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(Crop.Meta):
+        ordering = ["-created_at"]
+        indexes = [
+            HnswIndex(
+                name="enrolment_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    def __str__(self):
+        return f"enrolment {self.pk} of {self.tool_instance}"
+
+
+class Issue(models.Model):
+    """Tools handed to an engineer in one go at the crib desk."""
+
+    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="issues")
+    storekeeper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="+")
+    # A retried request with the same key returns the first issue instead of issuing twice.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("issue_tools", "Can issue tools to engineers")]
+
+    def __str__(self):
+        return f"issue {self.pk} to {self.engineer}"
+
+    def get_absolute_url(self):
+        return reverse("issue", args=[self.pk])
+
+
+class IssuedTool(Crop):
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="tools")
+    tool_instance = models.ForeignKey(ToolInstance, on_delete=models.PROTECT, related_name="issued")
+    due_back = models.DateTimeField()
+    # Set when the tool is back in the crib or declared missing: the engineer holds it no more.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(Crop.Meta):
+        ordering = ["issue", "id"]
+        constraints = Crop.Meta.constraints + [
+            # One holder per tool at a time: at most one open issued record per tool instance.
+            models.UniqueConstraint(
+                fields=["tool_instance"], condition=Q(closed_at__isnull=True), name="one_holder_per_tool"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tool_instance} in issue {self.issue_id}"
+
+    @property
+    def overdue(self):
+        return self.closed_at is None and self.due_back < timezone.now()
+
+
+class Return(models.Model):
+    """Tools brought back by an engineer, checked at the return desk."""
+
+    engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="returns")
+    desk_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    photos = models.ManyToManyField(Photo, blank=True, related_name="+")
+    threshold = models.FloatField(help_text="Recount threshold (match %) in force for this return.")
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("return_tools", "Can take tools back at the return desk"),
+            ("decide_recount", "Can decide a manual recount"),
+        ]
+
+    def __str__(self):
+        return f"return {self.pk} from {self.engineer}"
+
+    def get_absolute_url(self):
+        return reverse("return", args=[self.pk])
+
+
+class ReturnedTool(Crop):
+    """One line of a return: a tool in the return photo, a held tool that was not in it, or both."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "accepted"
+        RECOUNT_REQUIRED = "recount_required", "recount required"
+        RECOUNTED_ACCEPTED = "recounted_accepted", "recounted and accepted"
+        MISSING = "missing", "missing"
+        EXTRA = "extra", "not issued to this engineer"
+
+    OPEN_DECISIONS = (Decision.RECOUNT_REQUIRED,)
+
+    tool_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="tools")
+    # Empty for a tool in the photo that this engineer does not hold.
+    issued_tool = models.OneToOneField(
+        IssuedTool, null=True, blank=True, on_delete=models.PROTECT, related_name="returned"
+    )
+    match_percent = models.FloatField(null=True, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta(Crop.Meta):
+        ordering = ["tool_return", "id"]
+
+    def __str__(self):
+        return f"{self.issued_tool or 'extra tool'}: {self.get_decision_display()}"
+
+
+class CribSettings(models.Model):
+    """Settings the admin changes at run time (one row)."""
+
+    recount_threshold = models.FloatField(
+        help_text="Match % at or above which a returned tool is accepted without a recount."
+    )
+    loan_hours = models.PositiveIntegerField(help_text="Hours after issue at which a tool is due back.")
+
+    class Meta:
+        verbose_name_plural = "crib settings"
+        constraints = [
+            models.CheckConstraint(name="threshold_is_percent", condition=Q(recount_threshold__gte=0, recount_threshold__lte=100)),
+        ]
+
+    def __str__(self):
+        return "crib settings"
+
+    @classmethod
+    def current(cls):
+        obj, _ = cls.objects.get_or_create(
+            pk=1,
+            defaults={
+                "recount_threshold": settings.TOOLCRIB_DEFAULT_THRESHOLD,
+                "loan_hours": settings.TOOLCRIB_LOAN_HOURS,
+            },
+        )
+        return obj
+
+
+class AuditEvent(models.Model):
+    """Append-only: a database trigger refuses UPDATE and DELETE on this table."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=50)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.object_repr}"

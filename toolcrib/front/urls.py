@@ -1,0 +1,8 @@
+from django.urls import path
+
+from toolcrib.front import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tool-types/", views.tool_types, name="tool-types"),
+]
