@@ -1,0 +1,44 @@
+"""What QA and the supervisor see first: tools out, overdue, flagged, lost, today's activity."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from toolcrib.crib.models import Issue, IssuedTool, Return, ReturnedTool, ToolInstance
+
+
+def tools_out():
+    return (
+        IssuedTool.objects.filter(closed_at__isnull=True)
+        .select_related("tool_instance__tool_type", "issue__engineer")
+        .order_by("due_back")
+    )
+
+
+def flagged_lines():
+    """Return lines waiting for a manual recount, and tools brought back by the wrong engineer."""
+    recent = timezone.now() - timedelta(days=7)
+    return (
+        ReturnedTool.objects.filter(decision=ReturnedTool.Decision.RECOUNT_REQUIRED)
+        | ReturnedTool.objects.filter(decision=ReturnedTool.Decision.EXTRA, tool_return__created_at__gte=recent)
+    ).select_related("tool_return__engineer", "issued_tool__tool_instance").order_by("-tool_return__created_at", "id")
+
+
+def lost_tools():
+    return ToolInstance.objects.filter(status=ToolInstance.Status.LOST).select_related("tool_type")
+
+
+def figures(now=None) -> dict:
+    now = now or timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    out = IssuedTool.objects.filter(closed_at__isnull=True)
+    return {
+        "tools_out": out.count(),
+        "overdue": out.filter(due_back__lt=now).count(),
+        "flagged": ReturnedTool.objects.filter(decision=ReturnedTool.Decision.RECOUNT_REQUIRED).count(),
+        "lost": ToolInstance.objects.filter(status=ToolInstance.Status.LOST).count(),
+        "issues_today": Issue.objects.filter(created_at__gte=start_of_day).count(),
+        "returns_today": Return.objects.filter(created_at__gte=start_of_day).count(),
+        "tools_issued_today": IssuedTool.objects.filter(issue__created_at__gte=start_of_day).count(),
+        "tools_in_crib": ToolInstance.objects.filter(status=ToolInstance.Status.IN_CRIB).count(),
+    }

@@ -1,0 +1,78 @@
+"""The JSON report of each issue and return: what went out or came back, per-tool match %,
+decisions, who and when. The format is versioned; `FORMAT` changes when a field's meaning does."""
+
+from django.urls import reverse
+
+from toolcrib.crib.models import Issue, Return
+
+FORMAT = "toolcrib.report/1"
+
+
+def _person(user):
+    return user.get_username() if user else None
+
+
+def _engineer(engineer):
+    return {"badge_number": engineer.badge_number, "name": engineer.name}
+
+
+def _crop_url(kind, crop, request=None):
+    if crop is None or crop.photo_id is None:
+        return None
+    url = reverse("crop", args=[kind, crop.pk])
+    return request.build_absolute_uri(url) if request else url
+
+
+def issue_report(issue: Issue, request=None) -> dict:
+    tools = issue.tools.select_related("tool_instance__tool_type").order_by("id")
+    return {
+        "format": FORMAT,
+        "kind": "issue",
+        "id": issue.pk,
+        "created_at": issue.created_at.isoformat(),
+        "engineer": _engineer(issue.engineer),
+        "storekeeper": _person(issue.storekeeper),
+        "tools": [
+            {
+                "inventory_number": t.tool_instance.inventory_number,
+                "tool_type": t.tool_instance.tool_type.name,
+                "box": list(t.box) if t.box else None,
+                "crop_url": _crop_url("issued", t, request),
+                "due_back": t.due_back.isoformat(),
+                "returned_or_closed_at": t.closed_at.isoformat() if t.closed_at else None,
+                "model_sha256": t.model_sha256 or None,
+            }
+            for t in tools
+        ],
+    }
+
+
+def return_report(tool_return: Return, request=None) -> dict:
+    lines = tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by").order_by("id")
+    return {
+        "format": FORMAT,
+        "kind": "return",
+        "id": tool_return.pk,
+        "created_at": tool_return.created_at.isoformat(),
+        "engineer": _engineer(tool_return.engineer),
+        "desk_user": _person(tool_return.desk_user),
+        "threshold_percent": tool_return.threshold,
+        "tools": [
+            {
+                "inventory_number": line.issued_tool.tool_instance.inventory_number if line.issued_tool else None,
+                "tool_type": line.issued_tool.tool_instance.tool_type.name if line.issued_tool else None,
+                "issue_id": line.issued_tool.issue_id if line.issued_tool else None,
+                "box": list(line.box) if line.box else None,
+                "crop_url": _crop_url("returned", line, request),
+                "issue_crop_url": _crop_url("issued", line.issued_tool, request),
+                "match_percent": None if line.match_percent is None else round(line.match_percent, 2),
+                "passed": line.match_percent is not None and line.match_percent >= tool_return.threshold,
+                "decision": line.decision,
+                "decided_by": _person(line.decided_by),
+                "decided_at": line.decided_at.isoformat() if line.decided_at else None,
+                "reason": line.reason,
+                "model_sha256": line.model_sha256 or None,
+            }
+            for line in lines
+        ],
+    }
