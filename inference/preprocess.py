@@ -57,6 +57,14 @@ class Photo:
             return pad_and_resize(_to_rgb(self.image.crop(box)))
         return _reduced_crop(self.image, box, self.scale)
 
+    def region(self, box: Box) -> Image.Image:
+        """The box's pixels as an RGB image, before padding (at the decoded scale)."""
+        check_box(box, self.size)
+        x0, y0, x1, y1 = (v / self.scale for v in box)
+        reduced = (int(round(x0)), int(round(y0)), max(int(round(x1)), int(round(x0)) + 1),
+                   max(int(round(y1)), int(round(y0)) + 1))
+        return _to_rgb(self.image.crop(reduced))
+
 
 def check_box(box: Box, size: tuple[int, int]) -> None:
     if len(box) != 4:
