@@ -107,6 +107,8 @@ def open_photo(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool =
                 raise PhotoError(f"The photo is {w}x{h} pixels; the limit is {limit / 1e6:g} megapixels.")
             orientation = image.getexif().get(0x0112, 1)
             size = (h, w) if orientation in _ROTATES_AXES else (w, h)
+            for box in boxes or ():
+                check_box(box, size)  # before any decoding: a wrong box costs nothing
             scale = 1
             if draft and image.format == "JPEG":
                 wanted = _draft_scale(size, boxes or [whole_image(size)])
