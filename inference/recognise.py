@@ -66,13 +66,14 @@ def embed(model: Model, crops: np.ndarray, mode: str) -> tuple[np.ndarray | None
 
 
 def recognise(photo_bytes: bytes, boxes: Sequence[Box] | None, model: Model,
-              rotation_mode: str | None = None, top: int = 3) -> list[Recognition]:
+              rotation_mode: str | None = None, top: int = 3, draft: bool = True) -> list[Recognition]:
     """Recognise each box of a photo (the whole photo when no boxes are given).
 
-    Raises PhotoError for an unusable upload or box.
+    `rotation_mode` is none|tta|canonical (default: TOOLCRIB_ROTATION); draft=False
+    forces a full-resolution decode. Raises PhotoError for an unusable upload or box.
     """
     mode = rotation.rotation_mode(rotation_mode)
-    photo = open_photo(photo_bytes, boxes or None)
+    photo = open_photo(photo_bytes, boxes or None, draft=draft)
     boxes = [tuple(int(round(v)) for v in b) for b in boxes] if boxes else [whole_image(photo.size)]
     p, features = embed(model, model_inputs(photo, boxes, mode), mode)
     results = []

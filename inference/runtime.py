@@ -63,6 +63,9 @@ def session_options(threads: int | None = None) -> ort.SessionOptions:
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle worker threads would spin after each run and slow the photo decoding that
+    # follows (measured: 12 MP photo -> result 11 ms without spinning, 20-24 ms with).
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return opts
 
 
