@@ -60,7 +60,7 @@ def overhead(model) -> None:
 
 
 def big_photo() -> bytes:
-    source = Image.open(SHARED / "photos" / "single" / "5_safety_pliers__black.jpg").convert("RGB")
+    source = Image.open(SHARED / "photos" / "single" / "8_adjustable_wrench__paper.jpg").convert("RGB")
     buf = io.BytesIO()
     source.resize((4000, 3000), Image.Resampling.BICUBIC).save(buf, "JPEG", quality=90)
     return buf.getvalue()

@@ -27,21 +27,27 @@ def tool_of(path: Path) -> tuple[str, str]:
     return label, f"{label}/{path.parent.name}/{background or 'catalog'}"
 
 
-def layout(dest: Path, source: Path = SHARED_PHOTOS, angle: int = 0) -> Path:
+def layout(dest: Path, source: Path = SHARED_PHOTOS, angles=(0,)) -> Path:
+    """Write the dataset to `dest`; each photo once per angle (degrees counter-clockwise).
+
+    Turned copies are named ``..__rot<angle>.jpg``; right angles are exact
+    transposes, other angles are turned with bicubic resampling and black corners.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in sorted(source.glob("*/*.jpg")):
         label, tool = tool_of(path)
         folder = dest / label
         folder.mkdir(exist_ok=True)
-        target = folder / f"{path.parent.name}__{path.name}"
-        if angle:
-            Image.open(path).convert("RGB").rotate(angle, expand=True, resample=Image.Resampling.BICUBIC).save(
-                target, quality=95)
-        else:
-            target.symlink_to(path.resolve())
-        rows.append({"label": label, "path": str(target.relative_to(dest)), "x0": "", "y0": "", "x1": "",
-                     "y1": "", "tool": tool})
+        for angle in angles:
+            target = folder / f"{path.parent.name}__{path.stem}{f'__rot{angle}' if angle else ''}.jpg"
+            if angle:
+                Image.open(path).convert("RGB").rotate(angle, expand=True, resample=Image.Resampling.BICUBIC).save(
+                    target, quality=95)
+            else:
+                target.symlink_to(path.resolve())
+            rows.append({"label": label, "path": str(target.relative_to(dest)), "x0": "", "y0": "", "x1": "",
+                         "y1": "", "tool": tool})
     with open(dest / "annotations.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["label", "path", "x0", "y0", "x1", "y1", "tool"])
         writer.writeheader()

@@ -57,6 +57,9 @@ class Report:
     by_class: Verification
     by_identity: Verification | None
     skipped: list[str] = field(default_factory=list)
+    sample_list: list[Sample] = field(default_factory=list, repr=False)
+    predicted: np.ndarray | None = field(default=None, repr=False)  # class index per sample
+    features: np.ndarray | None = field(default=None, repr=False)  # [samples, 512], unit length
 
     @property
     def suggested_threshold(self) -> float:
@@ -157,6 +160,7 @@ def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -
     return Report(
         samples=len(samples), accuracy=float((labels == predicted).mean()), confusion=confusion,
         by_class=verification(features, list(labels)), by_identity=by_identity, skipped=skipped,
+        sample_list=samples, predicted=predicted, features=features,
     )
 
 
