@@ -1,6 +1,7 @@
 """Which rotation handling to use: none, tta or canonical, measured on ../shared/photos.
 
-Every photo of single/ and catalog/ (28, the whole photo as the box) is also turned
+Every photo of single/ and catalog/ (28; once with the hand-drawn box around the
+tool, bench/shared_boxes.csv, and once with the whole photo as the box) is also turned
 by 90, 180, 270 and 30 degrees. Per mode: top-1 accuracy of the 11 classes per
 angle; same-tool vs different-tool separation over all angles, where a positive
 pair is the same physical tool in two *different* photos (a photo and its own
@@ -75,18 +76,24 @@ def cost(model, mode: str, photos: list[Path]) -> str:
 def main() -> None:
     model = load_model(REPO_ROOT.parent / "shared" / "models" / "clf.onnx")
     photos = sorted(SHARED_PHOTOS.glob("*/*.jpg"))
-    with tempfile.TemporaryDirectory() as tmp:
-        root = layout(Path(tmp) / "dataset", angles=ANGLES)
-        print(f"{len(photos)} photos x angles {ANGLES}; top-1 accuracy per angle")
-        for mode in MODES:
-            report = evaluate(root, model, mode)
-            labels = np.array([s.label for s in report.sample_list])
-            angles = np.array([angle_of(s.path) for s in report.sample_list])
-            ok = report.predicted == labels
-            per_angle = "  ".join(f"{a:3d}deg {ok[angles == a].mean():.3f}" for a in ANGLES)
-            print(f"  {mode:9s}: {per_angle}  all {ok.mean():.3f}")
-            print(f"  {'':9s}  identity: {separation(report)}")
-            print(f"  {'':9s}  cost: {cost(model, mode, photos[:6])}")
+    for boxes in (True, False):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = layout(Path(tmp) / "dataset", angles=ANGLES, boxes=boxes)
+            what = "hand-drawn boxes" if boxes else "whole photos"
+            print(f"{len(photos)} photos ({what}) x angles {ANGLES}; top-1 accuracy per angle")
+            compare(model, root, photos)
+
+
+def compare(model, root: Path, photos: list[Path]) -> None:
+    for mode in MODES:
+        report = evaluate(root, model, mode)
+        labels = np.array([s.label for s in report.sample_list])
+        angles = np.array([angle_of(s.path) for s in report.sample_list])
+        ok = report.predicted == labels
+        per_angle = "  ".join(f"{a:3d}deg {ok[angles == a].mean():.3f}" for a in ANGLES)
+        print(f"  {mode:9s}: {per_angle}  all {ok.mean():.3f}")
+        print(f"  {'':9s}  identity: {separation(report)}")
+        print(f"  {'':9s}  cost: {cost(model, mode, photos[:6])}")
 
 
 if __name__ == "__main__":
