@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-# Measured on the model's features of real and catalogue photos (docs/kits.md): the same tool
-# seen twice scores 84-98 %, other tools of the same type 75-90 %, other types 55-80 %.
-MATCH_FLOOR = 70.0  # percent; below this an assigned pair is not the same tool
-CLASS_PENALTY = 0.15  # subtracted from similarity (0..1) when the top classes differ
+# Measured on ../shared/photos/single (docs/kits.md): the same tool on two backgrounds scores
+# 60-99 %, two different tools 48 % (median), 57 % (90th percentile), up to 78 %.
+MATCH_FLOOR = 60.0  # percent; below this an assigned pair is not the same tool
+CLASS_PENALTY = 0.1  # subtracted from similarity (0..1) when both classes are sure and differ
+SURE = 0.6  # top probability from which the model's class is trusted for the penalty
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,11 @@ class KitItem:
 
     @property
     def top_class(self) -> int | None:
+        """The class, where it is known or the model is sure of it (it often is not: a crop on
+        a busy background can come out as the wrong type at 0.3-0.5)."""
         if self.label is not None:
             return int(self.label)
-        if self.probs is not None:
+        if self.probs is not None and float(np.max(self.probs)) >= SURE:
             return int(np.argmax(self.probs))
         return None
 
@@ -41,7 +44,7 @@ class Pair:
     issued: int  # index into the issued list
     returned: int  # index into the returned list
     match: float  # percent, (cosine + 1) / 2 * 100, on the raw features
-    same_class: bool | None  # None when a side has no class
+    same_class: bool | None  # None when a side's class is unknown or unsure
 
 
 @dataclass(frozen=True)
