@@ -263,8 +263,11 @@ def render(placed: list[Placed], kind: str, style: str, w: int, h: int, rng) -> 
         ah, aw = p.alpha.shape
         region = canvas[p.y : p.y + ah, p.x : p.x + aw]
         region[:] = region * (1 - p.alpha[..., None]) + p.rgb * p.alpha[..., None]
-    image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
-    return image.filter(ImageFilter.GaussianBlur(0.6))  # a camera's softness at the tool edges
+    image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6))
+    # a camera's softness at the edges (above) and its sensor noise, which also makes the JPEG
+    # as large as a real photo's
+    noisy = np.asarray(image, np.float32) + rng.normal(0, 2.5, (h, w, 1)).astype(np.float32)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
 def make_kits(out: Path, *, seed: int = 0, width: int = 1600, kits: dict | None = None, layouts=None) -> Path:
