@@ -58,3 +58,11 @@ def test_drawn_boxes_make_it_much_better_than_whole_photos(tmp_path, photos_dir,
     assert boxed.accuracy >= 0.6  # measured 0.643 (whole photos: 0.464)
     assert boxed.by_identity.roc_auc > 0.85  # measured 0.906 (whole photos: 0.753)
     assert boxed.by_identity.mean_positive > boxed.by_identity.mean_negative + 15
+
+
+def test_it_skips_an_unreadable_image_and_says_so(tmp_path, photos_dir, real_model):
+    root = layout(tmp_path / "dataset", photos_dir)
+    (root / "6_pliers" / "broken.jpg").write_bytes(b"not a jpeg")
+    report = evaluate(root, real_model, "none")
+    assert report.samples == 28
+    assert any("broken.jpg: The upload is not an image" in s for s in report.skipped)
