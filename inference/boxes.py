@@ -74,7 +74,7 @@ def foreground_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # No opening: it would erase a screwdriver's shaft (2-3 px here); specks go by area later.
     radius = max(1, round(max(h, w) / 640))
     mask = ndimage.binary_closing(mask, _disc(radius * 2))  # rejoins a tool cut by a reflection
-    mask = ndimage.binary_fill_holes(mask)  # flat metal inside a tool's outline is tool, not shadow
+    mask = ndimage.binary_fill_holes(mask)
     return mask, z
 
 
@@ -108,8 +108,9 @@ def _shadow_mask(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
     ratio = (pixels + 8.0) / (background + 8.0)
     brightness = ratio.mean(axis=2)
     spread = ratio.std(axis=2) / np.maximum(brightness, 1e-3)
-    edges = np.hypot(ndimage.sobel(brightness, 0), ndimage.sobel(brightness, 1))
-    return (brightness > 0.45) & (brightness < 0.95) & (spread < 0.05) & (edges < 0.25)
+    slope = np.hypot(ndimage.sobel(brightness, 0), ndimage.sobel(brightness, 1)) / 8  # per pixel
+    # a soft shadow's edge changes brightness by < 0.07 per working pixel; metal's edges by more
+    return (brightness > 0.45) & (brightness < 0.95) & (spread < 0.05) & (slope < 0.09)
 
 
 def _regions(mask: np.ndarray) -> list[tuple[np.ndarray, tuple[str, ...]]]:
@@ -140,9 +141,12 @@ def _regions(mask: np.ndarray) -> list[tuple[np.ndarray, tuple[str, ...]]]:
 
 def _split(region: np.ndarray, typical: float) -> list[np.ndarray]:
     """Split a region where it is pinched: cut the distance transform at rising depths until
-    it falls apart into cores that regrow to tool-sized parts, each much thicker than the
-    neck between them. Two tools touching at a point or a short edge pass; a pliers' handles
-    joining its head (a neck as thick as the handle) do not."""
+    it falls apart into cores that regrow to tool-sized parts, each at least twice as thick as
+    the neck between them. Two tools touching at a point or a short edge pass; a pliers'
+    handles joining its head (a neck as thick as the handle) do not. Only regions well above
+    the typical tool's area are tried: a single tool has waists too (a brace's bar between
+    its sleeves, a screwdriver's shaft), and cutting there was measured to cost more than it
+    gains (docs/kits.md)."""
     depth = ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
     for level in np.arange(1.0, depth.max() * 0.5):
         cores, n = ndimage.label(depth > level)

@@ -1,0 +1,86 @@
+"""Box proposals on photos of tools on a table."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.boxes import propose_boxes, refine_with_model
+from inference.kit_eval import iou, match_boxes, read_truth, run_model
+
+
+def recall_precision(truth_boxes, proposals):
+    class T:  # match_boxes wants objects with .box
+        def __init__(self, box):
+            self.box = box
+
+    hits = match_boxes([T(b) for b in truth_boxes], proposals)
+    return len(hits) / len(truth_boxes), len(hits) / max(1, len(proposals))
+
+
+def test_it_finds_every_tool_of_a_kit_laid_apart(kit_folder):
+    truth = read_truth(kit_folder)
+    for name, (_, truths) in truth.items():
+        proposals = propose_boxes(Image.open(kit_folder / name))
+        recall, precision = recall_precision([t.box for t in truths], proposals)
+        # measured on the 30-photo set: 0.92-1.00 recall and 0.8-1.00 precision on spaced and shadow layouts
+        assert recall >= 0.9, name
+        assert precision >= 0.8, name
+
+
+@pytest.mark.parametrize("kind", ["paper", "mat", "wood", "grey"])
+def test_it_proposes_nothing_on_an_empty_table(kind, shared_photos):
+    import make_kits
+
+    table = make_kits.surface(kind, 1200, 900, np.random.default_rng(7))
+    assert propose_boxes(Image.fromarray(np.clip(table, 0, 255).astype(np.uint8))) == []
+
+
+def test_it_ignores_crumbs_and_a_shadow_with_no_tool(lay_out):
+    # shadows style adds soft shadows and a dozen crumbs; the one tool is the only box
+    photo, boxes, _ = lay_out("paper", [("catalog/8_adjustable_wrench.jpg", 30, 300, 400, 300)], style="shadows")
+    proposals = propose_boxes(photo)
+    assert len(proposals) == 1
+    assert iou(proposals[0].box, boxes[0]) >= 0.7  # the shadow widens the box only a little
+
+
+def slide_until_touching(fixed: np.ndarray, moving: np.ndarray, y: int) -> int:
+    """The x at which `moving` (a mask), slid leftwards at row y, first touches `fixed` (a photo-sized mask)."""
+    h, w = moving.shape
+    for x in range(fixed.shape[1] - w, 0, -1):
+        if (fixed[y : y + h, x - 1 : x - 1 + w] & moving).any():
+            return x
+    raise AssertionError("never touched")
+
+
+def test_it_splits_two_tools_touching_at_a_point(lay_out):
+    # splitting is tried only on a region well above the typical tool's area: a pair among
+    # smaller tools
+    import make_kits
+
+    wrench_rgb, wrench_alpha = make_kits._posed(make_kits.cut_out("catalog/10_open_end_wrench_3_4.jpg"), 0, 300)
+    _, pliers_alpha = make_kits._posed(make_kits.cut_out("catalog/6_pliers.jpg"), 80, 260)
+    fixed = np.zeros((900, 1200), bool)
+    fixed[420 : 420 + wrench_alpha.shape[0], 80 : 80 + wrench_alpha.shape[1]] = wrench_alpha > 0.3
+    x = slide_until_touching(fixed, pliers_alpha > 0.3, 380)  # pliers' jaw against the wrench's ring
+    tools = [
+        ("catalog/10_open_end_wrench_3_4.jpg", 0, 300, 80, 420),
+        ("catalog/6_pliers.jpg", 80, 260, x, 380),
+        ("catalog/1_screw_flat.jpg", 20, 260, 120, 80),
+        ("catalog/2_screw_plus.jpg", 70, 240, 900, 80),
+        ("catalog/9_can_opener.jpg", 0, 200, 500, 700),
+    ]
+    photo, boxes, _ = lay_out("grey", tools)
+    proposals = propose_boxes(photo)
+    assert len(proposals) == 5
+    for box in boxes[:2]:
+        assert max(iou(box, p.box) for p in proposals) >= 0.6
+    assert sum("split" in p.flags for p in proposals) == 2
+
+
+def test_it_drops_a_box_that_holds_no_tool(lay_out, tool_model):
+    photo, boxes, _ = lay_out("grey", [("catalog/8_adjustable_wrench.jpg", 30, 300, 400, 300)])
+    proposals = propose_boxes(photo)
+    bare = type(proposals[0])(box=(800, 500, 1100, 800), confidence=0.5)  # a patch of bare table
+    probs, _ = run_model(photo, [proposals[0].box, bare.box])
+    refined = refine_with_model([proposals[0], bare], probs)
+    assert [p.box for p in refined] == [proposals[0].box]
