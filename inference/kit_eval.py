@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from inference.boxes import Proposal, propose_boxes
+from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
 
 CLASSES = [
@@ -139,6 +139,10 @@ class Figures:
     kit_accuracy_true: float  # true boxes
     kit_accuracy_proposed: float  # proposed boxes; a tool not found counts as wrong
     by_layout: dict[str, tuple[float, float]]  # layout -> (recall, precision)
+    by_kit: dict[str, tuple[float, float]]  # kit -> kit matching accuracy on (true, proposed) boxes
+    refined_recall: float  # after refine_with_model dropped the boxes the model sees no tool in
+    refined_precision: float
+    model_verdicts: dict[int, tuple[int, int, int]]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
 
 
 def figures(photos: list[Photo]) -> Figures:
@@ -153,12 +157,16 @@ def figures(photos: list[Photo]) -> Figures:
     for p in photos:
         kits[p.kit].append(p)
     pairs, right_t, right_p, counted = 0, 0, 0, 0
-    for members in kits.values():
+    by_kit = {}
+    for kit, members in sorted(kits.items()):
+        kit_counted, kit_t, kit_p = 0, 0, 0
         for issued, returned in permutations(members, 2):
             pairs += 1
-            counted += len(issued.truths)
-            right_t += _kit_right(issued, returned, proposed=False)
-            right_p += _kit_right(issued, returned, proposed=True)
+            kit_counted += len(issued.truths)
+            kit_t += _kit_right(issued, returned, proposed=False)
+            kit_p += _kit_right(issued, returned, proposed=True)
+        counted, right_t, right_p = counted + kit_counted, right_t + kit_t, right_p + kit_p
+        by_kit[kit] = (kit_t / max(1, kit_counted), kit_p / max(1, kit_counted))
     layouts = defaultdict(lambda: [0, 0, 0, 0])  # tools, found, proposals, hits
     for p in photos:
         key = p.name.split("__")[-1].rsplit(".", 1)[0].split("_", 1)[-1]
@@ -166,13 +174,37 @@ def figures(photos: list[Photo]) -> Figures:
         layouts[key][1] += len(p.hits)
         layouts[key][2] += len(p.proposals)
     by_layout = {k: (v[1] / v[0], v[1] / max(1, v[2])) for k, v in sorted(layouts.items())}
+    refined_found = refined_count = 0
+    verdicts = {0: [0, 0, 0], 1: [0, 0, 0], 2: [0, 0, 0]}
+    for p in photos:
+        refined = refine_with_model(p.proposals, p.proposal_probs) if p.proposals else []
+        refined_count += len(refined)
+        refined_found += len(match_boxes(p.truths, refined))
+        kept = {r.box: r for r in refined}
+        for proposal in p.proposals:
+            held = min(2, sum(_inside(t.box, proposal.box) >= 0.6 for t in p.truths))
+            verdict = verdicts[held]
+            verdict[0] += 1
+            verdict[1] += proposal.box not in kept
+            verdict[2] += proposal.box in kept and "maybe_two_tools" in kept[proposal.box].flags
     return Figures(
         photos=len(photos), tools=tools, proposals=proposals,
         recall=found / max(1, tools), precision=found / max(1, proposals),
         class_accuracy_true=right_true / max(1, tools), class_accuracy_proposed=right_proposed / max(1, found),
         kit_pairs=pairs, kit_accuracy_true=right_t / max(1, counted), kit_accuracy_proposed=right_p / max(1, counted),
         by_layout=by_layout,
+        by_kit=by_kit,
+        refined_recall=refined_found / max(1, tools), refined_precision=refined_found / max(1, refined_count),
+        model_verdicts={k: tuple(v) for k, v in verdicts.items()},
     )
+
+
+def _inside(inner, outer) -> float:
+    """Share of box `inner` that lies within box `outer`."""
+    ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return ix * iy / area if area else 0.0
 
 
 def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
@@ -198,9 +230,15 @@ def report(fig: Figures) -> str:
         f"class accuracy, proposed boxes (found tools): {fig.class_accuracy_proposed:.3f}",
         f"kit matching accuracy, true boxes ({fig.kit_pairs} photo pairs): {fig.kit_accuracy_true:.3f}",
         f"kit matching accuracy, proposed boxes: {fig.kit_accuracy_proposed:.3f}",
-        "by layout (recall / precision):",
+        "kit matching accuracy by kit (true boxes / proposed boxes):",
+        *(f"  {kit:<17} {t:.3f} / {p:.3f}" for kit, (t, p) in fig.by_kit.items()),
+        f"after refine_with_model: recall {fig.refined_recall:.3f}, precision {fig.refined_precision:.3f}",
+        "model's verdict on proposals by tools inside (boxes, dropped as no tool, flagged as two tools):",
     ]
-    lines += [f"  {name:<12} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
+    for held, (boxes, dropped, flagged) in fig.model_verdicts.items():
+        lines.append(f"  {('0', '1', '2+')[held]} tools: {boxes}, {dropped}, {flagged}")
+    lines.append("by layout (recall / precision):")
+    lines += [f"  {name:<17} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
     return "\n".join(lines)
 
 
