@@ -2,12 +2,12 @@
 
 The surface (paper, a mat, a wooden or painted table) is modelled from the photo's
 border: a quadratic surface per colour channel, so a gentle illumination gradient is
-part of the background. Pixels far from that model in colour are foreground, except
-shadows (darker than the surface but with the surface's hue). Connected regions become
-boxes; a region much larger than the typical tool is split at its narrow necks, which
-separates tools that touch at a point or along a short edge. Tools that overlap (one
-lying across another) stay one region: that is left to the user and to
-`refine_with_model`, which can only flag such boxes, not split them.
+part of the background. Pixels far from that model in colour are foreground; a shadow
+(darker than the surface but with its hue) cannot start a region on its own. Connected
+regions become boxes; a region much larger than the typical tool is split at its narrow
+necks, which separates tools that touch at a point. Tools lying side by side or across
+each other stay one region: that is left to the user, who edits the boxes in the browser.
+Measured figures and the layouts that work: docs/kits.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Proposal:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels, x1/y1 exclusive
     confidence: float  # 0..1
     area: int = 0  # foreground pixels (image scale), to compare proposals with each other
-    flags: tuple[str, ...] = ()  # e.g. "split", "maybe_two_tools", "no_tool"
+    flags: tuple[str, ...] = ()  # "split" (cut out of a larger region), "maybe_two_tools" (refine_with_model)
 
 
 def propose_boxes(image: Image.Image, *, work_side: int = WORK_SIDE, pad: float = PAD) -> list[Proposal]:
@@ -76,7 +76,7 @@ def foreground_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fit_background(pixels: np.ndarray) -> np.ndarray:
-    """Per-channel quadratic surface fitted to the border band, trimmed twice for outliers
+    """Per-channel quadratic surface fitted to the border band, refitted without outliers
     (a tool handle that pokes into the border must not bend the model)."""
     h, w, _ = pixels.shape
     ys, xs = np.nonzero(_border_mask(h, w))
@@ -235,22 +235,6 @@ def _robust_sigma(values: np.ndarray) -> float:
         return 1.0
     med = np.median(values)
     return float(1.4826 * np.median(np.abs(values - med)) + 1e-6)
-
-
-def _otsu(values: np.ndarray, bins: int = 256) -> float:
-    values = np.clip(values, 0, np.percentile(values, 99.5) + 1e-6)
-    hist, edges = np.histogram(values, bins=bins)
-    centers = (edges[:-1] + edges[1:]) / 2
-    weight = np.cumsum(hist)
-    mean = np.cumsum(hist * centers)
-    total, total_mean = weight[-1], mean[-1]
-    w0, w1 = weight[:-1], total - weight[:-1]
-    valid = (w0 > 0) & (w1 > 0)
-    between = np.zeros_like(w0, dtype=np.float64)
-    m0 = mean[:-1][valid] / w0[valid]
-    m1 = (total_mean - mean[:-1][valid]) / w1[valid]
-    between[valid] = w0[valid] * w1[valid] * (m0 - m1) ** 2
-    return float(centers[int(np.argmax(between))])
 
 
 def _disc(radius: int) -> np.ndarray:
