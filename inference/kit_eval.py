@@ -9,6 +9,7 @@ kit,tool (scripts/make_kits.py writes both). Without `kit`, the kit is the image
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import sys
@@ -52,13 +53,21 @@ def _crop(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
     return np.asarray(square.resize((112, 112), Image.BICUBIC))
 
 
-def run_model(image: Image.Image, boxes: list) -> tuple[np.ndarray, np.ndarray]:
-    """Class probabilities [n, 11] and features [n, 512] for the boxes, in one batch."""
+def run_model(image: Image.Image, boxes: list, *, turns: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities [n, 11] and features [n, 512] for the boxes, in one batch.
+
+    turns=4 is an experiment, not the recipe: each crop is also fed turned by 90, 180 and 270
+    degrees and the unit features (and probabilities) are averaged (docs/kits.md)."""
     if not boxes:
         return np.zeros((0, len(CLASSES)), np.float32), np.zeros((0, 512), np.float32)
-    batch = np.stack([_crop(image, tuple(b)) for b in boxes])
-    probs, features = _session().run(["p", "feature"], {"image": batch})
-    return probs, features
+    crops = [_crop(image, tuple(b)) for b in boxes]
+    batch = np.stack([np.rot90(c, k) for k in range(turns) for c in crops])
+    probs, features = _session().run(["p", "feature"], {"image": np.ascontiguousarray(batch)})
+    if turns == 1:
+        return probs, features
+    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+    n = len(boxes)
+    return probs.reshape(turns, n, -1).mean(0), unit.reshape(turns, n, -1).mean(0)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -115,13 +124,13 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path) -> list[Photo]:
+def analyse(folder: Path, *, turns: int = 1) -> list[Photo]:
     photos = []
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
         proposals = propose_boxes(image)
-        true_probs, true_features = run_model(image, [t.box for t in truths])
-        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals])
+        true_probs, true_features = run_model(image, [t.box for t in truths], turns=turns)
+        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals], turns=turns)
         photos.append(Photo(name, kit, truths, proposals, true_probs, true_features, proposal_probs, proposal_features, match_boxes(truths, proposals)))
     return photos
 
@@ -242,16 +251,19 @@ def report(fig: Figures) -> str:
     return "\n".join(lines)
 
 
-def evaluate_kits(folder: str | Path) -> str:
-    return report(figures(analyse(Path(folder))))
+def evaluate_kits(folder: str | Path, *, turns: int = 1) -> str:
+    folder = Path(folder)
+    if not (folder / "boxes.csv").is_file():
+        raise FileNotFoundError(f"no boxes.csv in {folder}")
+    return report(figures(analyse(folder, turns=turns)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m inference.kit_eval PATH", file=sys.stderr)
-        return 2
-    print(evaluate_kits(argv[0]))
+    parser = argparse.ArgumentParser(prog="python -m inference.kit_eval", description=__doc__.split("\n")[0])
+    parser.add_argument("path", help="folder with the photos and boxes.csv")
+    parser.add_argument("--turns", type=int, choices=(1, 4), default=1, help="4: average features over quarter turns (experiment)")
+    args = parser.parse_args(argv)
+    print(evaluate_kits(args.path, turns=args.turns))
     return 0
 
 
