@@ -21,6 +21,7 @@ from scipy import ndimage
 WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
 BORDER = 0.04  # fraction of each side that is assumed to be bare surface
 STRONG = 1.6  # foreground: colour distance above this many surface-noise units
+MIN_DEPTH = 0.007  # a tool is this thick somewhere (half-width as a fraction of the longer side: ~1.4 cm across a 1 m table)
 PAD = 0.01  # box padding, as a fraction of the box's longer side: tight crops classify best (docs/kits.md)
 
 
@@ -130,7 +131,10 @@ def _regions(mask: np.ndarray) -> list[_Region]:
     areas = ndimage.sum_labels(mask, labels, index=np.arange(1, count + 1))
     min_area = 0.0008 * h * w  # a speck: smaller than the smallest tool seen from above
     slices = ndimage.find_objects(labels)
-    keep = [i for i in range(count) if areas[i] >= min_area]
+    # A tool has a thick part somewhere (a handle, a head); wood grain and scratches do not.
+    depth = ndimage.distance_transform_edt(mask)
+    thickest = ndimage.maximum(depth, labels, index=np.arange(1, count + 1))
+    keep = [i for i in range(count) if areas[i] >= min_area and thickest[i] >= MIN_DEPTH * max(h, w)]
     if not keep:
         return []
     typical = float(np.median(areas[keep]))

@@ -89,3 +89,12 @@ def test_it_keeps_the_tools_the_model_has_seen_and_drops_what_it_sees_nothing_in
 
     assert len(refined) >= len(proposals) - 1  # at most one real tool lost
     assert recall_precision([t.box for t in truth[name][1]], refined)[0] >= 0.9
+
+
+def test_it_ignores_scratches_and_grain_lines(shared_photos):
+    import make_kits
+
+    table = make_kits.surface("paper", 1200, 900, np.random.default_rng(2))
+    for row in (200, 420, 650):  # long dark lines, 2 px wide, like grain or a pencil mark
+        table[row : row + 2, 150:900] *= 0.55
+    assert propose_boxes(Image.fromarray(np.clip(table, 0, 255).astype(np.uint8))) == []
