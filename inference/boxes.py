@@ -67,8 +67,11 @@ def foreground_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # one attached to a tool widens that tool's box by the shadow's offset.
     weak = z > STRONG * 0.6
     strong = (z > STRONG) & ~shadow
-    labels, _ = ndimage.label(weak)
-    mask = np.isin(labels, np.unique(labels[strong])) & weak
+    labels, count = ndimage.label(weak)
+    seeded = np.zeros(count + 1, dtype=bool)
+    seeded[labels[strong]] = True
+    seeded[0] = False
+    mask = seeded[labels]
     # No opening: it would erase a screwdriver's shaft (2-3 px here); specks go by area later.
     radius = max(1, round(max(h, w) / 640))
     mask = ndimage.binary_closing(mask, _disc(radius * 2))  # rejoins a tool cut by a reflection
@@ -128,13 +131,15 @@ def _regions(mask: np.ndarray) -> list[_Region]:
     labels, count = ndimage.label(mask)
     if count == 0:
         return []
-    areas = ndimage.sum_labels(mask, labels, index=np.arange(1, count + 1))
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     min_area = 0.0008 * h * w  # a speck: smaller than the smallest tool seen from above
     slices = ndimage.find_objects(labels)
     # A tool has a thick part somewhere (a handle, a head); wood grain and scratches do not.
     depth = ndimage.distance_transform_edt(mask)
-    thickest = ndimage.maximum(depth, labels, index=np.arange(1, count + 1))
-    keep = [i for i in range(count) if areas[i] >= min_area and thickest[i] >= MIN_DEPTH * max(h, w)]
+    keep = [
+        i for i in range(count)
+        if areas[i] >= min_area and depth[slices[i]][labels[slices[i]] == i + 1].max() >= MIN_DEPTH * max(h, w)
+    ]
     if not keep:
         return []
     typical = float(np.median(areas[keep]))
