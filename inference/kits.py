@@ -76,10 +76,14 @@ def match_kit(
     if not issued or not returned:
         return KitMatch(missing=list(range(len(issued))), extra=list(range(len(returned))))
     percent = match_percent([i.feature for i in issued], [r.feature for r in returned])
-    agree = np.array([[_same_class(i, r) for r in returned] for i in issued], dtype=object)
-    score = percent / 100.0 - class_penalty * (agree == False)  # noqa: E712 (None means unknown)
-    rows, cols = linear_sum_assignment(score, maximize=True)
-    pairs = [Pair(int(i), int(r), round(float(percent[i, r]), 2), agree[i, r]) for i, r in zip(rows, cols) if percent[i, r] >= floor]
+    same = [[_same_class(i, r) for r in returned] for i in issued]  # True / False / None (unsure)
+    differ = np.array([[s is False for s in row] for row in same])
+    rows, cols = linear_sum_assignment(percent / 100.0 - class_penalty * differ, maximize=True)
+    pairs = [
+        Pair(int(i), int(r), round(float(percent[i, r]), 2), same[i][r])
+        for i, r in zip(rows, cols)
+        if percent[i, r] >= floor
+    ]
     paired_issued = {p.issued for p in pairs}
     paired_returned = {p.returned for p in pairs}
     return KitMatch(

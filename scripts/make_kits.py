@@ -2,7 +2,7 @@
 
     uv run python scripts/make_kits.py [OUT] [--seed N] [--width W]
 
-Tools are cut out of the catalogue pictures (and of the two single-tool photos whose
+Tools are cut out of the catalogue pictures (and of the three single-tool photos whose
 background separates cleanly), rotated, scaled and laid on generated surfaces: white paper
 with a light gradient, a green mat, wood, a grey painted table. Each kit is photographed in
 several layouts (spaced, touching, overlapping, with soft shadows and crumbs), so the same
