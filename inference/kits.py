@@ -100,3 +100,24 @@ def _same_class(a: KitItem, b: KitItem) -> bool | None:
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass(frozen=True)
+class Owner:
+    holder: object  # whatever the caller keys tools out elsewhere by (engineer, issue line, ...)
+    match: float  # percent
+
+
+def owners_of_extras(
+    extras: list[KitItem], out_elsewhere: list[tuple[object, KitItem]], *, floor: float = MATCH_FLOOR
+) -> list[Owner | None]:
+    """For each extra returned tool, the tool out to someone else that it is (one-to-one, the
+    same assignment as a kit), or None when nothing out elsewhere matches above the floor."""
+    if not extras or not out_elsewhere:
+        return [None] * len(extras)
+    percent = match_percent([e.feature for e in extras], [item.feature for _, item in out_elsewhere])
+    owners: list[Owner | None] = [None] * len(extras)
+    for e, o in zip(*linear_sum_assignment(percent, maximize=True)):
+        if percent[e, o] >= floor:
+            owners[e] = Owner(out_elsewhere[o][0], round(float(percent[e, o]), 2))
+    return owners

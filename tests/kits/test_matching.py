@@ -83,3 +83,17 @@ def test_it_handles_an_empty_return():
     issued = [KitItem(np.ones(512)), KitItem(-np.ones(512))]
     result = match_kit(issued, [])
     assert result.pairs == [] and result.missing == [0, 1] and result.extra == []
+
+
+def test_it_says_whose_an_extra_tool_is(single_tool):
+    from inference.kits import owners_of_extras
+
+    mine = [single_tool("10_open_end_wrench_3_4", "black"), single_tool("5_safety_pliers", "black")]
+    returned = [single_tool(t, "wood") for t in KIT]  # the two screwdrivers are out to other engineers
+    result = match_kit(mine, returned)
+    assert result.extra == [1, 2]
+
+    out_elsewhere = [("petrov", single_tool("2_screw_plus", "rust")), ("ivanova", single_tool("1_screw_flat", "green"))]
+    owners = owners_of_extras([returned[i] for i in result.extra], out_elsewhere)
+
+    assert [o.holder for o in owners] == ["ivanova", "petrov"]
