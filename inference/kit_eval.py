@@ -263,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", help="folder with the photos and boxes.csv")
     parser.add_argument("--turns", type=int, choices=(1, 4), default=1, help="4: average features over quarter turns (experiment)")
     args = parser.parse_args(argv)
-    print(evaluate_kits(args.path, turns=args.turns))
+    try:
+        print(evaluate_kits(args.path, turns=args.turns))
+    except FileNotFoundError as error:
+        parser.error(str(error))
     return 0
 
 
