@@ -64,7 +64,7 @@ def kit_folder(shared_photos, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def lay_out(shared_photos):
-    """lay_out(kind, [(source, angle, length, x, y), ...]) -> (photo, true boxes), tools placed by hand."""
+    """lay_out(kind, [(source, angle, length, x, y), ...]) -> (photo, true boxes, placed tools), laid by hand."""
     import make_kits
 
     cuts = {}
