@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -79,7 +80,7 @@ def main(argv=None) -> int:
     size = Image.open(io.BytesIO(returned_photo)).size
     print(f"photo {size[0]}x{size[1]}, {len(returned_photo) / 1e6:.1f} MB JPEG, {len(issued)} issued boxes, {args.runs} runs")
     print(f"matched pairs {len(result.pairs)}, missing {len(result.missing)}, extra {len(result.extra)}")
-    print(f"median total {median_total:.1f} ms (min {min(totals):.1f}, max {max(totals):.1f})")
+    print(f"median total {median_total:.1f} ms (min {min(totals):.1f}, max {max(totals):.1f}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for stage in timings[0]:
         median = statistics.median(t[stage] for t in timings)
         print(f"  {stage:<8} {median:7.1f} ms  {100 * median / median_total:5.1f} %")
