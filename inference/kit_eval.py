@@ -15,7 +15,6 @@ import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import permutations
 from pathlib import Path
 
@@ -24,51 +23,29 @@ from PIL import Image, ImageOps
 
 from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
+from inference.preprocess import Photo as PreparedPhoto
+from inference.recognise import CLASS_NAMES, embed, model_inputs
+from inference.rotation import rotation_mode
+from inference.runtime import get_model, model_status
 
-CLASSES = [
-    "1_screw_flat", "2_screw_plus", "3_offset_screw_plus", "4_kolovorot", "5_safety_pliers", "6_pliers",
-    "7_shernitsa", "8_adjustable_wrench", "9_can_opener", "10_open_end_wrench_3_4", "11_side_cutters",
-]
+CLASSES = list(CLASS_NAMES)
 IOU_HIT = 0.5
 
 
-# --- Private model runner, for measurements only. -------------------------------------------
-# TODO(merge): replace `_crop` with inference.preprocess and `run_model` with inference.runtime.run
-# once those land; this copy follows the same recipe (crop -> pad square with 0 -> 112 bicubic).
-@lru_cache(maxsize=1)
-def _session():
-    import onnxruntime as ort
-
-    path = os.environ.get("TOOLCRIB_MODEL") or str(Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "clf.onnx")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-
-
-def _crop(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
-    tool = image.crop(box)
-    side = max(tool.size)
-    square = Image.new("RGB", (side, side))
-    square.paste(tool, ((side - tool.width) // 2, (side - tool.height) // 2))
-    return np.asarray(square.resize((112, 112), Image.BICUBIC))
-
-
-def run_model(image: Image.Image, boxes: list, *, turns: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Class probabilities [n, 11] and features [n, 512] for the boxes, in one batch.
-
-    turns=4 is an experiment, not the recipe: each crop is also fed turned by 90, 180 and 270
-    degrees and the unit features (and probabilities) are averaged (docs/kits.md)."""
+def run_model(image: Image.Image, boxes: list, *, rotation: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities [n, 11] and unit features [n, 512] for the boxes, in one batch,
+    through the app's own runtime and preprocessing (rotation: none|tta|canonical, default
+    TOOLCRIB_ROTATION)."""
     if not boxes:
         return np.zeros((0, len(CLASSES)), np.float32), np.zeros((0, 512), np.float32)
-    crops = [_crop(image, tuple(b)) for b in boxes]
-    batch = np.stack([np.rot90(c, k) for k in range(turns) for c in crops])
-    probs, features = _session().run(["p", "feature"], {"image": np.ascontiguousarray(batch)})
-    if turns == 1:
-        return probs, features
-    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
-    n = len(boxes)
-    return probs.reshape(turns, n, -1).mean(0), unit.reshape(turns, n, -1).mean(0)
-# ---------------------------------------------------------------------------------------------
+    model = get_model()
+    if model is None:
+        raise RuntimeError(model_status().message)
+    mode = rotation_mode(rotation)
+    photo = PreparedPhoto(image=image, size=image.size, scale=1)
+    return embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
+
+
 
 
 @dataclass
@@ -124,13 +101,13 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path, *, turns: int = 1) -> list[Photo]:
+def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
     photos = []
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
         proposals = propose_boxes(image)
-        true_probs, true_features = run_model(image, [t.box for t in truths], turns=turns)
-        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals], turns=turns)
+        true_probs, true_features = run_model(image, [t.box for t in truths], rotation=rotation)
+        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals], rotation=rotation)
         photos.append(Photo(name, kit, truths, proposals, true_probs, true_features, proposal_probs, proposal_features, match_boxes(truths, proposals)))
     return photos
 
@@ -251,20 +228,20 @@ def report(fig: Figures) -> str:
     return "\n".join(lines)
 
 
-def evaluate_kits(folder: str | Path, *, turns: int = 1) -> str:
+def evaluate_kits(folder: str | Path, *, rotation: str | None = None) -> str:
     folder = Path(folder)
     if not (folder / "boxes.csv").is_file():
         raise FileNotFoundError(f"no boxes.csv in {folder}")
-    return report(figures(analyse(folder, turns=turns)))
+    return report(figures(analyse(folder, rotation=rotation)))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m inference.kit_eval", description=__doc__.split("\n")[0])
     parser.add_argument("path", help="folder with the photos and boxes.csv")
-    parser.add_argument("--turns", type=int, choices=(1, 4), default=1, help="4: average features over quarter turns (experiment)")
+    parser.add_argument("--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)")
     args = parser.parse_args(argv)
     try:
-        print(evaluate_kits(args.path, turns=args.turns))
+        print(evaluate_kits(args.path, rotation=args.rotation))
     except FileNotFoundError as error:
         parser.error(str(error))
     return 0

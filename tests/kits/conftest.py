@@ -30,12 +30,10 @@ def shared_photos():
 
 @pytest.fixture(scope="session")
 def tool_model(shared_photos):
-    from inference.kit_eval import _session
+    from inference.runtime import get_model, model_status
 
-    try:
-        _session()
-    except Exception as error:  # no model file: say where it was looked for
-        pytest.skip(f"needs the tool model (TOOLCRIB_MODEL or ../shared/models/clf.onnx): {error}")
+    if get_model() is None:
+        pytest.skip(f"needs the tool model (TOOLCRIB_MODEL or ../shared/models/clf.onnx): {model_status().message}")
 
 
 @pytest.fixture(scope="session")
