@@ -112,9 +112,12 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
 
 
 def nearest_instances(
-    feature, sha: str, *, tool_type_id=None, in_crib_only=False, limit=5, new_types_only=False, kit_types_only=False
+    feature, sha: str, *, tool_type_id=None, in_crib_only=False, limit=5, new_types_only=False, kit_types_only=False,
+    ef_search: int | None = None,
 ) -> list[InstanceCandidate]:
-    """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance."""
+    """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance.
+
+    `ef_search`: the HNSW candidate list for this query (default EF_SEARCH; bench/nearest.py)."""
     enrolments = Enrolment.objects.filter(model_sha256=sha).exclude(embedding=None)
     if tool_type_id is not None:
         enrolments = enrolments.filter(tool_instance__tool_type_id=tool_type_id)
@@ -130,7 +133,7 @@ def nearest_instances(
         .values_list("tool_instance_id", "tool_instance__inventory_number", "distance")
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [EF_SEARCH])
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [EF_SEARCH if ef_search is None else ef_search])
         picked: dict[int, InstanceCandidate] = {}
         for pk, number, distance in rows[: limit * 8]:
             if pk not in picked:
