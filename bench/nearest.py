@@ -218,10 +218,10 @@ def run(args):
     from toolcrib.crib.models import ToolType
 
     settings_db = connection.settings_dict
-    settings_db.setdefault("TEST", {})["NAME"] = "bench_nearest"
+    settings_db.setdefault("TEST", {})["NAME"] = args.db
     old_name = settings_db["NAME"]
     print(f"N = {args.n} enrolments, {args.queries} queries, ef_search {args.ef}; "
-          f"throwaway database bench_nearest on {settings_db['HOST']}")
+          f"throwaway database {args.db} on {settings_db['HOST']}")
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
     try:
         with connection.cursor() as c:
@@ -305,6 +305,38 @@ def run_queries(args, synthetic, instances, type_ids):
     print("other = another type (a wrong top type from the classifier). top1 = share of queries whose best")
     print("instance is the exact best; short = queries the index answered with fewer than 5 instances;")
     print("the app default searches those again exactly (column 'exact').")
+    new_types(own[:50], synthetic)
+
+
+def new_types(queries, synthetic):
+    """The other 1:N call of every recognised box: the nearest enrolment of a type enrolled after
+    training (recognition._with_enrolled_types), before and after a new type is enrolled."""
+    from django.utils import timezone
+
+    from toolcrib.crib.models import Enrolment, ToolInstance, ToolType
+    from toolcrib.crib.recognition import EF_SEARCH, nearest_instances
+
+    print()
+    print(f"new_types_only, limit 1 (ef_search {EF_SEARCH}), {len(queries)} kit queries: answered, median ms")
+    for label in ("no new type enrolled", "a new type like flat screwdrivers, 10 tools x 3 enrolments"):
+        if label.startswith("a new"):
+            new = ToolType.objects.create(name="Torque wrench", slug="torque-wrench")
+            centre = synthetic.instance(0)
+            for k in range(10):
+                tool = ToolInstance.objects.create(inventory_number=f"NEW-{k}", tool_type=new)
+                point = synthetic.instance(0) * 0.2 + centre
+                Enrolment.objects.bulk_create(
+                    Enrolment(tool_instance=tool, embedding=f, model_sha256=SHA, created_at=timezone.now())
+                    for f in synthetic.view(point / np.linalg.norm(point), 3))
+        cells = []
+        for exact in (False, None):
+            answered, times = 0, []
+            for f, _ in queries:
+                start = time.perf_counter()
+                answered += bool(nearest_instances(f, SHA, limit=1, new_types_only=True, exact=exact))
+                times.append((time.perf_counter() - start) * 1000)
+            cells.append(f"{'HNSW only' if exact is False else 'app default'} {answered:>3} {statistics.median(times):7.1f}")
+        print(f"  {label:58s} " + " | ".join(cells))
 
 
 def main():
@@ -313,6 +345,7 @@ def main():
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--ef", default="40,100,200,400", type=lambda s: [int(v) for v in s.split(",")])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", default="bench_nearest", help="name of the throwaway database")
     parser.add_argument("--m", type=int, help="HNSW m for this run (the app's migration: 16)")
     parser.add_argument("--ef-construction", type=int, help="HNSW ef_construction (the app's: 64)")
     run(parser.parse_args())
