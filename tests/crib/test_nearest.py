@@ -13,7 +13,7 @@ from toolcrib.crib import recognition, services
 from toolcrib.crib.models import Enrolment, ToolInstance, ToolType
 
 pytestmark = pytest.mark.django_db
-NOT_IN_CRIB = {"1_screw_flat/kit", "5_safety_pliers/catalog/catalog", "10_open_end_wrench_3_4/single/paper"}
+NOT_IN_CRIB = {"1_screw_flat/kit", "5_safety_pliers/catalog/catalog", "8_adjustable_wrench/single/paper"}
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def enrolled(real_model, crib_admin):
                 status=ToolInstance.Status.ISSUED if tool in NOT_IN_CRIB else ToolInstance.Status.IN_CRIB,
             )
         services.enrol(tools[tool], services.store_photo((PHOTOS / rel).read_bytes()), box, user=crib_admin)
+    assert sum(t.status != ToolInstance.Status.IN_CRIB for t in tools.values()) == len(NOT_IN_CRIB)
     return tools
 
 
