@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from PIL import Image
 
 from tests.conftest import PHOTOS, need_model, need_shared_photos
@@ -134,3 +134,16 @@ def test_the_photos_own_tool_comes_first(enrolled):
         total += 1
     # Every query photo is itself enrolled (upright): its own tool is the nearest of its type.
     assert hits == total
+
+
+def test_the_planner_settings_end_with_the_query(enrolled):
+    """The SET LOCALs of a query do not hold for the rest of the caller's transaction."""
+    sha = Enrolment.objects.first().model_sha256
+    rel, feature, _ = query_features()[0]
+    with transaction.atomic(), connection.cursor() as c:
+        recognition.nearest_instances(feature, sha, exact=True)
+        recognition.nearest_instances(feature, sha, exact=False, ef_search=7)
+        c.execute("SHOW enable_indexscan")
+        assert c.fetchone()[0] == "on"
+        c.execute("SHOW hnsw.ef_search")
+        assert c.fetchone()[0] == "40"

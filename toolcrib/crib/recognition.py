@@ -161,4 +161,7 @@ def _instances(rows, limit: int, *, exact: bool, ef_search: int = EF_SEARCH) -> 
                 picked[pk] = InstanceCandidate(pk, number, round((2 - distance) / 2 * 100, 2))
             if len(picked) == limit:
                 break
+        # Only reads happened: roll the savepoint back so that the SET LOCALs above end here and
+        # do not hold for the rest of a caller's transaction (no index scans for its queries).
+        transaction.set_rollback(True)
     return list(picked.values())
