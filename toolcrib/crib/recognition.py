@@ -17,7 +17,7 @@ from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
 Box = tuple[int, int, int, int]
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
 # nearest tools of one type in the answer. On 100,000 enrolments (bench/nearest.py,
-# docs/nearest.md) 200 gave recall@5 0.92-0.93 against exact search, 800 gave 0.97.
+# docs/nearest.md) 200 gave recall@5 0.91-0.95 against exact search, 800 gave 0.97-0.98.
 EF_SEARCH = 800
 
 
