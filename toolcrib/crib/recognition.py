@@ -103,6 +103,9 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
     """Types enrolled after training have no class in the model: they are known by their
     enrolments. When the nearest enrolled tool is of such a type, that type comes first,
     with its match as the probability."""
+    # While no such type is enrolled (the usual case), skip the vector search altogether.
+    if not Enrolment.objects.filter(model_sha256=sha, tool_instance__tool_type__model_class_index=None).exists():
+        return types
     nearest = nearest_instances(feature, sha, limit=1, new_types_only=True)
     if not nearest:
         return types
