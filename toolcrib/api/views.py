@@ -38,7 +38,7 @@ class Pagination(LimitOffsetPagination):
 
 
 class CribAPI:
-    """What every endpoint shares: auth, roles, one error format, audited all-or-nothing writes."""
+    # What every endpoint shares: auth, roles, one error format, audited all-or-nothing writes.
 
     # Token first: an anonymous request gets 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
