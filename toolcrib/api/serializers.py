@@ -176,7 +176,7 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
 class RecognitionStatusSerializer(serializers.Serializer):
     available = serializers.BooleanField()
     message = serializers.CharField()
-    model_sha256 = serializers.CharField(source="sha256", allow_blank=True)
+    model_sha256 = serializers.CharField(source="sha256", allow_null=True)
 
 
 class TypeCandidateSerializer(serializers.Serializer):
@@ -378,6 +378,7 @@ class TokenSerializer(serializers.ModelSerializer):
 class NewTokenSerializer(TokenSerializer):
     class Meta(TokenSerializer.Meta):
         fields = TokenSerializer.Meta.fields + ["key"]
+        read_only_fields = ["key"]
 
 
 # --- the JSON reports (reports.py builds them; these describe the format for the schema) -----
