@@ -1,8 +1,26 @@
 """Filters for the lists, as query parameters (?status=issued&tool_type=3)."""
 
+from datetime import timezone
+
 import django_filters as filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from toolcrib.crib.models import AuditEvent, Engineer, Issue, Return, ReturnedTool, ToolInstance
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    # PostgreSQL refuses offsets beyond ±16 h that ISO 8601 allows: send it UTC.
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return value and value.astimezone(timezone.utc)
+        except (OverflowError, ValueError):
+            raise ValidationError("This moment is out of range.") from None
+
+
+class Moment(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class ToolInstanceFilter(filters.FilterSet):
@@ -25,8 +43,8 @@ class EngineerFilter(filters.FilterSet):
 class TransactionFilter(filters.FilterSet):
     """Issues and returns: by engineer and by time."""
 
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = Moment(field_name="created_at", lookup_expr="gte")
+    until = Moment(field_name="created_at", lookup_expr="lt")
 
 
 class IssueFilter(TransactionFilter):
@@ -51,8 +69,8 @@ class ReturnedToolFilter(filters.FilterSet):
 
 
 class AuditEventFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = Moment(field_name="created_at", lookup_expr="gte")
+    until = Moment(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

@@ -24,7 +24,8 @@ from toolcrib.crib.models import (
     ToolType,
 )
 
-Username = serializers.SlugRelatedField(slug_field="username", read_only=True)
+def username(**kwargs):
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
 
 
 def store_upload(upload, user) -> Photo:
@@ -124,7 +125,7 @@ class EngineerSerializer(serializers.ModelSerializer):
 
 class PhotoSerializer(serializers.ModelSerializer):
     image = serializers.FileField(help_text="A JPEG, PNG or WEBP photo (multipart upload).")
-    uploaded_by = Username
+    uploaded_by = username(allow_null=True)
 
     class Meta:
         model = Photo
@@ -153,7 +154,7 @@ class PhotoOrImageSerializer(serializers.Serializer):
 
 class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
     box = BoxField()
-    enrolled_by = Username
+    enrolled_by = username(allow_null=True)
     crop_url = CropURLField("enrolment")
 
     class Meta:
@@ -218,7 +219,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
 
 
 class IssueSerializer(serializers.ModelSerializer):
-    storekeeper = Username
+    storekeeper = username()
     tools = IssuedToolSerializer(many=True)
 
     class Meta:
@@ -252,7 +253,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
     tool_instance = serializers.IntegerField(source="issued_tool.tool_instance_id", read_only=True, allow_null=True)
     inventory_number = serializers.CharField(source="issued_tool.tool_instance.inventory_number", read_only=True, allow_null=True)
     box = BoxField(allow_null=True)
-    decided_by = Username
+    decided_by = username(allow_null=True)
     crop_url = CropURLField("returned")
 
     class Meta:
@@ -262,7 +263,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
 
 
 class ReturnSerializer(serializers.ModelSerializer):
-    desk_user = Username
+    desk_user = username()
     tools = ReturnedToolSerializer(many=True, help_text="One line per tool: held, photographed, or both.")
 
     class Meta:

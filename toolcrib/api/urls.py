@@ -1,5 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from toolcrib.api import views
@@ -21,6 +22,7 @@ urlpatterns = [
     path("recognition/", views.RecognitionView.as_view(), name="api-recognition"),
     path("settings/", views.SettingsView.as_view(), name="api-settings"),
     path("dashboard/", views.DashboardView.as_view(), name="api-dashboard"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema is documentation, open to all; the data behind it needs a role.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"),
 ]

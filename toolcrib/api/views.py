@@ -45,6 +45,7 @@ class CribAPI:
     permission_classes = [CribPermissions]
     pagination_class = Pagination
     schema = CribSchema()
+    metadata_class = None  # OPTIONS answers 405; the schema describes every endpoint
 
     def get_exception_handler(self):
         return errors.handle
@@ -126,6 +127,7 @@ class RecognitionView(CribAPI, GenericAPIView):
     its message says why, and `types`/`instances` are empty, so a desk can go on by hand.
     """
 
+    queryset = Photo.objects.none()  # what it reads
     permission_classes = [TakesPhotos]
     serializer_class = serializers.RecognitionRequestSerializer
     parser_classes = JSON_OR_MULTIPART
