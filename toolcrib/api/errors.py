@@ -57,7 +57,9 @@ def flatten(detail, prefix="") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            # A list's errors come keyed by position: {"tools": {1: {...}}}.
+            path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten(value, path))
     elif isinstance(detail, list) and any(isinstance(v, (dict, list)) for v in detail):
         for i, value in enumerate(detail):
             out.update(flatten(value, f"{prefix}[{i}]"))
