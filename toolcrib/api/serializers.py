@@ -1,6 +1,8 @@
 """What the API reads and writes. Model serializers for records; plain ones for the requests
 that services carry out (issue, return, recount, enrolment, recognition)."""
 
+import json
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -41,6 +43,17 @@ class BoxField(serializers.ListField):
 
     def __init__(self, **kwargs):
         super().__init__(min_length=4, max_length=4, **kwargs)
+
+    def to_internal_value(self, data):
+        # A multipart form sends a box as one JSON text field, box=[x0,y0,x1,y1].
+        if isinstance(data, list) and len(data) == 1 and isinstance(data[0], str):
+            data = data[0]
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("not_a_list", input_type="text")
+        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})
