@@ -12,10 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def tool_photo(name="5_safety_pliers__black"):
     need_model(), need_shared_photos()
-    from tests.kit_photos import TOOL_BOXES
-    from tests.conftest import PHOTOS
+    from tests.kit_photos import single_photo
 
-    return (PHOTOS / "single" / f"{name}.jpg").read_bytes(), TOOL_BOXES[name]
+    return single_photo(name)
 
 
 def test_it_enrols_a_tool_from_a_new_photo(api, crib_admin, tool_factory):
