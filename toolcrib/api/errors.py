@@ -1,14 +1,13 @@
 """One error format for the whole API: {"detail": "...", "errors": {"field": ["..."]}}.
 
 The crib's own refusals (CribError) are 400, a tool someone else holds (ToolUnavailable) is
-409; Django's ValidationError, ProtectedError and IntegrityError never become a 500.
+409; Django's ValidationError, ProtectedError, IntegrityError and DataError never become a 500.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import exceptions, serializers, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from toolcrib.crib.services import CribError, ToolUnavailable
@@ -37,6 +36,8 @@ def handle(exc, context):
         exc = Conflict(f"This record is still used ({used_by}) and cannot be deleted.")
     elif isinstance(exc, IntegrityError):
         exc = Conflict("This change conflicts with records already in the crib; nothing was changed.")
+    elif isinstance(exc, DataError):
+        exc = BadRequest("A value is out of the range the crib can store; nothing was changed.")
 
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):

@@ -40,20 +40,20 @@ class EngineerFilter(filters.FilterSet):
         fields = ["badge_number", "name", "active"]
 
 
-class TransactionFilter(filters.FilterSet):
-    """Issues and returns: by engineer and by time."""
+class ByTime(filters.FilterSet):
+    """Records made since (inclusive) or until (exclusive) a moment."""
 
     since = Moment(field_name="created_at", lookup_expr="gte")
     until = Moment(field_name="created_at", lookup_expr="lt")
 
 
-class IssueFilter(TransactionFilter):
+class IssueFilter(ByTime):
     class Meta:
         model = Issue
         fields = ["engineer"]
 
 
-class ReturnFilter(TransactionFilter):
+class ReturnFilter(ByTime):
     class Meta:
         model = Return
         fields = ["engineer"]
@@ -68,10 +68,7 @@ class ReturnedToolFilter(filters.FilterSet):
         fields = ["decision", "engineer", "tool_return"]
 
 
-class AuditEventFilter(filters.FilterSet):
-    since = Moment(field_name="created_at", lookup_expr="gte")
-    until = Moment(field_name="created_at", lookup_expr="lt")
-
+class AuditEventFilter(ByTime):
     class Meta:
         model = AuditEvent
-        fields = ["action", "object_type", "object_id", "actor_name", "since", "until"]
+        fields = ["action", "object_type", "object_id", "actor_name"]

@@ -26,6 +26,7 @@ from toolcrib.crib.models import (
     ToolType,
 )
 
+
 def username(**kwargs):
     return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
 

@@ -4,7 +4,7 @@ return, recount, enrolment, threshold) goes through `services`, as it does from 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers as drf_serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -159,56 +159,58 @@ def idempotency_key(request) -> str | None:
     return key or None
 
 
-class IssueViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+class TransactionViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+    """Issues and returns: made at the desk through services, read by all, never changed."""
+
+    def create(self, request):
+        asked = self.request_serializer_class(data=request.data)
+        asked.is_valid(raise_exception=True)
+        made = self.make(request.user, asked.validated_data, idempotency_key(request))
+        return Response(self.get_serializer(self.get_queryset().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, filterset_class=None)
+    def report(self, request, pk=None):
+        return Response(self.build_report(self.get_object(), request))
+
+
+def transaction_schema(request, response, report):
+    return extend_schema_view(
+        create=extend_schema(request=request, responses={201: response}, parameters=[IDEMPOTENCY_KEY]),
+        report=extend_schema(responses=report),
+    )
+
+
+@transaction_schema(serializers.IssueRequestSerializer, serializers.IssueSerializer, serializers.IssueReportSerializer)
+class IssueViewSet(TransactionViewSet):
     queryset = Issue.objects.select_related("storekeeper").prefetch_related(
         Prefetch("tools", IssuedTool.objects.select_related("tool_instance"))
     )
     serializer_class = serializers.IssueSerializer
+    request_serializer_class = serializers.IssueRequestSerializer
     filterset_class = filters.IssueFilter
     write_permissions = {"POST": ["crib.issue_tools"]}
+    build_report = staticmethod(reports.issue_report)
 
-    @extend_schema(request=serializers.IssueRequestSerializer, responses={201: serializers.IssueSerializer},
-                   parameters=[IDEMPOTENCY_KEY])
-    def create(self, request):
-        asked = serializers.IssueRequestSerializer(data=request.data)
-        asked.is_valid(raise_exception=True)
-        data = asked.validated_data
-        issue = services.issue_tools(
-            engineer=data["engineer"], storekeeper=request.user, due_back=data.get("due_back"),
-            lines=[services.ToolLine(**line) for line in data["tools"]], idempotency_key=idempotency_key(request),
-        )
-        return Response(self.get_serializer(self.get_queryset().get(pk=issue.pk)).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses=serializers.IssueReportSerializer)
-    @action(detail=True, filterset_class=None)
-    def report(self, request, pk=None):
-        return Response(reports.issue_report(self.get_object(), request))
+    def make(self, user, data, key):
+        lines = [services.ToolLine(**line) for line in data["tools"]]
+        return services.issue_tools(engineer=data["engineer"], storekeeper=user, lines=lines,
+                                    due_back=data.get("due_back"), idempotency_key=key)
 
 
-class ReturnViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+@transaction_schema(serializers.ReturnRequestSerializer, serializers.ReturnSerializer, serializers.ReturnReportSerializer)
+class ReturnViewSet(TransactionViewSet):
     queryset = Return.objects.select_related("desk_user").prefetch_related(
         Prefetch("tools", ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by"))
     )
     serializer_class = serializers.ReturnSerializer
+    request_serializer_class = serializers.ReturnRequestSerializer
     filterset_class = filters.ReturnFilter
     write_permissions = {"POST": ["crib.return_tools"]}
+    build_report = staticmethod(reports.return_report)
 
-    @extend_schema(request=serializers.ReturnRequestSerializer, responses={201: serializers.ReturnSerializer},
-                   parameters=[IDEMPOTENCY_KEY])
-    def create(self, request):
-        asked = serializers.ReturnRequestSerializer(data=request.data)
-        asked.is_valid(raise_exception=True)
-        data = asked.validated_data
-        tool_return = services.return_tools(
-            engineer=data["engineer"], desk_user=request.user, idempotency_key=idempotency_key(request),
-            crops=[(crop["photo"], crop["box"]) for crop in data["crops"]],
-        )
-        return Response(self.get_serializer(self.get_queryset().get(pk=tool_return.pk)).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses=serializers.ReturnReportSerializer)
-    @action(detail=True, filterset_class=None)
-    def report(self, request, pk=None):
-        return Response(reports.return_report(self.get_object(), request))
+    def make(self, user, data, key):
+        crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
+        return services.return_tools(engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key)
 
 
 class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
