@@ -139,3 +139,18 @@ def test_it_issues_once_when_a_retry_races_the_first_request(api, storekeeper, e
     assert [a.status_code for a in answers] == [201, 201], [a.content for a in answers]
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assert Issue.objects.count() == 1
+
+
+def test_it_refuses_an_inactive_engineer_and_a_due_date_in_the_past(api, storekeeper, engineer, tool_factory):
+    tool = tool_factory("AT-1")
+    client = api(storekeeper)
+    past = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [{"tool_instance": tool.pk}],
+                                        "due_back": "2020-01-01T08:00:00Z"}, format="json")
+    assert past.status_code == 400 and past.json()["errors"] == {"due_back": ["The tools cannot be due back in the past."]}
+
+    engineer.active = False
+    engineer.save()
+    response = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [{"tool_instance": tool.pk}]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Ivan Petrov (E1001) is not active and cannot take tools."}
+    assert not Issue.objects.exists()

@@ -1,6 +1,7 @@
 """API tokens: the admin makes one for a machine (shown once), and revokes it."""
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from toolcrib.crib.models import AuditEvent
@@ -36,3 +37,11 @@ def test_it_makes_one_token_per_user(api, crib_admin, make_user):
     again = client.post("/api/tokens/", {"user": "camera-1"}, format="json")
     assert again.status_code == 400
     assert again.json()["errors"] == {"user": ["camera-1 already has a token: revoke it first."]}
+
+
+def test_it_lets_no_admin_mint_a_superuser_s_token(api, crib_admin, make_user):
+    make_user("root", is_superuser=True)
+    response = api(crib_admin).post("/api/tokens/", {"user": "root"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"user": ["Only a superuser may make a token for a superuser."]}
+    assert not Token.objects.filter(user__username="root").exists()

@@ -385,6 +385,9 @@ class TokenSerializer(serializers.ModelSerializer):
         fields = ["user_id", "user", "created"]
 
     def validate_user(self, user):
+        # A token acts with all its user's rights: an admin cannot mint a superuser's.
+        if user.is_superuser and not self.context["request"].user.is_superuser:
+            raise serializers.ValidationError("Only a superuser may make a token for a superuser.")
         if Token.objects.filter(user=user).exists():
             raise serializers.ValidationError(f"{user} already has a token: revoke it first.")
         return user
