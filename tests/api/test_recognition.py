@@ -61,3 +61,13 @@ def test_it_refuses_a_box_outside_the_photo(api, storekeeper, jpeg):
     response = client.post("/api/recognition/", {"photo": photo["id"], "boxes": [[0, 0, 100, 100], [0, 0, 900, 100]]}, format="json")
     assert response.status_code == 400
     assert response.json() == {"detail": "Box [0, 0, 900, 100] lies outside the photo (640x480)."}
+
+
+def test_it_keeps_no_new_photo_whose_boxes_do_not_fit(api, storekeeper, jpeg):
+    from toolcrib.crib.models import Photo
+
+    response = api(storekeeper).post("/api/recognition/", {
+        "image": SimpleUploadedFile("k.jpg", jpeg(640, 480), "image/jpeg"), "boxes": "[0, 0, 900, 100]",
+    }, format="multipart")
+    assert response.status_code == 400
+    assert not Photo.objects.exists()

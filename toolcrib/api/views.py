@@ -1,6 +1,8 @@
 """The API's endpoints: declarative viewsets over the crib's records; the desk's work (issue,
 return, recount, enrolment, threshold) goes through `services`, as it does from the pages."""
 
+import contextlib
+
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -50,17 +52,23 @@ class CribAPI:
     def get_exception_handler(self):
         return errors.handle
 
-    # Token users are unknown to ActorMiddleware: name the actor for the audit signals here.
-    def perform_create(self, serializer):
+    @contextlib.contextmanager
+    def changing(self):
+        """All or nothing, in the audit trail under the request's user (ActorMiddleware knows
+        only session users; token users are known from here on)."""
         with audit.acting_as(self.request.user), transaction.atomic():
+            yield
+
+    def perform_create(self, serializer):
+        with self.changing():
             serializer.save()
 
     def perform_update(self, serializer):
-        with audit.acting_as(self.request.user), transaction.atomic():
+        with self.changing():
             serializer.save()
 
     def perform_destroy(self, instance):
-        with audit.acting_as(self.request.user), transaction.atomic():
+        with self.changing():
             instance.delete()
 
 
@@ -136,10 +144,11 @@ class RecognitionView(CribAPI, GenericAPIView):
     def post(self, request):
         asked = self.get_serializer(data=request.data)
         asked.is_valid(raise_exception=True)
-        photo = asked.photo_or_upload()
-        boxes = asked.validated_data.get("boxes")
-        if boxes is not None:
-            boxes = [services.check_box(photo, box) for box in boxes]
+        with self.changing():  # a new photo is kept only if its boxes fit it
+            photo = asked.photo_or_upload()
+            boxes = asked.validated_data.get("boxes")
+            if boxes is not None:
+                boxes = [services.check_box(photo, box) for box in boxes]
         tools = recognition.recognise_photo(photo, boxes, in_crib_only=asked.validated_data["in_crib_only"])
         result = {"photo": photo.pk, "recognition": recognition.model_status(), "tools": tools}
         return Response(serializers.RecognitionSerializer(result).data)
