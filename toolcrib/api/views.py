@@ -73,7 +73,18 @@ class CribAPI:
 
 
 JSON_OR_MULTIPART = [JSONParser, MultiPartParser, FormParser]
-HISTORY = extend_schema(responses=serializers.HistoryEntrySerializer(many=True))
+
+
+class WithHistory:
+    # `{id}/history/`, for tool instances and engineers; a comment, as a docstring would
+    # describe every operation of the viewset.
+
+    @extend_schema(responses=serializers.HistoryEntrySerializer(many=True),
+                   description="Every issue, return line and change, oldest first (not paged).")
+    @action(detail=True, pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        entries = self.history_of(self.get_object())
+        return Response(serializers.HistoryEntrySerializer(entries, many=True).data)
 
 
 class ToolTypeViewSet(CribAPI, viewsets.ModelViewSet):
@@ -82,32 +93,22 @@ class ToolTypeViewSet(CribAPI, viewsets.ModelViewSet):
     filterset_fields = ["slug", "model_class_index"]
 
 
-class ToolInstanceViewSet(CribAPI, viewsets.ModelViewSet):
+class ToolInstanceViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = ToolInstance.objects.prefetch_related(
         Prefetch("issued", IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"), to_attr="open_issued")
     )
     serializer_class = serializers.ToolInstanceSerializer
     filterset_class = filters.ToolInstanceFilter
-
-    @HISTORY
-    @action(detail=True, pagination_class=None, filterset_class=None)
-    def history(self, request, pk=None):
-        entries = history.tool_history(self.get_object())
-        return Response(serializers.HistoryEntrySerializer(entries, many=True).data)
+    history_of = staticmethod(history.tool_history)
 
 
-class EngineerViewSet(CribAPI, viewsets.ModelViewSet):
+class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = Engineer.objects.annotate(
         held_numbers=ArrayAgg("issues__tools__tool_instance__inventory_number", filter=Q(issues__tools__closed_at__isnull=True))
     )
     serializer_class = serializers.EngineerSerializer
     filterset_class = filters.EngineerFilter
-
-    @HISTORY
-    @action(detail=True, pagination_class=None, filterset_class=None)
-    def history(self, request, pk=None):
-        entries = history.engineer_history(self.get_object())
-        return Response(serializers.HistoryEntrySerializer(entries, many=True).data)
+    history_of = staticmethod(history.engineer_history)
 
 
 class PhotoViewSet(CribAPI, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
