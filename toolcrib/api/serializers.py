@@ -108,8 +108,7 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
     @extend_schema_field(HolderSerializer(allow_null=True))
     def get_holder(self, tool):
         # The list prefetches the open issued record as `open_issued`; a single record asks.
-        open_issued = getattr(tool, "open_issued", None)
-        holder = open_issued[0] if open_issued else (None if open_issued is not None else tool.holder())
+        holder = next(iter(tool.open_issued), None) if hasattr(tool, "open_issued") else tool.holder()
         return HolderSerializer(holder).data if holder else None
 
     def validate_status(self, value):
