@@ -71,7 +71,8 @@ def propose(photo: Photo) -> list[tuple[Box, float]]:
         return [whole]
     from inference.preprocess import open_photo
 
-    image = open_photo(_photo_bytes(photo)).image
+    # Full decode: a JPEG draft is smaller, and its boxes would not be in the photo's pixels.
+    image = open_photo(_photo_bytes(photo), draft=False).image
     proposals = propose_boxes(image)
     return [(tuple(p.box), p.confidence) for p in proposals] or [whole]
 

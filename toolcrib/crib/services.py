@@ -133,6 +133,10 @@ def issue_tools(
         with audit.acting_as(storekeeper), transaction.atomic():
             # Locks the rows: a second storekeeper issuing the same tool waits here, then sees it issued.
             locked = {t.pk: t for t in ToolInstance.objects.select_for_update().filter(pk__in=[l.tool_instance.pk for l in lines]).order_by("pk")}
+            # A retry that waited for these locks finds the first request's issue now.
+            earlier = idempotency_key and Issue.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier:
+                return _same_request(earlier, engineer)
             for line in lines:
                 _check_can_issue(locked[line.tool_instance.pk])
             issue = Issue.objects.create(engineer=engineer, storekeeper=storekeeper, idempotency_key=idempotency_key or None)
@@ -197,6 +201,9 @@ def return_tools(
         with audit.acting_as(desk_user), transaction.atomic():
             # Lock what he holds, so two desks cannot take the same tools back at once.
             still_held = set(IssuedTool.objects.select_for_update().filter(pk__in=[t.pk for t in held], closed_at__isnull=True).values_list("pk", flat=True))
+            earlier = idempotency_key and Return.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier:
+                return _same_request(earlier, engineer)
             if still_held != {t.pk for t in held}:
                 raise CribError("Another desk changed these tools a moment ago; take the return again.")
             tool_return = Return.objects.create(engineer=engineer, desk_user=desk_user, threshold=threshold, idempotency_key=idempotency_key or None)

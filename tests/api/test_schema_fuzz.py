@@ -1,0 +1,58 @@
+"""Schemathesis throws generated requests, valid and not, at every operation of the live schema:
+no answer may be a server error, and every answer must be one the schema describes."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from toolcrib.wsgi import application
+
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+# Bounded and repeatable: a few examples per operation, the same ones on every run.
+FUZZ = settings(
+    max_examples=6,
+    derandomize=True,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+# Read once at collection; no database is needed to describe the API.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def shared_connection(crib):
+    """Requests go straight to the WSGI app: as Django's test client does, keep them on the test's
+    connection and transaction, which the end of a request would otherwise close."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def token(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ
+def test_it_answers_the_admin_as_the_schema_says(case, crib_admin):
+    case.call_and_validate(headers={"Authorization": f"Token {token(crib_admin)}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@FUZZ
+def test_it_answers_the_storekeeper_as_the_schema_says(case, storekeeper):
+    case.call_and_validate(headers={"Authorization": f"Token {token(storekeeper)}"}, checks=CHECKS)

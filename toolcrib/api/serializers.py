@@ -1,0 +1,452 @@
+"""What the API reads and writes. Model serializers for records; plain ones for the requests
+that services carry out (issue, return, recount, enrolment, recognition)."""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+
+from toolcrib.crib import reports, services
+from toolcrib.crib.models import (
+    AuditEvent,
+    CribSettings,
+    Engineer,
+    Enrolment,
+    Issue,
+    IssuedTool,
+    Photo,
+    Return,
+    ReturnedTool,
+    ToolInstance,
+    ToolType,
+)
+
+
+def username(**kwargs):
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
+
+
+def store_upload(upload, user) -> Photo:
+    # One byte past the limit is enough for store_photo to refuse a huge upload without reading it all.
+    limit = settings.TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024
+    return services.store_photo(upload.read(limit + 1), name=upload.name, user=user)
+
+
+class BoxField(serializers.ListField):
+    """A tool's box in a photo: [x0, y0, x1, y1] in pixels of the photo after EXIF orientation."""
+
+    child = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=4, max_length=4, **kwargs)
+
+    def to_internal_value(self, data):
+        # A multipart form sends a box as one JSON text field, box=[x0,y0,x1,y1].
+        if isinstance(data, list) and len(data) == 1 and isinstance(data[0], str):
+            data = data[0]
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("not_a_list", input_type="text")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})
+class CropURLField(serializers.Field):
+    """Absolute URL of the JPEG of a crop; null when the tool was not photographed."""
+
+    def __init__(self, kind, **kwargs):
+        self.kind = kind
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, crop):
+        if crop.photo_id is None:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("crop", args=[self.kind, crop.pk]))
+
+
+# --- records the admin keeps ---------------------------------------------------------------
+
+
+class ToolTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ToolType
+        fields = ["id", "name", "slug", "model_class_index", "description"]
+
+
+class EngineerBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Engineer
+        fields = ["id", "badge_number", "name"]
+
+
+class HolderSerializer(serializers.ModelSerializer):
+    """Who holds a tool now, since which issue, until when."""
+
+    engineer = EngineerBriefSerializer(source="issue.engineer")
+    issued_at = serializers.DateTimeField(source="issue.created_at")
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = IssuedTool
+        fields = ["engineer", "issue", "issued_at", "due_back", "overdue"]
+
+
+class ToolInstanceSerializer(serializers.ModelSerializer):
+    holder = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ToolInstance
+        fields = ["id", "inventory_number", "tool_type", "status", "calibration_due", "notes", "created_at", "holder"]
+
+    @extend_schema_field(HolderSerializer(allow_null=True))
+    def get_holder(self, tool):
+        # The list prefetches the open issued record as `open_issued`; a single record asks.
+        holder = next(iter(tool.open_issued), None) if hasattr(tool, "open_issued") else tool.holder()
+        return HolderSerializer(holder).data if holder else None
+
+    def validate_status(self, value):
+        current = self.instance.status if self.instance else ToolInstance.Status.IN_CRIB
+        if (value == ToolInstance.Status.ISSUED) != (current == ToolInstance.Status.ISSUED):
+            raise serializers.ValidationError("Only an issue or a return changes whether a tool is issued.")
+        return value
+
+
+class EngineerSerializer(serializers.ModelSerializer):
+    held_tools = serializers.SerializerMethodField(help_text="Inventory numbers of the tools he holds now.")
+
+    class Meta:
+        model = Engineer
+        fields = ["id", "badge_number", "name", "active", "held_tools"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_held_tools(self, engineer):
+        # The list annotates `held_numbers` in its one query; a single record asks.
+        if not hasattr(engineer, "held_numbers"):
+            return sorted(engineer.held_tools().values_list("tool_instance__inventory_number", flat=True))
+        return sorted(n for n in engineer.held_numbers or [] if n)
+
+
+# --- photos and enrolments -------------------------------------------------------------------
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    image = serializers.FileField(help_text="A JPEG, PNG or WEBP photo (multipart upload).")
+    uploaded_by = username(allow_null=True)
+
+    class Meta:
+        model = Photo
+        fields = ["id", "image", "width", "height", "sha256", "uploaded_by", "created_at"]
+
+    def create(self, data):
+        return store_upload(data["image"], self.context["request"].user)
+
+
+class PhotoOrImageSerializer(serializers.Serializer):
+    """A request about a photo names a stored one (`photo`) or uploads a new one (`image`)."""
+
+    photo = serializers.PrimaryKeyRelatedField(
+        queryset=Photo.objects.all(), required=False, help_text="A stored photo; or send `image` instead."
+    )
+    image = serializers.FileField(write_only=True, required=False, help_text="A new photo (multipart).")
+
+    def validate(self, data):
+        if ("photo" in data) == ("image" in data):
+            raise serializers.ValidationError("Send either `photo` (a stored photo's id) or `image` (a new photo).")
+        return data
+
+    def photo_or_upload(self) -> Photo:
+        return self.validated_data.get("photo") or store_upload(self.validated_data["image"], self.context["request"].user)
+
+
+class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
+    box = BoxField()
+    enrolled_by = username(allow_null=True)
+    crop_url = CropURLField("enrolment")
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "tool_instance", "photo", "image", "box", "model_sha256", "enrolled_by", "created_at", "crop_url"]
+        read_only_fields = ["model_sha256", "created_at"]
+
+    def create(self, data):
+        return services.enrol(data["tool_instance"], self.photo_or_upload(), data["box"], user=self.context["request"].user)
+
+
+class RecognitionRequestSerializer(PhotoOrImageSerializer):
+    boxes = serializers.ListField(
+        child=BoxField(), required=False, max_length=100,
+        help_text="Boxes drawn by the user; without them the tools' boxes are proposed from the photo.",
+    )
+    in_crib_only = serializers.BooleanField(default=True, help_text="Suggest only tool instances now in the crib.")
+
+
+class RecognitionStatusSerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    message = serializers.CharField()
+    model_sha256 = serializers.CharField(source="sha256", allow_null=True)
+
+
+class TypeCandidateSerializer(serializers.Serializer):
+    tool_type = serializers.IntegerField(source="tool_type_id")
+    name = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class InstanceCandidateSerializer(serializers.Serializer):
+    tool_instance = serializers.IntegerField(source="tool_instance_id")
+    inventory_number = serializers.CharField()
+    match_percent = serializers.FloatField()
+
+
+class RecognisedSerializer(serializers.Serializer):
+    box = BoxField()
+    confidence = serializers.FloatField()
+    types = TypeCandidateSerializer(many=True, help_text="Top 3 tool types; empty when recognition is off.")
+    instances = InstanceCandidateSerializer(many=True, help_text="Nearest enrolled tool instances, best first.")
+
+
+class RecognitionSerializer(serializers.Serializer):
+    photo = serializers.IntegerField()
+    recognition = RecognitionStatusSerializer()
+    tools = RecognisedSerializer(many=True)
+
+
+# --- issue and return ------------------------------------------------------------------------
+
+
+class IssuedToolSerializer(serializers.ModelSerializer):
+    inventory_number = serializers.CharField(source="tool_instance.inventory_number", read_only=True)
+    box = BoxField(allow_null=True)
+    crop_url = CropURLField("issued")
+
+    class Meta:
+        model = IssuedTool
+        fields = ["id", "tool_instance", "inventory_number", "photo", "box", "due_back", "closed_at", "crop_url"]
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    storekeeper = username()
+    tools = IssuedToolSerializer(many=True)
+
+    class Meta:
+        model = Issue
+        fields = ["id", "engineer", "storekeeper", "created_at", "tools"]
+
+
+class ToolLineSerializer(serializers.Serializer):
+    tool_instance = serializers.PrimaryKeyRelatedField(queryset=ToolInstance.objects.all())
+    photo = serializers.PrimaryKeyRelatedField(queryset=Photo.objects.all(), required=False, allow_null=True)
+    box = BoxField(required=False, allow_null=True, help_text="Required with `photo`.")
+
+    def validate(self, data):
+        if (data.get("photo") is None) != (data.get("box") is None):
+            raise serializers.ValidationError("A photographed tool needs both `photo` and `box`.")
+        return data
+
+
+class IssueRequestSerializer(serializers.Serializer):
+    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
+    tools = ToolLineSerializer(many=True, allow_empty=False, max_length=200)
+    due_back = serializers.DateTimeField(required=False, help_text="Default: now + the crib's loan hours.")
+
+    def validate_due_back(self, value):
+        if value <= timezone.now():
+            raise serializers.ValidationError("The tools cannot be due back in the past.")
+        return value
+
+
+class ReturnedToolSerializer(serializers.ModelSerializer):
+    tool_instance = serializers.IntegerField(source="issued_tool.tool_instance_id", read_only=True, allow_null=True)
+    inventory_number = serializers.CharField(source="issued_tool.tool_instance.inventory_number", read_only=True, allow_null=True)
+    box = BoxField(allow_null=True)
+    decided_by = username(allow_null=True)
+    crop_url = CropURLField("returned")
+
+    class Meta:
+        model = ReturnedTool
+        fields = ["id", "tool_return", "issued_tool", "tool_instance", "inventory_number", "photo", "box",
+                  "match_percent", "decision", "decided_by", "decided_at", "reason", "crop_url"]
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    desk_user = username()
+    tools = ReturnedToolSerializer(many=True, help_text="One line per tool: held, photographed, or both.")
+
+    class Meta:
+        model = Return
+        fields = ["id", "engineer", "desk_user", "created_at", "threshold", "tools"]
+
+
+class CropSerializer(serializers.Serializer):
+    photo = serializers.PrimaryKeyRelatedField(queryset=Photo.objects.all())
+    box = BoxField()
+
+
+class ReturnRequestSerializer(serializers.Serializer):
+    engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
+    crops = CropSerializer(many=True, max_length=200, help_text="The tools in the return photos; empty = none photographed.")
+
+
+class RecountSerializer(serializers.Serializer):
+    found = serializers.BooleanField(help_text="true: the tool is here (back in the crib); false: it is missing (lost).")
+    reason = serializers.CharField(max_length=2000, help_text="Why: what the recount found.")
+
+
+# --- settings, dashboard, history, reports, audit, tokens ------------------------------------
+
+
+class CribSettingsSerializer(serializers.ModelSerializer):
+    recount_threshold = serializers.FloatField(min_value=0, max_value=100)
+
+    class Meta:
+        model = CribSettings
+        fields = ["recount_threshold", "loan_hours"]
+        read_only_fields = ["loan_hours"]
+
+
+class FiguresSerializer(serializers.Serializer):
+    tools_out = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    issues_today = serializers.IntegerField()
+    returns_today = serializers.IntegerField()
+    tools_issued_today = serializers.IntegerField()
+    tools_in_crib = serializers.IntegerField()
+
+
+class ToolOutSerializer(serializers.ModelSerializer):
+    inventory_number = serializers.CharField(source="tool_instance.inventory_number")
+    tool_type = serializers.CharField(source="tool_instance.tool_type.name")
+    engineer = EngineerBriefSerializer(source="issue.engineer")
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = IssuedTool
+        fields = ["id", "tool_instance", "inventory_number", "tool_type", "engineer", "issue", "due_back", "overdue"]
+
+
+class FlaggedLineSerializer(ReturnedToolSerializer):
+    engineer = EngineerBriefSerializer(source="tool_return.engineer")
+
+    class Meta(ReturnedToolSerializer.Meta):
+        fields = ReturnedToolSerializer.Meta.fields + ["engineer"]
+
+
+class LostToolSerializer(serializers.ModelSerializer):
+    tool_type = serializers.CharField(source="tool_type.name")
+
+    class Meta:
+        model = ToolInstance
+        fields = ["id", "inventory_number", "tool_type"]
+
+
+class DashboardSerializer(serializers.Serializer):
+    figures = FiguresSerializer()
+    tools_out = ToolOutSerializer(many=True)
+    flagged = FlaggedLineSerializer(many=True)
+    lost = LostToolSerializer(many=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    when = serializers.DateTimeField()
+    what = serializers.CharField()
+    who = serializers.CharField()
+    engineer = serializers.CharField(allow_null=True)
+    issue_id = serializers.IntegerField(allow_null=True)
+    return_id = serializers.IntegerField(allow_null=True)
+    match_percent = serializers.FloatField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "before", "after"]
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True))
+    user_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Token
+        fields = ["user_id", "user", "created"]
+
+    def validate_user(self, user):
+        # A token acts with all its user's rights: an admin cannot mint a superuser's.
+        if user.is_superuser and not self.context["request"].user.is_superuser:
+            raise serializers.ValidationError("Only a superuser may make a token for a superuser.")
+        if Token.objects.filter(user=user).exists():
+            raise serializers.ValidationError(f"{user} already has a token: revoke it first.")
+        return user
+
+
+class NewTokenSerializer(TokenSerializer):
+    class Meta(TokenSerializer.Meta):
+        fields = TokenSerializer.Meta.fields + ["key"]
+        read_only_fields = ["key"]
+
+
+# --- the JSON reports (reports.py builds them; these describe the format for the schema) -----
+
+
+class ReportEngineerSerializer(serializers.Serializer):
+    badge_number = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ReportSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=[reports.FORMAT], help_text="Changes when a field's meaning does.")
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    engineer = ReportEngineerSerializer()
+
+
+class IssueReportToolSerializer(serializers.Serializer):
+    inventory_number = serializers.CharField()
+    tool_type = serializers.CharField()
+    box = BoxField(allow_null=True)
+    crop_url = serializers.URLField(allow_null=True)
+    due_back = serializers.DateTimeField()
+    returned_or_closed_at = serializers.DateTimeField(allow_null=True)
+    model_sha256 = serializers.CharField(allow_null=True, help_text="The model that computed the tool's feature.")
+
+
+class IssueReportSerializer(ReportSerializer):
+    kind = serializers.ChoiceField(choices=["issue"])
+    storekeeper = serializers.CharField(allow_null=True)
+    tools = IssueReportToolSerializer(many=True)
+
+
+class ReturnReportToolSerializer(serializers.Serializer):
+    inventory_number = serializers.CharField(allow_null=True, help_text="null for a tool not issued to this engineer.")
+    tool_type = serializers.CharField(allow_null=True)
+    issue_id = serializers.IntegerField(allow_null=True)
+    box = BoxField(allow_null=True)
+    crop_url = serializers.URLField(allow_null=True)
+    issue_crop_url = serializers.URLField(allow_null=True)
+    match_percent = serializers.FloatField(allow_null=True)
+    passed = serializers.BooleanField(help_text="match_percent is at or above the threshold.")
+    decision = serializers.ChoiceField(choices=ReturnedTool.Decision.choices)
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    model_sha256 = serializers.CharField(allow_null=True)
+
+
+class ReturnReportSerializer(ReportSerializer):
+    kind = serializers.ChoiceField(choices=["return"])
+    desk_user = serializers.CharField(allow_null=True)
+    threshold_percent = serializers.FloatField()
+    tools = ReturnReportToolSerializer(many=True)

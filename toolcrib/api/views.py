@@ -1,0 +1,305 @@
+"""The API's endpoints: declarative viewsets over the crib's records; the desk's work (issue,
+return, recount, enrolment, threshold) goes through `services`, as it does from the pages."""
+
+import contextlib
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers as drf_serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from toolcrib.api import errors, filters, serializers
+from toolcrib.api.permissions import CribPermissions, TakesPhotos
+from toolcrib.api.schema import CribSchema
+from toolcrib.crib import audit, dashboard, history, recognition, reports, services
+from toolcrib.crib.models import (
+    AuditEvent,
+    CribSettings,
+    Engineer,
+    Enrolment,
+    Issue,
+    IssuedTool,
+    Photo,
+    Return,
+    ReturnedTool,
+    ToolInstance,
+    ToolType,
+)
+
+
+class Pagination(LimitOffsetPagination):
+    max_limit = 500
+
+
+class CribAPI:
+    # What every endpoint shares: auth, roles, one error format, audited all-or-nothing writes.
+
+    # Token first: an anonymous request gets 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [CribPermissions]
+    pagination_class = Pagination
+    schema = CribSchema()
+    metadata_class = None  # OPTIONS answers 405; the schema describes every endpoint
+
+    def get_exception_handler(self):
+        return errors.handle
+
+    @contextlib.contextmanager
+    def changing(self):
+        """All or nothing, in the audit trail under the request's user (ActorMiddleware knows
+        only session users; token users are known from here on)."""
+        with audit.acting_as(self.request.user), transaction.atomic():
+            yield
+
+    def perform_create(self, serializer):
+        with self.changing():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with self.changing():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        with self.changing():
+            instance.delete()
+
+
+JSON_OR_MULTIPART = [JSONParser, MultiPartParser, FormParser]
+
+
+class WithHistory:
+    # `{id}/history/`, for tool instances and engineers; a comment, as a docstring would
+    # describe every operation of the viewset.
+
+    @extend_schema(responses=serializers.HistoryEntrySerializer(many=True),
+                   description="Every issue, return line and change, oldest first (not paged).")
+    @action(detail=True, pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        entries = self.history_of(self.get_object())
+        return Response(serializers.HistoryEntrySerializer(entries, many=True).data)
+
+
+class ToolTypeViewSet(CribAPI, viewsets.ModelViewSet):
+    queryset = ToolType.objects.all()
+    serializer_class = serializers.ToolTypeSerializer
+    filterset_fields = ["slug", "model_class_index"]
+
+
+class ToolInstanceViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
+    queryset = ToolInstance.objects.prefetch_related(
+        Prefetch("issued", IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"), to_attr="open_issued")
+    )
+    serializer_class = serializers.ToolInstanceSerializer
+    filterset_class = filters.ToolInstanceFilter
+    history_of = staticmethod(history.tool_history)
+
+
+class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
+    queryset = Engineer.objects.annotate(
+        held_numbers=ArrayAgg("issues__tools__tool_instance__inventory_number", filter=Q(issues__tools__closed_at__isnull=True))
+    )
+    serializer_class = serializers.EngineerSerializer
+    filterset_class = filters.EngineerFilter
+    history_of = staticmethod(history.engineer_history)
+
+
+class PhotoViewSet(CribAPI, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Photos are evidence: uploaded, never changed or deleted."""
+
+    queryset = Photo.objects.select_related("uploaded_by").order_by("-created_at", "-id")
+    serializer_class = serializers.PhotoSerializer
+    permission_classes = [TakesPhotos]
+    parser_classes = [MultiPartParser]
+
+
+class EnrolmentViewSet(CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Reference photos of tool instances. To move a box, delete the enrolment and enrol again."""
+
+    queryset = Enrolment.objects.select_related("enrolled_by")
+    serializer_class = serializers.EnrolmentSerializer
+    parser_classes = JSON_OR_MULTIPART
+    filterset_fields = ["tool_instance"]
+
+
+class RecognitionView(CribAPI, GenericAPIView):
+    """What tools are in a photo: boxes, likely tool types, nearest enrolled tool instances.
+
+    When the model is unavailable the answer is still 200: `recognition.available` is false,
+    its message says why, and `types`/`instances` are empty, so a desk can go on by hand.
+    """
+
+    queryset = Photo.objects.none()  # what it reads
+    permission_classes = [TakesPhotos]
+    serializer_class = serializers.RecognitionRequestSerializer
+    parser_classes = JSON_OR_MULTIPART
+
+    @extend_schema(responses=serializers.RecognitionSerializer)
+    def post(self, request):
+        asked = self.get_serializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        with self.changing():  # a new photo is kept only if its boxes fit it
+            photo = asked.photo_or_upload()
+            boxes = asked.validated_data.get("boxes")
+            if boxes is not None:
+                boxes = [services.check_box(photo, box) for box in boxes]
+        tools = recognition.recognise_photo(photo, boxes, in_crib_only=asked.validated_data["in_crib_only"])
+        result = {"photo": photo.pk, "recognition": recognition.model_status(), "tools": tools}
+        return Response(serializers.RecognitionSerializer(result).data)
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    description="Any unique string up to 100 characters; a retried request with the same key "
+    "answers with the first transaction instead of making a second one.",
+)
+
+
+def idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 100:
+        raise drf_serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
+    return key or None
+
+
+class TransactionViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+    """Issues and returns: made at the desk through services, read by all, never changed."""
+
+    def create(self, request):
+        asked = self.request_serializer_class(data=request.data)
+        asked.is_valid(raise_exception=True)
+        made = self.make(request.user, asked.validated_data, idempotency_key(request))
+        return Response(self.get_serializer(self.get_queryset().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, filterset_class=None)
+    def report(self, request, pk=None):
+        return Response(self.build_report(self.get_object(), request))
+
+
+def transaction_schema(request, response, report):
+    return extend_schema_view(
+        create=extend_schema(request=request, responses={201: response}, parameters=[IDEMPOTENCY_KEY]),
+        report=extend_schema(responses=report),
+    )
+
+
+@transaction_schema(serializers.IssueRequestSerializer, serializers.IssueSerializer, serializers.IssueReportSerializer)
+class IssueViewSet(TransactionViewSet):
+    queryset = Issue.objects.select_related("storekeeper").prefetch_related(
+        Prefetch("tools", IssuedTool.objects.select_related("tool_instance"))
+    )
+    serializer_class = serializers.IssueSerializer
+    request_serializer_class = serializers.IssueRequestSerializer
+    filterset_class = filters.IssueFilter
+    write_permissions = {"POST": ["crib.issue_tools"]}
+    build_report = staticmethod(reports.issue_report)
+
+    def make(self, user, data, key):
+        lines = [services.ToolLine(**line) for line in data["tools"]]
+        return services.issue_tools(engineer=data["engineer"], storekeeper=user, lines=lines,
+                                    due_back=data.get("due_back"), idempotency_key=key)
+
+
+@transaction_schema(serializers.ReturnRequestSerializer, serializers.ReturnSerializer, serializers.ReturnReportSerializer)
+class ReturnViewSet(TransactionViewSet):
+    queryset = Return.objects.select_related("desk_user").prefetch_related(
+        Prefetch("tools", ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by"))
+    )
+    serializer_class = serializers.ReturnSerializer
+    request_serializer_class = serializers.ReturnRequestSerializer
+    filterset_class = filters.ReturnFilter
+    write_permissions = {"POST": ["crib.return_tools"]}
+    build_report = staticmethod(reports.return_report)
+
+    def make(self, user, data, key):
+        crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
+        return services.return_tools(engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key)
+
+
+class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+    """Return lines; `?decision=recount_required` lists the tools waiting for a manual recount."""
+
+    queryset = ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by")
+    serializer_class = serializers.ReturnedToolSerializer
+    filterset_class = filters.ReturnedToolFilter
+    write_permissions = {"POST": ["crib.decide_recount"]}
+
+    @extend_schema(request=serializers.RecountSerializer, responses=serializers.ReturnedToolSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def recount(self, request, pk=None):
+        line = self.get_object()
+        asked = serializers.RecountSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        services.decide_recount(line, user=request.user, **asked.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data)
+
+
+class SettingsView(CribAPI, GenericAPIView):
+    """The crib's settings; the admin sets the recount threshold (match %)."""
+
+    queryset = CribSettings.objects.all()
+    serializer_class = serializers.CribSettingsSerializer
+
+    def get(self, request):
+        return Response(self.get_serializer(CribSettings.current()).data)
+
+    def put(self, request):
+        asked = self.get_serializer(CribSettings.current(), data=request.data)
+        asked.is_valid(raise_exception=True)
+        current = services.set_threshold(asked.validated_data["recount_threshold"], user=request.user)
+        return Response(self.get_serializer(current).data)
+
+
+class DashboardView(CribAPI, GenericAPIView):
+    """What QA and the supervisor see first: figures, tools out, flagged lines, lost tools."""
+
+    queryset = IssuedTool.objects.none()  # reading it needs view_issuedtool, as the page does
+    serializer_class = serializers.DashboardSerializer
+    pagination_class = None
+
+    def get(self, request):
+        return Response(self.get_serializer({
+            "figures": dashboard.figures(),
+            "tools_out": dashboard.tools_out(),
+            "flagged": dashboard.flagged_lines(),
+            "lost": dashboard.lost_tools(),
+        }).data)
+
+
+class AuditEventViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+    """The audit trail, read-only: nobody edits or deletes an event (the database refuses too)."""
+
+    queryset = AuditEvent.objects.all()
+    serializer_class = serializers.AuditEventSerializer
+    filterset_class = filters.AuditEventFilter
+
+
+class TokenViewSet(CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """API tokens for machines (camera stations, the maintenance system); admins make and revoke them.
+
+    The key is shown once, in the answer to the POST that makes it.
+    """
+
+    queryset = Token.objects.select_related("user").order_by("user__username")
+    lookup_field = "user_id"
+    lookup_value_regex = r"\d+"
+
+    def get_serializer_class(self):
+        return serializers.NewTokenSerializer if self.action == "create" else serializers.TokenSerializer
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            token = serializer.save()
+            audit.record("token created", token.user, actor=self.request.user)
+
+    def perform_destroy(self, token):
+        with transaction.atomic():
+            audit.record("token revoked", token.user, actor=self.request.user)
+            token.delete()
