@@ -1,0 +1,53 @@
+"""Finding an engineer or a tool instance from what the desk typed, and the search behind
+the pick fields."""
+
+from django import forms
+from django.db.models import Q
+from django.http import JsonResponse
+
+from toolcrib.crib.models import Engineer, ToolInstance
+from toolcrib.front import access
+
+
+def find_engineer(text: str) -> Engineer | None:
+    """'E1001 · Ivan Petrov' (the pick list's form), a badge number, or a full name."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    badge = text.split("·")[0].strip()
+    found = Engineer.objects.filter(badge_number__iexact=badge).first()
+    if found is None:
+        by_name = Engineer.objects.filter(name__iexact=text)
+        found = by_name.first() if by_name.count() == 1 else None
+    return found
+
+
+class EngineerField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "engineer-list", "autocomplete": "off",
+                                                            "placeholder": "Badge number or name"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        engineer = find_engineer(value)
+        if engineer is None:
+            raise forms.ValidationError(f"No engineer with badge or name “{value}”. Pick one from the list.")
+        return engineer
+
+
+@access.needs(access.VIEW)
+def tool_search(request):
+    """Tool instances whose number starts with / contains the query (for the instance pick)."""
+    q = request.GET.get("q", "").strip()
+    tools = ToolInstance.objects.select_related("tool_type")
+    if q:
+        tools = tools.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
+    if request.GET.get("in_crib"):
+        tools = tools.filter(status=ToolInstance.Status.IN_CRIB)
+    return JsonResponse({"tools": [
+        {"id": t.pk, "inventory_number": t.inventory_number, "tool_type": t.tool_type.name, "status": t.get_status_display()}
+        for t in tools[:20]
+    ]})
