@@ -1,22 +1,141 @@
-"""The crib's use of the tool model: features of the tools in a stored photo.
+"""The crib's use of the tool model: what is in a stored photo, and which enrolled tool it is.
 
-Recognition may be off (no model file); callers then get no features and every returned tool
-goes to a manual recount.
+Recognition may be off (no model file); then boxes are still proposed, no types or instances
+are suggested, no features are stored, and every returned tool goes to a manual recount.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
+from django.db import connection, transaction
+from pgvector.django import CosineDistance
 
-from toolcrib.crib.models import Photo
+from inference import runtime
+from inference.recognise import recognise
+from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
+
+Box = tuple[int, int, int, int]
+# pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
+# nearest tools of one type in the answer (see bench/nearest.py for the recall it gives).
+EF_SEARCH = 200
 
 
-def embed(photo: Photo, boxes: list[tuple[int, int, int, int]]) -> tuple[list[np.ndarray | None], str]:
-    """Features (512-d float32) of each box in `photo`, and the sha256 of the model that made them."""
-    from inference.runtime import get_model
-    from inference.recognise import features_of
+@dataclass
+class TypeCandidate:
+    tool_type_id: int
+    name: str
+    probability: float
 
-    model = get_model()
+
+@dataclass
+class InstanceCandidate:
+    tool_instance_id: int
+    inventory_number: str
+    match_percent: float
+
+
+@dataclass
+class Recognised:
+    box: Box
+    confidence: float
+    types: list[TypeCandidate] = field(default_factory=list)
+    instances: list[InstanceCandidate] = field(default_factory=list)
+    feature: np.ndarray | None = None
+
+
+def model_status() -> runtime.ModelStatus:
+    return runtime.model_status()
+
+
+def _photo_bytes(photo: Photo) -> bytes:
+    with photo.image.open("rb") as f:
+        return f.read()
+
+
+def embed(photo: Photo, boxes: list[Box]) -> tuple[list[np.ndarray | None], str]:
+    """Features (512-d, unit length) of each box in `photo`, and the sha256 of the model that made them."""
+    model = runtime.get_model()
     if model is None or not boxes:
         return [None] * len(boxes), ""
-    with photo.image.open("rb") as f:
-        data = f.read()
-    return list(features_of(data, boxes, model)), model.sha256
+    return [r.feature for r in recognise(_photo_bytes(photo), boxes, model)], model.sha256
+
+
+def propose(photo: Photo) -> list[tuple[Box, float]]:
+    """Boxes around the tools on the table, with a confidence; the whole photo when none is found."""
+    whole = ((0, 0, photo.width, photo.height), 0.0)
+    try:
+        from inference.boxes import propose_boxes
+    except ImportError:
+        return [whole]
+    from inference.preprocess import open_photo
+
+    image = open_photo(_photo_bytes(photo)).image
+    proposals = propose_boxes(image)
+    return [(tuple(p.box), p.confidence) for p in proposals] or [whole]
+
+
+def recognise_photo(photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True) -> list["Recognised"]:
+    """For each box (proposed when none are given): likely tool types and nearest enrolled tools."""
+    given = boxes is not None
+    boxed = [(tuple(int(v) for v in b), 1.0) for b in boxes] if given else propose(photo)
+    model = runtime.get_model()
+    if model is None:
+        return [Recognised(box=b, confidence=c) for b, c in boxed]
+    found = recognise(_photo_bytes(photo), [b for b, _ in boxed], model)
+    kit_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
+    out = []
+    for (box, confidence), r in zip(boxed, found):
+        types = [
+            TypeCandidate(kit_types[c.class_index].pk, kit_types[c.class_index].name, c.probability)
+            for c in r.candidates
+            if c.class_index in kit_types
+        ]
+        types = _with_enrolled_types(types, r.feature, model.sha256)
+        instances = nearest_instances(r.feature, model.sha256, tool_type_id=types[0].tool_type_id if types else None,
+                                      in_crib_only=in_crib_only)
+        out.append(Recognised(box=box, confidence=confidence, types=types, instances=instances, feature=r.feature))
+    return out
+
+
+def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[TypeCandidate]:
+    """Types enrolled after training have no class in the model: they are known by their
+    enrolments. When the nearest enrolled tool is of such a type, that type comes first,
+    with its match as the probability."""
+    nearest = nearest_instances(feature, sha, limit=1, new_types_only=True)
+    if not nearest:
+        return types
+    tool = ToolInstance.objects.select_related("tool_type").get(pk=nearest[0].tool_instance_id)
+    kit_best = nearest_instances(feature, sha, limit=1, kit_types_only=True)
+    if kit_best and kit_best[0].match_percent >= nearest[0].match_percent:
+        return types + [TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)]
+    return [TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)] + types
+
+
+def nearest_instances(
+    feature, sha: str, *, tool_type_id=None, in_crib_only=False, limit=5, new_types_only=False, kit_types_only=False
+) -> list[InstanceCandidate]:
+    """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance."""
+    enrolments = Enrolment.objects.filter(model_sha256=sha).exclude(embedding=None)
+    if tool_type_id is not None:
+        enrolments = enrolments.filter(tool_instance__tool_type_id=tool_type_id)
+    if in_crib_only:
+        enrolments = enrolments.filter(tool_instance__status=ToolInstance.Status.IN_CRIB)
+    if new_types_only:
+        enrolments = enrolments.filter(tool_instance__tool_type__model_class_index=None)
+    if kit_types_only:
+        enrolments = enrolments.exclude(tool_instance__tool_type__model_class_index=None)
+    rows = (
+        enrolments.annotate(distance=CosineDistance("embedding", np.asarray(feature, dtype=np.float32)))
+        .order_by("distance")
+        .values_list("tool_instance_id", "tool_instance__inventory_number", "distance")
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [EF_SEARCH])
+        picked: dict[int, InstanceCandidate] = {}
+        for pk, number, distance in rows[: limit * 8]:
+            if pk not in picked:
+                # cosine distance = 1 - cos; match % = (cos + 1) / 2 x 100
+                picked[pk] = InstanceCandidate(pk, number, round((2 - distance) / 2 * 100, 2))
+            if len(picked) == limit:
+                break
+    return list(picked.values())

@@ -1,0 +1,243 @@
+"""Box proposals for tools laid on a plain surface, without a trained detector.
+
+The surface (paper, a mat, a wooden or painted table) is modelled from the photo's
+border: a quadratic surface per colour channel, so a gentle illumination gradient is
+part of the background. Pixels far from that model in colour are foreground, except
+shadows (darker than the surface but with the surface's hue). Connected regions become
+boxes; a region much larger than the typical tool is split at its narrow necks, which
+separates tools that touch at a point or along a short edge. Tools that overlap (one
+lying across another) stay one region: that is left to the user and to
+`refine_with_model`, which can only flag such boxes, not split them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
+BORDER = 0.04  # fraction of each side that is assumed to be bare surface
+STRONG = 1.6  # foreground: colour distance above this many surface-noise units
+PAD = 0.01  # box padding, as a fraction of the box's longer side: tight crops classify best (docs/kits.md)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels, x1/y1 exclusive
+    confidence: float  # 0..1
+    area: int = 0  # foreground pixels (image scale), to compare proposals with each other
+    flags: tuple[str, ...] = ()  # e.g. "split", "maybe_two_tools", "no_tool"
+
+
+def propose_boxes(image: Image.Image, *, work_side: int = WORK_SIDE, pad: float = PAD) -> list[Proposal]:
+    """Boxes around the tools in `image`, most confident first."""
+    rgb = image.convert("RGB")
+    scale = min(1.0, work_side / max(rgb.size))
+    small = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.BILINEAR) if scale < 1 else rgb
+    pixels = np.asarray(small, dtype=np.float32)
+    mask, contrast = foreground_mask(pixels)
+    regions = _regions(mask)
+    proposals = []
+    sx, sy = rgb.width / small.width, rgb.height / small.height
+    for region, flags in regions:
+        proposals.append(_proposal(region, flags, contrast, (sx, sy), rgb.size, pad, mask.size))
+    proposals = [p for p in proposals if p.confidence > 0.05]
+    return sorted(proposals, key=lambda p: -p.confidence)
+
+
+def foreground_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean mask of what is not bare surface, and the colour distance in surface-noise units.
+
+    `pixels` is float RGB [h, w, 3]. The border band is taken as surface.
+    """
+    h, w, _ = pixels.shape
+    smooth = ndimage.uniform_filter(pixels, size=(3, 3, 1))  # calms JPEG noise and fine texture
+    background = _fit_background(smooth)
+    distance = np.sqrt(((smooth - background) ** 2).sum(axis=2))
+    border = _border_mask(h, w)
+    # The surface's own spread (grain, weave, noise) sets the unit: wood needs a wider margin than paper.
+    # The 95th percentile, not the maximum: crumbs or a tool's tip may lie in the border band.
+    noise = 1.25 * float(np.percentile(distance[border], 95)) + 3.0
+    z = distance / noise
+    shadow = _shadow_mask(smooth, background)
+    # Hysteresis: a region counts only if some of it differs from the surface by more than a
+    # shadow could (hue, or much darker); then its faint and shadow-like parts count too, since
+    # grey metal on a light table darkens it just as a shadow does. A shadow alone makes no box;
+    # one attached to a tool widens that tool's box by the shadow's offset.
+    weak = z > STRONG * 0.6
+    strong = (z > STRONG) & ~shadow
+    labels, _ = ndimage.label(weak)
+    mask = np.isin(labels, np.unique(labels[strong])) & weak
+    # No opening: it would erase a screwdriver's shaft (2-3 px here); specks go by area later.
+    radius = max(1, round(max(h, w) / 640))
+    mask = ndimage.binary_closing(mask, _disc(radius * 2))  # rejoins a tool cut by a reflection
+    mask = ndimage.binary_fill_holes(mask)  # flat metal inside a tool's outline is tool, not shadow
+    return mask, z
+
+
+def _fit_background(pixels: np.ndarray) -> np.ndarray:
+    """Per-channel quadratic surface fitted to the border band, trimmed twice for outliers
+    (a tool handle that pokes into the border must not bend the model)."""
+    h, w, _ = pixels.shape
+    ys, xs = np.nonzero(_border_mask(h, w))
+    step = max(1, len(ys) // 20000)
+    ys, xs = ys[::step], xs[::step]
+    design = _quadratic_terms(xs / w, ys / h)
+    values = pixels[ys, xs]  # [n, 3]
+    keep = np.ones(len(ys), dtype=bool)
+    for _ in range(3):
+        coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        residual = np.sqrt(((design @ coef - values) ** 2).sum(axis=1))
+        keep = residual <= max(3.0 * _robust_sigma(residual[keep]), 6.0)
+    gy, gx = np.mgrid[0:h, 0:w]
+    return (_quadratic_terms(gx.ravel() / w, gy.ravel() / h) @ coef).reshape(h, w, 3).astype(np.float32)
+
+
+def _quadratic_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
+
+
+def _shadow_mask(pixels: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Darker than the surface by a uniform factor in every channel, and smooth: a soft shadow.
+
+    Grey metal on a light surface also darkens it evenly, but it has edges and reflections;
+    its flat inner parts, if taken for shadow, come back when holes are filled."""
+    ratio = (pixels + 8.0) / (background + 8.0)
+    brightness = ratio.mean(axis=2)
+    spread = ratio.std(axis=2) / np.maximum(brightness, 1e-3)
+    edges = np.hypot(ndimage.sobel(brightness, 0), ndimage.sobel(brightness, 1))
+    return (brightness > 0.45) & (brightness < 0.95) & (spread < 0.05) & (edges < 0.25)
+
+
+def _regions(mask: np.ndarray) -> list[tuple[np.ndarray, tuple[str, ...]]]:
+    """Connected foreground regions as boolean masks, large ones split at narrow necks."""
+    h, w = mask.shape
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return []
+    areas = ndimage.sum_labels(mask, labels, index=np.arange(1, count + 1))
+    min_area = 0.0008 * h * w  # a speck: smaller than the smallest tool seen from above
+    slices = ndimage.find_objects(labels)
+    keep = [i for i in range(count) if areas[i] >= min_area]
+    if not keep:
+        return []
+    typical = float(np.median(areas[keep]))
+    regions = []
+    for i in keep:
+        sl = slices[i]
+        region = labels[sl] == i + 1
+        parts = _split(region, typical) if areas[i] > 1.6 * typical and len(keep) >= 3 else [region]
+        flags = ("split",) if len(parts) > 1 else ()
+        for part in parts:
+            full = np.zeros_like(mask)
+            full[sl] = part
+            regions.append((full, flags))
+    return regions
+
+
+def _split(region: np.ndarray, typical: float) -> list[np.ndarray]:
+    """Split a region where it is pinched: cut the distance transform at rising depths until
+    it falls apart into cores that regrow to tool-sized parts, each much thicker than the
+    neck between them. Two tools touching at a point or a short edge pass; a pliers' handles
+    joining its head (a neck as thick as the handle) do not."""
+    depth = ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
+    for level in np.arange(1.0, depth.max() * 0.5):
+        cores, n = ndimage.label(depth > level)
+        if n < 2:
+            continue
+        _, nearest = ndimage.distance_transform_edt(cores == 0, return_indices=True)
+        owner = cores[nearest[0], nearest[1]] * region
+        sizes = ndimage.sum_labels(region, owner, index=np.arange(1, n + 1))
+        thickness = ndimage.maximum(depth, cores, index=np.arange(1, n + 1))
+        big = [k + 1 for k in range(n) if sizes[k] >= 0.35 * typical and thickness[k] >= 2.0 * level]
+        if len(big) >= 2:
+            # cores too small or too thin to be a tool (a wrench's second jaw) join the nearest big one
+            big_cores = np.isin(cores, big) * cores
+            _, nearest = ndimage.distance_transform_edt(big_cores == 0, return_indices=True)
+            owner = big_cores[nearest[0], nearest[1]] * region
+            return [owner == k for k in big]
+    return [region]
+
+
+def _proposal(region, flags, contrast, scale, size, pad, work_area) -> Proposal:
+    ys, xs = np.nonzero(region)
+    sx, sy = scale
+    x0, x1 = xs.min() * sx, (xs.max() + 1) * sx
+    y0, y1 = ys.min() * sy, (ys.max() + 1) * sy
+    margin = pad * max(x1 - x0, y1 - y0)
+    box = (
+        int(max(0, np.floor(x0 - margin))),
+        int(max(0, np.floor(y0 - margin))),
+        int(min(size[0], np.ceil(x1 + margin))),
+        int(min(size[1], np.ceil(y1 + margin))),
+    )
+    area = int(region.sum())
+    # Contrast: how clearly the region stands out (median z over the threshold's floor);
+    # size: a tool covers 0.2%..25% of a kit photo; thin-but-not-hairline regions pass.
+    strength = float(np.clip((np.median(contrast[region]) - 4.0) / 8.0, 0.0, 1.0))
+    share = area / work_area
+    size_ok = float(np.clip(share / 0.002, 0.0, 1.0) * np.clip((0.4 - share) / 0.15, 0.0, 1.0))
+    touches_edge = xs.min() == 0 or ys.min() == 0 or xs.max() == region.shape[1] - 1 or ys.max() == region.shape[0] - 1
+    confidence = (0.5 + 0.5 * strength) * size_ok * (0.6 if touches_edge else 1.0) * (0.85 if "split" in flags else 1.0)
+    return Proposal(box=box, confidence=round(confidence, 3), area=int(area * sx * sy), flags=flags)
+
+
+def refine_with_model(proposals: list[Proposal], probs: np.ndarray, *, min_top: float = 0.35) -> list[Proposal]:
+    """Use the classifier's probabilities (one row per proposal) to judge the boxes.
+
+    The model was trained on one tool per crop, always a tool; it has no "background" class.
+    So it can say little for sure: a low top probability means the crop looks like none of
+    the 11 tools (a cable, a glove, a bare patch) and the box is dropped; two classes both
+    well above the rest suggest two tools in one box and the box is flagged for the user.
+    A box holding two tools of the same type looks like one confident tool: not detected.
+    """
+    refined = []
+    for proposal, p in zip(proposals, np.asarray(probs), strict=True):
+        order = np.argsort(p)[::-1]
+        top, second = float(p[order[0]]), float(p[order[1]])
+        if top < min_top:
+            continue
+        flags = proposal.flags
+        if second >= 0.25 and second >= 0.5 * top:
+            flags = flags + ("maybe_two_tools",)
+        refined.append(Proposal(proposal.box, round(proposal.confidence * (0.5 + 0.5 * top), 3), proposal.area, flags))
+    return refined
+
+
+def _border_mask(h: int, w: int) -> np.ndarray:
+    band = max(2, round(BORDER * min(h, w)))
+    border = np.zeros((h, w), dtype=bool)
+    border[:band] = border[-band:] = True
+    border[:, :band] = border[:, -band:] = True
+    return border
+
+
+def _robust_sigma(values: np.ndarray) -> float:
+    if values.size == 0:
+        return 1.0
+    med = np.median(values)
+    return float(1.4826 * np.median(np.abs(values - med)) + 1e-6)
+
+
+def _otsu(values: np.ndarray, bins: int = 256) -> float:
+    values = np.clip(values, 0, np.percentile(values, 99.5) + 1e-6)
+    hist, edges = np.histogram(values, bins=bins)
+    centers = (edges[:-1] + edges[1:]) / 2
+    weight = np.cumsum(hist)
+    mean = np.cumsum(hist * centers)
+    total, total_mean = weight[-1], mean[-1]
+    w0, w1 = weight[:-1], total - weight[:-1]
+    valid = (w0 > 0) & (w1 > 0)
+    between = np.zeros_like(w0, dtype=np.float64)
+    m0 = mean[:-1][valid] / w0[valid]
+    m1 = (total_mean - mean[:-1][valid]) / w1[valid]
+    between[valid] = w0[valid] * w1[valid] * (m0 - m1) ** 2
+    return float(centers[int(np.argmax(between))])
+
+
+def _disc(radius: int) -> np.ndarray:
+    y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    return x * x + y * y <= radius * radius

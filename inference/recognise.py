@@ -1,0 +1,86 @@
+"""Photo + boxes -> per-tool class candidates and features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from . import rotation
+from .preprocess import Box, Photo, SIDE, open_photo, pad_and_resize, whole_image
+from .runtime import Model
+from .similarity import l2_normalise
+
+# Class index i of `p` is training folder i+1 (models README).
+CLASS_NAMES = (
+    "1_screw_flat",
+    "2_screw_plus",
+    "3_offset_screw_plus",
+    "4_kolovorot",
+    "5_safety_pliers",
+    "6_pliers",
+    "7_shernitsa",
+    "8_adjustable_wrench",
+    "9_can_opener",
+    "10_open_end_wrench_3_4",
+    "11_side_cutters",
+)
+class_names = CLASS_NAMES
+
+
+@dataclass
+class Candidate:
+    class_index: int
+    probability: float
+
+    @property
+    def class_name(self) -> str:
+        return CLASS_NAMES[self.class_index] if self.class_index < len(CLASS_NAMES) else str(self.class_index)
+
+
+@dataclass
+class Recognition:
+    box: tuple[int, int, int, int]
+    candidates: list[Candidate]  # best first; empty when the model has no `p` output
+    feature: np.ndarray  # float32 [512], unit length
+
+
+def model_inputs(photo: Photo, boxes: Sequence[Box], mode: str) -> np.ndarray:
+    """uint8 [n,112,112,3] for the boxes, turned to the canonical orientation if asked."""
+    if mode == "canonical":
+        return np.stack([pad_and_resize(rotation.canonicalise(photo.region(b))) for b in boxes])
+    out = np.empty((len(boxes), SIDE, SIDE, 3), np.uint8)
+    for i, box in enumerate(boxes):
+        out[i] = photo.crop(box)
+    return out
+
+
+def embed(model: Model, crops: np.ndarray, mode: str) -> tuple[np.ndarray | None, np.ndarray]:
+    """Run all crops in one session.run; with TTA, all four rotations of all crops together."""
+    if mode == "tta":
+        p, feature = model.run(rotation.tta_batch(crops))
+        return rotation.tta_combine(p, feature, len(crops))
+    p, feature = model.run(crops)
+    return p, l2_normalise(feature)
+
+
+def recognise(photo_bytes: bytes, boxes: Sequence[Box] | None, model: Model,
+              rotation_mode: str | None = None, top: int = 3, draft: bool = True) -> list[Recognition]:
+    """Recognise each box of a photo (the whole photo when no boxes are given).
+
+    `rotation_mode` is none|tta|canonical (default: TOOLCRIB_ROTATION); draft=False
+    forces a full-resolution decode. Raises PhotoError for an unusable upload or box.
+    """
+    mode = rotation.rotation_mode(rotation_mode)
+    photo = open_photo(photo_bytes, boxes or None, draft=draft)
+    boxes = [tuple(int(round(v)) for v in b) for b in boxes] if boxes else [whole_image(photo.size)]
+    p, features = embed(model, model_inputs(photo, boxes, mode), mode)
+    results = []
+    for i, box in enumerate(boxes):
+        candidates = []
+        if p is not None:
+            order = np.argsort(-p[i])[:top]
+            candidates = [Candidate(int(c), float(p[i, c])) for c in order]
+        results.append(Recognition(box=box, candidates=candidates, feature=features[i]))
+    return results

@@ -1,0 +1,26 @@
+"""Feature similarity as the model's authors defined it: match % = (cosine + 1) / 2 * 100."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def l2_normalise(features: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Unit-length rows (float32); an all-zero row stays zero instead of becoming NaN."""
+    f = np.asarray(features, dtype=np.float32)
+    norm = np.linalg.norm(f, axis=axis, keepdims=True)
+    return f / np.maximum(norm, np.float32(1e-12))
+
+
+def match_percent(f1: np.ndarray, f2: np.ndarray) -> float:
+    """Match percentage of two features, 0..100 (100 = same direction)."""
+    cosine = float(np.dot(l2_normalise(f1), l2_normalise(f2)))
+    return (cosine + 1.0) / 2.0 * 100.0
+
+
+def pairwise_match_percent(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Match % of every row of `a` against every row of `b` (or of `a`): [len(a), len(b)]."""
+    a = l2_normalise(np.atleast_2d(a))
+    b = a if b is None else l2_normalise(np.atleast_2d(b))
+    cosine = np.clip(a @ b.T, -1.0, 1.0)
+    return (cosine + 1.0) / 2.0 * 100.0

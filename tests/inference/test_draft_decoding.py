@@ -1,0 +1,56 @@
+"""Big JPEGs are decoded at reduced scale without changing the model's input beyond the tolerance."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.preprocess import DRAFT_TOLERANCE, crops, open_photo
+from inference.similarity import match_percent
+
+from inference_testdata import jpeg_bytes
+
+W, H = 4000, 3000
+BOXES = [(0, 0, W, H), (1000, 700, 2900, 2300), (1500, 1000, 2300, 1600), (1777.4, 1203.6, 2003.2, 1401.1)]
+
+
+@pytest.fixture(scope="module")
+def big_photo(photos_dir) -> bytes:
+    small = Image.open(photos_dir / "single" / "5_safety_pliers__rust.jpg")
+    return jpeg_bytes(small.resize((W, H), Image.BICUBIC))
+
+
+def test_it_decodes_at_the_smallest_scale_that_keeps_each_box_at_least_224_pixels(big_photo):
+    assert open_photo(big_photo, [BOXES[0]]).scale == 8  # 4000 / 8 = 500
+    assert open_photo(big_photo, [BOXES[2]]).scale == 2  # 800 / 2 = 400, / 4 = 200
+    assert open_photo(big_photo, BOXES).scale == 1  # the smallest box decides
+    assert open_photo(big_photo, [BOXES[0]], draft=False).scale == 1
+
+
+def test_it_stays_within_the_stated_tolerance_of_a_full_decode(big_photo):
+    for box in BOXES:
+        full = crops(big_photo, [box], draft=False)[0].astype(np.int16)
+        reduced = crops(big_photo, [box])[0].astype(np.int16)
+        assert np.abs(full - reduced).mean() < DRAFT_TOLERANCE, box
+
+
+def test_it_gives_the_model_the_same_tool_as_a_full_decode(big_photo, real_model):
+    box = BOXES[1]
+    _, full = real_model.run(crops(big_photo, [box], draft=False))
+    _, reduced = real_model.run(crops(big_photo, [box]))
+    assert match_percent(full[0], reduced[0]) > 99.0
+
+
+def test_it_scales_boxes_in_the_oriented_photo(big_photo):
+    upright = Image.open(io.BytesIO(big_photo))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored turned; displayed after a 90 degree clockwise turn
+    stored = jpeg_bytes(upright.transpose(Image.Transpose.ROTATE_90), exif=exif)
+    box = (1000, 700, 2600, 2300)  # in the displayed photo, which is upright again
+    photo = open_photo(stored, [box])
+    assert photo.size == (W, H) and photo.scale == 4
+    full = crops(stored, [box], draft=False)[0].astype(np.int16)
+    assert np.abs(full - crops(stored, [box])[0]).mean() < DRAFT_TOLERANCE
