@@ -406,4 +406,5 @@
     keptByNumber = lines.filter((l) => !l.box);
   }
   render();
+  section.dataset.ready = "1";
 })();

@@ -70,6 +70,8 @@ def return_page(request, pk):
     lines = list(tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by"))
     for line in lines:
         line.passed = line.match_percent is not None and line.match_percent >= tool_return.threshold
+    # What the desk still has to decide comes first.
+    lines.sort(key=lambda line: line.decision not in (ReturnedTool.Decision.RECOUNT_REQUIRED, ReturnedTool.Decision.EXTRA))
     counts = Counter(line.decision for line in lines)
     return render(request, "front/return.html", {
         "tool_return": tool_return, "lines": lines,
