@@ -45,8 +45,13 @@
 
   function setBusy(delta) {
     busy += delta;
-    if (confirmButton) confirmButton.disabled = busy > 0;
+    updateConfirm();
     section.classList.toggle("busy", busy > 0);
+  }
+
+  // An enrolment needs a box; an issue or return may go without a photo.
+  function updateConfirm() {
+    if (confirmButton) confirmButton.disabled = busy > 0 || (purpose === "enrol" && !lines.some((l) => l.box));
   }
 
   function say(text) { statusText.textContent = text || ""; }
@@ -160,6 +165,7 @@
     if (photo && img.getAttribute("src") !== photo.url) img.src = photo.url;
     drawBoxes();
     drawRows();
+    updateConfirm();
     if (countText) countText.textContent = lines.length ? lines.length + " tool" + (lines.length === 1 ? "" : "s") : "";
   }
 
@@ -248,7 +254,9 @@
     match.className = "match";
     const showMatch = () => {
       const c = (line.instances || []).find((x) => x.inventory_number === line.inventory_number);
-      match.textContent = c ? pct(c.match_percent) + " match" : line.inventory_number ? "picked by hand" : "";
+      match.textContent = c ? pct(c.match_percent) + " match"
+        : line.inventory_number ? "picked by hand"
+        : line.box && !line.pending ? "no enrolled tool of this type in the crib" : "";
       match.className = "match" + (c ? "" : " muted");
     };
     showMatch();

@@ -51,7 +51,7 @@ class EngineerForm(forms.ModelForm):
 def _list_with_form(request, form_class, perm, template, context):
     """A list page whose admins may add to it: the form only for them, and only they may post."""
     may_add = request.user.has_perm(perm)
-    form = form_class(request.POST or None) if may_add else None
+    form = form_class(request.POST or None, label_suffix="") if may_add else None
     if request.method == "POST":
         if not may_add:
             raise PermissionDenied
@@ -67,13 +67,13 @@ def tool_types(request):
     types = ToolType.objects.annotate(
         instance_count=Count("instances"),
         in_crib=Count("instances", filter=Q(instances__status=ToolInstance.Status.IN_CRIB)),
-    )
+    ).order_by("model_class_index", "name")  # a grouped query ignores Meta.ordering
     return _list_with_form(request, ToolTypeForm, "crib.add_tooltype", "front/tool_types.html", {"tool_types": types})
 
 
 @access.needs(access.VIEW)
 def tools(request):
-    found = ToolInstance.objects.select_related("tool_type").annotate(enrolment_count=Count("enrolments"))
+    found = ToolInstance.objects.select_related("tool_type").annotate(enrolment_count=Count("enrolments")).order_by("inventory_number")
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     if q:
         found = found.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
@@ -86,7 +86,7 @@ def tools(request):
 
 @access.needs(access.VIEW)
 def engineers(request):
-    people = Engineer.objects.annotate(holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True)))
+    people = Engineer.objects.annotate(holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True))).order_by("name")
     return _list_with_form(request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people})
 
 
@@ -118,7 +118,7 @@ class ThresholdForm(forms.Form):
 @access.needs(access.SETTINGS)
 def crib_settings(request):
     current = CribSettings.current()
-    form = ThresholdForm(request.POST or None, initial={"recount_threshold": current.recount_threshold})
+    form = ThresholdForm(request.POST or None, label_suffix="", initial={"recount_threshold": current.recount_threshold})
     if request.method == "POST" and form.is_valid():
         try:
             services.set_threshold(form.cleaned_data["recount_threshold"], user=request.user)

@@ -15,10 +15,10 @@ class IssueForm(KitForm):
     def tool_lines(self) -> list[ToolLine]:
         photo = self.cleaned_data["photo"]
         out = []
-        for line in self.cleaned_data["lines"]:
+        for n, line in enumerate(self.cleaned_data["lines"], 1):
             number = (line.get("inventory_number") or "").strip()
             if not number:
-                raise CribError("Every tool needs its inventory number: pick one for each box.")
+                raise CribError(f"Tool {n} has no inventory number: pick one for every tool.")
             tool = ToolInstance.objects.filter(inventory_number__iexact=number).first()
             if tool is None:
                 raise CribError(f"There is no tool {number} in the crib's records.")
