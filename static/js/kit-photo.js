@@ -69,12 +69,8 @@
       lines = answer.tools.map(fromRecognised);
       lines.push(...keptByNumber);
       proposeInstances();
-      if (answer.engineer && engineerField && !engineerField.value.trim()) {
-        engineerField.value = answer.engineer;
-        say("Engineer found from the tools he holds: " + answer.engineer + ". Check it.");
-      } else {
-        say(answer.tools.length ? answer.tools.length + " tool(s) found. Check each box." : "No tool found: draw a box around each tool.");
-      }
+      say(answer.tools.length ? answer.tools.length + " tool(s) found. Check each box." : "No tool found: draw a box around each tool.");
+      suggestEngineer(answer.engineer);
       selected = -1;
       render();
     } catch (e) {
@@ -92,6 +88,7 @@
       const answer = await post(url, { box: JSON.stringify(line.box) });
       line.types = answer.types;
       line.instances = answer.instances;
+      suggestEngineer(answer.engineer);
       if (!line.picked) line.inventory_number = "";
       proposeInstances();
     } catch (e) {
@@ -100,6 +97,13 @@
       line.pending = false;
       render();
     }
+  }
+
+  // The return desk may leave the engineer empty: the tools tell whose they are.
+  function suggestEngineer(choice) {
+    if (!choice || !engineerField || engineerField.value.trim()) return;
+    engineerField.value = choice;
+    say("Engineer found from the tools he holds: " + choice + ". Check it.");
   }
 
   function fromRecognised(tool) {

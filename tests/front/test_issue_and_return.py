@@ -71,6 +71,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
     clear_boxes(page)
     for box in boxes:
         draw_box(page, box, 1600)
+    assert page.input_value("input[name=engineer]") == "E1001 · Ivan Petrov"
     page.click("text=Check the return")
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()

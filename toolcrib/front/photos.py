@@ -38,13 +38,7 @@ def upload(request):
     except CribError as e:
         return _refuse(str(e))
     tools = recognise(photo, None, in_crib_only=_in_crib_only(request))
-    answer = {"photo": photo_json(photo), "tools": tools}
-    if request.POST.get("purpose") == "return":
-        from toolcrib.front.returns import likely_holder
-
-        holder = likely_holder(tools)
-        answer["engineer"] = holder and engineer_choice(holder)
-    return JsonResponse(answer)
+    return JsonResponse(_with_holder(request, {"photo": photo_json(photo), "tools": tools}, tools))
 
 
 @require_POST
@@ -56,7 +50,17 @@ def recognise_box(request, pk):
     except (CribError, ValueError) as e:
         return _refuse(str(e) if isinstance(e, CribError) else "The box could not be read.")
     [tool] = recognise(photo, [box], in_crib_only=_in_crib_only(request))
-    return JsonResponse(tool)
+    return JsonResponse(_with_holder(request, dict(tool), [tool]))
+
+
+def _with_holder(request, answer, tools):
+    """At the return desk: whose tools these look like, to fill in the engineer."""
+    if request.POST.get("purpose") == "return":
+        from toolcrib.front.returns import likely_holder
+
+        holder = likely_holder(tools)
+        answer["engineer"] = holder and engineer_choice(holder)
+    return answer
 
 
 def photo_json(photo):
