@@ -78,6 +78,8 @@ def return_page(request, pk):
         "accepted": counts[ReturnedTool.Decision.ACCEPTED],
         "open": counts[ReturnedTool.Decision.RECOUNT_REQUIRED],
         "extra": counts[ReturnedTool.Decision.EXTRA],
+        "missing": counts[ReturnedTool.Decision.MISSING],
+        "recounted": counts[ReturnedTool.Decision.RECOUNTED_ACCEPTED],
         "can_decide": request.user.has_perm(access.RECOUNT),
     })
 
