@@ -90,13 +90,19 @@ def engineers(request):
     return _list_with_form(request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people})
 
 
+class ReferencePhotoForm(KitForm):
+    """A photo and its boxes, with no engineer: an enrolment can simply be done again."""
+
+    engineer = None
+    idempotency_key = None
+
+
 @require_POST
 @access.needs(access.ENROL)
 def enrol(request, pk):
     """Reference photos of one tool instance: every box on the photo becomes an enrolment."""
     tool = get_object_or_404(ToolInstance, pk=pk)
-    form = KitForm({**request.POST.dict(), "engineer": ""})
-    form.fields["engineer"].required = False
+    form = ReferencePhotoForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
         return redirect(tool)

@@ -45,5 +45,5 @@ def new_issue(request):
                                       f"due back {tools[0].due_back:%d %b %H:%M}.")
             return redirect(engineer)
     return render(request, "front/issue_new.html", {
-        "form": form, "engineers": engineer_choices(), "state": form.editor_state(),
+        "form": form, "engineers": engineer_choices(), "state": form.editor_state(), "purpose": "issue",
     })

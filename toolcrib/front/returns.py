@@ -60,7 +60,7 @@ def new_return(request):
         else:
             return redirect(tool_return)
     return render(request, "front/return_new.html", {
-        "form": form, "engineers": engineer_choices(), "state": form.editor_state(),
+        "form": form, "engineers": engineer_choices(), "state": form.editor_state(), "purpose": "return",
     })
 
 
