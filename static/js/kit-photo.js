@@ -177,7 +177,9 @@
     svg.replaceChildren();
     if (!photo) return;
     svg.setAttribute("viewBox", "0 0 " + photo.width + " " + photo.height);
-    const handle = Math.max(photo.width, photo.height) / 45;
+    // Corner handles keep one size on screen: a fingertip's on a tablet, smaller for a mouse.
+    const onScreen = window.matchMedia("(pointer: coarse)").matches ? 28 : 14;
+    const handle = onScreen * photo.width / (img.clientWidth || photo.width);
     lines.forEach((line, i) => {
       if (!line.box) return;
       const [x0, y0, x1, y1] = line.box;
@@ -409,6 +411,10 @@
     photoField.value = photo && lines.some((l) => l.box) ? photo.id : "";
     linesField.value = JSON.stringify(lines.map(({ pending, ...line }) => line));
   });
+
+  // Handles are sized from the photo's size on screen: known once it has loaded.
+  img.addEventListener("load", drawBoxes);
+  window.addEventListener("resize", drawBoxes);
 
   // After a refusal the page comes back with the same photo, boxes and picks.
   const state = JSON.parse(document.getElementById("kit-state").textContent || "null");
