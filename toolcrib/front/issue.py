@@ -1,6 +1,5 @@
 """The storekeeper's issue page: engineer, photo, a box per tool, confirm."""
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 

@@ -16,6 +16,7 @@ from toolcrib.crib import services
 from toolcrib.crib.models import Enrolment, IssuedTool, Photo, ReturnedTool
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
+from toolcrib.front.pick import likely_holder
 from toolcrib.front.recognised import recognise
 
 # Who takes photos: the storekeeper, the return desk, and the admin enrolling tools.
@@ -56,8 +57,6 @@ def recognise_box(request, pk):
 def _with_holder(request, answer, tools):
     """At the return desk: whose tools these look like, to fill in the engineer."""
     if request.POST.get("purpose") == "return":
-        from toolcrib.front.returns import likely_holder
-
         holder = likely_holder(tools)
         answer["engineer"] = holder and engineer_choice(holder)
     return answer

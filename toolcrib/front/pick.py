@@ -1,11 +1,13 @@
-"""Finding an engineer or a tool instance from what the desk typed, and the search behind
-the pick fields."""
+"""Finding an engineer from what the desk typed or from the tools in a photo, and the tool
+search behind the instance pick fields."""
+
+from collections import Counter
 
 from django import forms
 from django.db.models import Q
 from django.http import JsonResponse
 
-from toolcrib.crib.models import Engineer, ToolInstance
+from toolcrib.crib.models import Engineer, IssuedTool, ToolInstance
 from toolcrib.front import access
 
 
@@ -20,6 +22,19 @@ def find_engineer(text: str) -> Engineer | None:
         by_name = Engineer.objects.filter(name__iexact=text)
         found = by_name.first() if by_name.count() == 1 else None
     return found
+
+
+def likely_holder(tools: list[dict]):
+    """Whoever holds the tools the photo looks most like (votes weighted by match %)."""
+    votes = Counter()
+    for tool in tools:
+        for candidate in tool["instances"][:3]:
+            held = (IssuedTool.objects.filter(tool_instance_id=candidate["id"], closed_at__isnull=True)
+                    .select_related("issue__engineer").first())
+            if held:
+                votes[held.issue.engineer] += candidate["match_percent"]
+                break
+    return votes.most_common(1)[0][0] if votes else None
 
 
 class EngineerField(forms.CharField):

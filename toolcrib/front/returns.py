@@ -8,25 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from toolcrib.crib import services
-from toolcrib.crib.models import IssuedTool, Return, ReturnedTool
+from toolcrib.crib.models import Return, ReturnedTool
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm, engineer_choices
-from toolcrib.front.pick import EngineerField
+from toolcrib.front.pick import EngineerField, likely_holder
 from toolcrib.front.recognised import recognise
-
-
-def likely_holder(tools: list[dict]):
-    """Whoever holds the tools the photo looks most like (votes weighted by match %)."""
-    votes = Counter()
-    for tool in tools:
-        for candidate in tool["instances"][:3]:
-            held = (IssuedTool.objects.filter(tool_instance_id=candidate["id"], closed_at__isnull=True)
-                    .select_related("issue__engineer").first())
-            if held:
-                votes[held.issue.engineer] += candidate["match_percent"]
-                break
-    return votes.most_common(1)[0][0] if votes else None
 
 
 class ReturnForm(KitForm):
