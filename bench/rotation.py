@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from bench.shared_dataset import SHARED_PHOTOS, layout
 from inference.evaluate import FARS, evaluate, roc_auc, threshold_at_far
@@ -59,8 +60,6 @@ def cost(model, mode: str, photos: list[Path]) -> str:
         times = []
         for path in photos:
             data = path.read_bytes()
-            from PIL import Image
-
             w, h = Image.open(path).size
             boxes = [(k * 7 % (w // 2), k * 5 % (h // 2), k * 7 % (w // 2) + w // 2, k * 5 % (h // 2) + h // 2)
                      for k in range(n)]

@@ -98,7 +98,9 @@ def inspect_session(session) -> Contract:
     outputs = {o.name: o for o in session.get_outputs()}
     if "feature" not in outputs:
         names = ", ".join(_describe(o) for o in outputs.values()) or "none"
-        raise ContractError(f"the model has no 'feature' output (it has: {names}); expected 'feature' [N,{FEATURE_DIM}]")
+        raise ContractError(
+            f"the model has no 'feature' output (it has: {names}); expected 'feature' [N,{FEATURE_DIM}]"
+        )
     feature = outputs["feature"]
     _check_output(feature, "feature", FEATURE_DIM)
     p = outputs.get("p")

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import rankdata
 
+from .preprocess import PhotoError
 from .recognise import CLASS_NAMES, recognise
 from .runtime import Model
 from .similarity import pairwise_match_percent
@@ -135,39 +136,37 @@ def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -
     if not model.contract.has_p:
         raise ValueError("the model has no `p` output: top-1 accuracy cannot be measured")
     by_image = defaultdict(list)
-    for n, s in enumerate(samples):
-        by_image[s.path].append(n)
-    predicted = np.empty(len(samples), int)
-    features = np.empty((len(samples), 512), np.float32)
+    for s in samples:
+        by_image[s.path].append(s)
+    used, predicted, features = [], [], []
     for path, members in by_image.items():
-        boxes = [samples[n].box for n in members]
-        if None in boxes:  # whole image for these; boxed ones in a separate call
-            whole = [n for n in members if samples[n].box is None]
-            _fill(recognise(path.read_bytes(), None, model, rotation_mode) * len(whole), whole, predicted, features)
-            members = [n for n in members if samples[n].box is not None]
-            boxes = [samples[n].box for n in members]
-        if members:
-            _fill(recognise(path.read_bytes(), boxes, model, rotation_mode), members, predicted, features)
-    labels = np.array([s.label for s in samples])
+        data = path.read_bytes()
+        whole = [s for s in members if s.box is None]
+        boxed = [s for s in members if s.box is not None]
+        try:
+            results = recognise(data, None, model, rotation_mode) * len(whole) if whole else []
+            if boxed:  # all boxes of a photo in one call, as the app does
+                results += recognise(data, [s.box for s in boxed], model, rotation_mode)
+        except PhotoError as e:
+            skipped.append(f"{path}: {e}")
+            continue
+        for sample, result in zip(whole + boxed, results):
+            used.append(sample)
+            predicted.append(result.candidates[0].class_index)
+            features.append(result.feature)
+    labels = np.array([s.label for s in used])
+    predicted, features = np.array(predicted), np.stack(features)
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), int)
     np.add.at(confusion, (labels, predicted), 1)
-    tools = [s.tool for s in samples]
     by_identity = None
-    if any(tools):
+    if any(s.tool for s in used):
         # A sample without a tool id is a tool of its own.
-        ids = [t if t else f"#{n}" for n, t in enumerate(tools)]
-        by_identity = verification(features, ids)
+        by_identity = verification(features, [s.tool or f"#{n}" for n, s in enumerate(used)])
     return Report(
-        samples=len(samples), accuracy=float((labels == predicted).mean()), confusion=confusion,
+        samples=len(used), accuracy=float((labels == predicted).mean()), confusion=confusion,
         by_class=verification(features, list(labels)), by_identity=by_identity, skipped=skipped,
-        sample_list=samples, predicted=predicted, features=features,
+        sample_list=used, predicted=predicted, features=features,
     )
-
-
-def _fill(results, members, predicted, features):
-    for n, r in zip(members, results):
-        predicted[n] = r.candidates[0].class_index
-        features[n] = r.feature
 
 
 def format_report(report: Report) -> str:

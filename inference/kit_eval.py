@@ -9,57 +9,43 @@ kit,tool (scripts/make_kits.py writes both). Without `kit`, the kit is the image
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import permutations
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from inference.boxes import Proposal, propose_boxes
+from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
+from inference.preprocess import Photo as PreparedPhoto
+from inference.recognise import CLASS_NAMES, embed, model_inputs
+from inference.rotation import rotation_mode
+from inference.runtime import get_model, model_status
 
-CLASSES = [
-    "1_screw_flat", "2_screw_plus", "3_offset_screw_plus", "4_kolovorot", "5_safety_pliers", "6_pliers",
-    "7_shernitsa", "8_adjustable_wrench", "9_can_opener", "10_open_end_wrench_3_4", "11_side_cutters",
-]
+CLASSES = list(CLASS_NAMES)
 IOU_HIT = 0.5
 
 
-# --- Private model runner, for measurements only. -------------------------------------------
-# TODO(merge): replace `_crop` with inference.preprocess and `run_model` with inference.runtime.run
-# once those land; this copy follows the same recipe (crop -> pad square with 0 -> 112 bicubic).
-@lru_cache(maxsize=1)
-def _session():
-    import onnxruntime as ort
-
-    path = os.environ.get("TOOLCRIB_MODEL") or str(Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "clf.onnx")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-
-
-def _crop(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
-    tool = image.crop(box)
-    side = max(tool.size)
-    square = Image.new("RGB", (side, side))
-    square.paste(tool, ((side - tool.width) // 2, (side - tool.height) // 2))
-    return np.asarray(square.resize((112, 112), Image.BICUBIC))
-
-
-def run_model(image: Image.Image, boxes: list) -> tuple[np.ndarray, np.ndarray]:
-    """Class probabilities [n, 11] and features [n, 512] for the boxes, in one batch."""
+def run_model(image: Image.Image, boxes: list, *, rotation: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities [n, 11] and unit features [n, 512] for the boxes, in one batch,
+    through the app's own runtime and preprocessing (rotation: none|tta|canonical, default
+    TOOLCRIB_ROTATION)."""
     if not boxes:
         return np.zeros((0, len(CLASSES)), np.float32), np.zeros((0, 512), np.float32)
-    batch = np.stack([_crop(image, tuple(b)) for b in boxes])
-    probs, features = _session().run(["p", "feature"], {"image": batch})
-    return probs, features
-# ---------------------------------------------------------------------------------------------
+    model = get_model()
+    if model is None:
+        raise RuntimeError(model_status().message)
+    mode = rotation_mode(rotation)
+    photo = PreparedPhoto(image=image, size=image.size, scale=1)
+    return embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
+
+
 
 
 @dataclass
@@ -115,13 +101,13 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path) -> list[Photo]:
+def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
     photos = []
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
         proposals = propose_boxes(image)
-        true_probs, true_features = run_model(image, [t.box for t in truths])
-        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals])
+        true_probs, true_features = run_model(image, [t.box for t in truths], rotation=rotation)
+        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals], rotation=rotation)
         photos.append(Photo(name, kit, truths, proposals, true_probs, true_features, proposal_probs, proposal_features, match_boxes(truths, proposals)))
     return photos
 
@@ -139,6 +125,10 @@ class Figures:
     kit_accuracy_true: float  # true boxes
     kit_accuracy_proposed: float  # proposed boxes; a tool not found counts as wrong
     by_layout: dict[str, tuple[float, float]]  # layout -> (recall, precision)
+    by_kit: dict[str, tuple[float, float]]  # kit -> kit matching accuracy on (true, proposed) boxes
+    refined_recall: float  # after refine_with_model dropped the boxes the model sees no tool in
+    refined_precision: float
+    model_verdicts: dict[int, tuple[int, int, int]]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
 
 
 def figures(photos: list[Photo]) -> Figures:
@@ -153,12 +143,16 @@ def figures(photos: list[Photo]) -> Figures:
     for p in photos:
         kits[p.kit].append(p)
     pairs, right_t, right_p, counted = 0, 0, 0, 0
-    for members in kits.values():
+    by_kit = {}
+    for kit, members in sorted(kits.items()):
+        kit_counted, kit_t, kit_p = 0, 0, 0
         for issued, returned in permutations(members, 2):
             pairs += 1
-            counted += len(issued.truths)
-            right_t += _kit_right(issued, returned, proposed=False)
-            right_p += _kit_right(issued, returned, proposed=True)
+            kit_counted += len(issued.truths)
+            kit_t += _kit_right(issued, returned, proposed=False)
+            kit_p += _kit_right(issued, returned, proposed=True)
+        counted, right_t, right_p = counted + kit_counted, right_t + kit_t, right_p + kit_p
+        by_kit[kit] = (kit_t / max(1, kit_counted), kit_p / max(1, kit_counted))
     layouts = defaultdict(lambda: [0, 0, 0, 0])  # tools, found, proposals, hits
     for p in photos:
         key = p.name.split("__")[-1].rsplit(".", 1)[0].split("_", 1)[-1]
@@ -166,13 +160,37 @@ def figures(photos: list[Photo]) -> Figures:
         layouts[key][1] += len(p.hits)
         layouts[key][2] += len(p.proposals)
     by_layout = {k: (v[1] / v[0], v[1] / max(1, v[2])) for k, v in sorted(layouts.items())}
+    refined_found = refined_count = 0
+    verdicts = {0: [0, 0, 0], 1: [0, 0, 0], 2: [0, 0, 0]}
+    for p in photos:
+        refined = refine_with_model(p.proposals, p.proposal_probs) if p.proposals else []
+        refined_count += len(refined)
+        refined_found += len(match_boxes(p.truths, refined))
+        kept = {r.box: r for r in refined}
+        for proposal in p.proposals:
+            held = min(2, sum(_inside(t.box, proposal.box) >= 0.6 for t in p.truths))
+            verdict = verdicts[held]
+            verdict[0] += 1
+            verdict[1] += proposal.box not in kept
+            verdict[2] += proposal.box in kept and "maybe_two_tools" in kept[proposal.box].flags
     return Figures(
         photos=len(photos), tools=tools, proposals=proposals,
         recall=found / max(1, tools), precision=found / max(1, proposals),
         class_accuracy_true=right_true / max(1, tools), class_accuracy_proposed=right_proposed / max(1, found),
         kit_pairs=pairs, kit_accuracy_true=right_t / max(1, counted), kit_accuracy_proposed=right_p / max(1, counted),
         by_layout=by_layout,
+        by_kit=by_kit,
+        refined_recall=refined_found / max(1, tools), refined_precision=refined_found / max(1, refined_count),
+        model_verdicts={k: tuple(v) for k, v in verdicts.items()},
     )
+
+
+def _inside(inner, outer) -> float:
+    """Share of box `inner` that lies within box `outer`."""
+    ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return ix * iy / area if area else 0.0
 
 
 def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
@@ -198,22 +216,34 @@ def report(fig: Figures) -> str:
         f"class accuracy, proposed boxes (found tools): {fig.class_accuracy_proposed:.3f}",
         f"kit matching accuracy, true boxes ({fig.kit_pairs} photo pairs): {fig.kit_accuracy_true:.3f}",
         f"kit matching accuracy, proposed boxes: {fig.kit_accuracy_proposed:.3f}",
-        "by layout (recall / precision):",
+        "kit matching accuracy by kit (true boxes / proposed boxes):",
+        *(f"  {kit:<17} {t:.3f} / {p:.3f}" for kit, (t, p) in fig.by_kit.items()),
+        f"after refine_with_model: recall {fig.refined_recall:.3f}, precision {fig.refined_precision:.3f}",
+        "model's verdict on proposals by tools inside (boxes, dropped as no tool, flagged as two tools):",
     ]
-    lines += [f"  {name:<12} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
+    for held, (boxes, dropped, flagged) in fig.model_verdicts.items():
+        lines.append(f"  {('0', '1', '2+')[held]} tools: {boxes}, {dropped}, {flagged}")
+    lines.append("by layout (recall / precision):")
+    lines += [f"  {name:<17} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
     return "\n".join(lines)
 
 
-def evaluate_kits(folder: str | Path) -> str:
-    return report(figures(analyse(Path(folder))))
+def evaluate_kits(folder: str | Path, *, rotation: str | None = None) -> str:
+    folder = Path(folder)
+    if not (folder / "boxes.csv").is_file():
+        raise FileNotFoundError(f"no boxes.csv in {folder}")
+    return report(figures(analyse(folder, rotation=rotation)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m inference.kit_eval PATH", file=sys.stderr)
-        return 2
-    print(evaluate_kits(argv[0]))
+    parser = argparse.ArgumentParser(prog="python -m inference.kit_eval", description=__doc__.split("\n")[0])
+    parser.add_argument("path", help="folder with the photos and boxes.csv")
+    parser.add_argument("--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)")
+    args = parser.parse_args(argv)
+    try:
+        print(evaluate_kits(args.path, rotation=args.rotation))
+    except FileNotFoundError as error:
+        parser.error(str(error))
     return 0
 
 

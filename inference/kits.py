@@ -76,10 +76,14 @@ def match_kit(
     if not issued or not returned:
         return KitMatch(missing=list(range(len(issued))), extra=list(range(len(returned))))
     percent = match_percent([i.feature for i in issued], [r.feature for r in returned])
-    agree = np.array([[_same_class(i, r) for r in returned] for i in issued], dtype=object)
-    score = percent / 100.0 - class_penalty * (agree == False)  # noqa: E712 (None means unknown)
-    rows, cols = linear_sum_assignment(score, maximize=True)
-    pairs = [Pair(int(i), int(r), round(float(percent[i, r]), 2), agree[i, r]) for i, r in zip(rows, cols) if percent[i, r] >= floor]
+    same = [[_same_class(i, r) for r in returned] for i in issued]  # True / False / None (unsure)
+    differ = np.array([[s is False for s in row] for row in same])
+    rows, cols = linear_sum_assignment(percent / 100.0 - class_penalty * differ, maximize=True)
+    pairs = [
+        Pair(int(i), int(r), round(float(percent[i, r]), 2), same[i][r])
+        for i, r in zip(rows, cols)
+        if percent[i, r] >= floor
+    ]
     paired_issued = {p.issued for p in pairs}
     paired_returned = {p.returned for p in pairs}
     return KitMatch(
@@ -96,3 +100,24 @@ def _same_class(a: KitItem, b: KitItem) -> bool | None:
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass(frozen=True)
+class Owner:
+    holder: object  # whatever the caller keys tools out elsewhere by (engineer, issue line, ...)
+    match: float  # percent
+
+
+def owners_of_extras(
+    extras: list[KitItem], out_elsewhere: list[tuple[object, KitItem]], *, floor: float = MATCH_FLOOR
+) -> list[Owner | None]:
+    """For each extra returned tool, the tool out to someone else that it is (one-to-one, the
+    same assignment as a kit), or None when nothing out elsewhere matches above the floor."""
+    if not extras or not out_elsewhere:
+        return [None] * len(extras)
+    percent = match_percent([e.feature for e in extras], [item.feature for _, item in out_elsewhere])
+    owners: list[Owner | None] = [None] * len(extras)
+    for e, o in zip(*linear_sum_assignment(percent, maximize=True)):
+        if percent[e, o] >= floor:
+            owners[e] = Owner(out_elsewhere[o][0], round(float(percent[e, o]), 2))
+    return owners

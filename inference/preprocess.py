@@ -47,6 +47,7 @@ class Photo:
     image: Image.Image  # oriented, possibly decoded at reduced scale, original mode
     size: tuple[int, int]  # full-resolution size of the oriented image
     scale: int  # 1 = full decode; 2, 4, 8 = JPEG draft scale
+    origin: tuple[int, int] = (0, 0)  # where the reduced image's (0, 0) lies, in full-resolution pixels
 
     def crop(self, box: Box) -> np.ndarray:
         """The model's input for one box (full-resolution coordinates): uint8 [112,112,3]."""
@@ -55,12 +56,14 @@ class Photo:
         if self.scale == 1:
             # Crop before converting: cheaper, and conversion is per pixel, so identical.
             return pad_and_resize(_to_rgb(self.image.crop(box)))
-        return _reduced_crop(self.image, box, self.scale)
+        ox, oy = self.origin
+        return _reduced_crop(self.image, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), self.scale)
 
     def region(self, box: Box) -> Image.Image:
         """The box's pixels as an RGB image, before padding (at the decoded scale)."""
         check_box(box, self.size)
-        x0, y0, x1, y1 = (v / self.scale for v in box)
+        ox, oy = self.origin
+        x0, y0, x1, y1 = ((v - o) / self.scale for v, o in zip(box, (ox, oy, ox, oy)))
         reduced = (int(round(x0)), int(round(y0)), max(int(round(x1)), int(round(x0)) + 1),
                    max(int(round(y1)), int(round(y0)) + 1))
         return _to_rgb(self.image.crop(reduced))
@@ -86,6 +89,22 @@ def _draft_scale(size: tuple[int, int], boxes: Iterable[Box]) -> int:
 
 
 _ROTATES_AXES = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+def _reduced_origin(orientation: int, raw_size: tuple[int, int], scale: int) -> tuple[int, int]:
+    """Where the oriented reduced image starts, in oriented full-resolution pixels.
+
+    A reduced decode covers ceil(size / scale) * scale raw pixels: the extra (up to
+    scale - 1) lies right of and below the raw image. Once an EXIF orientation
+    mirrors an axis, that extra lies left of or above the photo instead.
+    """
+    w, h = raw_size
+    extra_x, extra_y = -w % scale, -h % scale
+    # Per orientation: (extra on the oriented left, extra on the oriented top).
+    return {
+        2: (extra_x, 0), 3: (extra_x, extra_y), 4: (0, extra_y),
+        6: (extra_y, 0), 7: (extra_y, extra_x), 8: (0, extra_x),
+    }.get(orientation, (0, 0))
 
 
 def open_photo(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool = True,
@@ -124,9 +143,12 @@ def open_photo(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool =
         raise PhotoError("The upload is not an image in a format we can read (JPEG, PNG, WEBP, ...).") from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         raise PhotoError(f"The photo is damaged or truncated and cannot be read ({e}).") from e
+    origin = (0, 0)
     if orientation != 1:
         image = ImageOps.exif_transpose(image)
-    return Photo(image=image, size=size, scale=scale)
+        ox, oy = _reduced_origin(orientation, (w, h), scale)
+        origin = (-ox, -oy)
+    return Photo(image=image, size=size, scale=scale, origin=origin)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from . import rotation
-from .preprocess import Box, Photo, SIDE, open_photo, pad_and_resize, whole_image
+from .preprocess import Box, Photo, open_photo, pad_and_resize, photo_crops, whole_image
 from .runtime import Model
 from .similarity import l2_normalise
 
@@ -50,10 +50,7 @@ def model_inputs(photo: Photo, boxes: Sequence[Box], mode: str) -> np.ndarray:
     """uint8 [n,112,112,3] for the boxes, turned to the canonical orientation if asked."""
     if mode == "canonical":
         return np.stack([pad_and_resize(rotation.canonicalise(photo.region(b))) for b in boxes])
-    out = np.empty((len(boxes), SIDE, SIDE, 3), np.uint8)
-    for i, box in enumerate(boxes):
-        out[i] = photo.crop(box)
-    return out
+    return photo_crops(photo, boxes)
 
 
 def embed(model: Model, crops: np.ndarray, mode: str) -> tuple[np.ndarray | None, np.ndarray]:

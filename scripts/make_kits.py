@@ -2,7 +2,7 @@
 
     uv run python scripts/make_kits.py [OUT] [--seed N] [--width W]
 
-Tools are cut out of the catalogue pictures (and of the two single-tool photos whose
+Tools are cut out of the catalogue pictures (and of the three single-tool photos whose
 background separates cleanly), rotated, scaled and laid on generated surfaces: white paper
 with a light gradient, a green mat, wood, a grey painted table. Each kit is photographed in
 several layouts (spaced, touching, overlapping, with soft shadows and crumbs), so the same
@@ -250,12 +250,12 @@ def render(placed: list[Placed], kind: str, style: str, w: int, h: int, rng) -> 
     canvas = surface(kind, w, h, rng).copy()
     if style == "shadows":
         shade = np.zeros((h, w), np.float32)
-        dx, dy = int(rng.integers(8, 20)), int(rng.integers(8, 20))
+        dx, dy = (int(w * rng.uniform(0.005, 0.0125)) for _ in range(2))  # light from one side
         for p in placed:
             ah, aw = p.alpha.shape
             y0, x0 = min(h, p.y + dy), min(w, p.x + dx)
             shade[y0 : y0 + ah, x0 : x0 + aw] = np.maximum(shade[y0 : y0 + ah, x0 : x0 + aw], p.alpha[: h - y0, : w - x0])
-        canvas *= 1 - 0.4 * ndimage.gaussian_filter(shade, 7)[..., None]
+        canvas *= 1 - 0.4 * ndimage.gaussian_filter(shade, 0.0045 * w)[..., None]
         for _ in range(12):  # crumbs and dust: specks a few pixels wide
             cy, cx, r = int(rng.integers(0, h)), int(rng.integers(0, w)), int(rng.integers(1, 4))
             canvas[max(0, cy - r) : cy + r, max(0, cx - r) : cx + r] *= 0.45

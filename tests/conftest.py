@@ -82,9 +82,8 @@ def tool_factory(db):
     from toolcrib.crib.models import ToolInstance, ToolType
 
     def make(number, class_index=4, **extra):
-        return ToolInstance.objects.create(
-            inventory_number=number, tool_type=ToolType.objects.get(model_class_index=class_index), **extra
-        )
+        extra.setdefault("tool_type", ToolType.objects.filter(model_class_index=class_index).first())
+        return ToolInstance.objects.create(inventory_number=number, **extra)
 
     return make
 

@@ -5,23 +5,22 @@ lay on) and placed on a plain table, so an issue photo and a return photo can sh
 same tool in new places and orientations.
 """
 
+import csv
 import io
 
 from PIL import Image
 
-from tests.conftest import PHOTOS
+from tests.conftest import PHOTOS, ROOT
 
-# Boxes (x0, y0, x1, y1) of the tool in single/<name>.jpg, read off the photos.
-TOOL_BOXES = {
-    "1_screw_flat__black": (238, 422, 918, 520),
-    "2_screw_plus__black": (425, 280, 820, 528),
-    "5_safety_pliers__black": (320, 368, 798, 458),
-    "10_open_end_wrench_3_4__black": (315, 290, 822, 642),
-}
+# Hand-drawn boxes (x0, y0, x1, y1) of the tool in each shared photo.
+with open(ROOT / "bench" / "shared_boxes.csv", newline="") as f:
+    TOOL_BOXES = {row["photo"]: tuple(int(row[k]) for k in ("x0", "y0", "x1", "y1")) for row in csv.DictReader(f)}
 
 
 def tool_image(name: str) -> Image.Image:
-    return Image.open(PHOTOS / "single" / f"{name}.jpg").convert("RGB").crop(TOOL_BOXES[name])
+    """`name`: a photo of single/ without .jpg (`5_safety_pliers__black`), or `catalog/6_pliers`."""
+    path = name if "/" in name else f"single/{name}"
+    return Image.open(PHOTOS / f"{path}.jpg").convert("RGB").crop(TOOL_BOXES[f"{path}.jpg"])
 
 
 def compose(placements, *, size=(1600, 1200), surface=(40, 42, 44)) -> tuple[bytes, list[tuple]]:
@@ -38,3 +37,9 @@ def compose(placements, *, size=(1600, 1200), surface=(40, 42, 44)) -> tuple[byt
     buf = io.BytesIO()
     canvas.save(buf, "JPEG", quality=92)
     return buf.getvalue(), boxes
+
+
+def single_photo(name: str, turns: int = 0) -> tuple[bytes, tuple]:
+    """One tool alone on the table."""
+    data, [box] = compose([(name, (150, 120), turns)])
+    return data, box

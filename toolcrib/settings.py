@@ -99,10 +99,11 @@ MEDIA_ROOT = env_path("TOOLCRIB_MEDIA", VAR_DIR / "media", BASE_DIR)
 TOOLCRIB_MAX_UPLOAD_MB = env_int("TOOLCRIB_MAX_UPLOAD_MB", 25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
-TOOLCRIB_MAX_PIXELS = env_int("TOOLCRIB_MAX_PIXELS", 50_000_000)
+# The pixel limit (decompression bombs) is TOOLCRIB_MAX_PHOTO_PIXELS, read by inference.preprocess.
 
-# The recount threshold (match %) used until an admin sets one; from `manage.py evaluate`.
-TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 80.0)
+# The recount threshold (match %) until an admin sets one: where 1% of different-type pairs
+# pass in `manage.py evaluate` on ../shared/photos (README, "How good it is").
+TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 95.7)
 TOOLCRIB_LOAN_HOURS = env_int("TOOLCRIB_LOAN_HOURS", 12)
 
 REST_FRAMEWORK = {

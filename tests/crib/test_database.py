@@ -15,7 +15,7 @@ def manage(*args, env):
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **env},
         capture_output=True, text=True, timeout=180,
     )
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 0, "\n".join(run.stderr.splitlines()[-25:])
     return run.stdout
 
 

@@ -92,8 +92,8 @@ def test_it_refuses_a_box_outside_the_photo(tool_factory, storekeeper, engineer,
     "data, message",
     [
         (b"", "empty"),
-        (b"this is a text file, not a photo", "not a photo"),
-        ("truncated", "damaged or cut short"),
+        (b"this is a text file, not a photo", "not an image"),
+        ("truncated", "damaged or truncated"),
         ("gif", "GIF files are not accepted"),
     ],
 )

@@ -24,9 +24,9 @@ def free_port():
 def serve(tmp_path):
     started = []
 
-    def start():
+    def start(**extra_env):
         port = free_port()
-        env = {**os.environ, "TOOLCRIB_VAR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "TOOLCRIB_VAR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1", **extra_env}
         env.pop("DATABASE_URL", None)
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
@@ -72,3 +72,15 @@ def test_it_prints_no_new_password_on_the_next_start(serve):
     _, second = serve()
     assert "with password" not in second
     assert "log in with your account" in second
+
+
+def test_it_says_what_is_wrong_with_a_broken_model_and_serves_anyway(serve, tmp_path):
+    broken = tmp_path / "clf.onnx"
+    broken.write_bytes(b"not an onnx file")
+    url, output = serve(TOOLCRIB_MODEL=str(broken))
+
+    assert f"Visual recognition is disabled: {broken} is not a loadable ONNX model" in output
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/accounts/login/") as response:
+        assert response.status == 200

@@ -54,3 +54,26 @@ def test_it_scales_boxes_in_the_oriented_photo(big_photo):
     assert photo.size == (W, H) and photo.scale == 4
     full = crops(stored, [box], draft=False)[0].astype(np.int16)
     assert np.abs(full - crops(stored, [box])[0]).mean() < DRAFT_TOLERANCE
+
+
+# EXIF orientation -> the transpose that stores an upright photo so that it displays upright again.
+STORED_AS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 7, 8])
+def test_it_keeps_the_tolerance_for_mirrored_orientations_of_odd_sized_photos(photos_dir, orientation):
+    # 2005x1501 at 1/4 scale leaves 3 spare pixels per axis, which a mirroring
+    # orientation moves to the left/top: the boxes must be shifted by them.
+    upright = Image.open(photos_dir / "single" / "2_screw_plus__wood.jpg").resize((2005, 1501), Image.BICUBIC)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored = jpeg_bytes(upright.transpose(STORED_AS[orientation]), exif=exif)
+    box = (500, 350, 1450, 1150)
+    photo = open_photo(stored, [box])
+    assert photo.size == (2005, 1501) and photo.scale == 4
+    full = crops(stored, [box], draft=False)[0].astype(np.int16)
+    assert np.abs(full - crops(stored, [box])[0]).mean() < 1.5

@@ -99,13 +99,10 @@ class CribSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the trail is append-only (the database refuses changes too)."""
 
-    list_display = ["created_at", "actor_name", "action", "object_type", "object_repr"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_repr", "actor_name"]
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lines of issues and returns change only through the desk's services."""
 
     def has_add_permission(self, request):
         return False
@@ -115,3 +112,27 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.IssuedTool)
+class IssuedToolAdmin(ReadOnlyAdmin):
+    list_display = ["tool_instance", "issue", "due_back", "closed_at"]
+    list_filter = ["closed_at"]
+    search_fields = ["tool_instance__inventory_number"]
+    exclude = ["embedding"]
+
+
+@admin.register(models.ReturnedTool)
+class ReturnedToolAdmin(ReadOnlyAdmin):
+    list_display = ["issued_tool", "tool_return", "match_percent", "decision", "decided_by"]
+    list_filter = ["decision"]
+    exclude = ["embedding"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The trail is append-only (the database refuses changes too)."""
+
+    list_display = ["created_at", "actor_name", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_repr", "actor_name"]

@@ -5,6 +5,8 @@ kept across restarts; the server stops when the last process that opened it exit
 """
 
 import logging
+import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -24,7 +26,15 @@ def start(data_dir: Path) -> dict:
 
     # pgserver needs the parent to exist; as root it runs postgres as the OS user `pgserver`.
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    try:
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    except subprocess.TimeoutExpired:
+        # pgserver gives pg_ctl 10 s; on a loaded machine the server may need longer to come
+        # up. It keeps starting in the background: the second call finds it running.
+        log.warning("the embedded PostgreSQL is slow to start; waiting for it once more")
+        pgserver.PostgresServer._instances.pop(data_dir.resolve(), None)  # the failed handle
+        time.sleep(5)
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
     info = server.get_postmaster_info()
     params = {
         "HOST": str(info.socket_dir),

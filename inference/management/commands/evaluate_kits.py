@@ -8,9 +8,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="folder with the photos and boxes.csv (scripts/make_kits.py writes one)")
+        parser.add_argument("--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)")
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, rotation, **options):
         try:
-            self.stdout.write(evaluate_kits(path))
+            self.stdout.write(evaluate_kits(path, rotation=rotation))
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error

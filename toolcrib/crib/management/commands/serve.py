@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from inference import runtime
 from toolcrib.crib.models import CribSettings
 
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         CribSettings.current()
         self._first_admin(addrport)
+        # Load (or fetch) the model now, so a broken or missing file is reported at start-up.
+        status = runtime.model_status()
+        self.stdout.write(status.message if status.available else self.style.WARNING(status.message))
         call_command("runserver", addrport, use_reloader=False)
 
     def _first_admin(self, addrport):
