@@ -30,7 +30,7 @@ def enrolled(signed_in, crib_admin, live_server, kit_photo):
         page.click(f"#tools >> text={number}")
         upload_photo(page, PHOTOS / "single" / f"{name}__wood.jpg")
         clear_boxes(page)
-        draw_box(page, TOOL_BOXES[f"{name}__black"], 1152)  # the same pose on every background
+        draw_box(page, TOOL_BOXES[f"single/{name}__wood.jpg"], 1152)
         page.click("text=Enrol the boxed tool")
         assert "Enrolled 1 reference photo" in page.locator(".msg-success").inner_text()
         assert page.locator("#enrolments img").count() == 1
