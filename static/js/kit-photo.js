@@ -209,6 +209,7 @@
       const li = document.createElement("li");
       li.className = "tool-row" + (i === selected ? " selected" : "");
       li.dataset.i = i;
+      if (line.box) li.dataset.box = line.box.join(",");
       const top = line.types && line.types[0];
       let what;
       if (!line.box) what = "<span class='muted'>No photo: picked by number</span>";

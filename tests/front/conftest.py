@@ -61,15 +61,32 @@ def clear_boxes(page):
         page.locator(".tool-row .remove").first.click()
 
 
-def draw_box(page, box, photo_width):
-    """Drag a box on the photo as the user would (box in photo pixels)."""
+def drag(page, start, end, photo_width):
+    """Drag on the photo as the user would, from one point to another in photo pixels."""
     image = page.locator(".stage img")
     image.scroll_into_view_if_needed()
     frame = image.bounding_box()
     scale = frame["width"] / photo_width
-    x0, y0, x1, y1 = box
-    page.mouse.move(frame["x"] + x0 * scale, frame["y"] + y0 * scale)
+    page.mouse.move(frame["x"] + start[0] * scale, frame["y"] + start[1] * scale)
     page.mouse.down()
-    page.mouse.move(frame["x"] + x1 * scale, frame["y"] + y1 * scale, steps=4)
+    page.mouse.move(frame["x"] + end[0] * scale, frame["y"] + end[1] * scale, steps=4)
     page.mouse.up()
     wait_for_recognition(page)
+
+
+def draw_box(page, box, photo_width):
+    drag(page, box[:2], box[2:], photo_width)
+
+
+def row_boxes(page):
+    """The box of each tool row, as the page holds it."""
+    return [tuple(int(v) for v in b.split(",")) for b in page.locator(".tool-row").evaluate_all(
+        "rows => rows.map(r => r.dataset.box)")]
+
+
+def row_of(page, point):
+    """The tool row whose box holds this point of the photo."""
+    for i, (x0, y0, x1, y1) in enumerate(row_boxes(page)):
+        if x0 <= point[0] <= x1 and y0 <= point[1] <= y1:
+            return i
+    raise AssertionError(f"no box holds {point}: {row_boxes(page)}")

@@ -7,11 +7,17 @@ import json
 import pytest
 
 from tests.conftest import PHOTOS
-from tests.front.conftest import clear_boxes, draw_box, upload_photo
+from tests.front.conftest import clear_boxes, drag, draw_box, row_boxes, row_of, upload_photo
 from tests.kit_photos import TOOL_BOXES
 from toolcrib.crib.models import Enrolment, ToolInstance
 
 SCREW, PLIERS, WRENCH, PHILLIPS = "1_screw_flat", "5_safety_pliers", "10_open_end_wrench_3_4", "2_screw_plus"
+
+
+def centre(box):
+    return ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
+
+
 TOOLS = [(SCREW, "SCR-0001", "Flat screwdriver"), (PLIERS, "AT-288293-6", "Lockwire pliers"),
          (WRENCH, "OEW-0034", "Open-end wrench 3/4")]
 
@@ -40,21 +46,18 @@ def enrolled(signed_in, crib_admin, live_server, kit_photo):
 
 def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in, storekeeper, desk, engineer,
                                                              kit_photo, live_server):
-    # Storekeeper: the three tools on the desk, one photo.
-    issue_photo, boxes = kit_photo([(f"{SCREW}__black", (50, 50), 0), (f"{PLIERS}__black", (900, 100), 0),
-                                    (f"{WRENCH}__black", (200, 500), 0)])
+    # Storekeeper: the three tools on the desk, one photo; the crib proposes a box per tool.
+    issue_photo, _ = kit_photo([(f"{SCREW}__black", (50, 50), 0), (f"{PLIERS}__black", (900, 100), 0),
+                                (f"{WRENCH}__black", (200, 500), 0)])
     page = signed_in(storekeeper)
     page.click("nav >> text=Issue")
     page.fill("input[name=engineer]", "E1001")
     upload_photo(page, issue_photo)
-    clear_boxes(page)
-    for box in boxes:
-        draw_box(page, box, 1600)
     rows = page.locator(".tool-row")
-    for i, (_, number, type_name) in enumerate(TOOLS):
-        assert type_name in rows.nth(i).locator(".type").inner_text()
-        assert rows.nth(i).locator("input").input_value() == number
-        assert "% match" in rows.nth(i).locator(".match").inner_text()
+    proposed = {rows.nth(i).locator(".type").inner_text(): rows.nth(i).locator("input").input_value()
+                for i in range(rows.count())}
+    assert proposed == {type_name: number for _, number, type_name in TOOLS}
+    assert all("% match" in text for text in rows.locator(".match").all_inner_texts())
     page.click("text=Issue these tools")
 
     assert "Issued 3 tools to Ivan Petrov (E1001)" in page.locator(".msg-success").inner_text()
@@ -63,15 +66,24 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
 
     # Return desk: the lockwire pliers stayed behind, a Phillips screwdriver came in their place.
     # Nobody says whose tools these are: the photo finds the engineer.
-    return_photo, boxes = kit_photo([(f"{WRENCH}__black", (700, 550), 3), (f"{SCREW}__black", (100, 900), 2),
-                                     (f"{PHILLIPS}__black", (1000, 100), 1)])
+    return_photo, (wrench, screw, phillips) = kit_photo([
+        (f"{WRENCH}__black", (700, 500), 3), (f"{SCREW}__black", (100, 1060), 2), (f"{PHILLIPS}__black", (1000, 60), 1)])
     page = signed_in(desk)
     page.click("nav >> text=Return")
     upload_photo(page, return_photo)
-    clear_boxes(page)
-    for box in boxes:
-        draw_box(page, box, 1600)
     assert page.input_value("input[name=engineer]") == "E1001 · Ivan Petrov"
+    # The desk checks the boxes: redraws one (drawn off, then moved into place), tightens one
+    # by its corner; each changed box is recognised again.
+    page.locator(".tool-row").nth(row_of(page, centre(phillips))).locator(".remove").click()
+    x0, y0, x1, y1 = phillips
+    draw_box(page, (x0 + 12, y0 + 12, x1 + 12, y1 + 12), 1600)
+    drag(page, (centre(phillips)[0] + 12, centre(phillips)[1] + 12), centre(phillips), 1600)
+    assert phillips in row_boxes(page)
+    x0, y0, x1, y1 = row_boxes(page)[row_of(page, centre(wrench))]
+    drag(page, (x1, y1), (x1 - 5, y1 - 5), 1600)
+    assert (x0, y0, x1 - 5, y1 - 5) in row_boxes(page)
+    assert page.locator(".tool-row").count() == 3
+    assert "Open-end wrench 3/4" in page.locator(".tool-row .type").all_inner_texts()
     page.click("text=Check the return")
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()

@@ -69,7 +69,9 @@ def propose(photo: Photo) -> list[tuple[Box, float]]:
         return [whole]
     from inference.preprocess import open_photo
 
-    image = open_photo(_photo_bytes(photo)).image
+    # Full decode: proposals are in the image's own pixels, and a draft (1/2..1/8 scale)
+    # decode would put them in the reduced image's.
+    image = open_photo(_photo_bytes(photo), draft=False).image
     proposals = propose_boxes(image)
     return [(tuple(p.box), p.confidence) for p in proposals] or [whole]
 
