@@ -23,7 +23,7 @@ def tool_instance(request, pk):
 @access.needs(access.VIEW)
 def engineer(request, pk):
     person = get_object_or_404(Engineer, pk=pk)
-    held = person.held_tools().select_related("tool_instance__tool_type", "issue").order_by("due_back")
+    held = person.held_tools().select_related("tool_instance__tool_type", "issue", "returned").order_by("due_back")
     return render(request, "front/engineer.html", {
         "engineer": person, "held": held, "history": history.engineer_history(person),
     })
