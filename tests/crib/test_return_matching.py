@@ -52,11 +52,30 @@ def test_it_flags_a_tool_swapped_for_another(kit, engineer, desk):
 
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
 
-    lines = {line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()}
-    assert lines["AT-288293-6"].decision == Decision.RECOUNT_REQUIRED
-    assert lines["AT-288293-6"].match_percent < tool_return.threshold
+    lines = {line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.exclude(issued_tool=None)}
     assert lines["SCR-0001"].decision == lines["OEW-0034"].decision == Decision.ACCEPTED
+    # The screwdriver is nothing like the pliers: the pliers were not returned, the screwdriver is extra.
+    assert lines["AT-288293-6"].decision == Decision.RECOUNT_REQUIRED
+    assert lines["AT-288293-6"].reason == "not found in the return photo"
+    extra = tool_return.tools.get(issued_tool=None)
+    assert extra.decision == Decision.EXTRA and extra.reason == "not issued to Ivan Petrov (E1001)"
     assert [h.tool_instance.inventory_number for h in engineer.held_tools()] == ["AT-288293-6"]
+
+
+def test_it_says_whose_tool_came_back_with_someone_else(kit, engineer, desk, storekeeper, tool_factory):
+    from toolcrib.crib.models import Engineer
+
+    boris = Engineer.objects.create(badge_number="E2002", name="Boris")
+    phillips = tool_factory("PH-0002", 1)
+    [(photo, box)] = return_photo([(PHILLIPS, (300, 200), 0)])
+    services.issue_tools(engineer=boris, storekeeper=storekeeper, lines=[ToolLine(phillips, photo, box)])
+    crops = return_photo([(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1), (PHILLIPS, (300, 500), 1)])
+
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
+
+    extra = tool_return.tools.get(issued_tool=None)
+    assert extra.reason.startswith("not issued to Ivan Petrov (E1001); it looks like PH-0002, out to Boris (E2002)")
+    assert tool_return.tools.filter(decision=Decision.ACCEPTED).count() == 3
 
 
 def test_it_flags_a_tool_missing_from_the_photo(kit, engineer, desk):

@@ -52,12 +52,13 @@ def _photo_bytes(photo: Photo) -> bytes:
         return f.read()
 
 
-def embed(photo: Photo, boxes: list[Box]) -> tuple[list[np.ndarray | None], str]:
-    """Features (512-d, unit length) of each box in `photo`, and the sha256 of the model that made them."""
+def embed(photo: Photo, boxes: list[Box]) -> tuple[list, str]:
+    """The model's view of each box in `photo` (inference Recognition: class candidates and a
+    unit-length 512-d feature), or None for each when recognition is off; and the model's sha256."""
     model = runtime.get_model()
     if model is None or not boxes:
         return [None] * len(boxes), ""
-    return [r.feature for r in recognise(_photo_bytes(photo), boxes, model)], model.sha256
+    return recognise(_photo_bytes(photo), boxes, model), model.sha256
 
 
 def propose(photo: Photo) -> list[tuple[Box, float]]:

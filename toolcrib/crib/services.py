@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from toolcrib.crib import audit, recognition
-from toolcrib.crib.matching import assign
+from inference.kits import SURE, KitItem, match_kit, owners_of_extras
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -70,26 +70,38 @@ def check_box(photo: Photo, box: Box) -> Box:
     return (x0, y0, x1, y1)
 
 
-def _embed_lines(pairs: list[tuple[Photo | None, Box | None]]) -> list[tuple[np.ndarray | None, str]]:
-    """Features for (photo, box) pairs, one model call per photo."""
-    out: list[tuple[np.ndarray | None, str]] = [(None, "")] * len(pairs)
+@dataclass
+class Seen:
+    """What the model made of one tool in a photo."""
+
+    feature: np.ndarray | None = None
+    sha: str = ""
+    kit_class: int | None = None  # the model's class, where it is sure of it
+
+
+def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
+    """The model's view of (photo, box) pairs, one model call per photo."""
+    out = [Seen() for _ in pairs]
     by_photo: dict[int, list[int]] = {}
     for i, (photo, box) in enumerate(pairs):
         if photo is not None:
             by_photo.setdefault(photo.pk, []).append(i)
     for indexes in by_photo.values():
         photo = pairs[indexes[0]][0]
-        features, sha = recognition.embed(photo, [pairs[i][1] for i in indexes])
-        for i, feature in zip(indexes, features):
-            out[i] = (feature, sha if feature is not None else "")
+        found, sha = recognition.embed(photo, [pairs[i][1] for i in indexes])
+        for i, r in zip(indexes, found):
+            if r is not None:
+                top = r.candidates[0] if r.candidates else None
+                sure = top is not None and top.probability >= SURE
+                out[i] = Seen(r.feature, sha, top.class_index if sure else None)
     return out
 
 
 def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> Enrolment:
     box = check_box(photo, box)
-    [(feature, sha)] = _embed_lines([(photo, box)])
+    [seen] = _look_at([(photo, box)])
     with audit.acting_as(user), transaction.atomic():
-        enrolment = Enrolment(tool_instance=tool_instance, photo=photo, embedding=feature, model_sha256=sha, enrolled_by=user)
+        enrolment = Enrolment(tool_instance=tool_instance, photo=photo, embedding=seen.feature, model_sha256=seen.sha, enrolled_by=user)
         enrolment.box = box
         enrolment.save()
     return enrolment
@@ -115,7 +127,7 @@ def issue_tools(
             line.box = check_box(line.photo, line.box)
     due_back = due_back or timezone.now() + timedelta(hours=CribSettings.current().loan_hours)
     # The model runs before the transaction, so no lock is held while it thinks.
-    features = _embed_lines([(line.photo, line.box) for line in lines])
+    seen = _look_at([(line.photo, line.box) for line in lines])
 
     try:
         with audit.acting_as(storekeeper), transaction.atomic():
@@ -125,10 +137,10 @@ def issue_tools(
                 _check_can_issue(locked[line.tool_instance.pk])
             issue = Issue.objects.create(engineer=engineer, storekeeper=storekeeper, idempotency_key=idempotency_key or None)
             issue.photos.set({line.photo for line in lines if line.photo is not None})
-            for line, (feature, sha) in zip(lines, features):
+            for line, view in zip(lines, seen):
                 tool = locked[line.tool_instance.pk]
                 issued = IssuedTool(issue=issue, tool_instance=tool, due_back=due_back, photo=line.photo,
-                                    embedding=feature, model_sha256=sha)
+                                    embedding=view.feature, model_sha256=view.sha)
                 issued.box = line.box
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
@@ -178,8 +190,8 @@ def return_tools(
     if not held and not crops:
         raise CribError(f"{engineer} holds no tools to return.")
     threshold = CribSettings.current().recount_threshold
-    returned = _embed_lines(crops)
-    pairs, similarity = assign([f for f, _ in returned], [_reference_feature(t) for t in held])
+    returned = _look_at(crops)
+    pairs, extras = _match_return(engineer, held, returned)
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
@@ -189,24 +201,19 @@ def return_tools(
                 raise CribError("Another desk changed these tools a moment ago; take the return again.")
             tool_return = Return.objects.create(engineer=engineer, desk_user=desk_user, threshold=threshold, idempotency_key=idempotency_key or None)
             tool_return.photos.set({photo for photo, _ in crops})
-            matched_held = set()
-            for r, h in pairs:
-                matched_held.add(h)
-                percent = similarity[r, h]
+            for h, r, percent in pairs:
                 accepted = percent >= threshold
                 line = _line(tool_return, crops[r], returned[r], issued_tool=held[h], match_percent=percent,
                              decision=ReturnedTool.Decision.ACCEPTED if accepted else ReturnedTool.Decision.RECOUNT_REQUIRED,
                              reason="" if accepted else f"match {percent:.1f}% is below the threshold {threshold:.1f}%")
                 if accepted:
                     _back_in_crib(line.issued_tool)
-            for h, issued in enumerate(held):
-                if h not in matched_held:
-                    _line(tool_return, None, (None, ""), issued_tool=issued, decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                          reason="not found in the return photo" if returned and any(f is not None for f, _ in returned)
-                          else "no verified photo of this tool")
-            for r in set(range(len(crops))) - {r for r, _ in pairs}:
-                _line(tool_return, crops[r], returned[r], issued_tool=None, decision=ReturnedTool.Decision.EXTRA,
-                      reason=f"not issued to {engineer}")
+            seen_any = any(v.feature is not None for v in returned)
+            for h in sorted(set(range(len(held))) - {h for h, _, _ in pairs}):
+                _line(tool_return, None, Seen(), issued_tool=held[h], decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
+                      reason="not found in the return photo" if seen_any else "no verified photo of this tool")
+            for r, reason in extras:
+                _line(tool_return, crops[r], returned[r], issued_tool=None, decision=ReturnedTool.Decision.EXTRA, reason=reason)
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
         if idempotency_key and "idempotency_key" in str(e):
@@ -225,18 +232,44 @@ def _held_for_return(engineer):
     )
 
 
-def _reference_feature(issued: IssuedTool):
+def _reference(issued: IssuedTool) -> KitItem | None:
     """What a returned tool is compared with: its feature at issue time, else its enrolment."""
-    if issued.embedding is not None:
-        return np.asarray(issued.embedding, dtype=np.float32)
-    enrolment = issued.tool_instance.enrolments.exclude(embedding=None).first()
-    return None if enrolment is None else np.asarray(enrolment.embedding, dtype=np.float32)
+    feature = issued.embedding
+    if feature is None:
+        enrolment = issued.tool_instance.enrolments.exclude(embedding=None).first()
+        feature = None if enrolment is None else enrolment.embedding
+    if feature is None:
+        return None
+    return KitItem(np.asarray(feature, dtype=np.float32), label=issued.tool_instance.tool_type.model_class_index)
 
 
-def _line(tool_return, crop, embedded, **fields) -> ReturnedTool:
+def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
+    """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
+    agreement counts): pairs (held index, returned index, match %), and each crop that matches
+    nothing he holds, with the reason (whose tool it looks like, if it is out to someone else)."""
+    references = [_reference(t) for t in held]
+    hi = [i for i, ref in enumerate(references) if ref is not None]
+    ri = [j for j, v in enumerate(returned) if v.feature is not None]
+    items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
+    kit = match_kit([references[i] for i in hi], items)
+    pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
+    out_elsewhere = [
+        (t, ref) for t in IssuedTool.objects.filter(closed_at__isnull=True).exclude(issue__engineer=engineer)
+        .select_related("tool_instance__tool_type", "issue__engineer") if (ref := _reference(t)) is not None
+    ]
+    owners = owners_of_extras([items[e] for e in kit.extra], out_elsewhere)
+    extras = []
+    for e, owner in zip(kit.extra, owners):
+        reason = f"not issued to {engineer}"
+        if owner is not None:
+            reason += f"; it looks like {owner.holder.tool_instance}, out to {owner.holder.issue.engineer} ({owner.match:.0f}%)"
+        extras.append((ri[e], reason))
+    return pairs, extras
+
+
+def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
-    feature, sha = embedded
-    line = ReturnedTool(tool_return=tool_return, photo=photo, embedding=feature, model_sha256=sha, **fields)
+    line = ReturnedTool(tool_return=tool_return, photo=photo, embedding=seen.feature, model_sha256=seen.sha, **fields)
     line.box = box
     line.save()
     return line

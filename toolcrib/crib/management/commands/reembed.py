@@ -34,9 +34,9 @@ class Command(BaseCommand):
                     rows = list(todo.filter(photo_id=photo_id).select_related("photo").select_for_update(of=("self",)))
                     if not rows:
                         continue
-                    features, sha = recognition.embed(rows[0].photo, [r.box for r in rows])
-                    for row, feature in zip(rows, features):
-                        row.embedding, row.model_sha256 = feature, sha
+                    found, sha = recognition.embed(rows[0].photo, [r.box for r in rows])
+                    for row, seen in zip(rows, found):
+                        row.embedding, row.model_sha256 = seen.feature, sha
                         row.save(update_fields=["embedding", "model_sha256"])
                 done += len(rows)
                 self.stdout.write(f"  {name}: {done}/{total}")
