@@ -23,6 +23,7 @@
 
   let photo = null;  // {id, url, width, height}
   let lines = [];    // {box: [x0,y0,x1,y1] | null, types, instances, inventory_number, picked, pending}
+  let keptByNumber = []; // lines added by number stay when a new photo is taken
   let selected = -1;
   let busy = 0;      // uploads and recognitions in flight: confirm waits for them
 
@@ -78,7 +79,6 @@
       fail(e.message);
     }
   }
-  let keptByNumber = []; // lines added by number stay when a new photo is taken
 
   async function recogniseLine(line) {
     line.pending = true;
