@@ -72,3 +72,41 @@ def _file(data):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("scan.pdf", data)
+
+
+GARBAGE = [
+    ("issue-new", [], {"engineer": "E1001", "photo": "99999", "lines": "[]", "idempotency_key": "k"}),
+    ("issue-new", [], {"engineer": "E1001", "lines": "{not json", "idempotency_key": "k"}),
+    ("issue-new", [], {"engineer": "E1001", "lines": '{"box": 1}', "idempotency_key": "k"}),
+    ("issue-new", [], {"engineer": "E1001", "lines": '[{"box": [1, 2, 3, 4]}]', "idempotency_key": "k"}),
+    ("issue-new", [], {"engineer": "nobody at all", "lines": "[]", "idempotency_key": "k"}),
+    ("return-new", [], {"engineer": "", "lines": "[]", "idempotency_key": "k"}),
+    ("photo-upload", [], {"purpose": "issue"}),
+    ("photo-recognise", [1], {"box": "[0, 0, 10]"}),
+    ("photo-recognise", [1], {"box": "not json"}),
+    ("recount", [99999], {"found": "no", "reason": "x"}),
+    ("crib-settings", [], {"recount_threshold": "lots"}),
+    ("tools", [], {"inventory_number": "", "tool_type": "999"}),
+]
+
+
+def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(client, make_user, engineer, jpeg):
+    from django.contrib.auth.models import User
+
+    from toolcrib.crib.models import AuditEvent, CribSettings, ReturnedTool, ToolInstance
+
+    photo = services.store_photo(jpeg(64, 48))
+    CribSettings.current()  # made on first use, with an audit event of its own
+    everyone = User.objects.create_superuser("root", password="crib-pass-123")
+    client.force_login(everyone)
+    before = (Issue.objects.count(), ReturnedTool.objects.count(), ToolInstance.objects.count(), AuditEvent.objects.count())
+    for name, args, data in GARBAGE:
+        args = [photo.pk if a == 1 else a for a in args]
+        response = client.post(reverse(name, args=args), data)
+        assert response.status_code in (200, 400, 404), (name, data, response.status_code)
+        if response.status_code == 200:
+            page = response.content.decode()
+            shown = ['id="form-error"', '<p class="error" role="alert">', 'class="errorlist']
+            assert any(s in page for s in shown), (name, data)
+    after = (Issue.objects.count(), ReturnedTool.objects.count(), ToolInstance.objects.count(), AuditEvent.objects.count())
+    assert after == before
