@@ -16,8 +16,9 @@ from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
 
 Box = tuple[int, int, int, int]
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
-# nearest tools of one type in the answer (see bench/nearest.py for the recall it gives).
-EF_SEARCH = 200
+# nearest tools of one type in the answer. On 100,000 enrolments (bench/nearest.py,
+# docs/nearest.md) 200 gave recall@5 0.91-0.95 against exact search, 800 gave 0.97-0.98.
+EF_SEARCH = 800
 
 
 @dataclass
@@ -115,9 +116,18 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
 
 
 def nearest_instances(
-    feature, sha: str, *, tool_type_id=None, in_crib_only=False, limit=5, new_types_only=False, kit_types_only=False
+    feature, sha: str, *, tool_type_id=None, in_crib_only=False, limit=5, new_types_only=False, kit_types_only=False,
+    ef_search: int | None = None, exact: bool | None = None,
 ) -> list[InstanceCandidate]:
-    """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance."""
+    """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance.
+
+    pgvector 0.6 filters (type, in crib) after the HNSW scan: when the asked-for enrolments are
+    not among the `ef_search` nearest of all (another type than the photo shows, a new type with
+    few enrolments) the index finds fewer than `limit` of them, often none. By default (exact=None)
+    such a short answer is searched again exactly (no index; bench/nearest.py and docs/nearest.md
+    for the recall and times). exact=True searches only exactly, exact=False only the index.
+    `ef_search`: the HNSW candidate list for this query (default EF_SEARCH).
+    """
     enrolments = Enrolment.objects.filter(model_sha256=sha).exclude(embedding=None)
     if tool_type_id is not None:
         enrolments = enrolments.filter(tool_instance__tool_type_id=tool_type_id)
@@ -131,14 +141,30 @@ def nearest_instances(
         enrolments.annotate(distance=CosineDistance("embedding", np.asarray(feature, dtype=np.float32)))
         .order_by("distance")
         .values_list("tool_instance_id", "tool_instance__inventory_number", "distance")
-    )
+    )[: limit * 8]
+    picked = _instances(rows, limit, exact=bool(exact), ef_search=EF_SEARCH if ef_search is None else ef_search)
+    if exact is None and len(picked) < limit:
+        picked = _instances(rows, limit, exact=True)
+    return picked
+
+
+def _instances(rows, limit: int, *, exact: bool, ef_search: int = EF_SEARCH) -> list[InstanceCandidate]:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [EF_SEARCH])
+        if exact:
+            # The HNSW index is the only index that orders by distance: without index scans
+            # PostgreSQL reads the filtered enrolments and sorts them by the exact distance.
+            # (Whatever the session's planner settings: a sequential scan and a sort.)
+            cursor.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on")
+        else:
+            cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search])
         picked: dict[int, InstanceCandidate] = {}
-        for pk, number, distance in rows[: limit * 8]:
+        for pk, number, distance in rows.all():  # a fresh query each time (no result cache)
             if pk not in picked:
                 # cosine distance = 1 - cos; match % = (cos + 1) / 2 x 100
                 picked[pk] = InstanceCandidate(pk, number, round((2 - distance) / 2 * 100, 2))
             if len(picked) == limit:
                 break
+        # Only reads happened: roll the savepoint back so that the SET LOCALs above end here and
+        # do not hold for the rest of a caller's transaction (no index scans for its queries).
+        transaction.set_rollback(True)
     return list(picked.values())
