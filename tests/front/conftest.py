@@ -43,6 +43,12 @@ def kit_photo(tmp_path):
     return make
 
 
+def open_kit_page(page, nav):
+    """Open the issue or return page from the nav, once its box editor is ready for clicks."""
+    page.click(f"nav >> text={nav}")
+    page.wait_for_selector(".kit-photo[data-ready]", state="attached")
+
+
 def wait_for_recognition(page):
     page.wait_for_function("!document.querySelector('.kit-photo').classList.contains('busy')")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.front.conftest import wait_for_recognition
+from tests.front.conftest import open_kit_page, wait_for_recognition
 from toolcrib.crib.models import Photo
 
 
@@ -29,7 +29,7 @@ def test_it_takes_the_photo_with_the_camera(camera_page, live_server, storekeepe
     page.fill("input[name=username]", storekeeper.username)
     page.fill("input[name=password]", "crib-pass-123")
     page.click("button[type=submit]")
-    page.click("nav >> text=Issue")
+    open_kit_page(page, "Issue")
 
     page.click("text=Use camera")
     page.wait_for_function("document.querySelector('.camera video').videoWidth > 0")

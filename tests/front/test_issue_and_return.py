@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import PHOTOS
-from tests.front.conftest import clear_boxes, drag, draw_box, row_boxes, row_of, upload_photo
+from tests.front.conftest import clear_boxes, drag, draw_box, open_kit_page, row_boxes, row_of, upload_photo
 from tests.kit_photos import TOOL_BOXES
 from toolcrib.crib.models import Enrolment, ToolInstance
 
@@ -50,7 +50,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
     issue_photo, _ = kit_photo([(f"{SCREW}__black", (50, 50), 0), (f"{PLIERS}__black", (900, 100), 0),
                                 (f"{WRENCH}__black", (200, 500), 0)])
     page = signed_in(storekeeper)
-    page.click("nav >> text=Issue")
+    open_kit_page(page, "Issue")
     page.fill("input[name=engineer]", "E1001")
     upload_photo(page, issue_photo)
     rows = page.locator(".tool-row")
@@ -69,7 +69,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
     return_photo, (wrench, screw, phillips) = kit_photo([
         (f"{WRENCH}__black", (700, 500), 3), (f"{SCREW}__black", (100, 1060), 2), (f"{PHILLIPS}__black", (1000, 60), 1)])
     page = signed_in(desk)
-    page.click("nav >> text=Return")
+    open_kit_page(page, "Return")
     upload_photo(page, return_photo)
     assert page.input_value("input[name=engineer]") == "E1001 · Ivan Petrov"
     # The desk checks the boxes: redraws one (drawn off, then moved into place), tightens one

@@ -1,5 +1,6 @@
 """When the camera or the model is down, the storekeeper issues by inventory number."""
 
+from tests.front.conftest import open_kit_page
 from toolcrib.crib.models import IssuedTool
 
 
@@ -7,7 +8,7 @@ def test_it_issues_by_number_without_a_photo(signed_in, storekeeper, engineer, t
     tool_factory("AT-288293-6")
     tool_factory("OEW-0034", class_index=9)
     page = signed_in(storekeeper)
-    page.click("nav >> text=Issue")
+    open_kit_page(page, "Issue")
     page.fill("input[name=engineer]", "Ivan Petrov")  # the full name works as well as the badge
     for number in ("AT-288293-6", "OEW-0034"):
         page.click("text=Add a tool by number")

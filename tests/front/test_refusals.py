@@ -4,6 +4,7 @@ import json
 
 from django.urls import reverse
 
+from tests.front.conftest import open_kit_page
 from toolcrib.crib import services
 from toolcrib.crib.models import Issue, IssuedTool, Photo
 from toolcrib.crib.services import ToolLine
@@ -13,8 +14,7 @@ def test_it_says_a_broken_upload_is_broken_and_keeps_nothing(signed_in, storekee
     broken = tmp_path / "kit.jpg"
     broken.write_bytes(jpeg(800, 600)[:400])  # cut short, as by a dropped connection
     page = signed_in(storekeeper)
-    page.click("nav >> text=Issue")
-    page.wait_for_selector(".kit-photo[data-ready]", state="attached")
+    open_kit_page(page, "Issue")
     page.set_input_files("input[data-action=upload]", str(broken))
 
     error = page.locator(".photo-error")
@@ -33,7 +33,7 @@ def test_it_refuses_a_tool_already_issued_and_issues_nothing(signed_in, storekee
     spare = tool_factory("AT-1")
 
     page = signed_in(storekeeper)
-    page.click("nav >> text=Issue")
+    open_kit_page(page, "Issue")
     page.fill("input[name=engineer]", "E1001")
     for number in ("AT-1", "AT-288293-6"):
         page.click("text=Add a tool by number")
