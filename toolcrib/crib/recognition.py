@@ -4,13 +4,18 @@ Recognition may be off (no model file); then boxes are still proposed, no types 
 are suggested, no features are stored, and every returned tool goes to a manual recount.
 """
 
+import io
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection, transaction
 from pgvector.django import CosineDistance
+from PIL import Image, ImageOps
 
 from inference import runtime
+from inference.boxes import WORK_SIDE as PROPOSE_SIDE
+from inference.boxes import propose_boxes
 from inference.recognise import recognise
 from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
 
@@ -64,17 +69,24 @@ def embed(photo: Photo, boxes: list[Box]) -> tuple[list, str]:
 
 def propose(photo: Photo) -> list[tuple[Box, float]]:
     """Boxes around the tools on the table, with a confidence; the whole photo when none is found."""
-    whole = ((0, 0, photo.width, photo.height), 0.0)
-    try:
-        from inference.boxes import propose_boxes
-    except ImportError:
-        return [whole]
-    from inference.preprocess import open_photo
-
-    # Full decode: a JPEG draft is smaller, and its boxes would not be in the photo's pixels.
-    image = open_photo(_photo_bytes(photo), draft=False).image
-    proposals = propose_boxes(image)
-    return [(tuple(p.box), p.confidence) for p in proposals] or [whole]
+    with Image.open(io.BytesIO(_photo_bytes(photo))) as image:
+        # The proposer works at ~640 px: a JPEG is decoded at the smallest DCT scale that
+        # still gives that (10x faster than a full 12 MP decode); boxes are scaled back.
+        width = image.width
+        shrink = PROPOSE_SIDE / max(image.size)
+        if shrink < 1:
+            image.draft("RGB", (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
+        scale = width / image.width
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    boxes = [
+        (
+            (int(x0 * scale), int(y0 * scale), min(round(x1 * scale), photo.width), min(round(y1 * scale), photo.height)),
+            p.confidence,
+        )
+        for p in propose_boxes(image)
+        for x0, y0, x1, y1 in [p.box]
+    ]
+    return boxes or [((0, 0, photo.width, photo.height), 0.0)]
 
 
 def recognise_photo(photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True) -> list["Recognised"]:

@@ -1,0 +1,98 @@
+"""Browser helpers for the page tests: sign in, take a photo (upload), draw boxes."""
+
+import os
+
+import pytest
+
+from tests.conftest import MODEL, need_model, need_shared_photos
+
+# The app finds the model where the tests do (../shared in development), not only under CI.
+os.environ.setdefault("TOOLCRIB_MODEL", str(MODEL))
+
+
+@pytest.fixture
+def signed_in(page, live_server):
+    """signed_in(user) -> the page, signed in as that user on the live server."""
+
+    def sign_in(user):
+        page.context.clear_cookies()
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", "crib-pass-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        return page
+
+    return sign_in
+
+
+@pytest.fixture
+def kit_photo(tmp_path):
+    """kit_photo(placements) -> (path of a JPEG of those tools on a table, their boxes)."""
+    need_model(), need_shared_photos()
+    from tests.kit_photos import compose
+
+    count = iter(range(100))
+
+    def make(placements):
+        data, boxes = compose(placements)
+        path = tmp_path / f"kit{next(count)}.jpg"
+        path.write_bytes(data)
+        return path, boxes
+
+    return make
+
+
+def open_kit_page(page, nav):
+    """Open the issue or return page from the nav, once its box editor is ready for clicks."""
+    page.click(f"nav >> text={nav}")
+    page.wait_for_selector(".kit-photo[data-ready]", state="attached")
+
+
+def wait_for_recognition(page):
+    page.wait_for_function("!document.querySelector('.kit-photo').classList.contains('busy')")
+
+
+def upload_photo(page, path):
+    page.wait_for_selector(".kit-photo[data-ready]", state="attached")  # the editor's script has run
+    page.set_input_files("input[data-action=upload]", str(path))
+    page.wait_for_selector(".stage img, .photo-error:not([hidden])")
+    wait_for_recognition(page)
+    error = page.locator(".photo-error")
+    assert error.is_hidden(), error.inner_text()
+
+
+def clear_boxes(page):
+    while page.locator(".tool-row .remove").count():
+        page.locator(".tool-row .remove").first.click()
+
+
+def drag(page, start, end, photo_width):
+    """Drag on the photo as the user would, from one point to another in photo pixels."""
+    image = page.locator(".stage img")
+    image.scroll_into_view_if_needed()
+    frame = image.bounding_box()
+    scale = frame["width"] / photo_width
+    page.mouse.move(frame["x"] + start[0] * scale, frame["y"] + start[1] * scale)
+    page.mouse.down()
+    page.mouse.move(frame["x"] + end[0] * scale, frame["y"] + end[1] * scale, steps=4)
+    page.mouse.up()
+    wait_for_recognition(page)
+
+
+def draw_box(page, box, photo_width):
+    drag(page, box[:2], box[2:], photo_width)
+
+
+def row_boxes(page):
+    """The box of each tool row, as the page holds it."""
+    return [tuple(int(v) for v in b.split(",")) for b in page.locator(".tool-row").evaluate_all(
+        "rows => rows.map(r => r.dataset.box)")]
+
+
+def row_of(page, point):
+    """The tool row whose box holds this point of the photo."""
+    for i, (x0, y0, x1, y1) in enumerate(row_boxes(page)):
+        if x0 <= point[0] <= x1 and y0 <= point[1] <= y1:
+            return i
+    raise AssertionError(f"no box holds {point}: {row_boxes(page)}")

@@ -1,0 +1,30 @@
+"""Who may open which page. Every view checks here, server-side; the nav only mirrors it."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+# What each part of the crib needs (codenames of app `crib`).
+ISSUE = "crib.issue_tools"
+RETURN = "crib.return_tools"
+RECOUNT = "crib.decide_recount"
+VIEW = "crib.view_toolinstance"
+ENROL = "crib.add_enrolment"
+SETTINGS = "crib.change_cribsettings"
+
+
+def needs(*perms, any_of=False):
+    """Signed in (else the login page) and holding the permissions (else 403)."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            check = any if any_of else all
+            if not check(request.user.has_perm(p) for p in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(checked)
+
+    return decorate

@@ -1,0 +1,9 @@
+"""What every page needs: whether recognition works (for the banner)."""
+
+from toolcrib.crib.recognition import model_status
+
+
+def recognition(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {"recognition": model_status()}

@@ -1,0 +1,23 @@
+"""The dashboard everyone lands on: figures, lost-tool alert, tools out, flagged returns, today."""
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from toolcrib.crib import dashboard
+from toolcrib.crib.models import Issue, Return
+from toolcrib.front import access
+
+
+@access.needs(access.VIEW)
+def home(request):
+    start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return render(request, "front/home.html", {
+        "figures": dashboard.figures(),
+        "lost": dashboard.lost_tools(),
+        "out": dashboard.tools_out(),
+        "flagged": dashboard.flagged_lines(),
+        "issues_today": Issue.objects.filter(created_at__gte=start_of_day).select_related("engineer", "storekeeper")
+                         .prefetch_related("tools__tool_instance"),
+        "returns_today": Return.objects.filter(created_at__gte=start_of_day).select_related("engineer", "desk_user"),
+        "now": timezone.now(),
+    })

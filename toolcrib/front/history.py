@@ -1,0 +1,52 @@
+"""Pages that show what happened: a tool instance, an engineer, an issue, and the JSON reports."""
+
+import json
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from toolcrib.crib import history, reports
+from toolcrib.crib.models import Engineer, Issue, Return, ToolInstance
+from toolcrib.front import access
+
+
+@access.needs(access.VIEW)
+def tool_instance(request, pk):
+    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    return render(request, "front/tool_instance.html", {
+        "tool": tool, "holder": tool.holder(), "history": history.tool_history(tool),
+        "enrolments": tool.enrolments.select_related("enrolled_by"),
+        "can_enrol": request.user.has_perm(access.ENROL),
+    })
+
+
+@access.needs(access.VIEW)
+def engineer(request, pk):
+    person = get_object_or_404(Engineer, pk=pk)
+    held = person.held_tools().select_related("tool_instance__tool_type", "issue", "returned").order_by("due_back")
+    return render(request, "front/engineer.html", {
+        "engineer": person, "held": held, "history": history.engineer_history(person),
+    })
+
+
+@access.needs(access.VIEW)
+def issue(request, pk):
+    the_issue = get_object_or_404(Issue.objects.select_related("engineer", "storekeeper"), pk=pk)
+    tools = the_issue.tools.select_related("tool_instance__tool_type", "returned__tool_return")
+    return render(request, "front/issue.html", {"issue": the_issue, "tools": tools})
+
+
+@access.needs(access.VIEW)
+def issue_report(request, pk):
+    return _download(reports.issue_report(get_object_or_404(Issue, pk=pk), request), f"issue-{pk}.json")
+
+
+@access.needs(access.VIEW)
+def return_report(request, pk):
+    return _download(reports.return_report(get_object_or_404(Return, pk=pk), request), f"return-{pk}.json")
+
+
+def _download(report, filename):
+    response = HttpResponse(json.dumps(report, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,48 @@
+"""The storekeeper's issue page: engineer, photo, a box per tool, confirm."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from toolcrib.crib import services
+from toolcrib.crib.models import ToolInstance
+from toolcrib.crib.services import CribError, ToolLine
+from toolcrib.front import access
+from toolcrib.front.kit_form import KitForm, engineer_choices
+
+
+class IssueForm(KitForm):
+    def tool_lines(self) -> list[ToolLine]:
+        photo = self.cleaned_data["photo"]
+        out = []
+        for n, line in enumerate(self.cleaned_data["lines"], 1):
+            number = (line.get("inventory_number") or "").strip()
+            if not number:
+                raise CribError(f"Tool {n} has no inventory number: pick one for every tool.")
+            tool = ToolInstance.objects.filter(inventory_number__iexact=number).first()
+            if tool is None:
+                raise CribError(f"There is no tool {number} in the crib's records.")
+            box = line.get("box")
+            out.append(ToolLine(tool, photo if box else None, box))
+        return out
+
+
+@access.needs(access.ISSUE)
+def new_issue(request):
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        engineer = form.cleaned_data["engineer"]
+        try:
+            issue = services.issue_tools(
+                engineer=engineer, storekeeper=request.user, lines=form.tool_lines(),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except CribError as e:
+            form.add_error(None, str(e))
+        else:
+            tools = issue.tools.all()
+            messages.success(request, f"Issued {len(tools)} tool{'s' if len(tools) != 1 else ''} to {engineer}, "
+                                      f"due back {tools[0].due_back:%d %b %H:%M}.")
+            return redirect(engineer)
+    return render(request, "front/issue_new.html", {
+        "form": form, "engineers": engineer_choices(), "state": form.editor_state(), "purpose": "issue",
+    })

@@ -1,0 +1,68 @@
+"""Finding an engineer from what the desk typed or from the tools in a photo, and the tool
+search behind the instance pick fields."""
+
+from collections import Counter
+
+from django import forms
+from django.db.models import Q
+from django.http import JsonResponse
+
+from toolcrib.crib.models import Engineer, IssuedTool, ToolInstance
+from toolcrib.front import access
+
+
+def find_engineer(text: str) -> Engineer | None:
+    """'E1001 · Ivan Petrov' (the pick list's form), a badge number, or a full name."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    badge = text.split("·")[0].strip()
+    found = Engineer.objects.filter(badge_number__iexact=badge).first()
+    if found is None:
+        by_name = Engineer.objects.filter(name__iexact=text)
+        found = by_name.first() if by_name.count() == 1 else None
+    return found
+
+
+def likely_holder(tools: list[dict]):
+    """Whoever holds the tools the photo looks most like (votes weighted by match %)."""
+    votes = Counter()
+    for tool in tools:
+        for candidate in tool["instances"][:3]:
+            held = (IssuedTool.objects.filter(tool_instance_id=candidate["id"], closed_at__isnull=True)
+                    .select_related("issue__engineer").first())
+            if held:
+                votes[held.issue.engineer] += candidate["match_percent"]
+                break
+    return votes.most_common(1)[0][0] if votes else None
+
+
+class EngineerField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "engineer-list", "autocomplete": "off",
+                                                            "placeholder": "Badge number or name"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        engineer = find_engineer(value)
+        if engineer is None:
+            raise forms.ValidationError(f"No engineer with badge or name “{value}”. Pick one from the list.")
+        return engineer
+
+
+@access.needs(access.VIEW)
+def tool_search(request):
+    """Tool instances whose number starts with / contains the query (for the instance pick)."""
+    q = request.GET.get("q", "").strip()
+    tools = ToolInstance.objects.select_related("tool_type")
+    if q:
+        tools = tools.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
+    if request.GET.get("in_crib"):
+        tools = tools.filter(status=ToolInstance.Status.IN_CRIB)
+    return JsonResponse({"tools": [
+        {"id": t.pk, "inventory_number": t.inventory_number, "tool_type": t.tool_type.name, "status": t.get_status_display()}
+        for t in tools[:20]
+    ]})
