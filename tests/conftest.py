@@ -8,7 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PHOTOS = SHARED / "photos"
-MODEL = Path(os.environ.get("TOOLCRIB_MODEL", SHARED / "models" / "clf.onnx"))
+# The app finds the model where the tests do (../shared in development), not only under CI.
+os.environ.setdefault("TOOLCRIB_MODEL", str(SHARED / "models" / "clf.onnx"))
+MODEL = Path(os.environ["TOOLCRIB_MODEL"])
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made from
 # tests (fixtures, assertions) are still synchronous and safe there.
@@ -88,19 +90,26 @@ def tool_factory(db):
     return make
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
 @pytest.fixture(scope="session")
-def browser():
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+def playwright_driver():
+    """One Playwright per test run: its sync API cannot be started twice at once."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -134,3 +143,18 @@ def jpeg():
 def media_in_tmp(settings, tmp_path_factory):
     """Photos that tests store go to a temporary folder, not the developer's var/media."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def pg_tmp():
+    """A scratch folder for an embedded PostgreSQL. Not under pytest's tmp_path: postgres runs as
+    the OS user `pgserver` (when tests run as root) and needs to reach it, while pytest keeps
+    its own folders private and prunes them while other test runs may be using them."""
+    import shutil
+    import tempfile
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="test-", dir=ROOT / "var"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -27,13 +27,13 @@ def postgres_running(pgdata):
     return os.path.exists(f"/proc/{pid}")
 
 
-def test_it_keeps_the_data_when_toolcrib_restarts(tmp_path):
-    env = {"TOOLCRIB_VAR": str(tmp_path / "var")}
+def test_it_keeps_the_data_when_toolcrib_restarts(pg_tmp):
+    env = {"TOOLCRIB_VAR": str(pg_tmp / "var")}
     env.pop("DATABASE_URL", None)
     manage("migrate", "-v0", env=env)
     manage("shell", "-c", "from toolcrib.crib.models import Engineer; Engineer.objects.create(badge_number='B7', name='Olga')", env=env)
     # The server stopped with the last process that used it...
-    assert not postgres_running(tmp_path / "var" / "pgdata")
+    assert not postgres_running(pg_tmp / "var" / "pgdata")
 
     out = manage("shell", "-c", "from toolcrib.crib.models import Engineer, ToolType; print(Engineer.objects.get(badge_number='B7').name, ToolType.objects.count())", env=env)
 
@@ -41,12 +41,12 @@ def test_it_keeps_the_data_when_toolcrib_restarts(tmp_path):
     assert out.splitlines()[-1].split() == ["Olga", "11"]
 
 
-def test_it_uses_the_server_that_database_url_names(tmp_path):
+def test_it_uses_the_server_that_database_url_names(pg_tmp):
     import pgserver
 
-    external = pgserver.get_server(tmp_path / "external", cleanup_mode="delete")
+    external = pgserver.get_server(pg_tmp / "external", cleanup_mode="delete")
     try:
-        env = {"DATABASE_URL": external.get_uri("postgres"), "TOOLCRIB_VAR": str(tmp_path / "var")}
+        env = {"DATABASE_URL": external.get_uri("postgres"), "TOOLCRIB_VAR": str(pg_tmp / "var")}
         manage("migrate", "-v0", env=env)
 
         with psycopg.connect(external.get_uri("postgres")) as conn:
@@ -54,15 +54,15 @@ def test_it_uses_the_server_that_database_url_names(tmp_path):
             extension = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
         assert count == 11 and extension is not None
         # No embedded server was started beside it.
-        assert not (tmp_path / "var" / "pgdata").exists()
+        assert not (pg_tmp / "var" / "pgdata").exists()
     finally:
         external.cleanup()
 
 
-def test_it_says_which_setting_is_wrong(tmp_path):
+def test_it_says_which_setting_is_wrong(pg_tmp):
     run = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "TOOLCRIB_VAR": str(tmp_path / "var"), "TOOLCRIB_LOAN_HOURS": "twelve"},
+        env={**os.environ, "TOOLCRIB_VAR": str(pg_tmp / "var"), "TOOLCRIB_LOAN_HOURS": "twelve"},
     )
     assert run.returncode != 0
     assert "TOOLCRIB_LOAN_HOURS='twelve': expected a whole number" in run.stderr

@@ -1,13 +1,8 @@
 """Browser helpers for the page tests: sign in, take a photo (upload), draw boxes."""
 
-import os
-
 import pytest
 
-from tests.conftest import MODEL, need_model, need_shared_photos
-
-# The app finds the model where the tests do (../shared in development), not only under CI.
-os.environ.setdefault("TOOLCRIB_MODEL", str(MODEL))
+from tests.conftest import need_model, need_shared_photos
 
 
 @pytest.fixture

@@ -1,26 +1,19 @@
 """The desk's camera: live picture, one tap takes the photo and it is stored like an upload."""
 
-from pathlib import Path
-
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.front.conftest import open_kit_page, wait_for_recognition
 from toolcrib.crib.models import Photo
 
 
 @pytest.fixture
-def camera_page(live_server):
+def camera_page(playwright_driver, live_server):
     """A browser with a (fake) camera that the page may use without asking."""
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
-        yield browser.new_page(viewport={"width": 768, "height": 1024})
-        browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
+    yield browser.new_page(viewport={"width": 768, "height": 1024})
+    browser.close()
 
 
 def test_it_takes_the_photo_with_the_camera(camera_page, live_server, storekeeper):

@@ -21,12 +21,12 @@ def free_port():
 
 
 @pytest.fixture
-def serve(tmp_path):
+def serve(pg_tmp):
     started = []
 
     def start(**extra_env):
         port = free_port()
-        env = {**os.environ, "TOOLCRIB_VAR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1", **extra_env}
+        env = {**os.environ, "TOOLCRIB_VAR": str(pg_tmp / "var"), "PYTHONUNBUFFERED": "1", **extra_env}
         env.pop("DATABASE_URL", None)
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,

@@ -78,6 +78,7 @@ def _refuse(message):
 CROP_MODELS = {"enrolment": Enrolment, "issued": IssuedTool, "returned": ReturnedTool}
 
 
+@access.accepts_tokens
 @access.needs(access.VIEW)
 def crop(request, kind, pk):
     """The tool's part of a stored photo, as a JPEG (for side-by-side checks and reports)."""
