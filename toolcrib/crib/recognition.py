@@ -67,9 +67,10 @@ def embed(photo: Photo, boxes: list[Box]) -> tuple[list, str]:
     return recognise(_photo_bytes(photo), boxes, model), model.sha256
 
 
-def propose(photo: Photo) -> list[tuple[Box, float]]:
-    """Boxes around the tools on the table, with a confidence; the whole photo when none is found."""
-    with Image.open(io.BytesIO(_photo_bytes(photo))) as image:
+def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
+    """Boxes around the tools on the table, with a confidence; the whole photo when none is found.
+    `data`: the photo's bytes, when the caller has read them already."""
+    with Image.open(io.BytesIO(data or _photo_bytes(photo))) as image:
         # The proposer works at ~640 px: a JPEG is decoded at the smallest DCT scale that
         # still gives that (10x faster than a full 12 MP decode); boxes are scaled back.
         width = image.width
@@ -91,12 +92,12 @@ def propose(photo: Photo) -> list[tuple[Box, float]]:
 
 def recognise_photo(photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True) -> list["Recognised"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools."""
-    given = boxes is not None
-    boxed = [(tuple(int(v) for v in b), 1.0) for b in boxes] if given else propose(photo)
+    data = _photo_bytes(photo)  # read once: proposals and the model both decode it
+    boxed = [(tuple(int(v) for v in b), 1.0) for b in boxes] if boxes is not None else propose(photo, data)
     model = runtime.get_model()
     if model is None:
         return [Recognised(box=b, confidence=c) for b, c in boxed]
-    found = recognise(_photo_bytes(photo), [b for b, _ in boxed], model)
+    found = recognise(data, [b for b, _ in boxed], model)
     kit_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
     for (box, confidence), r in zip(boxed, found):

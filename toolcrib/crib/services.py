@@ -260,7 +260,7 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
     kit = match_kit([references[i] for i in hi], items)
     pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
-    out_elsewhere = [
+    out_elsewhere = [] if not kit.extra else [  # only an extra tool needs the rest of the crib's tools
         (t, ref) for t in IssuedTool.objects.filter(closed_at__isnull=True).exclude(issue__engineer=engineer)
         .select_related("tool_instance__tool_type", "issue__engineer") if (ref := _reference(t)) is not None
     ]
