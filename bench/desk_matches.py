@@ -15,15 +15,29 @@ from inference.recognise import recognise
 from inference.runtime import get_model, model_status
 from tests.kit_photos import compose
 
-SCREW, PLIERS, WRENCH, PHILLIPS = "1_screw_flat__black", "5_safety_pliers__black", "10_open_end_wrench_3_4__black", "2_screw_plus__black"
+SCREW, PLIERS, WRENCH, PHILLIPS = (
+    "1_screw_flat__black",
+    "5_safety_pliers__black",
+    "10_open_end_wrench_3_4__black",
+    "2_screw_plus__black",
+)
 
 
 def main():
     model = get_model()
     if model is None:
         raise SystemExit(model_status().message)
-    issued, issued_boxes = compose([(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
-    returned, returned_boxes = compose([(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1), (PHILLIPS, (300, 500), 1)])
+    issued, issued_boxes = compose(
+        [(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)]
+    )
+    returned, returned_boxes = compose(
+        [
+            (WRENCH, (700, 550), 3),
+            (SCREW, (100, 900), 2),
+            (PLIERS, (1000, 100), 1),
+            (PHILLIPS, (300, 500), 1),
+        ]
+    )
     a = np.stack([r.feature for r in recognise(issued, issued_boxes, model)])
     b = np.stack([r.feature for r in recognise(returned, returned_boxes, model)])
     percent = (a @ b.T + 1) / 2 * 100
@@ -33,7 +47,9 @@ def main():
         print(f"{name:<18}" + "".join(f"{v:>11.1f}%" for v in row))
     same = [percent[0, 1], percent[1, 2], percent[2, 0]]
     others = [v for (i, j), v in np.ndenumerate(percent) if (i, j) not in {(0, 1), (1, 2), (2, 0)}]
-    print(f"same tool: {min(same):.1f}-{max(same):.1f}%   every other pairing: {min(others):.1f}-{max(others):.1f}%")
+    print(
+        f"same tool: {min(same):.1f}-{max(same):.1f}%   every other pairing: {min(others):.1f}-{max(others):.1f}%"
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from inference.runtime import REPO_ROOT, load_model
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rotation", choices=MODES)
-    parser.add_argument("--whole", action="store_true", help="whole photos instead of the drawn boxes")
+    parser.add_argument(
+        "--whole", action="store_true", help="whole photos instead of the drawn boxes"
+    )
     args = parser.parse_args()
     model = load_model(REPO_ROOT.parent / "shared" / "models" / "clf.onnx")
     with tempfile.TemporaryDirectory() as tmp:

@@ -51,13 +51,19 @@ def overhead(model) -> None:
     rng = np.random.default_rng(0)
     for n in (1, 16):
         batch = rng.integers(0, 256, (n, 112, 112, 3), dtype=np.uint8)
-        ms = interleaved({
-            "session.run": lambda: session.run(None, {name: batch}),
-            "Model.run": lambda: model.run(batch),
-            "embed(none)": lambda: embed(model, batch, "none"),
-        }, repeat=40 if n == 1 else 8)
+        ms = interleaved(
+            {
+                "session.run": lambda: session.run(None, {name: batch}),
+                "Model.run": lambda: model.run(batch),
+                "embed(none)": lambda: embed(model, batch, "none"),
+            },
+            repeat=40 if n == 1 else 8,
+        )
         base = ms["session.run"]
-        print(f"  batch {n:2d}: " + "  ".join(f"{k} {v:.2f} ms ({v / base:.3f}x)" for k, v in ms.items()))
+        print(
+            f"  batch {n:2d}: "
+            + "  ".join(f"{k} {v:.2f} ms ({v / base:.3f}x)" for k, v in ms.items())
+        )
 
 
 PHOTO = "single/8_adjustable_wrench__paper.jpg"
@@ -75,18 +81,25 @@ def big_photo() -> tuple[bytes, tuple[int, int, int, int]]:
 
 def twelve_megapixels(model) -> None:
     data, box = big_photo()
-    print(f"(b) 12 MP JPEG (4000x3000, {len(data) / 1e6:.1f} MB, {PHOTO} upscaled), "
-          "bytes -> class + feature (median ms)")
+    print(
+        f"(b) 12 MP JPEG (4000x3000, {len(data) / 1e6:.1f} MB, {PHOTO} upscaled), "
+        "bytes -> class + feature (median ms)"
+    )
     for boxes, what in ((None, "whole photo"), ([box], f"tool box {box}")):
         for mode in ("none", "tta"):
-            ms = interleaved({
-                "full decode": lambda: recognise(data, boxes, model, mode, draft=False),
-                "draft decode": lambda: recognise(data, boxes, model, mode, draft=True),
-            }, repeat=3)
+            ms = interleaved(
+                {
+                    "full decode": lambda: recognise(data, boxes, model, mode, draft=False),
+                    "draft decode": lambda: recognise(data, boxes, model, mode, draft=True),
+                },
+                repeat=3,
+            )
             full, draft = ms["full decode"], ms["draft decode"]
             label = recognise(data, boxes, model, mode)[0].candidates[0].class_name
-            print(f"  {what}, rotation={mode:4s}: full decode {full:.1f} ms, draft decode {draft:.1f} ms, "
-                  f"speed-up {full / draft:.1f}x (class {label})")
+            print(
+                f"  {what}, rotation={mode:4s}: full decode {full:.1f} ms, draft decode {draft:.1f} ms, "
+                f"speed-up {full / draft:.1f}x (class {label})"
+            )
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +36,9 @@ def photo_bytes(seed: int, layout: tuple[str, str]) -> bytes:
     import make_kits
 
     with tempfile.TemporaryDirectory() as tmp:
-        make_kits.make_kits(Path(tmp), seed=seed, width=4000, kits={"bench": make_kits.CATALOG}, layouts=[layout])
+        make_kits.make_kits(
+            Path(tmp), seed=seed, width=4000, kits={"bench": make_kits.CATALOG}, layouts=[layout]
+        )
         return next(Path(tmp).glob("*.jpg")).read_bytes()
 
 
@@ -77,9 +78,15 @@ def main(argv=None) -> int:
     median_total = statistics.median(totals)
     _, result = pipeline(returned_photo, issued)
     size = Image.open(io.BytesIO(returned_photo)).size
-    print(f"photo {size[0]}x{size[1]}, {len(returned_photo) / 1e6:.1f} MB JPEG, {len(issued)} issued boxes, {args.runs} runs")
-    print(f"matched pairs {len(result.pairs)}, missing {len(result.missing)}, extra {len(result.extra)}")
-    print(f"median total {median_total:.1f} ms (min {min(totals):.1f}, max {max(totals):.1f}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"photo {size[0]}x{size[1]}, {len(returned_photo) / 1e6:.1f} MB JPEG, {len(issued)} issued boxes, {args.runs} runs"
+    )
+    print(
+        f"matched pairs {len(result.pairs)}, missing {len(result.missing)}, extra {len(result.extra)}"
+    )
+    print(
+        f"median total {median_total:.1f} ms (min {min(totals):.1f}, max {max(totals):.1f}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     for stage in timings[0]:
         median = statistics.median(t[stage] for t in timings)
         print(f"  {stage:<8} {median:7.1f} ms  {100 * median / median_total:5.1f} %")

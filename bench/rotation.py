@@ -49,9 +49,11 @@ def separation(report) -> str:
     same_photo = np.array([src[a] == src[b] for a, b in zip(i, j)])
     pos, neg = scores[i, j][same_tool & ~same_photo], scores[i, j][~same_tool]
     t = threshold_at_far(neg, FARS[0])
-    return (f"same tool {pos.mean():.1f}% vs different {neg.mean():.1f}% "
-            f"({len(pos)}/{len(neg)} pairs), ROC-AUC {roc_auc(pos, neg):.3f}, "
-            f"TAR@FAR1% {(pos >= t).mean():.3f}")
+    return (
+        f"same tool {pos.mean():.1f}% vs different {neg.mean():.1f}% "
+        f"({len(pos)}/{len(neg)} pairs), ROC-AUC {roc_auc(pos, neg):.3f}, "
+        f"TAR@FAR1% {(pos >= t).mean():.3f}"
+    )
 
 
 def cost(model, mode: str, photos: list[Path]) -> str:
@@ -61,8 +63,15 @@ def cost(model, mode: str, photos: list[Path]) -> str:
         for path in photos:
             data = path.read_bytes()
             w, h = Image.open(path).size
-            boxes = [(k * 7 % (w // 2), k * 5 % (h // 2), k * 7 % (w // 2) + w // 2, k * 5 % (h // 2) + h // 2)
-                     for k in range(n)]
+            boxes = [
+                (
+                    k * 7 % (w // 2),
+                    k * 5 % (h // 2),
+                    k * 7 % (w // 2) + w // 2,
+                    k * 5 % (h // 2) + h // 2,
+                )
+                for k in range(n)
+            ]
             recognise(data, boxes, model, mode)  # warm-up
             start = time.perf_counter()
             for _ in range(3):

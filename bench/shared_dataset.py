@@ -25,7 +25,10 @@ BOXES_CSV = Path(__file__).resolve().parent / "shared_boxes.csv"
 
 def shared_boxes() -> dict[str, tuple[int, int, int, int]]:
     with open(BOXES_CSV, newline="") as f:
-        return {r["photo"]: tuple(int(r[k]) for k in ("x0", "y0", "x1", "y1")) for r in csv.DictReader(f)}
+        return {
+            r["photo"]: tuple(int(r[k]) for k in ("x0", "y0", "x1", "y1"))
+            for r in csv.DictReader(f)
+        }
 
 
 def turned_box(box, size, angle: float):
@@ -37,7 +40,12 @@ def turned_box(box, size, angle: float):
     corners = [(x - w / 2, y - h / 2) for x in (box[0], box[2]) for y in (box[1], box[3])]
     xs = [c * dx + s * dy + new_w / 2 for dx, dy in corners]
     ys = [-s * dx + c * dy + new_h / 2 for dx, dy in corners]
-    return max(0, math.floor(min(xs))), max(0, math.floor(min(ys))), math.ceil(max(xs)), math.ceil(max(ys))
+    return (
+        max(0, math.floor(min(xs))),
+        max(0, math.floor(min(ys))),
+        math.ceil(max(xs)),
+        math.ceil(max(ys)),
+    )
 
 
 def tool_of(path: Path) -> tuple[str, str]:
@@ -65,9 +73,15 @@ def layout(dest: Path, source: Path = SHARED_PHOTOS, angles=(0,), boxes: bool = 
         folder.mkdir(exist_ok=True)
         box = drawn.get(f"{path.parent.name}/{path.name}")
         for angle in angles:
-            target = folder / f"{path.parent.name}__{path.stem}{f'__rot{angle}' if angle else ''}.jpg"
+            target = (
+                folder / f"{path.parent.name}__{path.stem}{f'__rot{angle}' if angle else ''}.jpg"
+            )
             if angle:
-                turned = Image.open(path).convert("RGB").rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+                turned = (
+                    Image.open(path)
+                    .convert("RGB")
+                    .rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+                )
                 turned.save(target, quality=95)
             else:
                 target.symlink_to(path.resolve())
@@ -76,9 +90,19 @@ def layout(dest: Path, source: Path = SHARED_PHOTOS, angles=(0,), boxes: bool = 
                 size = Image.open(path).size
                 coords = turned_box(box, size, angle) if angle else box
                 if angle:
-                    coords = (*coords[:2], min(coords[2], turned.width), min(coords[3], turned.height))
-            rows.append({"label": label, "path": str(target.relative_to(dest)), "tool": tool,
-                         **dict(zip(("x0", "y0", "x1", "y1"), coords))})
+                    coords = (
+                        *coords[:2],
+                        min(coords[2], turned.width),
+                        min(coords[3], turned.height),
+                    )
+            rows.append(
+                {
+                    "label": label,
+                    "path": str(target.relative_to(dest)),
+                    "tool": tool,
+                    **dict(zip(("x0", "y0", "x1", "y1"), coords)),
+                }
+            )
     with open(dest / "annotations.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["label", "path", "x0", "y0", "x1", "y1", "tool"])
         writer.writeheader()

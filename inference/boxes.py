@@ -30,14 +30,24 @@ class Proposal:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels, x1/y1 exclusive
     confidence: float  # 0..1
     area: int = 0  # foreground pixels (image scale), to compare proposals with each other
-    flags: tuple[str, ...] = ()  # "split" (cut out of a larger region), "maybe_two_tools" (refine_with_model)
+    flags: tuple[
+        str, ...
+    ] = ()  # "split" (cut out of a larger region), "maybe_two_tools" (refine_with_model)
 
 
-def propose_boxes(image: Image.Image, *, work_side: int = WORK_SIDE, pad: float = PAD) -> list[Proposal]:
+def propose_boxes(
+    image: Image.Image, *, work_side: int = WORK_SIDE, pad: float = PAD
+) -> list[Proposal]:
     """Boxes around the tools in `image`, most confident first."""
     rgb = image.convert("RGB")
     scale = min(1.0, work_side / max(rgb.size))
-    small = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.BILINEAR) if scale < 1 else rgb
+    small = (
+        rgb.resize(
+            (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.BILINEAR
+        )
+        if scale < 1
+        else rgb
+    )
     pixels = np.asarray(small, dtype=np.float32)
     mask, contrast = foreground_mask(pixels)
     scale_xy = (rgb.width / small.width, rgb.height / small.height)
@@ -98,7 +108,18 @@ def _fit_background(pixels: np.ndarray) -> np.ndarray:
     x = (np.arange(w, dtype=np.float32) / w)[None, :]
     y = (np.arange(h, dtype=np.float32) / h)[:, None]
     c = coef.astype(np.float32)
-    return np.stack([c[0, k] + c[1, k] * x + c[2, k] * y + c[3, k] * x * x + c[4, k] * x * y + c[5, k] * y * y for k in range(3)], axis=2)
+    return np.stack(
+        [
+            c[0, k]
+            + c[1, k] * x
+            + c[2, k] * y
+            + c[3, k] * x * x
+            + c[4, k] * x * y
+            + c[5, k] * y * y
+            for k in range(3)
+        ],
+        axis=2,
+    )
 
 
 def _quadratic_terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -137,8 +158,10 @@ def _regions(mask: np.ndarray) -> list[_Region]:
     # A tool has a thick part somewhere (a handle, a head); wood grain and scratches do not.
     depth = ndimage.distance_transform_edt(mask)
     keep = [
-        i for i in range(count)
-        if areas[i] >= min_area and depth[slices[i]][labels[slices[i]] == i + 1].max() >= MIN_DEPTH * max(h, w)
+        i
+        for i in range(count)
+        if areas[i] >= min_area
+        and depth[slices[i]][labels[slices[i]] == i + 1].max() >= MIN_DEPTH * max(h, w)
     ]
     if not keep:
         return []
@@ -170,7 +193,9 @@ def _split(region: np.ndarray, typical: float) -> list[np.ndarray]:
         owner = cores[nearest[0], nearest[1]] * region
         sizes = ndimage.sum_labels(region, owner, index=np.arange(1, n + 1))
         thickness = ndimage.maximum(depth, cores, index=np.arange(1, n + 1))
-        big = [k + 1 for k in range(n) if sizes[k] >= 0.35 * typical and thickness[k] >= 2.0 * level]
+        big = [
+            k + 1 for k in range(n) if sizes[k] >= 0.35 * typical and thickness[k] >= 2.0 * level
+        ]
         if len(big) >= 2:
             # cores too small or too thin to be a tool (a wrench's second jaw) join the nearest big one
             big_cores = np.isin(cores, big) * cores
@@ -180,7 +205,13 @@ def _split(region: np.ndarray, typical: float) -> list[np.ndarray]:
     return [region]
 
 
-def _proposal(region: _Region, contrast: np.ndarray, scale: tuple[float, float], size: tuple[int, int], pad: float) -> Proposal:
+def _proposal(
+    region: _Region,
+    contrast: np.ndarray,
+    scale: tuple[float, float],
+    size: tuple[int, int],
+    pad: float,
+) -> Proposal:
     ys, xs = np.nonzero(region.mask)
     ys, xs = ys + region.where[0].start, xs + region.where[1].start
     sx, sy = scale
@@ -197,15 +228,26 @@ def _proposal(region: _Region, contrast: np.ndarray, scale: tuple[float, float],
     area = len(xs)
     # Contrast: how clearly the region stands out from the surface (median, in threshold units);
     # size: a tool covers 0.2%..25% of a kit photo; a region cut by the photo's edge is suspect.
-    strength = float(np.clip((np.median(contrast[region.where][region.mask]) / STRONG - 1.0) / 3.0, 0.0, 1.0))
+    strength = float(
+        np.clip((np.median(contrast[region.where][region.mask]) / STRONG - 1.0) / 3.0, 0.0, 1.0)
+    )
     share = area / (h * w)
     size_ok = float(np.clip(share / 0.002, 0.0, 1.0) * np.clip((0.4 - share) / 0.15, 0.0, 1.0))
     touches_edge = xs.min() == 0 or ys.min() == 0 or xs.max() == w - 1 or ys.max() == h - 1
-    confidence = (0.5 + 0.5 * strength) * size_ok * (0.6 if touches_edge else 1.0) * (0.85 if "split" in region.flags else 1.0)
-    return Proposal(box=box, confidence=round(confidence, 3), area=int(area * sx * sy), flags=region.flags)
+    confidence = (
+        (0.5 + 0.5 * strength)
+        * size_ok
+        * (0.6 if touches_edge else 1.0)
+        * (0.85 if "split" in region.flags else 1.0)
+    )
+    return Proposal(
+        box=box, confidence=round(confidence, 3), area=int(area * sx * sy), flags=region.flags
+    )
 
 
-def refine_with_model(proposals: list[Proposal], probs: np.ndarray, *, min_top: float = 0.15) -> list[Proposal]:
+def refine_with_model(
+    proposals: list[Proposal], probs: np.ndarray, *, min_top: float = 0.15
+) -> list[Proposal]:
     """Use the classifier's probabilities (one row per proposal) to judge the boxes.
 
     The model was trained on one tool per crop, always a tool; it has no "background" class,
@@ -227,7 +269,14 @@ def refine_with_model(proposals: list[Proposal], probs: np.ndarray, *, min_top: 
         flags = proposal.flags
         if second >= 0.25 and second >= 0.5 * top:
             flags = flags + ("maybe_two_tools",)
-        refined.append(Proposal(proposal.box, round(proposal.confidence * (0.5 + 0.5 * top), 3), proposal.area, flags))
+        refined.append(
+            Proposal(
+                proposal.box,
+                round(proposal.confidence * (0.5 + 0.5 * top), 3),
+                proposal.area,
+                flags,
+            )
+        )
     return refined
 
 

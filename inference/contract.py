@@ -78,16 +78,22 @@ def _find_input(inputs) -> tuple[str, int | None]:
         raise ContractError(f"input {_describe(arg)} is channels-first (NCHW); expected {want}")
     for axis, size in ((1, SIDE), (2, SIDE), (3, 3)):
         if not _is_dynamic(shape[axis]) and shape[axis] != size:
-            raise ContractError(f"input {_describe(arg)} has the wrong spatial size or channels; expected {want}")
+            raise ContractError(
+                f"input {_describe(arg)} has the wrong spatial size or channels; expected {want}"
+            )
     batch = None if _is_dynamic(shape[0]) else shape[0]
     return arg.name, batch
 
 
 def _check_output(arg, name: str, width: int | None) -> None:
     if arg.type not in _DTYPES:
-        raise ContractError(f"output {_describe(arg)} has dtype {arg.type}; expected uint8 or float32")
+        raise ContractError(
+            f"output {_describe(arg)} has dtype {arg.type}; expected uint8 or float32"
+        )
     if len(arg.shape) != 2:
-        raise ContractError(f"output {_describe(arg)} has rank {len(arg.shape)}; expected [N,{width or 'C'}]")
+        raise ContractError(
+            f"output {_describe(arg)} has rank {len(arg.shape)}; expected [N,{width or 'C'}]"
+        )
     if width is not None and arg.shape[1] != width:
         raise ContractError(f"output {_describe(arg)} is not {width}-d; expected [N,{width}]")
 

@@ -87,7 +87,9 @@ def load_dataset(root: Path) -> tuple[list[Sample], list[str]]:
                 box = tuple(float(v) for v in coords) if all(coords) else None
                 path = root / row["path"].strip()
                 listed.add(path.resolve())
-                samples.append(Sample(path, index[label], box, (row.get("tool") or "").strip() or None))
+                samples.append(
+                    Sample(path, index[label], box, (row.get("tool") or "").strip() or None)
+                )
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         if folder.name not in index:
             skipped.append(f"folder {folder.name}/ is not one of the model's classes")
@@ -123,9 +125,13 @@ def verification(features: np.ndarray, groups: list) -> Verification:
         raise ValueError("verification needs at least one positive and one negative pair")
     thresholds = {far: threshold_at_far(neg, far) for far in FARS}
     return Verification(
-        positives=len(pos), negatives=len(neg), roc_auc=roc_auc(pos, neg),
-        mean_positive=float(pos.mean()), mean_negative=float(neg.mean()),
-        tar={far: float((pos >= t).mean()) for far, t in thresholds.items()}, threshold=thresholds,
+        positives=len(pos),
+        negatives=len(neg),
+        roc_auc=roc_auc(pos, neg),
+        mean_positive=float(pos.mean()),
+        mean_negative=float(neg.mean()),
+        tar={far: float((pos >= t).mean()) for far, t in thresholds.items()},
+        threshold=thresholds,
     )
 
 
@@ -163,9 +169,15 @@ def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -
         # A sample without a tool id is a tool of its own.
         by_identity = verification(features, [s.tool or f"#{n}" for n, s in enumerate(used)])
     return Report(
-        samples=len(used), accuracy=float((labels == predicted).mean()), confusion=confusion,
-        by_class=verification(features, list(labels)), by_identity=by_identity, skipped=skipped,
-        sample_list=used, predicted=predicted, features=features,
+        samples=len(used),
+        accuracy=float((labels == predicted).mean()),
+        confusion=confusion,
+        by_class=verification(features, list(labels)),
+        by_identity=by_identity,
+        skipped=skipped,
+        sample_list=used,
+        predicted=predicted,
+        features=features,
     )
 
 
@@ -177,10 +189,16 @@ def format_report(report: Report) -> str:
         lines.append(
             f"verification {name}: {v.positives} positive / {v.negatives} negative pairs, "
             f"ROC-AUC {v.roc_auc:.3f}, mean match % {v.mean_positive:.1f} vs {v.mean_negative:.1f}, "
-            + ", ".join(f"TAR@FAR{far:.1%} {v.tar[far]:.3f} (threshold {v.threshold[far]:.1f}%)" for far in FARS)
+            + ", ".join(
+                f"TAR@FAR{far:.1%} {v.tar[far]:.3f} (threshold {v.threshold[far]:.1f}%)"
+                for far in FARS
+            )
         )
     lines.append(f"suggested recount threshold (FAR 1%): {report.suggested_threshold:.1f}%")
     lines.append("confusion matrix (rows = true class, columns = predicted; classes 1..11):")
-    lines += [f"  {CLASS_NAMES[i]:>24} " + " ".join(f"{c:2d}" for c in row) for i, row in enumerate(report.confusion)]
+    lines += [
+        f"  {CLASS_NAMES[i]:>24} " + " ".join(f"{c:2d}" for c in row)
+        for i, row in enumerate(report.confusion)
+    ]
     lines += [f"skipped: {s}" for s in report.skipped]
     return "\n".join(lines)

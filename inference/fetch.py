@@ -42,16 +42,22 @@ def fetch(url: str, dest: Path, sha256: str, timeout: float = 30.0) -> Path:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
                 size += len(chunk)
                 if size > MAX_BYTES:
-                    raise FetchError(f"download from {url} is larger than {MAX_BYTES} bytes; refused")
+                    raise FetchError(
+                        f"download from {url} is larger than {MAX_BYTES} bytes; refused"
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         got = digest.hexdigest()
         if got != sha256.lower():
-            raise FetchError(f"downloaded file from {url} has sha256 {got}, expected {sha256}; not used")
+            raise FetchError(
+                f"downloaded file from {url} has sha256 {got}, expected {sha256}; not used"
+            )
         os.replace(tmp, dest)
         return dest
     except urllib.error.HTTPError as e:
-        raise FetchError(f"could not download the model from {url}: HTTP {e.code} {e.reason}") from e
+        raise FetchError(
+            f"could not download the model from {url}: HTTP {e.code} {e.reason}"
+        ) from e
     except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", e)
         raise FetchError(f"could not download the model from {url}: {reason}") from e

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -32,7 +31,9 @@ CLASSES = list(CLASS_NAMES)
 IOU_HIT = 0.5
 
 
-def run_model(image: Image.Image, boxes: list, *, rotation: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def run_model(
+    image: Image.Image, boxes: list, *, rotation: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities [n, 11] and unit features [n, 512] for the boxes, in one batch,
     through the app's own runtime and preprocessing (rotation: none|tta|canonical, default
     TOOLCRIB_ROTATION)."""
@@ -44,8 +45,6 @@ def run_model(image: Image.Image, boxes: list, *, rotation: str | None = None) -
     mode = rotation_mode(rotation)
     photo = PreparedPhoto(image=image, size=image.size, scale=1)
     return embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
-
-
 
 
 @dataclass
@@ -74,7 +73,9 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
         for row in csv.DictReader(f):
             kit = row.get("kit") or row["image"].split("__")[0]
             box = tuple(int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
-            photos.setdefault(row["image"], (kit, []))[1].append(Truth(row["label"], box, row.get("tool") or row["label"]))
+            photos.setdefault(row["image"], (kit, []))[1].append(
+                Truth(row["label"], box, row.get("tool") or row["label"])
+            )
     return photos
 
 
@@ -89,7 +90,12 @@ def iou(a, b) -> float:
 def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int]:
     """Greedy one-to-one matching by IoU, best pairs first, at IoU >= 0.5."""
     candidates = sorted(
-        ((iou(t.box, p.box), ti, pi) for ti, t in enumerate(truths) for pi, p in enumerate(proposals)), reverse=True
+        (
+            (iou(t.box, p.box), ti, pi)
+            for ti, t in enumerate(truths)
+            for pi, p in enumerate(proposals)
+        ),
+        reverse=True,
     )
     hits, used = {}, set()
     for value, ti, pi in candidates:
@@ -107,8 +113,22 @@ def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
         proposals = propose_boxes(image)
         true_probs, true_features = run_model(image, [t.box for t in truths], rotation=rotation)
-        proposal_probs, proposal_features = run_model(image, [p.box for p in proposals], rotation=rotation)
-        photos.append(Photo(name, kit, truths, proposals, true_probs, true_features, proposal_probs, proposal_features, match_boxes(truths, proposals)))
+        proposal_probs, proposal_features = run_model(
+            image, [p.box for p in proposals], rotation=rotation
+        )
+        photos.append(
+            Photo(
+                name,
+                kit,
+                truths,
+                proposals,
+                true_probs,
+                true_features,
+                proposal_probs,
+                proposal_features,
+                match_boxes(truths, proposals),
+            )
+        )
     return photos
 
 
@@ -128,16 +148,24 @@ class Figures:
     by_kit: dict[str, tuple[float, float]]  # kit -> kit matching accuracy on (true, proposed) boxes
     refined_recall: float  # after refine_with_model dropped the boxes the model sees no tool in
     refined_precision: float
-    model_verdicts: dict[int, tuple[int, int, int]]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
+    model_verdicts: dict[
+        int, tuple[int, int, int]
+    ]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
 
 
 def figures(photos: list[Photo]) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     found = sum(len(p.hits) for p in photos)
-    right_true = sum(int(np.argmax(p.true_probs[i])) == CLASSES.index(t.label) for p in photos for i, t in enumerate(p.truths))
+    right_true = sum(
+        int(np.argmax(p.true_probs[i])) == CLASSES.index(t.label)
+        for p in photos
+        for i, t in enumerate(p.truths)
+    )
     right_proposed = sum(
-        int(np.argmax(p.proposal_probs[j])) == CLASSES.index(p.truths[i].label) for p in photos for i, j in p.hits.items()
+        int(np.argmax(p.proposal_probs[j])) == CLASSES.index(p.truths[i].label)
+        for p in photos
+        for i, j in p.hits.items()
     )
     kits = defaultdict(list)
     for p in photos:
@@ -174,13 +202,20 @@ def figures(photos: list[Photo]) -> Figures:
             verdict[1] += proposal.box not in kept
             verdict[2] += proposal.box in kept and "maybe_two_tools" in kept[proposal.box].flags
     return Figures(
-        photos=len(photos), tools=tools, proposals=proposals,
-        recall=found / max(1, tools), precision=found / max(1, proposals),
-        class_accuracy_true=right_true / max(1, tools), class_accuracy_proposed=right_proposed / max(1, found),
-        kit_pairs=pairs, kit_accuracy_true=right_t / max(1, counted), kit_accuracy_proposed=right_p / max(1, counted),
+        photos=len(photos),
+        tools=tools,
+        proposals=proposals,
+        recall=found / max(1, tools),
+        precision=found / max(1, proposals),
+        class_accuracy_true=right_true / max(1, tools),
+        class_accuracy_proposed=right_proposed / max(1, found),
+        kit_pairs=pairs,
+        kit_accuracy_true=right_t / max(1, counted),
+        kit_accuracy_proposed=right_p / max(1, counted),
         by_layout=by_layout,
         by_kit=by_kit,
-        refined_recall=refined_found / max(1, tools), refined_precision=refined_found / max(1, refined_count),
+        refined_recall=refined_found / max(1, tools),
+        refined_precision=refined_found / max(1, refined_count),
         model_verdicts={k: tuple(v) for k, v in verdicts.items()},
     )
 
@@ -195,16 +230,26 @@ def _inside(inner, outer) -> float:
 
 def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
     """How many of the issued photo's tools are paired with the same tool in the returned photo."""
+
     def items(photo: Photo):
         if proposed:
             tool_of = {j: photo.truths[i].tool for i, j in photo.hits.items()}
-            return [KitItem(f, p) for f, p in zip(photo.proposal_features, photo.proposal_probs)], tool_of
-        return [KitItem(f, p) for f, p in zip(photo.true_features, photo.true_probs)], {i: t.tool for i, t in enumerate(photo.truths)}
+            return [
+                KitItem(f, p) for f, p in zip(photo.proposal_features, photo.proposal_probs)
+            ], tool_of
+        return [KitItem(f, p) for f, p in zip(photo.true_features, photo.true_probs)], {
+            i: t.tool for i, t in enumerate(photo.truths)
+        }
 
     issued_items, issued_tool = items(issued)
     returned_items, returned_tool = items(returned)
     result = match_kit(issued_items, returned_items)
-    return sum(1 for pair in result.pairs if pair.issued in issued_tool and issued_tool[pair.issued] == returned_tool.get(pair.returned))
+    return sum(
+        1
+        for pair in result.pairs
+        if pair.issued in issued_tool
+        and issued_tool[pair.issued] == returned_tool.get(pair.returned)
+    )
 
 
 def report(fig: Figures) -> str:
@@ -236,9 +281,13 @@ def evaluate_kits(folder: str | Path, *, rotation: str | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m inference.kit_eval", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m inference.kit_eval", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("path", help="folder with the photos and boxes.csv")
-    parser.add_argument("--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)")
+    parser.add_argument(
+        "--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)"
+    )
     args = parser.parse_args(argv)
     try:
         print(evaluate_kits(args.path, rotation=args.rotation))

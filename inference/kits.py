@@ -109,13 +109,18 @@ class Owner:
 
 
 def owners_of_extras(
-    extras: list[KitItem], out_elsewhere: list[tuple[object, KitItem]], *, floor: float = MATCH_FLOOR
+    extras: list[KitItem],
+    out_elsewhere: list[tuple[object, KitItem]],
+    *,
+    floor: float = MATCH_FLOOR,
 ) -> list[Owner | None]:
     """For each extra returned tool, the tool out to someone else that it is (one-to-one, the
     same assignment as a kit), or None when nothing out elsewhere matches above the floor."""
     if not extras or not out_elsewhere:
         return [None] * len(extras)
-    percent = match_percent([e.feature for e in extras], [item.feature for _, item in out_elsewhere])
+    percent = match_percent(
+        [e.feature for e in extras], [item.feature for _, item in out_elsewhere]
+    )
     owners: list[Owner | None] = [None] * len(extras)
     for e, o in zip(*linear_sum_assignment(percent, maximize=True)):
         if percent[e, o] >= floor:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -47,7 +47,10 @@ class Photo:
     image: Image.Image  # oriented, possibly decoded at reduced scale, original mode
     size: tuple[int, int]  # full-resolution size of the oriented image
     scale: int  # 1 = full decode; 2, 4, 8 = JPEG draft scale
-    origin: tuple[int, int] = (0, 0)  # where the reduced image's (0, 0) lies, in full-resolution pixels
+    origin: tuple[int, int] = (
+        0,
+        0,
+    )  # where the reduced image's (0, 0) lies, in full-resolution pixels
 
     def crop(self, box: Box) -> np.ndarray:
         """The model's input for one box (full-resolution coordinates): uint8 [112,112,3]."""
@@ -57,15 +60,21 @@ class Photo:
             # Crop before converting: cheaper, and conversion is per pixel, so identical.
             return pad_and_resize(_to_rgb(self.image.crop(box)))
         ox, oy = self.origin
-        return _reduced_crop(self.image, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), self.scale)
+        return _reduced_crop(
+            self.image, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), self.scale
+        )
 
     def region(self, box: Box) -> Image.Image:
         """The box's pixels as an RGB image, before padding (at the decoded scale)."""
         check_box(box, self.size)
         ox, oy = self.origin
         x0, y0, x1, y1 = ((v - o) / self.scale for v, o in zip(box, (ox, oy, ox, oy)))
-        reduced = (int(round(x0)), int(round(y0)), max(int(round(x1)), int(round(x0)) + 1),
-                   max(int(round(y1)), int(round(y0)) + 1))
+        reduced = (
+            int(round(x0)),
+            int(round(y0)),
+            max(int(round(x1)), int(round(x0)) + 1),
+            max(int(round(y1)), int(round(y0)) + 1),
+        )
         return _to_rgb(self.image.crop(reduced))
 
 
@@ -75,7 +84,9 @@ def check_box(box: Box, size: tuple[int, int]) -> None:
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     w, h = size
     if x1 <= x0 or y1 <= y0:
-        raise PhotoError(f"The box {list(box)} is empty or inverted: x1 must be greater than x0 and y1 than y0.")
+        raise PhotoError(
+            f"The box {list(box)} is empty or inverted: x1 must be greater than x0 and y1 than y0."
+        )
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
         raise PhotoError(f"The box {list(box)} reaches outside the photo, which is {w}x{h} pixels.")
 
@@ -102,13 +113,22 @@ def _reduced_origin(orientation: int, raw_size: tuple[int, int], scale: int) -> 
     extra_x, extra_y = -w % scale, -h % scale
     # Per orientation: (extra on the oriented left, extra on the oriented top).
     return {
-        2: (extra_x, 0), 3: (extra_x, extra_y), 4: (0, extra_y),
-        6: (extra_y, 0), 7: (extra_y, extra_x), 8: (0, extra_x),
+        2: (extra_x, 0),
+        3: (extra_x, extra_y),
+        4: (0, extra_y),
+        6: (extra_y, 0),
+        7: (extra_y, extra_x),
+        8: (0, extra_x),
     }.get(orientation, (0, 0))
 
 
-def open_photo(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool = True,
-               max_pixels: int | None = None) -> Photo:
+def open_photo(
+    data: bytes,
+    boxes: Sequence[Box] | None = None,
+    *,
+    draft: bool = True,
+    max_pixels: int | None = None,
+) -> Photo:
     """Decode an upload; `boxes` None means the whole image will be used.
 
     A JPEG is decoded at a reduced scale when all boxes stay large enough
@@ -123,7 +143,9 @@ def open_photo(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool =
             image = Image.open(io.BytesIO(data))
             w, h = image.size
             if w * h > limit:
-                raise PhotoError(f"The photo is {w}x{h} pixels; the limit is {limit / 1e6:g} megapixels.")
+                raise PhotoError(
+                    f"The photo is {w}x{h} pixels; the limit is {limit / 1e6:g} megapixels."
+                )
             orientation = image.getexif().get(0x0112, 1)
             size = (h, w) if orientation in _ROTATES_AXES else (w, h)
             for box in boxes or ():
@@ -140,7 +162,9 @@ def open_photo(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool =
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise PhotoError("The photo is too large to open safely.") from e
     except Image.UnidentifiedImageError as e:
-        raise PhotoError("The upload is not an image in a format we can read (JPEG, PNG, WEBP, ...).") from e
+        raise PhotoError(
+            "The upload is not an image in a format we can read (JPEG, PNG, WEBP, ...)."
+        ) from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         raise PhotoError(f"The photo is damaged or truncated and cannot be read ({e}).") from e
     origin = (0, 0)
@@ -199,7 +223,9 @@ def _reduced_crop(image: Image.Image, box: tuple[int, int, int, int], scale: int
     sx = (x0 - (side - w) // 2) / scale - rx0 + pad
     sy = (y0 - (side - h) // 2) / scale - ry0 + pad
     square = (sx, sy, sx + side / scale, sy + side / scale)
-    return np.asarray(canvas.resize((SIDE, SIDE), Image.Resampling.BICUBIC, box=square), dtype=np.uint8)
+    return np.asarray(
+        canvas.resize((SIDE, SIDE), Image.Resampling.BICUBIC, box=square), dtype=np.uint8
+    )
 
 
 def photo_crops(photo: Photo, boxes: Sequence[Box]) -> np.ndarray:

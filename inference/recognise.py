@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -36,7 +36,11 @@ class Candidate:
 
     @property
     def class_name(self) -> str:
-        return CLASS_NAMES[self.class_index] if self.class_index < len(CLASS_NAMES) else str(self.class_index)
+        return (
+            CLASS_NAMES[self.class_index]
+            if self.class_index < len(CLASS_NAMES)
+            else str(self.class_index)
+        )
 
 
 @dataclass
@@ -62,8 +66,14 @@ def embed(model: Model, crops: np.ndarray, mode: str) -> tuple[np.ndarray | None
     return p, l2_normalise(feature)
 
 
-def recognise(photo_bytes: bytes, boxes: Sequence[Box] | None, model: Model,
-              rotation_mode: str | None = None, top: int = 3, draft: bool = True) -> list[Recognition]:
+def recognise(
+    photo_bytes: bytes,
+    boxes: Sequence[Box] | None,
+    model: Model,
+    rotation_mode: str | None = None,
+    top: int = 3,
+    draft: bool = True,
+) -> list[Recognition]:
     """Recognise each box of a photo (the whole photo when no boxes are given).
 
     `rotation_mode` is none|tta|canonical (default: TOOLCRIB_ROTATION); draft=False

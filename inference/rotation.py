@@ -20,7 +20,9 @@ from PIL import Image
 from .similarity import l2_normalise
 
 MODES = ("none", "tta", "canonical")
-DEFAULT_MODE = "tta"  # best same-tool separation with drawn boxes on ../shared/photos, see docs/inference.md
+DEFAULT_MODE = (
+    "tta"  # best same-tool separation with drawn boxes on ../shared/photos, see docs/inference.md
+)
 
 _FOREGROUND_DIFF = 40  # max channel difference from the border colour that counts as tool
 _PCA_SIDE = 256  # the axis is estimated on a copy this size at most

@@ -38,7 +38,9 @@ class Model:
 
     def run(self, batch: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         if batch.dtype != np.uint8 or batch.ndim != 4 or batch.shape[1:] != (SIDE, SIDE, 3):
-            raise ValueError(f"expected uint8 [N,{SIDE},{SIDE},3], got {batch.dtype} {list(batch.shape)}")
+            raise ValueError(
+                f"expected uint8 [N,{SIDE},{SIDE},3], got {batch.dtype} {list(batch.shape)}"
+            )
         fixed = self.contract.batch_size
         if fixed is not None and len(batch) != fixed:
             return self._run_in_chunks(batch, fixed)
@@ -50,8 +52,10 @@ class Model:
         pad = (-n) % size
         if pad:
             batch = np.concatenate([batch, np.zeros((pad, *batch.shape[1:]), np.uint8)])
-        parts = [self.contract.decode(self.session.run(self._outputs, {self._feed: batch[i : i + size]}))
-                 for i in range(0, len(batch), size)]
+        parts = [
+            self.contract.decode(self.session.run(self._outputs, {self._feed: batch[i : i + size]}))
+            for i in range(0, len(batch), size)
+        ]
         p = np.concatenate([q for q, _ in parts])[:n] if self.contract.has_p else None
         return p, np.concatenate([f for _, f in parts])[:n]
 
@@ -75,9 +79,13 @@ def load_model(path: str | os.PathLike, threads: int | None = None) -> Model:
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     try:
-        session = ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(
+            str(path), session_options(threads), providers=["CPUExecutionProvider"]
+        )
     except Exception as e:  # onnxruntime raises its own exception types for unreadable files
-        raise ContractError(f"{path} is not a loadable ONNX model: {str(e).strip().splitlines()[0]}") from e
+        raise ContractError(
+            f"{path} is not a loadable ONNX model: {str(e).strip().splitlines()[0]}"
+        ) from e
     return Model(session, path, sha256_of(path))
 
 
@@ -112,10 +120,16 @@ def _load_configured() -> tuple[Model | None, ModelStatus]:
         message = f"Visual recognition is disabled: {e}"
         log.error(message)
         return None, ModelStatus(False, message)
-    note = "" if model.sha256 == sha else " (not the pinned model; embeddings are recorded under its own sha256)"
+    note = (
+        ""
+        if model.sha256 == sha
+        else " (not the pinned model; embeddings are recorded under its own sha256)"
+    )
     if note:
         log.warning("model %s has sha256 %s, pinned is %s", path, model.sha256, sha)
-    return model, ModelStatus(True, f"Model {path.name} loaded, sha256 {model.sha256[:12]}{note}", model.sha256)
+    return model, ModelStatus(
+        True, f"Model {path.name} loaded, sha256 {model.sha256[:12]}{note}", model.sha256
+    )
 
 
 def _state_once() -> tuple[Model | None, ModelStatus]:

@@ -51,16 +51,31 @@ SOURCES = {
 
 # Length of each tool type as a fraction of the photo's width (a kit on a crib table).
 LENGTH = {
-    "1_screw_flat": 0.26, "2_screw_plus": 0.24, "3_offset_screw_plus": 0.22, "4_kolovorot": 0.32,
-    "5_safety_pliers": 0.24, "6_pliers": 0.22, "7_shernitsa": 0.22, "8_adjustable_wrench": 0.24,
-    "9_can_opener": 0.16, "10_open_end_wrench_3_4": 0.24, "11_side_cutters": 0.2,
+    "1_screw_flat": 0.26,
+    "2_screw_plus": 0.24,
+    "3_offset_screw_plus": 0.22,
+    "4_kolovorot": 0.32,
+    "5_safety_pliers": 0.24,
+    "6_pliers": 0.22,
+    "7_shernitsa": 0.22,
+    "8_adjustable_wrench": 0.24,
+    "9_can_opener": 0.16,
+    "10_open_end_wrench_3_4": 0.24,
+    "11_side_cutters": 0.2,
 }
 
 GAP = 0.02  # space between tools laid apart, as a fraction of the photo's width
 LAYOUTS = [
-    ("paper", "spaced"), ("mat", "spaced"), ("wood", "spaced"), ("grey", "spaced"),
-    ("paper", "touching"), ("mat", "touching"), ("grey", "overlapping"), ("wood", "overlapping"),
-    ("paper", "shadows"), ("grey", "shadows"),
+    ("paper", "spaced"),
+    ("mat", "spaced"),
+    ("wood", "spaced"),
+    ("grey", "spaced"),
+    ("paper", "touching"),
+    ("mat", "touching"),
+    ("grey", "overlapping"),
+    ("wood", "overlapping"),
+    ("paper", "shadows"),
+    ("grey", "shadows"),
 ]
 
 
@@ -95,8 +110,19 @@ def cut_out(source: str) -> Cutout:
     work = image.resize((160, round(160 * image.height / image.width)), Image.BILINEAR)
     window_frac, close = SOURCES[source]
     window = int(window_frac * 160) | 1
-    backdrop = np.stack([ndimage.median_filter(np.asarray(work, np.float32)[..., c], size=window, mode="reflect") for c in range(3)], 2)
-    backdrop = np.asarray(Image.fromarray(np.clip(backdrop, 0, 255).astype(np.uint8)).resize(image.size, Image.BILINEAR), np.float32)
+    backdrop = np.stack(
+        [
+            ndimage.median_filter(np.asarray(work, np.float32)[..., c], size=window, mode="reflect")
+            for c in range(3)
+        ],
+        2,
+    )
+    backdrop = np.asarray(
+        Image.fromarray(np.clip(backdrop, 0, 255).astype(np.uint8)).resize(
+            image.size, Image.BILINEAR
+        ),
+        np.float32,
+    )
     distance = np.sqrt(((ndimage.uniform_filter(rgb, (3, 3, 1)) - backdrop) ** 2).sum(2))
     mask = distance > max(_otsu(distance), 25.0)
     mask = ndimage.binary_opening(mask, iterations=2)
@@ -136,11 +162,13 @@ def surface(kind: str, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
         grain = ndimage.gaussian_filter1d(rng.normal(0, 1, h).astype(np.float32), 2.0)
         wave = np.sin(y / h * 40 + 3 * np.sin(x / w * 6 + grain[:, None] * 2) + 4 * grain[:, None])
         tone = 0.5 + 0.5 * wave
-        base = np.stack([150 + 40 * tone, 100 + 30 * tone, 60 + 20 * tone], 2) + 3 * noise[..., None]
+        base = (
+            np.stack([150 + 40 * tone, 100 + 30 * tone, 60 + 20 * tone], 2) + 3 * noise[..., None]
+        )
     else:
         raise ValueError(kind)
     angle = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(angle) * (x / w - 0.5) + np.sin(angle) * (y / h - 0.5))
+    ramp = np.cos(angle) * (x / w - 0.5) + np.sin(angle) * (y / h - 0.5)
     light = 1.0 + rng.uniform(0.08, 0.18) * ramp
     return np.broadcast_to(base, (h, w, 3)) * light[..., None]
 
@@ -149,8 +177,16 @@ def _posed(cut: Cutout, angle: float, length: float) -> tuple[np.ndarray, np.nda
     """The cut-out scaled to `length` px along its longer side and rotated by `angle` degrees."""
     scale = length / max(cut.rgb.shape[:2])
     size = (max(2, round(cut.rgb.shape[1] * scale)), max(2, round(cut.rgb.shape[0] * scale)))
-    rgb = Image.fromarray(cut.rgb).resize(size, Image.BICUBIC).rotate(angle, Image.BICUBIC, expand=True)
-    alpha = Image.fromarray((cut.alpha * 255).astype(np.uint8)).resize(size, Image.BILINEAR).rotate(angle, Image.BILINEAR, expand=True)
+    rgb = (
+        Image.fromarray(cut.rgb)
+        .resize(size, Image.BICUBIC)
+        .rotate(angle, Image.BICUBIC, expand=True)
+    )
+    alpha = (
+        Image.fromarray((cut.alpha * 255).astype(np.uint8))
+        .resize(size, Image.BILINEAR)
+        .rotate(angle, Image.BILINEAR, expand=True)
+    )
     return np.asarray(rgb, np.float32), np.asarray(alpha, np.float32) / 255
 
 
@@ -166,10 +202,17 @@ class Placed:
     @property
     def box(self) -> tuple[int, int, int, int]:
         ys, xs = np.nonzero(self.alpha > 0.5)
-        return self.x + int(xs.min()), self.y + int(ys.min()), self.x + int(xs.max()) + 1, self.y + int(ys.max()) + 1
+        return (
+            self.x + int(xs.min()),
+            self.y + int(ys.min()),
+            self.x + int(xs.max()) + 1,
+            self.y + int(ys.max()) + 1,
+        )
 
 
-def layout(cuts: list[Cutout], style: str, w: int, h: int, rng: np.random.Generator) -> list[Placed]:
+def layout(
+    cuts: list[Cutout], style: str, w: int, h: int, rng: np.random.Generator
+) -> list[Placed]:
     """Place every tool: apart, or with some pairs touching / overlapping."""
     occupied = np.zeros((h, w), bool)
     keepout = np.zeros((h, w), np.int8)  # how many tools' gap zones cover each pixel
@@ -183,7 +226,9 @@ def layout(cuts: list[Cutout], style: str, w: int, h: int, rng: np.random.Genera
         for attempt in range(400):
             if attempt and attempt % 80 == 0:
                 fit *= 0.93  # a crowded table: lay the rest a little smaller
-            rgb, alpha = _posed(cut, rng.uniform(0, 360), LENGTH[cut.label] * w * rng.uniform(0.9, 1.1) * fit)
+            rgb, alpha = _posed(
+                cut, rng.uniform(0, 360), LENGTH[cut.label] * w * rng.uniform(0.9, 1.1) * fit
+            )
             ah, aw = alpha.shape
             if ah >= h or aw >= w:
                 continue
@@ -209,20 +254,29 @@ def layout(cuts: list[Cutout], style: str, w: int, h: int, rng: np.random.Genera
 
 def _zone(solid: np.ndarray, x: int, y: int, gap: int, shape: tuple[int, int]):
     h, w = shape
-    y0, x0, y1, x1 = max(0, y - gap), max(0, x - gap), min(h, y + solid.shape[0] + gap), min(w, x + solid.shape[1] + gap)
+    y0, x0, y1, x1 = (
+        max(0, y - gap),
+        max(0, x - gap),
+        min(h, y + solid.shape[0] + gap),
+        min(w, x + solid.shape[1] + gap),
+    )
     local = np.zeros((y1 - y0, x1 - x0), bool)
     local[y - y0 : y - y0 + solid.shape[0], x - x0 : x - x0 + solid.shape[1]] = solid
     return (slice(y0, y1), slice(x0, x1)), ndimage.distance_transform_edt(~local) <= gap
 
 
-def _against(other: Placed, solid: np.ndarray, occupied: np.ndarray, keepout: np.ndarray, style: str, rng) -> tuple[int, int] | None:
+def _against(
+    other: Placed, solid: np.ndarray, occupied: np.ndarray, keepout: np.ndarray, style: str, rng
+) -> tuple[int, int] | None:
     """Slide a tool towards `other` from a random direction until it touches (or overlaps it a little)."""
     h, w = occupied.shape
     ah, aw = solid.shape
     oy, ox = other.y + other.alpha.shape[0] / 2, other.x + other.alpha.shape[1] / 2
     theta = rng.uniform(0, 2 * np.pi)
     own = np.zeros_like(occupied)
-    own[other.y : other.y + other.alpha.shape[0], other.x : other.x + other.alpha.shape[1]] = other.alpha > 0.3
+    own[other.y : other.y + other.alpha.shape[0], other.x : other.x + other.alpha.shape[1]] = (
+        other.alpha > 0.3
+    )
     others = keepout.copy()
     others[other.zone[0]] -= other.zone[1]
     others = others > 0
@@ -254,7 +308,9 @@ def render(placed: list[Placed], kind: str, style: str, w: int, h: int, rng) -> 
         for p in placed:
             ah, aw = p.alpha.shape
             y0, x0 = min(h, p.y + dy), min(w, p.x + dx)
-            shade[y0 : y0 + ah, x0 : x0 + aw] = np.maximum(shade[y0 : y0 + ah, x0 : x0 + aw], p.alpha[: h - y0, : w - x0])
+            shade[y0 : y0 + ah, x0 : x0 + aw] = np.maximum(
+                shade[y0 : y0 + ah, x0 : x0 + aw], p.alpha[: h - y0, : w - x0]
+            )
         canvas *= 1 - 0.4 * ndimage.gaussian_filter(shade, 0.0045 * w)[..., None]
         for _ in range(12):  # crumbs and dust: specks a few pixels wide
             cy, cx, r = int(rng.integers(0, h)), int(rng.integers(0, w)), int(rng.integers(1, 4))
@@ -263,14 +319,18 @@ def render(placed: list[Placed], kind: str, style: str, w: int, h: int, rng) -> 
         ah, aw = p.alpha.shape
         region = canvas[p.y : p.y + ah, p.x : p.x + aw]
         region[:] = region * (1 - p.alpha[..., None]) + p.rgb * p.alpha[..., None]
-    image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6))
+    image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(0.6)
+    )
     # a camera's softness at the edges (above) and its sensor noise, which also makes the JPEG
     # as large as a real photo's
     noisy = np.asarray(image, np.float32) + rng.normal(0, 2.5, (h, w, 1)).astype(np.float32)
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
-def make_kits(out: Path, *, seed: int = 0, width: int = 1600, kits: dict | None = None, layouts=None) -> Path:
+def make_kits(
+    out: Path, *, seed: int = 0, width: int = 1600, kits: dict | None = None, layouts=None
+) -> Path:
     """Write the kit photos and boxes.csv into `out`; returns the csv path."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)

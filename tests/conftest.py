@@ -84,7 +84,9 @@ def tool_factory(db):
     from toolcrib.crib.models import ToolInstance, ToolType
 
     def make(number, class_index=4, **extra):
-        extra.setdefault("tool_type", ToolType.objects.filter(model_class_index=class_index).first())
+        extra.setdefault(
+            "tool_type", ToolType.objects.filter(model_class_index=class_index).first()
+        )
         return ToolInstance.objects.create(inventory_number=number, **extra)
 
     return make

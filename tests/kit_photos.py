@@ -14,7 +14,10 @@ from tests.conftest import PHOTOS, ROOT
 
 # Hand-drawn boxes (x0, y0, x1, y1) of the tool in each shared photo.
 with open(ROOT / "bench" / "shared_boxes.csv", newline="") as f:
-    TOOL_BOXES = {row["photo"]: tuple(int(row[k]) for k in ("x0", "y0", "x1", "y1")) for row in csv.DictReader(f)}
+    TOOL_BOXES = {
+        row["photo"]: tuple(int(row[k]) for k in ("x0", "y0", "x1", "y1"))
+        for row in csv.DictReader(f)
+    }
 
 
 def tool_image(name: str) -> Image.Image:

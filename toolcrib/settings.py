@@ -5,8 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from toolcrib.lib.env import env_bool, env_float, env_int, env_list, env_path, env_str
 from toolcrib.lib import embedded_db
+from toolcrib.lib.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

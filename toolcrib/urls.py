@@ -12,5 +12,10 @@ urlpatterns = [
     path("api/", include("toolcrib.api.urls")),
     path("", include("toolcrib.front.urls")),
     # Photos are evidence: only signed-in users see them (served by Django, not a public folder).
-    path("media/<path:path>", login_required(serve), {"document_root": settings.MEDIA_ROOT}, name="media"),
+    path(
+        "media/<path:path>",
+        login_required(serve),
+        {"document_root": settings.MEDIA_ROOT},
+        name="media",
+    ),
 ]

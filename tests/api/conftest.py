@@ -46,7 +46,13 @@ def api(db):
 @pytest.fixture
 def role_users(storekeeper, desk, crib_admin, qa, make_user):
     """One user per role, and one signed-in user with no role at all."""
-    return {"storekeeper": storekeeper, "return desk": desk, "admin": crib_admin, "QA": qa, "nobody": make_user("nemo")}
+    return {
+        "storekeeper": storekeeper,
+        "return desk": desk,
+        "admin": crib_admin,
+        "QA": qa,
+        "nobody": make_user("nemo"),
+    }
 
 
 @pytest.fixture
@@ -57,9 +63,15 @@ def crib(tool_factory, engineer, storekeeper, desk, jpeg, make_user):
     CribSettings.current()
     free = tool_factory("AT-1")
     held = tool_factory("AT-2", class_index=7)
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(held)])
+    services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(held)]
+    )
     recount_line = services.return_tools(engineer=engineer, desk_user=desk, crops=[]).tools.get()
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool_factory("AT-3", 9))])
+    services.issue_tools(
+        engineer=engineer,
+        storekeeper=storekeeper,
+        lines=[services.ToolLine(tool_factory("AT-3", 9))],
+    )
     make_user("camera-1")
     Token.objects.create(user=make_user("camera-2"))
     photo = services.store_photo(jpeg(640, 480))
@@ -68,17 +80,41 @@ def crib(tool_factory, engineer, storekeeper, desk, jpeg, make_user):
     enrolment.save()
     spare_type = ToolType.objects.create(name="Torque wrench", slug="torque-wrench")
     idle = Engineer.objects.create(badge_number="E2002", name="Olga Sidorova")
-    return SimpleNamespace(free=free, held=held, recount_line=recount_line, photo=photo, enrolment=enrolment,
-                           spare_type=spare_type, engineer=engineer, idle_engineer=idle)
+    return SimpleNamespace(
+        free=free,
+        held=held,
+        recount_line=recount_line,
+        photo=photo,
+        enrolment=enrolment,
+        spare_type=spare_type,
+        engineer=engineer,
+        idle_engineer=idle,
+    )
 
 
-CRIB_MODELS = [ToolType, ToolInstance, Engineer, Photo, Enrolment, Issue, IssuedTool, Return, ReturnedTool, AuditEvent, Token]
+CRIB_MODELS = [
+    ToolType,
+    ToolInstance,
+    Engineer,
+    Photo,
+    Enrolment,
+    Issue,
+    IssuedTool,
+    Return,
+    ReturnedTool,
+    AuditEvent,
+    Token,
+]
 
 
 def crib_state() -> dict:
     """Everything a refused request must leave as it was."""
-    state = {m.__name__: list(m.objects.order_by("pk").values_list("pk", flat=True)) for m in CRIB_MODELS}
-    state["tools"] = list(ToolInstance.objects.order_by("pk").values_list("inventory_number", "status", "notes"))
+    state = {
+        m.__name__: list(m.objects.order_by("pk").values_list("pk", flat=True)) for m in CRIB_MODELS
+    }
+    state["tools"] = list(
+        ToolInstance.objects.order_by("pk").values_list("inventory_number", "status", "notes")
+    )
     state["engineers"] = list(Engineer.objects.order_by("pk").values_list("name", "active"))
     state["tool types"] = list(ToolType.objects.order_by("pk").values_list("name", "slug"))
     state["decisions"] = list(ReturnedTool.objects.order_by("pk").values_list("decision", "reason"))

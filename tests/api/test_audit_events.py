@@ -11,7 +11,9 @@ def test_it_lists_and_filters_the_trail(api, crib, qa):
     client = api(qa)
     issued = client.get("/api/audit-events/", {"action": "issued"}).json()
     assert issued["count"] == 2 and {e["actor_name"] for e in issued["results"]} == {"stella"}
-    tool = client.get("/api/audit-events/", {"object_type": "toolinstance", "object_id": crib.free.pk}).json()["results"]
+    tool = client.get(
+        "/api/audit-events/", {"object_type": "toolinstance", "object_id": crib.free.pk}
+    ).json()["results"]
     assert [e["action"] for e in tool] == ["created"]
     assert client.get("/api/audit-events/", {"since": "2999-01-01T00:00:00Z"}).json()["count"] == 0
 

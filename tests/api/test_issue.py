@@ -14,12 +14,18 @@ SCREW, PLIERS = "1_screw_flat__black", "5_safety_pliers__black"
 
 
 def upload(client, data):
-    response = client.post("/api/photos/", {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg")}, format="multipart")
+    response = client.post(
+        "/api/photos/",
+        {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg")},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
 
-def test_it_issues_a_photographed_kit_and_shows_who_holds_it(api, storekeeper, engineer, tool_factory):
+def test_it_issues_a_photographed_kit_and_shows_who_holds_it(
+    api, storekeeper, engineer, tool_factory
+):
     need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
@@ -28,10 +34,17 @@ def test_it_issues_a_photographed_kit_and_shows_who_holds_it(api, storekeeper, e
     client = api(storekeeper)
     photo = upload(client, data)
 
-    response = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [
-        {"tool_instance": screwdriver.pk, "photo": photo["id"], "box": list(boxes[0])},
-        {"tool_instance": pliers.pk, "photo": photo["id"], "box": list(boxes[1])},
-    ]}, format="json")
+    response = client.post(
+        "/api/issues/",
+        {
+            "engineer": engineer.pk,
+            "tools": [
+                {"tool_instance": screwdriver.pk, "photo": photo["id"], "box": list(boxes[0])},
+                {"tool_instance": pliers.pk, "photo": photo["id"], "box": list(boxes[1])},
+            ],
+        },
+        format="json",
+    )
 
     assert response.status_code == 201, response.content
     issue = response.json()
@@ -39,26 +52,53 @@ def test_it_issues_a_photographed_kit_and_shows_who_holds_it(api, storekeeper, e
     assert [t["inventory_number"] for t in issue["tools"]] == ["SCR-0001", "AT-288293-6"]
     assert all(t["crop_url"].startswith("http://testserver/crops/issued/") for t in issue["tools"])
     held = client.get("/api/tool-instances/", {"status": "issued"}).json()["results"]
-    assert {t["inventory_number"]: t["holder"]["engineer"]["badge_number"] for t in held} == {"SCR-0001": "E1001", "AT-288293-6": "E1001"}
-    assert client.get(f"/api/engineers/{engineer.pk}/").json()["held_tools"] == ["AT-288293-6", "SCR-0001"]
+    assert {t["inventory_number"]: t["holder"]["engineer"]["badge_number"] for t in held} == {
+        "SCR-0001": "E1001",
+        "AT-288293-6": "E1001",
+    }
+    assert client.get(f"/api/engineers/{engineer.pk}/").json()["held_tools"] == [
+        "AT-288293-6",
+        "SCR-0001",
+    ]
     # The features were computed by the server from the photo and box, by the real model.
     assert Issue.objects.get().tools.exclude(embedding=None).count() == 2
 
 
-def test_it_answers_409_for_a_tool_someone_holds_and_issues_nothing(api, storekeeper, engineer, tool_factory):
+def test_it_answers_409_for_a_tool_someone_holds_and_issues_nothing(
+    api, storekeeper, engineer, tool_factory
+):
     from toolcrib.crib.models import Engineer
 
     held, free = tool_factory("AT-1"), tool_factory("AT-2")
     other = Engineer.objects.create(badge_number="E2", name="Boris")
     client = api(storekeeper)
-    assert client.post("/api/issues/", {"engineer": other.pk, "tools": [{"tool_instance": held.pk}]}, format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/issues/",
+            {"engineer": other.pk, "tools": [{"tool_instance": held.pk}]},
+            format="json",
+        ).status_code
+        == 201
+    )
 
-    response = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [{"tool_instance": free.pk}, {"tool_instance": held.pk}]}, format="json")
+    response = client.post(
+        "/api/issues/",
+        {
+            "engineer": engineer.pk,
+            "tools": [{"tool_instance": free.pk}, {"tool_instance": held.pk}],
+        },
+        format="json",
+    )
 
     assert response.status_code == 409
-    assert response.json() == {"detail": "AT-1 is already issued to Boris (E2); nothing was issued."}
+    assert response.json() == {
+        "detail": "AT-1 is already issued to Boris (E2); nothing was issued."
+    }
     free.refresh_from_db()
-    assert free.status == ToolInstance.Status.IN_CRIB and not Issue.objects.filter(engineer=engineer).exists()
+    assert (
+        free.status == ToolInstance.Status.IN_CRIB
+        and not Issue.objects.filter(engineer=engineer).exists()
+    )
 
 
 def test_it_answers_400_with_the_crib_s_reason(api, storekeeper, engineer, tool_factory, jpeg):
@@ -66,18 +106,32 @@ def test_it_answers_400_with_the_crib_s_reason(api, storekeeper, engineer, tool_
     client = api(storekeeper)
     photo = upload(client, jpeg(640, 480))
 
-    response = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [
-        {"tool_instance": tool.pk, "photo": photo["id"], "box": [600, 10, 700, 100]}]}, format="json")
+    response = client.post(
+        "/api/issues/",
+        {
+            "engineer": engineer.pk,
+            "tools": [{"tool_instance": tool.pk, "photo": photo["id"], "box": [600, 10, 700, 100]}],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Box [600, 10, 700, 100] lies outside the photo (640x480)."}
+    assert response.json() == {
+        "detail": "Box [600, 10, 700, 100] lies outside the photo (640x480)."
+    }
     assert not Issue.objects.exists()
 
 
 def test_it_names_each_bad_field(api, storekeeper, engineer, tool_factory):
     tool = tool_factory("AT-1")
-    response = api(storekeeper).post("/api/issues/", {"engineer": 999999, "tools": [
-        {"tool_instance": tool.pk, "box": [1, 2, 3]}, {"tool_instance": "AT-1"}]}, format="json")
+    response = api(storekeeper).post(
+        "/api/issues/",
+        {
+            "engineer": 999999,
+            "tools": [{"tool_instance": tool.pk, "box": [1, 2, 3]}, {"tool_instance": "AT-1"}],
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     body = response.json()
@@ -103,18 +157,30 @@ def test_it_refuses_a_key_used_for_another_engineer(api, storekeeper, engineer, 
     from toolcrib.crib.models import Engineer
 
     client = api(storekeeper)
-    client.post("/api/issues/", {"engineer": engineer.pk, "tools": [{"tool_instance": tool_factory("AT-1").pk}]},
-                format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    client.post(
+        "/api/issues/",
+        {"engineer": engineer.pk, "tools": [{"tool_instance": tool_factory("AT-1").pk}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     other = Engineer.objects.create(badge_number="E2", name="Boris")
-    response = client.post("/api/issues/", {"engineer": other.pk, "tools": [{"tool_instance": tool_factory("AT-2").pk}]},
-                           format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    response = client.post(
+        "/api/issues/",
+        {"engineer": other.pk, "tools": [{"tool_instance": tool_factory("AT-2").pk}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
     assert response.status_code == 400
-    assert response.json()["detail"] == "This idempotency key was already used for another engineer."
+    assert (
+        response.json()["detail"] == "This idempotency key was already used for another engineer."
+    )
     assert Issue.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_issues_once_when_a_retry_races_the_first_request(api, storekeeper, engineer, tool_factory):
+def test_it_issues_once_when_a_retry_races_the_first_request(
+    api, storekeeper, engineer, tool_factory
+):
     tools = [tool_factory(f"AT-{i}") for i in range(1, 4)]
     client = api(storekeeper)
     body = {"engineer": engineer.pk, "tools": [{"tool_instance": t.pk} for t in tools]}
@@ -126,7 +192,9 @@ def test_it_issues_once_when_a_retry_races_the_first_request(api, storekeeper, e
 
         start.wait()
         try:
-            answers.append(client.post("/api/issues/", body, format="json", HTTP_IDEMPOTENCY_KEY="desk1-0002"))
+            answers.append(
+                client.post("/api/issues/", body, format="json", HTTP_IDEMPOTENCY_KEY="desk1-0002")
+            )
         finally:
             connection.close()
 
@@ -141,16 +209,31 @@ def test_it_issues_once_when_a_retry_races_the_first_request(api, storekeeper, e
     assert Issue.objects.count() == 1
 
 
-def test_it_refuses_an_inactive_engineer_and_a_due_date_in_the_past(api, storekeeper, engineer, tool_factory):
+def test_it_refuses_an_inactive_engineer_and_a_due_date_in_the_past(
+    api, storekeeper, engineer, tool_factory
+):
     tool = tool_factory("AT-1")
     client = api(storekeeper)
-    past = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [{"tool_instance": tool.pk}],
-                                        "due_back": "2020-01-01T08:00:00Z"}, format="json")
-    assert past.status_code == 400 and past.json()["errors"] == {"due_back": ["The tools cannot be due back in the past."]}
+    past = client.post(
+        "/api/issues/",
+        {
+            "engineer": engineer.pk,
+            "tools": [{"tool_instance": tool.pk}],
+            "due_back": "2020-01-01T08:00:00Z",
+        },
+        format="json",
+    )
+    assert past.status_code == 400 and past.json()["errors"] == {
+        "due_back": ["The tools cannot be due back in the past."]
+    }
 
     engineer.active = False
     engineer.save()
-    response = client.post("/api/issues/", {"engineer": engineer.pk, "tools": [{"tool_instance": tool.pk}]}, format="json")
+    response = client.post(
+        "/api/issues/",
+        {"engineer": engineer.pk, "tools": [{"tool_instance": tool.pk}]},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": "Ivan Petrov (E1001) is not active and cannot take tools."}
     assert not Issue.objects.exists()

@@ -1,7 +1,6 @@
 """Lists cost a fixed number of queries, however many records they show (pinned here)."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from toolcrib.crib import services
 
@@ -36,8 +35,11 @@ def more_of_everything(crib, tool_factory, storekeeper, desk, make_user, jpeg, r
         enrolment = Enrolment(tool_instance=tool, photo=photo)
         enrolment.box = (0, 0, 100, 100)
         enrolment.save()
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper,
-                         lines=[services.ToolLine(t, photo, (0, 0, 50 + i, 50)) for i, t in enumerate(tools)])
+    services.issue_tools(
+        engineer=engineer,
+        storekeeper=storekeeper,
+        lines=[services.ToolLine(t, photo, (0, 0, 50 + i, 50)) for i, t in enumerate(tools)],
+    )
     services.return_tools(engineer=engineer, desk_user=desk, crops=[])
     from rest_framework.authtoken.models import Token
 
@@ -45,8 +47,20 @@ def more_of_everything(crib, tool_factory, storekeeper, desk, make_user, jpeg, r
 
 
 @pytest.mark.parametrize("url, extra", LISTS.items(), ids=list(LISTS))
-def test_it_lists_in_a_fixed_number_of_queries(api, crib, qa, crib_admin, tool_factory, storekeeper, desk, make_user,
-                                               jpeg, django_assert_num_queries, url, extra):
+def test_it_lists_in_a_fixed_number_of_queries(
+    api,
+    crib,
+    qa,
+    crib_admin,
+    tool_factory,
+    storekeeper,
+    desk,
+    make_user,
+    jpeg,
+    django_assert_num_queries,
+    url,
+    extra,
+):
     client = api(crib_admin if url == "/api/tokens/" else qa)
     for round_ in (1, 2):
         more_of_everything(crib, tool_factory, storekeeper, desk, make_user, jpeg, round_)

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(client, data, name="kit.jpg"):
-    return client.post("/api/photos/", {"image": SimpleUploadedFile(name, data, "image/jpeg")}, format="multipart")
+    return client.post(
+        "/api/photos/", {"image": SimpleUploadedFile(name, data, "image/jpeg")}, format="multipart"
+    )
 
 
 def test_it_keeps_a_photo_in_its_upright_frame(api, storekeeper, jpeg):
@@ -23,13 +25,34 @@ def test_it_keeps_a_photo_in_its_upright_frame(api, storekeeper, jpeg):
     assert photo["image"].startswith("http://testserver/media/photos/")
 
 
-@pytest.mark.parametrize("limit, make, message", [
-    ("TOOLCRIB_MAX_UPLOAD_MB", lambda jpeg: jpeg(100, 100) + b"\0" * (1024 * 1024), "The photo is larger than 1 MB."),
-    ("TOOLCRIB_MAX_PHOTO_PIXELS", lambda jpeg: jpeg(2000, 1000), "The photo is 2000x1000 pixels; the limit is 1 megapixels."),
-    (None, lambda jpeg: b"%PDF-1.4 not a photo", "The upload is not an image in a format we can read (JPEG, PNG, WEBP, ...)."),
-    (None, lambda jpeg: jpeg(800, 600)[:3000], "The photo is damaged or truncated and cannot be read"),
-])
-def test_it_refuses_what_is_not_a_photo_it_can_keep(api, storekeeper, jpeg, settings, monkeypatch, limit, make, message):
+@pytest.mark.parametrize(
+    "limit, make, message",
+    [
+        (
+            "TOOLCRIB_MAX_UPLOAD_MB",
+            lambda jpeg: jpeg(100, 100) + b"\0" * (1024 * 1024),
+            "The photo is larger than 1 MB.",
+        ),
+        (
+            "TOOLCRIB_MAX_PHOTO_PIXELS",
+            lambda jpeg: jpeg(2000, 1000),
+            "The photo is 2000x1000 pixels; the limit is 1 megapixels.",
+        ),
+        (
+            None,
+            lambda jpeg: b"%PDF-1.4 not a photo",
+            "The upload is not an image in a format we can read (JPEG, PNG, WEBP, ...).",
+        ),
+        (
+            None,
+            lambda jpeg: jpeg(800, 600)[:3000],
+            "The photo is damaged or truncated and cannot be read",
+        ),
+    ],
+)
+def test_it_refuses_what_is_not_a_photo_it_can_keep(
+    api, storekeeper, jpeg, settings, monkeypatch, limit, make, message
+):
     settings.TOOLCRIB_MAX_UPLOAD_MB = 1
     monkeypatch.setattr("inference.preprocess.MAX_PIXELS", 1_000_000)  # TOOLCRIB_MAX_PHOTO_PIXELS
     response = upload(api(storekeeper), make(jpeg))
@@ -43,7 +66,9 @@ def test_it_wants_the_photo_as_a_multipart_file(api, storekeeper):
     client = api(storekeeper)
     assert client.post("/api/photos/", {"image": "kit.jpg"}, format="json").status_code == 415
     response = client.post("/api/photos/", {}, format="multipart")
-    assert response.status_code == 400 and response.json()["errors"] == {"image": ["No file was submitted."]}
+    assert response.status_code == 400 and response.json()["errors"] == {
+        "image": ["No file was submitted."]
+    }
 
 
 def test_it_keeps_photos_as_evidence(api, crib_admin, jpeg):

@@ -8,14 +8,23 @@ from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib.models import AuditEvent, Return, ToolInstance
 
 pytestmark = pytest.mark.django_db
-SCREW, PLIERS, WRENCH, PHILLIPS = "1_screw_flat__black", "5_safety_pliers__black", "10_open_end_wrench_3_4__black", "2_screw_plus__black"
+SCREW, PLIERS, WRENCH, PHILLIPS = (
+    "1_screw_flat__black",
+    "5_safety_pliers__black",
+    "10_open_end_wrench_3_4__black",
+    "2_screw_plus__black",
+)
 
 
 def photograph(client, placements):
     from tests.kit_photos import compose
 
     data, boxes = compose(placements)
-    response = client.post("/api/photos/", {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg")}, format="multipart")
+    response = client.post(
+        "/api/photos/",
+        {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg")},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     return [{"photo": response.json()["id"], "box": list(box)} for box in boxes]
 
@@ -24,26 +33,45 @@ def photograph(client, placements):
 def kit(api, storekeeper, engineer, tool_factory):
     """Three tools issued to the engineer over the API, from one photo of them on the desk."""
     need_model(), need_shared_photos()
-    tools = [tool_factory("SCR-0001", 0), tool_factory("AT-288293-6", 4), tool_factory("OEW-0034", 9)]
+    tools = [
+        tool_factory("SCR-0001", 0),
+        tool_factory("AT-288293-6", 4),
+        tool_factory("OEW-0034", 9),
+    ]
     client = api(storekeeper)
-    crops = photograph(client, [(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
+    crops = photograph(
+        client, [(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)]
+    )
     lines = [{"tool_instance": t.pk, **crop} for t, crop in zip(tools, crops)]
-    assert client.post("/api/issues/", {"engineer": engineer.pk, "tools": lines}, format="json").status_code == 201
+    assert (
+        client.post(
+            "/api/issues/", {"engineer": engineer.pk, "tools": lines}, format="json"
+        ).status_code
+        == 201
+    )
     return tools
 
 
 def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
     client = api(desk)
     # The lockwire pliers stayed behind; a Phillips screwdriver came back in their place.
-    crops = photograph(client, [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)])
+    crops = photograph(
+        client, [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)]
+    )
 
-    response = client.post("/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json")
+    response = client.post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json"
+    )
 
     assert response.status_code == 201, response.content
     tool_return = response.json()
     lines = {line["inventory_number"]: line for line in tool_return["tools"]}
     assert {n: line["decision"] for n, line in lines.items()} == {
-        "SCR-0001": "accepted", "OEW-0034": "accepted", "AT-288293-6": "recount_required", None: "extra"}
+        "SCR-0001": "accepted",
+        "OEW-0034": "accepted",
+        "AT-288293-6": "recount_required",
+        None: "extra",
+    }
     assert lines["SCR-0001"]["match_percent"] >= tool_return["threshold"]
     assert lines["AT-288293-6"]["reason"] == "not found in the return photo"
     assert lines[None]["reason"] == "not issued to Ivan Petrov (E1001)" and lines[None]["crop_url"]
@@ -54,42 +82,82 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
 
 def test_it_takes_the_desk_s_recount_decision(kit, api, desk, engineer):
     client = api(desk)
-    line = client.post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json").json()["tools"][1]
+    line = client.post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+    ).json()["tools"][1]
     assert line["decision"] == "recount_required"
 
-    response = client.post(f"/api/returned-tools/{line['id']}/recount/", {"found": False, "reason": "not in his toolbox"}, format="json")
+    response = client.post(
+        f"/api/returned-tools/{line['id']}/recount/",
+        {"found": False, "reason": "not in his toolbox"},
+        format="json",
+    )
 
     assert response.status_code == 200
     assert response.json()["decision"] == "missing" and response.json()["decided_by"] == "rita"
-    assert ToolInstance.objects.get(inventory_number=line["inventory_number"]).status == ToolInstance.Status.LOST
-    assert api(desk).get("/api/dashboard/").json()["lost"][0]["inventory_number"] == line["inventory_number"]
+    assert (
+        ToolInstance.objects.get(inventory_number=line["inventory_number"]).status
+        == ToolInstance.Status.LOST
+    )
+    assert (
+        api(desk).get("/api/dashboard/").json()["lost"][0]["inventory_number"]
+        == line["inventory_number"]
+    )
     event = AuditEvent.objects.get(action="recount")
-    assert event.actor_name == "rita" and event.after == {"decision": "missing", "reason": "not in his toolbox"}
+    assert event.actor_name == "rita" and event.after == {
+        "decision": "missing",
+        "reason": "not in his toolbox",
+    }
 
-    again = client.post(f"/api/returned-tools/{line['id']}/recount/", {"found": True, "reason": "found it"}, format="json")
-    assert again.status_code == 400 and again.json() == {"detail": "This tool was already decided: missing."}
+    again = client.post(
+        f"/api/returned-tools/{line['id']}/recount/",
+        {"found": True, "reason": "found it"},
+        format="json",
+    )
+    assert again.status_code == 400 and again.json() == {
+        "detail": "This tool was already decided: missing."
+    }
 
 
 def test_it_wants_a_reason_for_a_recount(kit, api, desk, engineer):
     client = api(desk)
-    line = client.post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json").json()["tools"][0]
-    response = client.post(f"/api/returned-tools/{line['id']}/recount/", {"found": True, "reason": ""}, format="json")
+    line = client.post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+    ).json()["tools"][0]
+    response = client.post(
+        f"/api/returned-tools/{line['id']}/recount/", {"found": True, "reason": ""}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == {"reason": ["This field may not be blank."]}
     assert client.get(f"/api/returned-tools/{line['id']}/").json()["decision"] == "recount_required"
 
 
 def test_it_reports_a_return_in_the_versioned_format(kit, api, desk, qa, engineer):
-    crops = photograph(api(desk), [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1)])
-    tool_return = api(desk).post("/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json").json()
+    crops = photograph(
+        api(desk), [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1)]
+    )
+    tool_return = (
+        api(desk)
+        .post("/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json")
+        .json()
+    )
 
     report = api(qa).get(f"/api/returns/{tool_return['id']}/report/").json()
 
     assert report["format"] == "toolcrib.report/1" and report["kind"] == "return"
-    assert report["engineer"] == {"badge_number": "E1001", "name": "Ivan Petrov"} and report["desk_user"] == "rita"
-    assert [t["decision"] for t in report["tools"]] == ["accepted"] * 3 and all(t["passed"] for t in report["tools"])
-    assert all(t["crop_url"].startswith("http://testserver/crops/returned/") for t in report["tools"])
-    assert all(t["issue_crop_url"].startswith("http://testserver/crops/issued/") for t in report["tools"])
+    assert (
+        report["engineer"] == {"badge_number": "E1001", "name": "Ivan Petrov"}
+        and report["desk_user"] == "rita"
+    )
+    assert [t["decision"] for t in report["tools"]] == ["accepted"] * 3 and all(
+        t["passed"] for t in report["tools"]
+    )
+    assert all(
+        t["crop_url"].startswith("http://testserver/crops/returned/") for t in report["tools"]
+    )
+    assert all(
+        t["issue_crop_url"].startswith("http://testserver/crops/issued/") for t in report["tools"]
+    )
     issue_report = api(qa).get(f"/api/issues/{report['tools'][0]['issue_id']}/report/").json()
     assert issue_report["kind"] == "issue" and len(issue_report["tools"]) == 3
     assert all(t["returned_or_closed_at"] for t in issue_report["tools"])
@@ -106,6 +174,8 @@ def test_it_takes_a_retried_return_once(kit, api, desk, engineer):
 
 
 def test_it_refuses_a_return_from_someone_who_holds_nothing(api, desk, engineer):
-    response = api(desk).post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json")
+    response = api(desk).post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": "Ivan Petrov (E1001) holds no tools to return."}

@@ -3,12 +3,11 @@ no answer may be a server error, and every answer must be one the schema describ
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
-
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from toolcrib.wsgi import application
 

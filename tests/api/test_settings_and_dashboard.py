@@ -15,11 +15,20 @@ def test_it_sets_the_threshold_and_audits_it(api, crib_admin):
     assert response.json()["recount_threshold"] == 72.5
     assert CribSettings.current().recount_threshold == 72.5
     event = AuditEvent.objects.get(object_type="cribsettings", action="changed")
-    assert (event.actor_name, event.before, event.after) == ("adam", {"recount_threshold": before}, {"recount_threshold": 72.5})
+    assert (event.actor_name, event.before, event.after) == (
+        "adam",
+        {"recount_threshold": before},
+        {"recount_threshold": 72.5},
+    )
 
 
-@pytest.mark.parametrize("value, message", [(100.5, "Ensure this value is less than or equal to 100."),
-                                            ("most", "A valid number is required.")])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (100.5, "Ensure this value is less than or equal to 100."),
+        ("most", "A valid number is required."),
+    ],
+)
 def test_it_refuses_a_threshold_that_is_no_percent(api, crib_admin, value, message):
     before = CribSettings.current().recount_threshold
     response = api(crib_admin).put("/api/settings/", {"recount_threshold": value}, format="json")
@@ -31,9 +40,18 @@ def test_it_refuses_a_threshold_that_is_no_percent(api, crib_admin, value, messa
 def test_it_shows_the_dashboard(api, crib, qa):
     body = api(qa).get("/api/dashboard/").json()
     assert body["figures"] | {"issues_today": 0, "returns_today": 0, "tools_issued_today": 0} == {
-        "tools_out": 2, "overdue": 0, "flagged": 1, "lost": 0, "tools_in_crib": 1,
-        "issues_today": 0, "returns_today": 0, "tools_issued_today": 0}
+        "tools_out": 2,
+        "overdue": 0,
+        "flagged": 1,
+        "lost": 0,
+        "tools_in_crib": 1,
+        "issues_today": 0,
+        "returns_today": 0,
+        "tools_issued_today": 0,
+    }
     assert [t["inventory_number"] for t in body["tools_out"]] == ["AT-2", "AT-3"]
     assert body["tools_out"][0]["engineer"]["badge_number"] == "E1001"
-    assert [(f["inventory_number"], f["decision"]) for f in body["flagged"]] == [("AT-2", "recount_required")]
+    assert [(f["inventory_number"], f["decision"]) for f in body["flagged"]] == [
+        ("AT-2", "recount_required")
+    ]
     assert body["lost"] == []

@@ -18,8 +18,12 @@ def test_it_serves_the_browser_s_session_with_its_csrf_guard(storekeeper, engine
     assert forged.status_code == 403 and forged.json()["detail"].startswith("CSRF Failed")
 
     browser.get("/accounts/login/")  # any page sets the CSRF cookie
-    response = browser.post("/api/issues/", body, content_type="application/json",
-                            HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
+    response = browser.post(
+        "/api/issues/",
+        body,
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+    )
     assert response.status_code == 201
 
 
@@ -40,7 +44,9 @@ def test_it_publishes_the_schema_and_swagger_ui(api):
     schema = api().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     issue = schema["paths"]["/api/issues/"]["post"]
     assert {"201", "400", "401", "403", "409"} <= set(issue["responses"])
-    assert issue["responses"]["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert issue["responses"]["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
     assert [p["name"] for p in issue["parameters"]] == ["Idempotency-Key"]
     docs = api().get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content

@@ -19,7 +19,12 @@ def test_it_lets_a_signed_in_user_try_the_api(live_server, page, storekeeper):
     page.click("#operations-tool-types-tool_types_list .opblock-summary")
     page.click("text=Try it out")
     page.click("text=Execute")
-    status = page.locator("#operations-tool-types-tool_types_list .live-responses-table tbody .response-col_status").first
+    status = page.locator(
+        "#operations-tool-types-tool_types_list .live-responses-table tbody .response-col_status"
+    ).first
     status.wait_for()
     assert status.inner_text().strip() == "200"
-    assert "Lockwire pliers" in page.locator("#operations-tool-types-tool_types_list .live-responses-table").inner_text()
+    assert (
+        "Lockwire pliers"
+        in page.locator("#operations-tool-types-tool_types_list .live-responses-table").inner_text()
+    )

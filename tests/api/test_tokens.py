@@ -26,8 +26,9 @@ def test_it_makes_a_token_that_works_until_revoked(api, crib_admin, make_user):
     assert admin.delete(f"/api/tokens/{camera.pk}/").status_code == 204
     refused = machine.get("/api/tool-types/")
     assert refused.status_code == 401 and refused.json() == {"detail": "Invalid token."}
-    assert list(AuditEvent.objects.filter(object_type="user").values_list("action", "actor_name")) == [
-        ("token revoked", "adam"), ("token created", "adam")]
+    assert list(
+        AuditEvent.objects.filter(object_type="user").values_list("action", "actor_name")
+    ) == [("token revoked", "adam"), ("token created", "adam")]
 
 
 def test_it_makes_one_token_per_user(api, crib_admin, make_user):
@@ -43,5 +44,7 @@ def test_it_lets_no_admin_mint_a_superuser_s_token(api, crib_admin, make_user):
     make_user("root", is_superuser=True)
     response = api(crib_admin).post("/api/tokens/", {"user": "root"}, format="json")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"user": ["Only a superuser may make a token for a superuser."]}
+    assert response.json()["errors"] == {
+        "user": ["Only a superuser may make a token for a superuser."]
+    }
     assert not Token.objects.filter(user__username="root").exists()

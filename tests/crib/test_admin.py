@@ -26,7 +26,9 @@ def test_it_lists_each_model(admin_client, model, tool_factory, engineer):
 def test_it_offers_no_way_to_edit_an_audit_event(admin_client, tool_factory):
     tool_factory("AT-1")
     event = AuditEvent.objects.get()
-    response = admin_client.post(reverse("admin:crib_auditevent_change", args=[event.pk]), {"action": "forged"})
+    response = admin_client.post(
+        reverse("admin:crib_auditevent_change", args=[event.pk]), {"action": "forged"}
+    )
     assert response.status_code == 403
     assert admin_client.get(reverse("admin:crib_auditevent_add")).status_code == 403
     event.refresh_from_db()

@@ -8,7 +8,11 @@ from toolcrib.crib.models import AuditEvent, CribSettings, ToolInstance
 
 
 def events(obj):
-    return list(AuditEvent.objects.filter(object_type=obj._meta.model_name, object_id=str(obj.pk)).order_by("id"))
+    return list(
+        AuditEvent.objects.filter(object_type=obj._meta.model_name, object_id=str(obj.pk)).order_by(
+            "id"
+        )
+    )
 
 
 def test_it_records_who_changed_a_tool_from_what_to_what(tool_factory, crib_admin):
@@ -27,7 +31,9 @@ def test_it_records_who_changed_a_tool_from_what_to_what(tool_factory, crib_admi
 
 def test_it_records_an_issue_with_its_tools(tool_factory, storekeeper, engineer):
     tool = tool_factory("AT-1")
-    issue = services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)])
+    issue = services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)]
+    )
 
     [event] = events(issue)
     assert event.action == "issued" and event.actor == storekeeper
@@ -50,11 +56,17 @@ def test_it_refuses_a_threshold_outside_0_to_100_and_changes_nothing(crib_admin)
     assert CribSettings.current().recount_threshold == before
 
 
-@pytest.mark.parametrize("statement", ["UPDATE crib_auditevent SET action = 'forged'", "DELETE FROM crib_auditevent"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE crib_auditevent SET action = 'forged'", "DELETE FROM crib_auditevent"]
+)
 def test_it_cannot_be_edited_or_deleted_even_in_sql(tool_factory, statement):
     tool_factory("AT-1")
     from django.db import connection
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     assert AuditEvent.objects.filter(action="created").count() == 1

@@ -13,10 +13,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_counts_today_and_leaves_yesterday_out(tool_factory, storekeeper, engineer, desk):
-    yesterday = services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool_factory("AT-1"))])
+    yesterday = services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool_factory("AT-1"))]
+    )
     Issue.objects.filter(pk=yesterday.pk).update(created_at=timezone.now() - timedelta(days=1))
     IssuedTool.objects.filter(issue=yesterday).update(due_back=timezone.now() - timedelta(hours=1))
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool_factory("AT-2")), ToolLine(tool_factory("AT-3"))])
+    services.issue_tools(
+        engineer=engineer,
+        storekeeper=storekeeper,
+        lines=[ToolLine(tool_factory("AT-2")), ToolLine(tool_factory("AT-3"))],
+    )
     services.return_tools(engineer=engineer, desk_user=desk, crops=[])
 
     figures = dashboard.figures()

@@ -12,20 +12,27 @@ pytestmark = pytest.mark.django_db
 
 
 def issue(engineer, storekeeper, *tools, **kw):
-    return services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(t) for t in tools], **kw)
+    return services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(t) for t in tools], **kw
+    )
 
 
 def test_it_issues_tools_and_the_engineer_holds_them(tool_factory, storekeeper, engineer):
     a, b = tool_factory("AT-1"), tool_factory("AT-2", class_index=7)
     result = issue(engineer, storekeeper, a, b)
 
-    assert sorted(t.tool_instance.inventory_number for t in engineer.held_tools()) == ["AT-1", "AT-2"]
+    assert sorted(t.tool_instance.inventory_number for t in engineer.held_tools()) == [
+        "AT-1",
+        "AT-2",
+    ]
     assert all(t.due_back > result.created_at for t in result.tools.all())
     a.refresh_from_db()
     assert a.status == ToolInstance.Status.ISSUED and a.holder().issue.engineer == engineer
 
 
-def test_it_refuses_a_tool_issued_twice_and_issues_nothing(tool_factory, storekeeper, engineer, make_user):
+def test_it_refuses_a_tool_issued_twice_and_issues_nothing(
+    tool_factory, storekeeper, engineer, make_user
+):
     from toolcrib.crib.models import Engineer
 
     held = tool_factory("AT-1")
@@ -84,7 +91,11 @@ def test_it_refuses_a_box_outside_the_photo(tool_factory, storekeeper, engineer,
     with pytest.raises(CribError, match=r"outside the photo \(640x480\)"):
         services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[line])
     with pytest.raises(CribError, match="empty or inverted"):
-        services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(line.tool_instance, photo, (50, 50, 40, 90))])
+        services.issue_tools(
+            engineer=engineer,
+            storekeeper=storekeeper,
+            lines=[ToolLine(line.tool_instance, photo, (50, 50, 40, 90))],
+        )
     assert not Issue.objects.exists()
 
 

@@ -13,7 +13,11 @@ from toolcrib.crib import recognition, services
 from toolcrib.crib.models import Enrolment, ToolInstance, ToolType
 
 pytestmark = pytest.mark.django_db
-NOT_IN_CRIB = {"1_screw_flat/kit", "5_safety_pliers/catalog/catalog", "8_adjustable_wrench/single/paper"}
+NOT_IN_CRIB = {
+    "1_screw_flat/kit",
+    "5_safety_pliers/catalog/catalog",
+    "8_adjustable_wrench/single/paper",
+}
 
 
 @pytest.fixture
@@ -38,10 +42,15 @@ def enrolled(real_model, crib_admin):
         label, tool = tool_of(PHOTOS / rel)
         if tool not in tools:
             tools[tool] = ToolInstance.objects.create(
-                inventory_number=tool, tool_type=ToolType.objects.get(model_class_index=CLASS_NAMES.index(label)),
-                status=ToolInstance.Status.ISSUED if tool in NOT_IN_CRIB else ToolInstance.Status.IN_CRIB,
+                inventory_number=tool,
+                tool_type=ToolType.objects.get(model_class_index=CLASS_NAMES.index(label)),
+                status=ToolInstance.Status.ISSUED
+                if tool in NOT_IN_CRIB
+                else ToolInstance.Status.IN_CRIB,
             )
-        services.enrol(tools[tool], services.store_photo((PHOTOS / rel).read_bytes()), box, user=crib_admin)
+        services.enrol(
+            tools[tool], services.store_photo((PHOTOS / rel).read_bytes()), box, user=crib_admin
+        )
     assert sum(t.status != ToolInstance.Status.IN_CRIB for t in tools.values()) == len(NOT_IN_CRIB)
     return tools
 
@@ -58,7 +67,12 @@ def query_features():
         image = Image.open(PHOTOS / rel).convert("RGB")
         buf = io.BytesIO()
         image.transpose(Image.Transpose.ROTATE_90).save(buf, "JPEG", quality=92)
-        box = (y0, image.width - x1, y1, image.width - x0)  # the same box after a turn counter-clockwise
+        box = (
+            y0,
+            image.width - x1,
+            y1,
+            image.width - x0,
+        )  # the same box after a turn counter-clockwise
         [found] = recognise(buf.getvalue(), [box], model)
         out.append((rel, found.feature, found.candidates[0].class_index))
     return out
@@ -87,11 +101,23 @@ def test_nearest_instances_of_each_type_are_the_exact_ones(enrolled):
     for rel, feature, _ in query_features():
         for tool_type_id in [None, *type_ids]:  # every type, not only the photo's own
             for in_crib_only in (False, True):
-                want, percents = brute_force(feature, sha, tool_type_id=tool_type_id, in_crib_only=in_crib_only)
+                want, percents = brute_force(
+                    feature, sha, tool_type_id=tool_type_id, in_crib_only=in_crib_only
+                )
                 for exact in (None, True):
-                    got = recognition.nearest_instances(feature, sha, tool_type_id=tool_type_id,
-                                                        in_crib_only=in_crib_only, exact=exact)
-                    assert [c.tool_instance_id for c in got] == want, (rel, tool_type_id, in_crib_only, exact)
+                    got = recognition.nearest_instances(
+                        feature,
+                        sha,
+                        tool_type_id=tool_type_id,
+                        in_crib_only=in_crib_only,
+                        exact=exact,
+                    )
+                    assert [c.tool_instance_id for c in got] == want, (
+                        rel,
+                        tool_type_id,
+                        in_crib_only,
+                        exact,
+                    )
                     assert [c.match_percent for c in got] == pytest.approx(percents, abs=0.02)
                     checked += 1
     assert checked == 28 * 12 * 2 * 2
@@ -101,7 +127,9 @@ def test_a_short_index_answer_is_searched_again_exactly(enrolled):
     """With a candidate list that cannot reach the asked type, the index alone finds too few
     instances (pgvector filters after the scan); the default answer is still the exact one."""
     sha = Enrolment.objects.first().model_sha256
-    rel, feature, _ = next(q for q in query_features() if q[0] == "single/5_safety_pliers__black.jpg")
+    rel, feature, _ = next(
+        q for q in query_features() if q[0] == "single/5_safety_pliers__black.jpg"
+    )
     other_type = ToolType.objects.get(model_class_index=0)  # flat screwdrivers, 3 tools
     want, _ = brute_force(feature, sha, tool_type_id=other_type.pk)
     assert len(want) == 3
@@ -110,9 +138,12 @@ def test_a_short_index_answer_is_searched_again_exactly(enrolled):
         # A table this small is read whole; make PostgreSQL take the HNSW index as on 100,000 rows.
         c.execute("SET enable_seqscan = off; SET enable_sort = off")
         try:
-            index_only = recognition.nearest_instances(feature, sha, tool_type_id=other_type.pk, ef_search=1,
-                                                       exact=False)
-            default = recognition.nearest_instances(feature, sha, tool_type_id=other_type.pk, ef_search=1)
+            index_only = recognition.nearest_instances(
+                feature, sha, tool_type_id=other_type.pk, ef_search=1, exact=False
+            )
+            default = recognition.nearest_instances(
+                feature, sha, tool_type_id=other_type.pk, ef_search=1
+            )
         finally:
             c.execute("RESET enable_seqscan; RESET enable_sort")
 
@@ -124,7 +155,7 @@ def test_the_photos_own_tool_comes_first(enrolled):
     """A new view of an enrolled tool finds that very tool among its type (the app's usual query)."""
     sha = Enrolment.objects.first().model_sha256
     hits = total = 0
-    for rel, feature, class_index in query_features():
+    for rel, feature, _class_index in query_features():
         from bench.shared_dataset import tool_of
 
         label, tool = tool_of(PHOTOS / rel)

@@ -13,7 +13,9 @@ Decision = ReturnedTool.Decision
 @pytest.fixture
 def issued(tool_factory, storekeeper, engineer):
     tools = [tool_factory("AT-1"), tool_factory("AT-2", class_index=7)]
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(t) for t in tools])
+    services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(t) for t in tools]
+    )
     return tools
 
 
@@ -43,7 +45,9 @@ def test_it_puts_a_recounted_tool_back_in_the_crib(issued, engineer, desk):
 def test_it_marks_a_missing_tool_lost(issued, engineer, desk):
     line = services.return_tools(engineer=engineer, desk_user=desk, crops=[]).tools.first()
 
-    services.decide_recount(line, user=desk, found=False, reason="not in the kit, engineer informed QA")
+    services.decide_recount(
+        line, user=desk, found=False, reason="not in the kit, engineer informed QA"
+    )
 
     tool = ToolInstance.objects.get(pk=line.issued_tool.tool_instance_id)
     assert tool.status == ToolInstance.Status.LOST

@@ -16,12 +16,16 @@ def test_it_recomputes_only_what_another_model_made(tool_factory, crib_admin, ca
     from inference.runtime import get_model
     from tests.kit_photos import compose
 
-    data, [a, b] = compose([("5_safety_pliers__black", (50, 50), 0), ("10_open_end_wrench_3_4__black", (700, 400), 0)])
+    data, [a, b] = compose(
+        [("5_safety_pliers__black", (50, 50), 0), ("10_open_end_wrench_3_4__black", (700, 400), 0)]
+    )
     photo = services.store_photo(data)
     current = services.enrol(tool_factory("AT-1", 4), photo, a, user=crib_admin)
     old = services.enrol(tool_factory("AT-2", 9), photo, b, user=crib_admin)
     right = np.asarray(old.embedding)
-    Enrolment.objects.filter(pk=old.pk).update(embedding=np.ones(512, np.float32), model_sha256="0" * 64)
+    Enrolment.objects.filter(pk=old.pk).update(
+        embedding=np.ones(512, np.float32), model_sha256="0" * 64
+    )
 
     call_command("reembed")
 

@@ -9,7 +9,12 @@ from toolcrib.crib.services import ToolLine
 
 pytestmark = pytest.mark.django_db
 Decision = ReturnedTool.Decision
-SCREW, PLIERS, WRENCH, PHILLIPS = "1_screw_flat__black", "5_safety_pliers__black", "10_open_end_wrench_3_4__black", "2_screw_plus__black"
+SCREW, PLIERS, WRENCH, PHILLIPS = (
+    "1_screw_flat__black",
+    "5_safety_pliers__black",
+    "10_open_end_wrench_3_4__black",
+    "2_screw_plus__black",
+)
 
 
 @pytest.fixture
@@ -18,11 +23,18 @@ def kit(tool_factory, storekeeper, engineer):
     need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
-    tools = [tool_factory("SCR-0001", 0), tool_factory("AT-288293-6", 4), tool_factory("OEW-0034", 9)]
+    tools = [
+        tool_factory("SCR-0001", 0),
+        tool_factory("AT-288293-6", 4),
+        tool_factory("OEW-0034", 9),
+    ]
     data, boxes = compose([(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
     photo = services.store_photo(data)
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper,
-                         lines=[ToolLine(t, photo, b) for t, b in zip(tools, boxes)])
+    services.issue_tools(
+        engineer=engineer,
+        storekeeper=storekeeper,
+        lines=[ToolLine(t, photo, b) for t, b in zip(tools, boxes)],
+    )
     return tools
 
 
@@ -35,12 +47,18 @@ def return_photo(placements):
 
 
 def test_it_accepts_the_same_tools_laid_out_anew(kit, engineer, desk):
-    crops = return_photo([(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1)])
+    crops = return_photo(
+        [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1)]
+    )
 
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
 
-    lines = {line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()}
-    assert {n: line.decision for n, line in lines.items()} == dict.fromkeys(["SCR-0001", "AT-288293-6", "OEW-0034"], Decision.ACCEPTED)
+    lines = {
+        line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()
+    }
+    assert {n: line.decision for n, line in lines.items()} == dict.fromkeys(
+        ["SCR-0001", "AT-288293-6", "OEW-0034"], Decision.ACCEPTED
+    )
     assert all(line.match_percent >= tool_return.threshold for line in lines.values())
     assert not engineer.held_tools().exists()
     assert set(ToolInstance.objects.values_list("status", flat=True)) == {"in_crib"}
@@ -48,11 +66,16 @@ def test_it_accepts_the_same_tools_laid_out_anew(kit, engineer, desk):
 
 def test_it_flags_a_tool_swapped_for_another(kit, engineer, desk):
     # The lockwire pliers stayed behind; a Phillips screwdriver came back in their place.
-    crops = return_photo([(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)])
+    crops = return_photo(
+        [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)]
+    )
 
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
 
-    lines = {line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.exclude(issued_tool=None)}
+    lines = {
+        line.issued_tool.tool_instance.inventory_number: line
+        for line in tool_return.tools.exclude(issued_tool=None)
+    }
     assert lines["SCR-0001"].decision == lines["OEW-0034"].decision == Decision.ACCEPTED
     # The screwdriver is nothing like the pliers: the pliers were not returned, the screwdriver is extra.
     assert lines["AT-288293-6"].decision == Decision.RECOUNT_REQUIRED
@@ -62,19 +85,32 @@ def test_it_flags_a_tool_swapped_for_another(kit, engineer, desk):
     assert [h.tool_instance.inventory_number for h in engineer.held_tools()] == ["AT-288293-6"]
 
 
-def test_it_says_whose_tool_came_back_with_someone_else(kit, engineer, desk, storekeeper, tool_factory):
+def test_it_says_whose_tool_came_back_with_someone_else(
+    kit, engineer, desk, storekeeper, tool_factory
+):
     from toolcrib.crib.models import Engineer
 
     boris = Engineer.objects.create(badge_number="E2002", name="Boris")
     phillips = tool_factory("PH-0002", 1)
     [(photo, box)] = return_photo([(PHILLIPS, (300, 200), 0)])
-    services.issue_tools(engineer=boris, storekeeper=storekeeper, lines=[ToolLine(phillips, photo, box)])
-    crops = return_photo([(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1), (PHILLIPS, (300, 500), 1)])
+    services.issue_tools(
+        engineer=boris, storekeeper=storekeeper, lines=[ToolLine(phillips, photo, box)]
+    )
+    crops = return_photo(
+        [
+            (WRENCH, (700, 550), 3),
+            (SCREW, (100, 900), 2),
+            (PLIERS, (1000, 100), 1),
+            (PHILLIPS, (300, 500), 1),
+        ]
+    )
 
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
 
     extra = tool_return.tools.get(issued_tool=None)
-    assert extra.reason.startswith("not issued to Ivan Petrov (E1001); it looks like PH-0002, out to Boris (E2002)")
+    assert extra.reason.startswith(
+        "not issued to Ivan Petrov (E1001); it looks like PH-0002, out to Boris (E2002)"
+    )
     assert tool_return.tools.filter(decision=Decision.ACCEPTED).count() == 3
 
 
@@ -84,7 +120,10 @@ def test_it_flags_a_tool_missing_from_the_photo(kit, engineer, desk):
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
 
     missing = tool_return.tools.get(issued_tool__tool_instance__inventory_number="AT-288293-6")
-    assert missing.decision == Decision.RECOUNT_REQUIRED and missing.reason == "not found in the return photo"
+    assert (
+        missing.decision == Decision.RECOUNT_REQUIRED
+        and missing.reason == "not found in the return photo"
+    )
     assert missing.photo is None and missing.match_percent is None
 
 
@@ -92,8 +131,14 @@ def test_it_recognises_an_enrolled_tool_and_proposes_it(tool_factory, crib_admin
     need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
-    tools = {name: tool_factory(number, index) for name, number, index in
-             [(SCREW, "SCR-0001", 0), (PHILLIPS, "PH-0002", 1), (WRENCH, "OEW-0034", 9)]}
+    tools = {
+        name: tool_factory(number, index)
+        for name, number, index in [
+            (SCREW, "SCR-0001", 0),
+            (PHILLIPS, "PH-0002", 1),
+            (WRENCH, "OEW-0034", 9),
+        ]
+    }
     for name, tool in tools.items():
         data, [box] = compose([(name, (100, 100), 0)])
         services.enrol(tool, services.store_photo(data), box, user=crib_admin)
@@ -102,4 +147,6 @@ def test_it_recognises_an_enrolled_tool_and_proposes_it(tool_factory, crib_admin
     [found] = recognition.recognise_photo(services.store_photo(data), [box])
 
     assert found.types[0].name == "Open-end wrench 3/4"
-    assert found.instances[0].inventory_number == "OEW-0034" and found.instances[0].match_percent > 90
+    assert (
+        found.instances[0].inventory_number == "OEW-0034" and found.instances[0].match_percent > 90
+    )

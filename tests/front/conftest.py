@@ -49,7 +49,9 @@ def wait_for_recognition(page):
 
 
 def upload_photo(page, path):
-    page.wait_for_selector(".kit-photo[data-ready]", state="attached")  # the editor's script has run
+    page.wait_for_selector(
+        ".kit-photo[data-ready]", state="attached"
+    )  # the editor's script has run
     page.set_input_files("input[data-action=upload]", str(path))
     page.wait_for_selector(".stage img, .photo-error:not([hidden])")
     wait_for_recognition(page)
@@ -81,8 +83,10 @@ def draw_box(page, box, photo_width):
 
 def row_boxes(page):
     """The box of each tool row, as the page holds it."""
-    return [tuple(int(v) for v in b.split(",")) for b in page.locator(".tool-row").evaluate_all(
-        "rows => rows.map(r => r.dataset.box)")]
+    return [
+        tuple(int(v) for v in b.split(","))
+        for b in page.locator(".tool-row").evaluate_all("rows => rows.map(r => r.dataset.box)")
+    ]
 
 
 def row_of(page, point):

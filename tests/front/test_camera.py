@@ -10,8 +10,14 @@ from toolcrib.crib.models import Photo
 @pytest.fixture
 def camera_page(playwright_driver, live_server):
     """A browser with a (fake) camera that the page may use without asking."""
-    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=[
-        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+        ],
+    )
     yield browser.new_page(viewport={"width": 768, "height": 1024})
     browser.close()
 
@@ -32,5 +38,8 @@ def test_it_takes_the_photo_with_the_camera(camera_page, live_server, storekeepe
 
     assert page.locator(".camera").is_hidden()
     photo = Photo.objects.get()
-    assert (photo.width, photo.height) == tuple(page.evaluate(
-        "[document.querySelector('.stage img').naturalWidth, document.querySelector('.stage img').naturalHeight]"))
+    assert (photo.width, photo.height) == tuple(
+        page.evaluate(
+            "[document.querySelector('.stage img').naturalWidth, document.querySelector('.stage img').naturalHeight]"
+        )
+    )

@@ -3,23 +3,40 @@ the storekeeper issues them from a photo, one comes back swapped for another too
 recount marks it missing, and the dashboard and the histories show every step."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import PHOTOS
-from tests.front.conftest import clear_boxes, drag, draw_box, open_kit_page, row_boxes, row_of, upload_photo
+from tests.front.conftest import (
+    clear_boxes,
+    drag,
+    draw_box,
+    open_kit_page,
+    row_boxes,
+    row_of,
+    upload_photo,
+)
 from tests.kit_photos import TOOL_BOXES
 from toolcrib.crib.models import Enrolment, ToolInstance
 
-SCREW, PLIERS, WRENCH, PHILLIPS = "1_screw_flat", "5_safety_pliers", "10_open_end_wrench_3_4", "2_screw_plus"
+SCREW, PLIERS, WRENCH, PHILLIPS = (
+    "1_screw_flat",
+    "5_safety_pliers",
+    "10_open_end_wrench_3_4",
+    "2_screw_plus",
+)
 
 
 def centre(box):
     return ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
 
 
-TOOLS = [(SCREW, "SCR-0001", "Flat screwdriver"), (PLIERS, "AT-288293-6", "Lockwire pliers"),
-         (WRENCH, "OEW-0034", "Open-end wrench 3/4")]
+TOOLS = [
+    (SCREW, "SCR-0001", "Flat screwdriver"),
+    (PLIERS, "AT-288293-6", "Lockwire pliers"),
+    (WRENCH, "OEW-0034", "Open-end wrench 3/4"),
+]
 
 
 @pytest.fixture
@@ -44,18 +61,26 @@ def enrolled(signed_in, crib_admin, live_server, kit_photo):
     assert Enrolment.objects.exclude(embedding=None).count() == 3
 
 
-def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in, storekeeper, desk, engineer,
-                                                             kit_photo, live_server):
+def test_it_issues_returns_recounts_and_shows_the_lost_tool(
+    enrolled, signed_in, storekeeper, desk, engineer, kit_photo, live_server
+):
     # Storekeeper: the three tools on the desk, one photo; the crib proposes a box per tool.
-    issue_photo, _ = kit_photo([(f"{SCREW}__black", (50, 50), 0), (f"{PLIERS}__black", (900, 100), 0),
-                                (f"{WRENCH}__black", (200, 500), 0)])
+    issue_photo, _ = kit_photo(
+        [
+            (f"{SCREW}__black", (50, 50), 0),
+            (f"{PLIERS}__black", (900, 100), 0),
+            (f"{WRENCH}__black", (200, 500), 0),
+        ]
+    )
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
     page.fill("input[name=engineer]", "E1001")
     upload_photo(page, issue_photo)
     rows = page.locator(".tool-row")
-    proposed = {rows.nth(i).locator(".type").inner_text(): rows.nth(i).locator("input").input_value()
-                for i in range(rows.count())}
+    proposed = {
+        rows.nth(i).locator(".type").inner_text(): rows.nth(i).locator("input").input_value()
+        for i in range(rows.count())
+    }
     assert proposed == {type_name: number for _, number, type_name in TOOLS}
     assert all("% match" in text for text in rows.locator(".match").all_inner_texts())
     page.click("text=Issue these tools")
@@ -66,8 +91,13 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
 
     # Return desk: the lockwire pliers stayed behind, a Phillips screwdriver came in their place.
     # Nobody says whose tools these are: the photo finds the engineer.
-    return_photo, (wrench, screw, phillips) = kit_photo([
-        (f"{WRENCH}__black", (700, 500), 3), (f"{SCREW}__black", (100, 1060), 2), (f"{PHILLIPS}__black", (1000, 60), 1)])
+    return_photo, (wrench, screw, phillips) = kit_photo(
+        [
+            (f"{WRENCH}__black", (700, 500), 3),
+            (f"{SCREW}__black", (100, 1060), 2),
+            (f"{PHILLIPS}__black", (1000, 60), 1),
+        ]
+    )
     page = signed_in(desk)
     open_kit_page(page, "Return")
     upload_photo(page, return_photo)
@@ -88,7 +118,11 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()
     verdict = page.locator("#verdict").inner_text()
-    assert "2 accepted" in verdict and "1 waiting for a manual recount" in verdict and "1 not issued to him" in verdict
+    assert (
+        "2 accepted" in verdict
+        and "1 waiting for a manual recount" in verdict
+        and "1 not issued to him" in verdict
+    )
     flagged = page.locator(".return-line", has_text="AT-288293-6")
     assert "fail" in flagged.locator(".match").inner_text()
     assert "recount required" in flagged.locator(".decision").inner_text()
@@ -96,19 +130,28 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(enrolled, signed_in,
     assert "matches none of his tools" in stranger.locator(".match").inner_text()
     for number in ("SCR-0001", "OEW-0034"):
         line = page.locator(".return-line", has_text=number)
-        assert "pass" in line.locator(".match").inner_text() and "accepted" in line.locator(".decision").inner_text()
+        assert (
+            "pass" in line.locator(".match").inner_text()
+            and "accepted" in line.locator(".decision").inner_text()
+        )
 
     with page.expect_download() as download:
         page.click("text=Download report (JSON)")
-    report = json.loads(open(download.value.path()).read())
+    report = json.loads(Path(download.value.path()).read_text())
     assert sorted((t["inventory_number"] or "", t["decision"]) for t in report["tools"]) == [
-        ("", "extra"), ("AT-288293-6", "recount_required"), ("OEW-0034", "accepted"), ("SCR-0001", "accepted")]
+        ("", "extra"),
+        ("AT-288293-6", "recount_required"),
+        ("OEW-0034", "accepted"),
+        ("SCR-0001", "accepted"),
+    ]
 
     # Manual recount: the pliers are not in the kit.
     flagged.locator("input[name=reason]").fill("not in the kit; engineer informed QA")
     flagged.locator("text=Missing: mark lost").click()
     assert "AT-288293-6 marked missing" in page.locator(".msg-warning").inner_text()
-    assert ToolInstance.objects.get(inventory_number="AT-288293-6").status == ToolInstance.Status.LOST
+    assert (
+        ToolInstance.objects.get(inventory_number="AT-288293-6").status == ToolInstance.Status.LOST
+    )
 
     # Everyone: the dashboard raises the alert; the histories show every step.
     page.click("nav >> text=Dashboard")

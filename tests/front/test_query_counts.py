@@ -24,8 +24,13 @@ def test_it_does_not_query_per_row(client, qa, storekeeper, engineer, tool_facto
         args = {"engineer": [engineer.pk], "issue": [issue.pk] if issue else None}.get(page)
         return reverse(page, args=args)
 
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool_factory("AT-0"))])
+    services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool_factory("AT-0"))]
+    )
     one = queries(client, url())
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper,
-                         lines=[ToolLine(tool_factory(f"AT-{n}")) for n in range(1, 6)])
+    services.issue_tools(
+        engineer=engineer,
+        storekeeper=storekeeper,
+        lines=[ToolLine(tool_factory(f"AT-{n}")) for n in range(1, 6)],
+    )
     assert queries(client, url()) == one

@@ -10,7 +10,9 @@ from toolcrib.crib.models import Issue, IssuedTool, Photo
 from toolcrib.crib.services import ToolLine
 
 
-def test_it_says_a_broken_upload_is_broken_and_keeps_nothing(signed_in, storekeeper, tmp_path, jpeg):
+def test_it_says_a_broken_upload_is_broken_and_keeps_nothing(
+    signed_in, storekeeper, tmp_path, jpeg
+):
     broken = tmp_path / "kit.jpg"
     broken.write_bytes(jpeg(800, 600)[:400])  # cut short, as by a dropped connection
     page = signed_in(storekeeper)
@@ -24,7 +26,9 @@ def test_it_says_a_broken_upload_is_broken_and_keeps_nothing(signed_in, storekee
     assert Photo.objects.count() == 0
 
 
-def test_it_refuses_a_tool_already_issued_and_issues_nothing(signed_in, storekeeper, engineer, tool_factory, make_user):
+def test_it_refuses_a_tool_already_issued_and_issues_nothing(
+    signed_in, storekeeper, engineer, tool_factory, make_user
+):
     from toolcrib.crib.models import Engineer
 
     tool = tool_factory("AT-288293-6")
@@ -41,20 +45,32 @@ def test_it_refuses_a_tool_already_issued_and_issues_nothing(signed_in, storekee
     page.click("text=Issue these tools")
 
     assert page.locator("#form-error").inner_text() == (
-        "AT-288293-6 is already issued to Olga Smirnova (E2002); nothing was issued.")
+        "AT-288293-6 is already issued to Olga Smirnova (E2002); nothing was issued."
+    )
     # The tools he picked are still on the page, to correct and confirm again.
-    assert [page.locator(".tool-row input").nth(i).input_value() for i in range(2)] == ["AT-1", "AT-288293-6"]
-    assert not engineer.held_tools().exists() and IssuedTool.objects.filter(tool_instance=spare).count() == 0
+    assert [page.locator(".tool-row input").nth(i).input_value() for i in range(2)] == [
+        "AT-1",
+        "AT-288293-6",
+    ]
+    assert (
+        not engineer.held_tools().exists()
+        and IssuedTool.objects.filter(tool_instance=spare).count() == 0
+    )
 
 
 def test_it_refuses_a_box_outside_the_photo(client, storekeeper, engineer, tool_factory, jpeg):
     tool_factory("AT-1")
     photo = services.store_photo(jpeg(640, 480))
     client.force_login(storekeeper)
-    response = client.post(reverse("issue-new"), {
-        "engineer": "E1001", "photo": photo.pk, "idempotency_key": "k1",
-        "lines": json.dumps([{"box": [600, 400, 700, 500], "inventory_number": "AT-1"}]),
-    })
+    response = client.post(
+        reverse("issue-new"),
+        {
+            "engineer": "E1001",
+            "photo": photo.pk,
+            "idempotency_key": "k1",
+            "lines": json.dumps([{"box": [600, 400, 700, 500], "inventory_number": "AT-1"}]),
+        },
+    )
     assert response.status_code == 200
     assert "lies outside the photo (640x480)" in response.content.decode()
     assert Issue.objects.count() == 0
@@ -62,7 +78,9 @@ def test_it_refuses_a_box_outside_the_photo(client, storekeeper, engineer, tool_
 
 def test_it_answers_a_photo_that_is_no_photo_with_a_message(client, storekeeper):
     client.force_login(storekeeper)
-    response = client.post(reverse("photo-upload"), {"purpose": "issue", "photo": _file(b"%PDF-1.4 not a photo")})
+    response = client.post(
+        reverse("photo-upload"), {"purpose": "issue", "photo": _file(b"%PDF-1.4 not a photo")}
+    )
     assert response.status_code == 400
     assert "not an image" in response.json()["error"] and "JPEG" in response.json()["error"]
     assert Photo.objects.count() == 0
@@ -75,10 +93,18 @@ def _file(data):
 
 
 GARBAGE = [
-    ("issue-new", [], {"engineer": "E1001", "photo": "99999", "lines": "[]", "idempotency_key": "k"}),
+    (
+        "issue-new",
+        [],
+        {"engineer": "E1001", "photo": "99999", "lines": "[]", "idempotency_key": "k"},
+    ),
     ("issue-new", [], {"engineer": "E1001", "lines": "{not json", "idempotency_key": "k"}),
     ("issue-new", [], {"engineer": "E1001", "lines": '{"box": 1}', "idempotency_key": "k"}),
-    ("issue-new", [], {"engineer": "E1001", "lines": '[{"box": [1, 2, 3, 4]}]', "idempotency_key": "k"}),
+    (
+        "issue-new",
+        [],
+        {"engineer": "E1001", "lines": '[{"box": [1, 2, 3, 4]}]', "idempotency_key": "k"},
+    ),
     ("issue-new", [], {"engineer": "nobody at all", "lines": "[]", "idempotency_key": "k"}),
     ("return-new", [], {"engineer": "", "lines": "[]", "idempotency_key": "k"}),
     ("photo-upload", [], {"purpose": "issue"}),
@@ -90,7 +116,9 @@ GARBAGE = [
 ]
 
 
-def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(client, make_user, engineer, jpeg):
+def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(
+    client, make_user, engineer, jpeg
+):
     from django.contrib.auth.models import User
 
     from toolcrib.crib.models import AuditEvent, CribSettings, ReturnedTool, ToolInstance
@@ -99,7 +127,12 @@ def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(client, 
     CribSettings.current()  # made on first use, with an audit event of its own
     everyone = User.objects.create_superuser("root", password="crib-pass-123")
     client.force_login(everyone)
-    before = (Issue.objects.count(), ReturnedTool.objects.count(), ToolInstance.objects.count(), AuditEvent.objects.count())
+    before = (
+        Issue.objects.count(),
+        ReturnedTool.objects.count(),
+        ToolInstance.objects.count(),
+        AuditEvent.objects.count(),
+    )
     for name, args, data in GARBAGE:
         args = [photo.pk if a == 1 else a for a in args]
         response = client.post(reverse(name, args=args), data)
@@ -108,5 +141,10 @@ def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(client, 
             page = response.content.decode()
             shown = ['id="form-error"', '<p class="error" role="alert">', 'class="errorlist']
             assert any(s in page for s in shown), (name, data)
-    after = (Issue.objects.count(), ReturnedTool.objects.count(), ToolInstance.objects.count(), AuditEvent.objects.count())
+    after = (
+        Issue.objects.count(),
+        ReturnedTool.objects.count(),
+        ToolInstance.objects.count(),
+        AuditEvent.objects.count(),
+    )
     assert after == before

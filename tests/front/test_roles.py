@@ -19,15 +19,36 @@ def test_it_shows_each_role_only_its_own_pages(signed_in, make_user):
 
 
 REFUSED = {
-    "storekeeper": [("get", "return-new"), ("post", "recount", 1), ("get", "crib-settings"), ("post", "tools"),
-                    ("post", "enrol", 1)],
-    "return desk": [("get", "issue-new"), ("post", "issue-new"), ("post", "tool-types"), ("get", "crib-settings")],
+    "storekeeper": [
+        ("get", "return-new"),
+        ("post", "recount", 1),
+        ("get", "crib-settings"),
+        ("post", "tools"),
+        ("post", "enrol", 1),
+    ],
+    "return desk": [
+        ("get", "issue-new"),
+        ("post", "issue-new"),
+        ("post", "tool-types"),
+        ("get", "crib-settings"),
+    ],
     "admin": [("get", "issue-new"), ("get", "return-new"), ("post", "recount", 1)],
-    "QA": [("get", "issue-new"), ("get", "return-new"), ("post", "photo-upload"), ("post", "photo-recognise", 1),
-           ("post", "recount", 1), ("post", "engineers"), ("post", "crib-settings")],
+    "QA": [
+        ("get", "issue-new"),
+        ("get", "return-new"),
+        ("post", "photo-upload"),
+        ("post", "photo-recognise", 1),
+        ("post", "recount", 1),
+        ("post", "engineers"),
+        ("post", "crib-settings"),
+    ],
 }
-ALLOWED = {"storekeeper": ["issue-new"], "return desk": ["return-new"], "admin": ["crib-settings", "tools"],
-           "QA": ["home", "tools", "engineers", "tool-types"]}
+ALLOWED = {
+    "storekeeper": ["issue-new"],
+    "return desk": ["return-new"],
+    "admin": ["crib-settings", "tools"],
+    "QA": ["home", "tools", "engineers", "tool-types"],
+}
 
 
 @pytest.mark.parametrize("role", ROLES)

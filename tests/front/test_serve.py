@@ -26,11 +26,21 @@ def serve(pg_tmp):
 
     def start(**extra_env):
         port = free_port()
-        env = {**os.environ, "TOOLCRIB_VAR": str(pg_tmp / "var"), "PYTHONUNBUFFERED": "1", **extra_env}
+        env = {
+            **os.environ,
+            "TOOLCRIB_VAR": str(pg_tmp / "var"),
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
         env.pop("DATABASE_URL", None)
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         started.append(proc)
         output = []

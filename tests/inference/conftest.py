@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from inference_testdata import PHOTOS, REAL_MODEL, build_onnx
 
 

@@ -55,7 +55,11 @@ def build_onnx(
     rng = np.random.default_rng(0)
     for name, (dtype, shape) in outputs.items():
         width = shape[1] if isinstance(shape[1], int) else 4
-        inits.append(numpy_helper.from_array(rng.uniform(0.001, 0.01, (1, width)).astype(np.float32), f"w_{name}"))
+        inits.append(
+            numpy_helper.from_array(
+                rng.uniform(0.001, 0.01, (1, width)).astype(np.float32), f"w_{name}"
+            )
+        )
         nodes.append(helper.make_node("MatMul", ["m1", f"w_{name}"], [f"{name}_f"]))
         last = f"{name}_f"
         if name == "p":
@@ -66,14 +70,21 @@ def build_onnx(
                 nodes.append(helper.make_node("Mul", [last, "k255"], [f"{name}_x"]))
                 last = f"{name}_x"
         if len(shape) != 2:
-            inits.append(numpy_helper.from_array(np.array([0, -1] + [1] * (len(shape) - 2), np.int64), f"shape_{name}"))
+            inits.append(
+                numpy_helper.from_array(
+                    np.array([0, -1] + [1] * (len(shape) - 2), np.int64), f"shape_{name}"
+                )
+            )
             nodes.append(helper.make_node("Reshape", [last, f"shape_{name}"], [f"{name}_r"]))
             last = f"{name}_r"
         nodes.append(helper.make_node("Cast", [last], [name], to=types[dtype]))
         out_infos.append(helper.make_tensor_value_info(name, types[dtype], list(shape)))
     graph = helper.make_graph(
-        nodes, "tiny", [helper.make_tensor_value_info(input_name, types[input_type], list(input_shape))],
-        out_infos, inits,
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info(input_name, types[input_type], list(input_shape))],
+        out_infos,
+        inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])
     model.ir_version = 8

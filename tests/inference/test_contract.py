@@ -12,7 +12,9 @@ BATCH = np.random.default_rng(1).integers(0, 256, (3, 112, 112, 3), dtype=np.uin
 
 
 def test_it_runs_the_authors_readme_form_with_uint8_outputs(tiny_model):
-    path = tiny_model(input_name="input", outputs={"p": ("uint8", ("bs", 11)), "feature": ("uint8", ("bs", 512))})
+    path = tiny_model(
+        input_name="input", outputs={"p": ("uint8", ("bs", 11)), "feature": ("uint8", ("bs", 512))}
+    )
     p, feature = load_model(path).run(BATCH)
     assert p.dtype == np.float32 and feature.dtype == np.float32
     assert p.shape == (3, 11) and feature.shape == (3, 512)
@@ -21,8 +23,12 @@ def test_it_runs_the_authors_readme_form_with_uint8_outputs(tiny_model):
 
 
 def test_it_dequantises_p_to_the_same_probabilities_as_a_float_model(tiny_model):
-    as_uint8 = load_model(tiny_model(outputs={"p": ("uint8", ("N", 11)), "feature": ("float32", ("N", 512))}))
-    as_float = load_model(tiny_model(outputs={"p": ("float32", ("N", 11)), "feature": ("float32", ("N", 512))}))
+    as_uint8 = load_model(
+        tiny_model(outputs={"p": ("uint8", ("N", 11)), "feature": ("float32", ("N", 512))})
+    )
+    as_float = load_model(
+        tiny_model(outputs={"p": ("float32", ("N", 11)), "feature": ("float32", ("N", 512))})
+    )
     assert np.allclose(as_uint8.run(BATCH)[0], as_float.run(BATCH)[0], atol=1 / 255 + 1e-6)
 
 
@@ -44,29 +50,47 @@ def test_it_finds_the_input_by_shape_whatever_its_name(tiny_model):
 
 
 def test_it_feeds_a_fixed_batch_model_in_chunks(tiny_model):
-    model = load_model(tiny_model(input_shape=(1, 112, 112, 3),
-                                  outputs={"p": ("float32", (1, 11)), "feature": ("float32", (1, 512))}))
+    model = load_model(
+        tiny_model(
+            input_shape=(1, 112, 112, 3),
+            outputs={"p": ("float32", (1, 11)), "feature": ("float32", (1, 512))},
+        )
+    )
     p, feature = model.run(BATCH)
     assert p.shape == (3, 11) and feature.shape == (3, 512)
 
 
 def test_it_accepts_the_real_model_file(real_model):
     c = real_model.contract
-    assert (c.input_name, c.feature_dtype, c.p_dtype, c.num_classes) == ("image", np.float32, np.float32, 11)
+    assert (c.input_name, c.feature_dtype, c.p_dtype, c.num_classes) == (
+        "image",
+        np.float32,
+        np.float32,
+        11,
+    )
 
 
 BROKEN = {
-    "float input": (dict(input_type="float32"), "has dtype tensor(float); expected one uint8 input"),
-    "channels first": (dict(input_shape=("N", 3, 112, 112)), "is channels-first (NCHW)"),
-    "wrong spatial size": (dict(input_shape=("N", 224, 224, 3)), "wrong spatial size"),
-    "rank 3 input": (dict(input_shape=(112, 112, 3)), "has rank 3"),
-    "no feature output": (dict(outputs={"p": ("float32", ("N", 11)), "embedding": ("float32", ("N", 512))}),
-                          "no 'feature' output (it has: 'p'"),
-    "feature not 512-d": (dict(outputs={"feature": ("float32", ("N", 256))}), "is not 512-d"),
-    "feature wrong dtype": (dict(outputs={"feature": ("int64", ("N", 512))}),
-                            "has dtype tensor(int64); expected uint8 or float32"),
-    "p wrong rank": (dict(outputs={"p": ("float32", ("N", 11, 1)), "feature": ("float32", ("N", 512))}),
-                     "output 'p' tensor(float) [N,11,1] has rank 3"),
+    "float input": (
+        {"input_type": "float32"},
+        "has dtype tensor(float); expected one uint8 input",
+    ),
+    "channels first": ({"input_shape": ("N", 3, 112, 112)}, "is channels-first (NCHW)"),
+    "wrong spatial size": ({"input_shape": ("N", 224, 224, 3)}, "wrong spatial size"),
+    "rank 3 input": ({"input_shape": (112, 112, 3)}, "has rank 3"),
+    "no feature output": (
+        {"outputs": {"p": ("float32", ("N", 11)), "embedding": ("float32", ("N", 512))}},
+        "no 'feature' output (it has: 'p'",
+    ),
+    "feature not 512-d": ({"outputs": {"feature": ("float32", ("N", 256))}}, "is not 512-d"),
+    "feature wrong dtype": (
+        {"outputs": {"feature": ("int64", ("N", 512))}},
+        "has dtype tensor(int64); expected uint8 or float32",
+    ),
+    "p wrong rank": (
+        {"outputs": {"p": ("float32", ("N", 11, 1)), "feature": ("float32", ("N", 512))}},
+        "output 'p' tensor(float) [N,11,1] has rank 3",
+    ),
 }
 
 
@@ -89,11 +113,17 @@ def test_it_refuses_a_model_with_two_inputs(tmp_path):
     import onnx
     from onnx import TensorProto, helper
 
-    uint8_image = lambda name: helper.make_tensor_value_info(name, TensorProto.UINT8, ["N", 112, 112, 3])  # noqa: E731
+    def uint8_image(name):
+        return helper.make_tensor_value_info(name, TensorProto.UINT8, ["N", 112, 112, 3])
+
     graph = helper.make_graph(
-        [helper.make_node("Add", ["a", "b"], ["s"]), helper.make_node("Cast", ["s"], ["f"], to=TensorProto.FLOAT),
-         helper.make_node("ReduceMean", ["f"], ["feature"], axes=[1, 2], keepdims=0)],
-        "two", [uint8_image("a"), uint8_image("b")],
+        [
+            helper.make_node("Add", ["a", "b"], ["s"]),
+            helper.make_node("Cast", ["s"], ["f"], to=TensorProto.FLOAT),
+            helper.make_node("ReduceMean", ["f"], ["feature"], axes=[1, 2], keepdims=0),
+        ],
+        "two",
+        [uint8_image("a"), uint8_image("b")],
         [helper.make_tensor_value_info("feature", TensorProto.FLOAT, ["N", 3])],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)])

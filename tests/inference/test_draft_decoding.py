@@ -6,15 +6,19 @@ import io
 
 import numpy as np
 import pytest
+from inference_testdata import jpeg_bytes
 from PIL import Image
 
 from inference.preprocess import DRAFT_TOLERANCE, crops, open_photo
 from inference.similarity import match_percent
 
-from inference_testdata import jpeg_bytes
-
 W, H = 4000, 3000
-BOXES = [(0, 0, W, H), (1000, 700, 2900, 2300), (1500, 1000, 2300, 1600), (1777.4, 1203.6, 2003.2, 1401.1)]
+BOXES = [
+    (0, 0, W, H),
+    (1000, 700, 2900, 2300),
+    (1500, 1000, 2300, 1600),
+    (1777.4, 1203.6, 2003.2, 1401.1),
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +62,25 @@ def test_it_scales_boxes_in_the_oriented_photo(big_photo):
 
 # EXIF orientation -> the transpose that stores an upright photo so that it displays upright again.
 STORED_AS = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_270,
 }
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 7, 8])
-def test_it_keeps_the_tolerance_for_mirrored_orientations_of_odd_sized_photos(photos_dir, orientation):
+def test_it_keeps_the_tolerance_for_mirrored_orientations_of_odd_sized_photos(
+    photos_dir, orientation
+):
     # 2005x1501 at 1/4 scale leaves 3 spare pixels per axis, which a mirroring
     # orientation moves to the left/top: the boxes must be shifted by them.
-    upright = Image.open(photos_dir / "single" / "2_screw_plus__wood.jpg").resize((2005, 1501), Image.BICUBIC)
+    upright = Image.open(photos_dir / "single" / "2_screw_plus__wood.jpg").resize(
+        (2005, 1501), Image.BICUBIC
+    )
     exif = Image.Exif()
     exif[0x0112] = orientation
     stored = jpeg_bytes(upright.transpose(STORED_AS[orientation]), exif=exif)

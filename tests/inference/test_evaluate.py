@@ -25,7 +25,12 @@ def test_threshold_at_far_accepts_at_most_that_share_of_negatives():
 def test_it_reads_boxes_tools_and_whole_images_and_skips_unknown_folders(tmp_path):
     for folder in ("6_pliers", "9_can_opener", "12_torque_wrench"):
         (tmp_path / folder).mkdir()
-    for name in ("6_pliers/a.jpg", "6_pliers/b.jpg", "9_can_opener/c.png", "12_torque_wrench/d.jpg"):
+    for name in (
+        "6_pliers/a.jpg",
+        "6_pliers/b.jpg",
+        "9_can_opener/c.png",
+        "12_torque_wrench/d.jpg",
+    ):
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "annotations.csv").write_text(
         "label,path,x0,y0,x1,y1,tool\n6_pliers,6_pliers/a.jpg,1,2,30,40,P-1\n6_pliers,6_pliers/a.jpg,50,2,90,40,\n"

@@ -22,14 +22,22 @@ def django_with_inference_app():
         pytest.skip("the project's INSTALLED_APPS does not include 'inference'")
 
 
-def test_it_prints_the_report(django_with_inference_app, tmp_path, photos_dir, real_model_path, monkeypatch):
+def test_it_prints_the_report(
+    django_with_inference_app, tmp_path, photos_dir, real_model_path, monkeypatch
+):
     from django.core.management import call_command
 
     monkeypatch.setenv("TOOLCRIB_MODEL", str(real_model_path))
     runtime.reset_model()
     out = io.StringIO()
     try:
-        call_command("evaluate", str(layout(tmp_path / "dataset", photos_dir)), "--rotation", "none", stdout=out)
+        call_command(
+            "evaluate",
+            str(layout(tmp_path / "dataset", photos_dir)),
+            "--rotation",
+            "none",
+            stdout=out,
+        )
     finally:
         runtime.reset_model()
     assert f"model sha256 {runtime.DEFAULT_MODEL_SHA256}" in out.getvalue()
@@ -44,7 +52,9 @@ def test_it_fails_plainly_without_a_model(django_with_inference_app, tmp_path, m
     monkeypatch.setenv("TOOLCRIB_MODEL_URL", "http://127.0.0.1:9/absent.onnx")
     runtime.reset_model()
     try:
-        with pytest.raises(CommandError, match="Visual recognition is disabled: could not download the model"):
+        with pytest.raises(
+            CommandError, match="Visual recognition is disabled: could not download the model"
+        ):
             call_command("evaluate", str(tmp_path))
     finally:
         runtime.reset_model()

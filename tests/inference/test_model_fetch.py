@@ -23,7 +23,9 @@ def served(tmp_path, tiny_model):
     (root / "clf.onnx").write_bytes(body)
     handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", hashlib.sha256(body).hexdigest()
     server.shutdown()
@@ -71,7 +73,10 @@ def test_it_refuses_a_download_with_the_wrong_checksum(served, configured, caplo
     path = configured(f"{url}/clf.onnx", "0" * 64)
     status = runtime.model_status()
     assert not status.available and runtime.get_model() is None
-    assert "Visual recognition is disabled" in status.message and "expected " + "0" * 64 in status.message
+    assert (
+        "Visual recognition is disabled" in status.message
+        and "expected " + "0" * 64 in status.message
+    )
     assert list(path.parent.iterdir()) == []  # nothing half-written left behind
     assert "Visual recognition is disabled" in caplog.text
 

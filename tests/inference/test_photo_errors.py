@@ -6,11 +6,10 @@ import io
 import time
 
 import pytest
+from inference_testdata import jpeg_bytes
 from PIL import Image
 
 from inference.preprocess import PhotoError, crops, open_photo
-
-from inference_testdata import jpeg_bytes
 
 SMALL = jpeg_bytes(Image.new("RGB", (200, 100), (90, 120, 30)))
 

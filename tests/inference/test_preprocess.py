@@ -6,11 +6,10 @@ import io
 
 import numpy as np
 import pytest
+from inference_testdata import shared_photos
 from PIL import Image, ImageOps
 
 from inference.preprocess import crops
-
-from inference_testdata import shared_photos
 
 
 def reference(data: bytes, box=None) -> np.ndarray:

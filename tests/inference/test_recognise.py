@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from inference_testdata import jpeg_bytes
 from PIL import Image
 
 from inference.preprocess import PhotoError
 from inference.recognise import CLASS_NAMES, recognise
 from inference.similarity import match_percent
-
-from inference_testdata import jpeg_bytes
 
 
 @pytest.fixture(scope="module")
@@ -33,22 +32,34 @@ def test_it_names_each_tool_in_a_kit_photo(two_tool_photo, real_model):
     for r in results:
         assert len(r.candidates) == 3
         probabilities = [c.probability for c in r.candidates]
-        assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1.0001
+        assert (
+            probabilities == sorted(probabilities, reverse=True)
+            and 0 < sum(probabilities) <= 1.0001
+        )
         assert r.feature.dtype == np.float32 and r.feature.shape == (512,)
         assert np.linalg.norm(r.feature) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_it_tells_the_same_tool_from_another_by_match_percent(two_tool_photo, photos_dir, real_model):
+def test_it_tells_the_same_tool_from_another_by_match_percent(
+    two_tool_photo, photos_dir, real_model
+):
     data, boxes = two_tool_photo
     kolovorot, pliers = recognise(data, boxes, real_model, "none")
-    alone = recognise((photos_dir / "catalog" / "5_safety_pliers.jpg").read_bytes(), None, real_model, "none")[0]
+    alone = recognise(
+        (photos_dir / "catalog" / "5_safety_pliers.jpg").read_bytes(), None, real_model, "none"
+    )[0]
     assert match_percent(alone.feature, pliers.feature) > 95
-    assert match_percent(alone.feature, kolovorot.feature) < match_percent(alone.feature, pliers.feature) - 10
+    assert (
+        match_percent(alone.feature, kolovorot.feature)
+        < match_percent(alone.feature, pliers.feature) - 10
+    )
 
 
 def test_it_uses_the_whole_photo_without_boxes(photos_dir, real_model):
     photo = Image.open(photos_dir / "catalog" / "9_can_opener.jpg")
-    (result,) = recognise((photos_dir / "catalog" / "9_can_opener.jpg").read_bytes(), [], real_model, "tta")
+    (result,) = recognise(
+        (photos_dir / "catalog" / "9_can_opener.jpg").read_bytes(), [], real_model, "tta"
+    )
     assert result.box == (0, 0, *photo.size) and result.candidates[0].class_name == "9_can_opener"
 
 

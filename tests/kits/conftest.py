@@ -33,7 +33,9 @@ def tool_model(shared_photos):
     from inference.runtime import get_model, model_status
 
     if get_model() is None:
-        pytest.skip(f"needs the tool model (TOOLCRIB_MODEL or ../shared/models/clf.onnx): {model_status().message}")
+        pytest.skip(
+            f"needs the tool model (TOOLCRIB_MODEL or ../shared/models/clf.onnx): {model_status().message}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +45,9 @@ def single_tool(shared_photos, tool_model):
     from inference.kits import KitItem
 
     def item(tool_type: str, background: str):
-        image = Image.open(shared_photos / "single" / f"{tool_type}__{background}.jpg").convert("RGB")
+        image = Image.open(shared_photos / "single" / f"{tool_type}__{background}.jpg").convert(
+            "RGB"
+        )
         probs, features = run_model(image, [SINGLE_BOXES[tool_type]])
         return KitItem(features[0], probs[0])
 
@@ -56,7 +60,13 @@ def kit_folder(shared_photos, tmp_path_factory):
     import make_kits
 
     out = tmp_path_factory.mktemp("kits")
-    make_kits.make_kits(out, seed=3, width=1200, kits={"kitA": make_kits.CATALOG}, layouts=[("mat", "spaced"), ("paper", "shadows")])
+    make_kits.make_kits(
+        out,
+        seed=3,
+        width=1200,
+        kits={"kitA": make_kits.CATALOG},
+        layouts=[("mat", "spaced"), ("paper", "shadows")],
+    )
     return out
 
 

@@ -33,7 +33,9 @@ def test_it_proposes_nothing_on_an_empty_table(kind, shared_photos):
 
 def test_it_ignores_crumbs_and_keeps_a_tools_shadow_from_making_a_box(lay_out):
     # the shadows style adds a soft shadow to each tool and a dozen crumbs to the table
-    photo, boxes, _ = lay_out("paper", [("catalog/8_adjustable_wrench.jpg", 30, 300, 400, 300)], style="shadows")
+    photo, boxes, _ = lay_out(
+        "paper", [("catalog/8_adjustable_wrench.jpg", 30, 300, 400, 300)], style="shadows"
+    )
     proposals = propose_boxes(photo)
     assert len(proposals) == 1
     assert iou(proposals[0].box, boxes[0]) >= 0.7  # the shadow widens the box only a little
@@ -53,11 +55,15 @@ def test_it_splits_two_tools_touching_at_a_point(lay_out):
     # smaller tools
     import make_kits
 
-    wrench_rgb, wrench_alpha = make_kits._posed(make_kits.cut_out("catalog/10_open_end_wrench_3_4.jpg"), 0, 300)
+    wrench_rgb, wrench_alpha = make_kits._posed(
+        make_kits.cut_out("catalog/10_open_end_wrench_3_4.jpg"), 0, 300
+    )
     _, pliers_alpha = make_kits._posed(make_kits.cut_out("catalog/6_pliers.jpg"), 80, 260)
     fixed = np.zeros((900, 1200), bool)
     fixed[420 : 420 + wrench_alpha.shape[0], 80 : 80 + wrench_alpha.shape[1]] = wrench_alpha > 0.3
-    x = slide_until_touching(fixed, pliers_alpha > 0.3, 380)  # pliers' jaw against the wrench's ring
+    x = slide_until_touching(
+        fixed, pliers_alpha > 0.3, 380
+    )  # pliers' jaw against the wrench's ring
     tools = [
         ("catalog/10_open_end_wrench_3_4.jpg", 0, 300, 80, 420),
         ("catalog/6_pliers.jpg", 80, 260, x, 380),
@@ -73,7 +79,9 @@ def test_it_splits_two_tools_touching_at_a_point(lay_out):
     assert sum("split" in p.flags for p in proposals) == 2
 
 
-def test_it_keeps_the_tools_the_model_has_seen_and_drops_what_it_sees_nothing_in(kit_folder, tool_model):
+def test_it_keeps_the_tools_the_model_has_seen_and_drops_what_it_sees_nothing_in(
+    kit_folder, tool_model
+):
     truth = read_truth(kit_folder)
     name = sorted(truth)[0]
     photo = Image.open(kit_folder / name).convert("RGB")

@@ -15,7 +15,12 @@ def test_it_pairs_each_tool_with_itself_on_another_background(single_tool):
 
     result = match_kit(issued, returned)
 
-    assert sorted((p.issued, order[p.returned]) for p in result.pairs) == [(0, 0), (1, 1), (2, 2), (3, 3)]
+    assert sorted((p.issued, order[p.returned]) for p in result.pairs) == [
+        (0, 0),
+        (1, 1),
+        (2, 2),
+        (3, 3),
+    ]
     assert result.missing == [] and result.extra == []
     assert all(p.match >= 60 for p in result.pairs)
 
@@ -34,7 +39,9 @@ def test_it_reports_a_tool_that_was_not_issued(single_tool, shared_photos):
     from inference.kit_eval import run_model
 
     issued = [single_tool(t, "black") for t in KIT]
-    stranger = Image.open(shared_photos / "single" / "8_adjustable_wrench__paper.jpg").convert("RGB")
+    stranger = Image.open(shared_photos / "single" / "8_adjustable_wrench__paper.jpg").convert(
+        "RGB"
+    )
     probs, features = run_model(stranger, [(435, 210, 610, 600)])
     returned = [single_tool(t, "wood") for t in KIT] + [KitItem(features[0], probs[0])]
 
@@ -72,7 +79,10 @@ def test_it_lets_class_agreement_decide_between_two_close_candidates():
     probs = np.eye(11)
     issued = [KitItem(wrench, probs[9]), KitItem(screwdriver, probs[0])]
     # the returned screwdriver's feature leans towards the wrench, but its class is screwdriver
-    returned = [KitItem(between + 0.2 * wrench, probs[0]), KitItem(wrench + 0.9 * screwdriver, probs[9])]
+    returned = [
+        KitItem(between + 0.2 * wrench, probs[0]),
+        KitItem(wrench + 0.9 * screwdriver, probs[9]),
+    ]
 
     result = match_kit(issued, returned, floor=0)
 
@@ -89,11 +99,16 @@ def test_it_says_whose_an_extra_tool_is(single_tool):
     from inference.kits import owners_of_extras
 
     mine = [single_tool("10_open_end_wrench_3_4", "black"), single_tool("5_safety_pliers", "black")]
-    returned = [single_tool(t, "wood") for t in KIT]  # the two screwdrivers are out to other engineers
+    returned = [
+        single_tool(t, "wood") for t in KIT
+    ]  # the two screwdrivers are out to other engineers
     result = match_kit(mine, returned)
     assert result.extra == [1, 2]
 
-    out_elsewhere = [("petrov", single_tool("2_screw_plus", "rust")), ("ivanova", single_tool("1_screw_flat", "green"))]
+    out_elsewhere = [
+        ("petrov", single_tool("2_screw_plus", "rust")),
+        ("ivanova", single_tool("1_screw_flat", "green")),
+    ]
     owners = owners_of_extras([returned[i] for i in result.extra], out_elsewhere)
 
     assert [o.holder for o in owners] == ["ivanova", "petrov"]

@@ -30,12 +30,16 @@ def handle(exc, context):
     elif isinstance(exc, CribError):
         exc = BadRequest(str(exc))
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     elif isinstance(exc, ProtectedError):
         used_by = ", ".join(sorted({str(o) for o in list(exc.protected_objects)[:3]}))
         exc = Conflict(f"This record is still used ({used_by}) and cannot be deleted.")
     elif isinstance(exc, IntegrityError):
-        exc = Conflict("This change conflicts with records already in the crib; nothing was changed.")
+        exc = Conflict(
+            "This change conflicts with records already in the crib; nothing was changed."
+        )
     elif isinstance(exc, DataError):
         exc = BadRequest("A value is out of the range the crib can store; nothing was changed.")
 
@@ -59,7 +63,13 @@ def flatten(detail, prefix="") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         for key, value in detail.items():
             # A list's errors come keyed by position: {"tools": {1: {...}}}.
-            path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+            path = (
+                f"{prefix}[{key}]"
+                if isinstance(key, int)
+                else f"{prefix}.{key}"
+                if prefix
+                else str(key)
+            )
             out.update(flatten(value, path))
     elif isinstance(detail, list) and any(isinstance(v, (dict, list)) for v in detail):
         for i, value in enumerate(detail):

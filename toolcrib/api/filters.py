@@ -1,6 +1,6 @@
 """Filters for the lists, as query parameters (?status=issued&tool_type=3)."""
 
-from datetime import timezone
+from datetime import UTC
 
 import django_filters as filters
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ class UTCDateTimeField(IsoDateTimeField):
     def clean(self, value):
         value = super().clean(value)
         try:
-            return value and value.astimezone(timezone.utc)
+            return value and value.astimezone(UTC)
         except (OverflowError, ValueError):
             raise ValidationError("This moment is out of range.") from None
 
@@ -25,7 +25,9 @@ class Moment(filters.IsoDateTimeFilter):
 
 class ToolInstanceFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=ToolInstance.Status.choices)
-    number = filters.CharFilter(field_name="inventory_number", lookup_expr="icontains", label="Inventory number contains")
+    number = filters.CharFilter(
+        field_name="inventory_number", lookup_expr="icontains", label="Inventory number contains"
+    )
 
     class Meta:
         model = ToolInstance

@@ -18,10 +18,16 @@ class CribSchema(AutoSchema):
         if "{" in self.path:
             codes["404"] = "No such record."
         if self.method in WRITES:
-            codes["409"] = "Conflicts with the crib's records (a tool already issued, a record still in use)."
-            codes["415"] = "Unsupported content type: send JSON (or multipart where a file is accepted)."
+            codes["409"] = (
+                "Conflicts with the crib's records (a tool already issued, a record still in use)."
+            )
+            codes["415"] = (
+                "Unsupported content type: send JSON (or multipart where a file is accepted)."
+            )
         for code, description in codes.items():
             if code not in responses:
-                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                responses[code] = self._get_response_for_code(
+                    ErrorSerializer, code, direction=direction
+                )
                 responses[code]["description"] = description
         return responses

@@ -68,7 +68,9 @@ class CropURLField(serializers.Field):
     def to_representation(self, crop):
         if crop.photo_id is None:
             return None
-        return self.context["request"].build_absolute_uri(reverse("crop", args=[self.kind, crop.pk]))
+        return self.context["request"].build_absolute_uri(
+            reverse("crop", args=[self.kind, crop.pk])
+        )
 
 
 # --- records the admin keeps ---------------------------------------------------------------
@@ -103,23 +105,38 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ToolInstance
-        fields = ["id", "inventory_number", "tool_type", "status", "calibration_due", "notes", "created_at", "holder"]
+        fields = [
+            "id",
+            "inventory_number",
+            "tool_type",
+            "status",
+            "calibration_due",
+            "notes",
+            "created_at",
+            "holder",
+        ]
 
     @extend_schema_field(HolderSerializer(allow_null=True))
     def get_holder(self, tool):
         # The list prefetches the open issued record as `open_issued`; a single record asks.
-        holder = next(iter(tool.open_issued), None) if hasattr(tool, "open_issued") else tool.holder()
+        holder = (
+            next(iter(tool.open_issued), None) if hasattr(tool, "open_issued") else tool.holder()
+        )
         return HolderSerializer(holder).data if holder else None
 
     def validate_status(self, value):
         current = self.instance.status if self.instance else ToolInstance.Status.IN_CRIB
         if (value == ToolInstance.Status.ISSUED) != (current == ToolInstance.Status.ISSUED):
-            raise serializers.ValidationError("Only an issue or a return changes whether a tool is issued.")
+            raise serializers.ValidationError(
+                "Only an issue or a return changes whether a tool is issued."
+            )
         return value
 
 
 class EngineerSerializer(serializers.ModelSerializer):
-    held_tools = serializers.SerializerMethodField(help_text="Inventory numbers of the tools he holds now.")
+    held_tools = serializers.SerializerMethodField(
+        help_text="Inventory numbers of the tools he holds now."
+    )
 
     class Meta:
         model = Engineer
@@ -129,7 +146,9 @@ class EngineerSerializer(serializers.ModelSerializer):
     def get_held_tools(self, engineer):
         # The list annotates `held_numbers` in its one query; a single record asks.
         if not hasattr(engineer, "held_numbers"):
-            return sorted(engineer.held_tools().values_list("tool_instance__inventory_number", flat=True))
+            return sorted(
+                engineer.held_tools().values_list("tool_instance__inventory_number", flat=True)
+            )
         return sorted(n for n in engineer.held_numbers or [] if n)
 
 
@@ -152,17 +171,25 @@ class PhotoOrImageSerializer(serializers.Serializer):
     """A request about a photo names a stored one (`photo`) or uploads a new one (`image`)."""
 
     photo = serializers.PrimaryKeyRelatedField(
-        queryset=Photo.objects.all(), required=False, help_text="A stored photo; or send `image` instead."
+        queryset=Photo.objects.all(),
+        required=False,
+        help_text="A stored photo; or send `image` instead.",
     )
-    image = serializers.FileField(write_only=True, required=False, help_text="A new photo (multipart).")
+    image = serializers.FileField(
+        write_only=True, required=False, help_text="A new photo (multipart)."
+    )
 
     def validate(self, data):
         if ("photo" in data) == ("image" in data):
-            raise serializers.ValidationError("Send either `photo` (a stored photo's id) or `image` (a new photo).")
+            raise serializers.ValidationError(
+                "Send either `photo` (a stored photo's id) or `image` (a new photo)."
+            )
         return data
 
     def photo_or_upload(self) -> Photo:
-        return self.validated_data.get("photo") or store_upload(self.validated_data["image"], self.context["request"].user)
+        return self.validated_data.get("photo") or store_upload(
+            self.validated_data["image"], self.context["request"].user
+        )
 
 
 class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
@@ -172,19 +199,38 @@ class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
 
     class Meta:
         model = Enrolment
-        fields = ["id", "tool_instance", "photo", "image", "box", "model_sha256", "enrolled_by", "created_at", "crop_url"]
+        fields = [
+            "id",
+            "tool_instance",
+            "photo",
+            "image",
+            "box",
+            "model_sha256",
+            "enrolled_by",
+            "created_at",
+            "crop_url",
+        ]
         read_only_fields = ["model_sha256", "created_at"]
 
     def create(self, data):
-        return services.enrol(data["tool_instance"], self.photo_or_upload(), data["box"], user=self.context["request"].user)
+        return services.enrol(
+            data["tool_instance"],
+            self.photo_or_upload(),
+            data["box"],
+            user=self.context["request"].user,
+        )
 
 
 class RecognitionRequestSerializer(PhotoOrImageSerializer):
     boxes = serializers.ListField(
-        child=BoxField(), required=False, max_length=100,
+        child=BoxField(),
+        required=False,
+        max_length=100,
         help_text="Boxes drawn by the user; without them the tools' boxes are proposed from the photo.",
     )
-    in_crib_only = serializers.BooleanField(default=True, help_text="Suggest only tool instances now in the crib.")
+    in_crib_only = serializers.BooleanField(
+        default=True, help_text="Suggest only tool instances now in the crib."
+    )
 
 
 class RecognitionStatusSerializer(serializers.Serializer):
@@ -208,8 +254,12 @@ class InstanceCandidateSerializer(serializers.Serializer):
 class RecognisedSerializer(serializers.Serializer):
     box = BoxField()
     confidence = serializers.FloatField()
-    types = TypeCandidateSerializer(many=True, help_text="Top 3 tool types; empty when recognition is off.")
-    instances = InstanceCandidateSerializer(many=True, help_text="Nearest enrolled tool instances, best first.")
+    types = TypeCandidateSerializer(
+        many=True, help_text="Top 3 tool types; empty when recognition is off."
+    )
+    instances = InstanceCandidateSerializer(
+        many=True, help_text="Nearest enrolled tool instances, best first."
+    )
 
 
 class RecognitionSerializer(serializers.Serializer):
@@ -222,13 +272,24 @@ class RecognitionSerializer(serializers.Serializer):
 
 
 class IssuedToolSerializer(serializers.ModelSerializer):
-    inventory_number = serializers.CharField(source="tool_instance.inventory_number", read_only=True)
+    inventory_number = serializers.CharField(
+        source="tool_instance.inventory_number", read_only=True
+    )
     box = BoxField(allow_null=True)
     crop_url = CropURLField("issued")
 
     class Meta:
         model = IssuedTool
-        fields = ["id", "tool_instance", "inventory_number", "photo", "box", "due_back", "closed_at", "crop_url"]
+        fields = [
+            "id",
+            "tool_instance",
+            "inventory_number",
+            "photo",
+            "box",
+            "due_back",
+            "closed_at",
+            "crop_url",
+        ]
 
 
 class IssueSerializer(serializers.ModelSerializer):
@@ -242,7 +303,9 @@ class IssueSerializer(serializers.ModelSerializer):
 
 class ToolLineSerializer(serializers.Serializer):
     tool_instance = serializers.PrimaryKeyRelatedField(queryset=ToolInstance.objects.all())
-    photo = serializers.PrimaryKeyRelatedField(queryset=Photo.objects.all(), required=False, allow_null=True)
+    photo = serializers.PrimaryKeyRelatedField(
+        queryset=Photo.objects.all(), required=False, allow_null=True
+    )
     box = BoxField(required=False, allow_null=True, help_text="Required with `photo`.")
 
     def validate(self, data):
@@ -254,7 +317,9 @@ class ToolLineSerializer(serializers.Serializer):
 class IssueRequestSerializer(serializers.Serializer):
     engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
     tools = ToolLineSerializer(many=True, allow_empty=False, max_length=200)
-    due_back = serializers.DateTimeField(required=False, help_text="Default: now + the crib's loan hours.")
+    due_back = serializers.DateTimeField(
+        required=False, help_text="Default: now + the crib's loan hours."
+    )
 
     def validate_due_back(self, value):
         if value <= timezone.now():
@@ -263,21 +328,40 @@ class IssueRequestSerializer(serializers.Serializer):
 
 
 class ReturnedToolSerializer(serializers.ModelSerializer):
-    tool_instance = serializers.IntegerField(source="issued_tool.tool_instance_id", read_only=True, allow_null=True)
-    inventory_number = serializers.CharField(source="issued_tool.tool_instance.inventory_number", read_only=True, allow_null=True)
+    tool_instance = serializers.IntegerField(
+        source="issued_tool.tool_instance_id", read_only=True, allow_null=True
+    )
+    inventory_number = serializers.CharField(
+        source="issued_tool.tool_instance.inventory_number", read_only=True, allow_null=True
+    )
     box = BoxField(allow_null=True)
     decided_by = username(allow_null=True)
     crop_url = CropURLField("returned")
 
     class Meta:
         model = ReturnedTool
-        fields = ["id", "tool_return", "issued_tool", "tool_instance", "inventory_number", "photo", "box",
-                  "match_percent", "decision", "decided_by", "decided_at", "reason", "crop_url"]
+        fields = [
+            "id",
+            "tool_return",
+            "issued_tool",
+            "tool_instance",
+            "inventory_number",
+            "photo",
+            "box",
+            "match_percent",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "reason",
+            "crop_url",
+        ]
 
 
 class ReturnSerializer(serializers.ModelSerializer):
     desk_user = username()
-    tools = ReturnedToolSerializer(many=True, help_text="One line per tool: held, photographed, or both.")
+    tools = ReturnedToolSerializer(
+        many=True, help_text="One line per tool: held, photographed, or both."
+    )
 
     class Meta:
         model = Return
@@ -291,11 +375,17 @@ class CropSerializer(serializers.Serializer):
 
 class ReturnRequestSerializer(serializers.Serializer):
     engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
-    crops = CropSerializer(many=True, max_length=200, help_text="The tools in the return photos; empty = none photographed.")
+    crops = CropSerializer(
+        many=True,
+        max_length=200,
+        help_text="The tools in the return photos; empty = none photographed.",
+    )
 
 
 class RecountSerializer(serializers.Serializer):
-    found = serializers.BooleanField(help_text="true: the tool is here (back in the crib); false: it is missing (lost).")
+    found = serializers.BooleanField(
+        help_text="true: the tool is here (back in the crib); false: it is missing (lost)."
+    )
     reason = serializers.CharField(max_length=2000, help_text="Why: what the recount found.")
 
 
@@ -330,7 +420,16 @@ class ToolOutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IssuedTool
-        fields = ["id", "tool_instance", "inventory_number", "tool_type", "engineer", "issue", "due_back", "overdue"]
+        fields = [
+            "id",
+            "tool_instance",
+            "inventory_number",
+            "tool_type",
+            "engineer",
+            "issue",
+            "due_back",
+            "overdue",
+        ]
 
 
 class FlaggedLineSerializer(ReturnedToolSerializer):
@@ -372,11 +471,24 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "created_at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "before", "after"]
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+        ]
 
 
 class TokenSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.filter(is_active=True))
+    user = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
     user_id = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -407,7 +519,9 @@ class ReportEngineerSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=[reports.FORMAT], help_text="Changes when a field's meaning does.")
+    format = serializers.ChoiceField(
+        choices=[reports.FORMAT], help_text="Changes when a field's meaning does."
+    )
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     engineer = ReportEngineerSerializer()
@@ -420,7 +534,9 @@ class IssueReportToolSerializer(serializers.Serializer):
     crop_url = serializers.URLField(allow_null=True)
     due_back = serializers.DateTimeField()
     returned_or_closed_at = serializers.DateTimeField(allow_null=True)
-    model_sha256 = serializers.CharField(allow_null=True, help_text="The model that computed the tool's feature.")
+    model_sha256 = serializers.CharField(
+        allow_null=True, help_text="The model that computed the tool's feature."
+    )
 
 
 class IssueReportSerializer(ReportSerializer):
@@ -430,7 +546,9 @@ class IssueReportSerializer(ReportSerializer):
 
 
 class ReturnReportToolSerializer(serializers.Serializer):
-    inventory_number = serializers.CharField(allow_null=True, help_text="null for a tool not issued to this engineer.")
+    inventory_number = serializers.CharField(
+        allow_null=True, help_text="null for a tool not issued to this engineer."
+    )
     tool_type = serializers.CharField(allow_null=True)
     issue_id = serializers.IntegerField(allow_null=True)
     box = BoxField(allow_null=True)

@@ -24,5 +24,9 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="api-dashboard"),
     # The schema is documentation, open to all; the data behind it needs a role.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
 ]

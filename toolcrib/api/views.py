@@ -7,7 +7,8 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers as drf_serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -79,8 +80,10 @@ class WithHistory:
     # `{id}/history/`, for tool instances and engineers; a comment, as a docstring would
     # describe every operation of the viewset.
 
-    @extend_schema(responses=serializers.HistoryEntrySerializer(many=True),
-                   description="Every issue, return line and change, oldest first (not paged).")
+    @extend_schema(
+        responses=serializers.HistoryEntrySerializer(many=True),
+        description="Every issue, return line and change, oldest first (not paged).",
+    )
     @action(detail=True, pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
         entries = self.history_of(self.get_object())
@@ -95,7 +98,11 @@ class ToolTypeViewSet(CribAPI, viewsets.ModelViewSet):
 
 class ToolInstanceViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = ToolInstance.objects.prefetch_related(
-        Prefetch("issued", IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"), to_attr="open_issued")
+        Prefetch(
+            "issued",
+            IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"),
+            to_attr="open_issued",
+        )
     )
     serializer_class = serializers.ToolInstanceSerializer
     filterset_class = filters.ToolInstanceFilter
@@ -104,7 +111,10 @@ class ToolInstanceViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
 
 class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = Engineer.objects.annotate(
-        held_numbers=ArrayAgg("issues__tools__tool_instance__inventory_number", filter=Q(issues__tools__closed_at__isnull=True))
+        held_numbers=ArrayAgg(
+            "issues__tools__tool_instance__inventory_number",
+            filter=Q(issues__tools__closed_at__isnull=True),
+        )
     )
     serializer_class = serializers.EngineerSerializer
     filterset_class = filters.EngineerFilter
@@ -120,7 +130,9 @@ class PhotoViewSet(CribAPI, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     parser_classes = [MultiPartParser]
 
 
-class EnrolmentViewSet(CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class EnrolmentViewSet(
+    CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Reference photos of tool instances. To move a box, delete the enrolment and enrol again."""
 
     queryset = Enrolment.objects.select_related("enrolled_by")
@@ -150,13 +162,17 @@ class RecognitionView(CribAPI, GenericAPIView):
             boxes = asked.validated_data.get("boxes")
             if boxes is not None:
                 boxes = [services.check_box(photo, box) for box in boxes]
-        tools = recognition.recognise_photo(photo, boxes, in_crib_only=asked.validated_data["in_crib_only"])
+        tools = recognition.recognise_photo(
+            photo, boxes, in_crib_only=asked.validated_data["in_crib_only"]
+        )
         result = {"photo": photo.pk, "recognition": recognition.model_status(), "tools": tools}
         return Response(serializers.RecognitionSerializer(result).data)
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
     description="Any unique string up to 100 characters; a retried request with the same key "
     "answers with the first transaction instead of making a second one.",
 )
@@ -176,7 +192,10 @@ class TransactionViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
         asked = self.request_serializer_class(data=request.data)
         asked.is_valid(raise_exception=True)
         made = self.make(request.user, asked.validated_data, idempotency_key(request))
-        return Response(self.get_serializer(self.get_queryset().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=made.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @action(detail=True, filterset_class=None)
     def report(self, request, pk=None):
@@ -185,12 +204,18 @@ class TransactionViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
 
 def transaction_schema(request, response, report):
     return extend_schema_view(
-        create=extend_schema(request=request, responses={201: response}, parameters=[IDEMPOTENCY_KEY]),
+        create=extend_schema(
+            request=request, responses={201: response}, parameters=[IDEMPOTENCY_KEY]
+        ),
         report=extend_schema(responses=report),
     )
 
 
-@transaction_schema(serializers.IssueRequestSerializer, serializers.IssueSerializer, serializers.IssueReportSerializer)
+@transaction_schema(
+    serializers.IssueRequestSerializer,
+    serializers.IssueSerializer,
+    serializers.IssueReportSerializer,
+)
 class IssueViewSet(TransactionViewSet):
     queryset = Issue.objects.select_related("storekeeper").prefetch_related(
         Prefetch("tools", IssuedTool.objects.select_related("tool_instance"))
@@ -203,14 +228,25 @@ class IssueViewSet(TransactionViewSet):
 
     def make(self, user, data, key):
         lines = [services.ToolLine(**line) for line in data["tools"]]
-        return services.issue_tools(engineer=data["engineer"], storekeeper=user, lines=lines,
-                                    due_back=data.get("due_back"), idempotency_key=key)
+        return services.issue_tools(
+            engineer=data["engineer"],
+            storekeeper=user,
+            lines=lines,
+            due_back=data.get("due_back"),
+            idempotency_key=key,
+        )
 
 
-@transaction_schema(serializers.ReturnRequestSerializer, serializers.ReturnSerializer, serializers.ReturnReportSerializer)
+@transaction_schema(
+    serializers.ReturnRequestSerializer,
+    serializers.ReturnSerializer,
+    serializers.ReturnReportSerializer,
+)
 class ReturnViewSet(TransactionViewSet):
     queryset = Return.objects.select_related("desk_user").prefetch_related(
-        Prefetch("tools", ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by"))
+        Prefetch(
+            "tools", ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by")
+        )
     )
     serializer_class = serializers.ReturnSerializer
     request_serializer_class = serializers.ReturnRequestSerializer
@@ -220,7 +256,9 @@ class ReturnViewSet(TransactionViewSet):
 
     def make(self, user, data, key):
         crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
-        return services.return_tools(engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key)
+        return services.return_tools(
+            engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key
+        )
 
 
 class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
@@ -231,7 +269,9 @@ class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.ReturnedToolFilter
     write_permissions = {"POST": ["crib.decide_recount"]}
 
-    @extend_schema(request=serializers.RecountSerializer, responses=serializers.ReturnedToolSerializer)
+    @extend_schema(
+        request=serializers.RecountSerializer, responses=serializers.ReturnedToolSerializer
+    )
     @action(detail=True, methods=["post"], filterset_class=None)
     def recount(self, request, pk=None):
         line = self.get_object()
@@ -253,7 +293,9 @@ class SettingsView(CribAPI, GenericAPIView):
     def put(self, request):
         asked = self.get_serializer(CribSettings.current(), data=request.data)
         asked.is_valid(raise_exception=True)
-        current = services.set_threshold(asked.validated_data["recount_threshold"], user=request.user)
+        current = services.set_threshold(
+            asked.validated_data["recount_threshold"], user=request.user
+        )
         return Response(self.get_serializer(current).data)
 
 
@@ -265,12 +307,16 @@ class DashboardView(CribAPI, GenericAPIView):
     pagination_class = None
 
     def get(self, request):
-        return Response(self.get_serializer({
-            "figures": dashboard.figures(),
-            "tools_out": dashboard.tools_out(),
-            "flagged": dashboard.flagged_lines(),
-            "lost": dashboard.lost_tools(),
-        }).data)
+        return Response(
+            self.get_serializer(
+                {
+                    "figures": dashboard.figures(),
+                    "tools_out": dashboard.tools_out(),
+                    "flagged": dashboard.flagged_lines(),
+                    "lost": dashboard.lost_tools(),
+                }
+            ).data
+        )
 
 
 class AuditEventViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
@@ -281,7 +327,9 @@ class AuditEventViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.AuditEventFilter
 
 
-class TokenViewSet(CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class TokenViewSet(
+    CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """API tokens for machines (camera stations, the maintenance system); admins make and revoke them.
 
     The key is shown once, in the answer to the POST that makes it.
@@ -292,7 +340,11 @@ class TokenViewSet(CribAPI, mixins.CreateModelMixin, mixins.DestroyModelMixin, v
     lookup_value_regex = r"\d+"
 
     def get_serializer_class(self):
-        return serializers.NewTokenSerializer if self.action == "create" else serializers.TokenSerializer
+        return (
+            serializers.NewTokenSerializer
+            if self.action == "create"
+            else serializers.TokenSerializer
+        )
 
     def perform_create(self, serializer):
         with transaction.atomic():

@@ -99,8 +99,6 @@ class CribSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Lines of issues and returns change only through the desk's services."""
 

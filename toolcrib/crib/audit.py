@@ -95,7 +95,13 @@ def _deleted(sender, instance, **kwargs):
 def connect_signals():
     from toolcrib.crib import models
 
-    for model in (models.ToolType, models.ToolInstance, models.Engineer, models.Enrolment, models.CribSettings):
+    for model in (
+        models.ToolType,
+        models.ToolInstance,
+        models.Engineer,
+        models.Enrolment,
+        models.CribSettings,
+    ):
         uid = f"audit-{model._meta.model_name}"
         pre_save.connect(_remember, sender=model, dispatch_uid=uid)
         post_save.connect(_saved, sender=model, dispatch_uid=uid)

@@ -19,9 +19,15 @@ def flagged_lines():
     """Return lines waiting for a manual recount, and tools brought back by the wrong engineer."""
     recent = timezone.now() - timedelta(days=7)
     return (
-        ReturnedTool.objects.filter(decision=ReturnedTool.Decision.RECOUNT_REQUIRED)
-        | ReturnedTool.objects.filter(decision=ReturnedTool.Decision.EXTRA, tool_return__created_at__gte=recent)
-    ).select_related("tool_return__engineer", "issued_tool__tool_instance").order_by("-tool_return__created_at", "id")
+        (
+            ReturnedTool.objects.filter(decision=ReturnedTool.Decision.RECOUNT_REQUIRED)
+            | ReturnedTool.objects.filter(
+                decision=ReturnedTool.Decision.EXTRA, tool_return__created_at__gte=recent
+            )
+        )
+        .select_related("tool_return__engineer", "issued_tool__tool_instance")
+        .order_by("-tool_return__created_at", "id")
+    )
 
 
 def lost_tools():
@@ -35,10 +41,14 @@ def figures(now=None) -> dict:
     return {
         "tools_out": out.count(),
         "overdue": out.filter(due_back__lt=now).count(),
-        "flagged": ReturnedTool.objects.filter(decision=ReturnedTool.Decision.RECOUNT_REQUIRED).count(),
+        "flagged": ReturnedTool.objects.filter(
+            decision=ReturnedTool.Decision.RECOUNT_REQUIRED
+        ).count(),
         "lost": ToolInstance.objects.filter(status=ToolInstance.Status.LOST).count(),
         "issues_today": Issue.objects.filter(created_at__gte=start_of_day).count(),
         "returns_today": Return.objects.filter(created_at__gte=start_of_day).count(),
-        "tools_issued_today": IssuedTool.objects.filter(issue__created_at__gte=start_of_day).count(),
+        "tools_issued_today": IssuedTool.objects.filter(
+            issue__created_at__gte=start_of_day
+        ).count(),
         "tools_in_crib": ToolInstance.objects.filter(status=ToolInstance.Status.IN_CRIB).count(),
     }

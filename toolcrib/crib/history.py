@@ -20,36 +20,65 @@ class Entry:
 
 def _issue_entries(issued_tools):
     for t in issued_tools:
-        yield Entry(t.issue.created_at, f"issued {t.tool_instance}", t.issue.storekeeper.get_username(),
-                    engineer=str(t.issue.engineer), issue_id=t.issue_id, detail=f"due back {t.due_back:%Y-%m-%d %H:%M}")
+        yield Entry(
+            t.issue.created_at,
+            f"issued {t.tool_instance}",
+            t.issue.storekeeper.get_username(),
+            engineer=str(t.issue.engineer),
+            issue_id=t.issue_id,
+            detail=f"due back {t.due_back:%Y-%m-%d %H:%M}",
+        )
 
 
 def _return_entries(lines):
     for line in lines:
         tool = line.issued_tool.tool_instance if line.issued_tool else "an extra tool"
-        yield Entry(line.tool_return.created_at, f"returned {tool}: {line.get_decision_display()}",
-                    (line.decided_by or line.tool_return.desk_user).get_username(), engineer=str(line.tool_return.engineer),
-                    return_id=line.tool_return_id, match_percent=line.match_percent, detail=line.reason)
+        yield Entry(
+            line.tool_return.created_at,
+            f"returned {tool}: {line.get_decision_display()}",
+            (line.decided_by or line.tool_return.desk_user).get_username(),
+            engineer=str(line.tool_return.engineer),
+            return_id=line.tool_return_id,
+            match_percent=line.match_percent,
+            detail=line.reason,
+        )
 
 
 def tool_history(tool: ToolInstance) -> list[Entry]:
-    issued = IssuedTool.objects.filter(tool_instance=tool).select_related("issue__engineer", "issue__storekeeper", "tool_instance")
+    issued = IssuedTool.objects.filter(tool_instance=tool).select_related(
+        "issue__engineer", "issue__storekeeper", "tool_instance"
+    )
     lines = ReturnedTool.objects.filter(issued_tool__tool_instance=tool).select_related(
-        "tool_return__engineer", "tool_return__desk_user", "decided_by", "issued_tool__tool_instance")
+        "tool_return__engineer",
+        "tool_return__desk_user",
+        "decided_by",
+        "issued_tool__tool_instance",
+    )
     changes = AuditEvent.objects.filter(object_type="toolinstance", object_id=str(tool.pk))
     entries = [*_issue_entries(issued), *_return_entries(lines)]
-    entries += [Entry(e.created_at, f"record {e.action}", e.actor_name or "system", detail=_describe(e)) for e in changes]
+    entries += [
+        Entry(e.created_at, f"record {e.action}", e.actor_name or "system", detail=_describe(e))
+        for e in changes
+    ]
     return sorted(entries, key=lambda e: e.when)
 
 
 def engineer_history(engineer: Engineer) -> list[Entry]:
-    issued = IssuedTool.objects.filter(issue__engineer=engineer).select_related("issue__engineer", "issue__storekeeper", "tool_instance")
+    issued = IssuedTool.objects.filter(issue__engineer=engineer).select_related(
+        "issue__engineer", "issue__storekeeper", "tool_instance"
+    )
     lines = ReturnedTool.objects.filter(tool_return__engineer=engineer).select_related(
-        "tool_return__engineer", "tool_return__desk_user", "decided_by", "issued_tool__tool_instance")
+        "tool_return__engineer",
+        "tool_return__desk_user",
+        "decided_by",
+        "issued_tool__tool_instance",
+    )
     return sorted([*_issue_entries(issued), *_return_entries(lines)], key=lambda e: e.when)
 
 
 def _describe(event: AuditEvent) -> str:
     if event.action == "changed":
-        return ", ".join(f"{k}: {event.before.get(k)} → {v}" for k, v in (event.after or {}).items())
+        return ", ".join(
+            f"{k}: {event.before.get(k)} → {v}" for k, v in (event.after or {}).items()
+        )
     return ""

@@ -26,5 +26,9 @@ def ensure_kit_types(ToolType):
     for index, folder, name in KIT_TOOL_TYPES:
         ToolType.objects.get_or_create(
             model_class_index=index,
-            defaults={"name": name, "slug": slugify(folder.split("_", 1)[1]), "description": f"Kit class {folder}."},
+            defaults={
+                "name": name,
+                "slug": slugify(folder.split("_", 1)[1]),
+                "description": f"Kit class {folder}.",
+            },
         )

@@ -53,7 +53,9 @@ class ToolInstance(models.Model):
         return reverse("tool-instance", args=[self.pk])
 
     def calibration_overdue(self, today=None):
-        return self.calibration_due is not None and self.calibration_due < (today or timezone.localdate())
+        return self.calibration_due is not None and self.calibration_due < (
+            today or timezone.localdate()
+        )
 
     def holder(self):
         """The open issued-tool record of whoever holds this tool now, or None."""
@@ -101,7 +103,9 @@ class Photo(models.Model):
 class Crop(models.Model):
     """One tool in a photo: its box and the feature the model computed from the crop."""
 
-    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     x0 = models.PositiveIntegerField(null=True, blank=True)
     y0 = models.PositiveIntegerField(null=True, blank=True)
     x1 = models.PositiveIntegerField(null=True, blank=True)
@@ -116,7 +120,13 @@ class Crop(models.Model):
             models.CheckConstraint(
                 name="%(class)s_box_valid",
                 condition=(
-                    Q(photo__isnull=True, x0__isnull=True, y0__isnull=True, x1__isnull=True, y1__isnull=True)
+                    Q(
+                        photo__isnull=True,
+                        x0__isnull=True,
+                        y0__isnull=True,
+                        x1__isnull=True,
+                        y1__isnull=True,
+                    )
                     | Q(photo__isnull=False, x1__gt=F("x0"), y1__gt=F("y0"))
                 ),
             ),
@@ -140,8 +150,12 @@ class Crop(models.Model):
 class Enrolment(Crop):
     """A reference photo of a tool instance, used to recognise that very tool."""
 
-    tool_instance = models.ForeignKey(ToolInstance, on_delete=models.CASCADE, related_name="enrolments")
-    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    tool_instance = models.ForeignKey(
+        ToolInstance, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta(Crop.Meta):
@@ -164,7 +178,9 @@ class Issue(models.Model):
     """Tools handed to an engineer in one go at the crib desk."""
 
     engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="issues")
-    storekeeper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    storekeeper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     photos = models.ManyToManyField(Photo, blank=True, related_name="+")
     # A retried request with the same key returns the first issue instead of issuing twice.
@@ -193,7 +209,9 @@ class IssuedTool(Crop):
         constraints = Crop.Meta.constraints + [
             # One holder per tool at a time: at most one open issued record per tool instance.
             models.UniqueConstraint(
-                fields=["tool_instance"], condition=Q(closed_at__isnull=True), name="one_holder_per_tool"
+                fields=["tool_instance"],
+                condition=Q(closed_at__isnull=True),
+                name="one_holder_per_tool",
             )
         ]
 
@@ -209,7 +227,9 @@ class Return(models.Model):
     """Tools brought back by an engineer, checked at the return desk."""
 
     engineer = models.ForeignKey(Engineer, on_delete=models.PROTECT, related_name="returns")
-    desk_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    desk_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     photos = models.ManyToManyField(Photo, blank=True, related_name="+")
     threshold = models.FloatField(help_text="Recount threshold (match %) in force for this return.")
@@ -248,7 +268,9 @@ class ReturnedTool(Crop):
     )
     match_percent = models.FloatField(null=True, blank=True)
     decision = models.CharField(max_length=20, choices=Decision.choices)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
@@ -265,12 +287,17 @@ class CribSettings(models.Model):
     recount_threshold = models.FloatField(
         help_text="Match % at or above which a returned tool is accepted without a recount."
     )
-    loan_hours = models.PositiveIntegerField(help_text="Hours after issue at which a tool is due back.")
+    loan_hours = models.PositiveIntegerField(
+        help_text="Hours after issue at which a tool is due back."
+    )
 
     class Meta:
         verbose_name_plural = "crib settings"
         constraints = [
-            models.CheckConstraint(name="threshold_is_percent", condition=Q(recount_threshold__gte=0, recount_threshold__lte=100)),
+            models.CheckConstraint(
+                name="threshold_is_percent",
+                condition=Q(recount_threshold__gte=0, recount_threshold__lte=100),
+            ),
         ]
 
     def __str__(self):
@@ -292,7 +319,9 @@ class AuditEvent(models.Model):
     """Append-only: a database trigger refuses UPDATE and DELETE on this table."""
 
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=50)
     object_type = models.CharField(max_length=50)

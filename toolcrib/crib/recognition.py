@@ -81,7 +81,12 @@ def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
         image = ImageOps.exif_transpose(image).convert("RGB")
     boxes = [
         (
-            (int(x0 * scale), int(y0 * scale), min(round(x1 * scale), photo.width), min(round(y1 * scale), photo.height)),
+            (
+                int(x0 * scale),
+                int(y0 * scale),
+                min(round(x1 * scale), photo.width),
+                min(round(y1 * scale), photo.height),
+            ),
             p.confidence,
         )
         for p in propose_boxes(image)
@@ -90,10 +95,16 @@ def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
     return boxes or [((0, 0, photo.width, photo.height), 0.0)]
 
 
-def recognise_photo(photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True) -> list["Recognised"]:
+def recognise_photo(
+    photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True
+) -> list["Recognised"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools."""
     data = _photo_bytes(photo)  # read once: proposals and the model both decode it
-    boxed = [(tuple(int(v) for v in b), 1.0) for b in boxes] if boxes is not None else propose(photo, data)
+    boxed = (
+        [(tuple(int(v) for v in b), 1.0) for b in boxes]
+        if boxes is not None
+        else propose(photo, data)
+    )
     model = runtime.get_model()
     if model is None:
         return [Recognised(box=b, confidence=c) for b, c in boxed]
@@ -107,9 +118,17 @@ def recognise_photo(photo: Photo, boxes: list[Box] | None = None, *, in_crib_onl
             if c.class_index in kit_types
         ]
         types = _with_enrolled_types(types, r.feature, model.sha256)
-        instances = nearest_instances(r.feature, model.sha256, tool_type_id=types[0].tool_type_id if types else None,
-                                      in_crib_only=in_crib_only)
-        out.append(Recognised(box=box, confidence=confidence, types=types, instances=instances, feature=r.feature))
+        instances = nearest_instances(
+            r.feature,
+            model.sha256,
+            tool_type_id=types[0].tool_type_id if types else None,
+            in_crib_only=in_crib_only,
+        )
+        out.append(
+            Recognised(
+                box=box, confidence=confidence, types=types, instances=instances, feature=r.feature
+            )
+        )
     return out
 
 
@@ -118,7 +137,9 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
     enrolments. When the nearest enrolled tool is of such a type, that type comes first,
     with its match as the probability."""
     # While no such type is enrolled (the usual case), skip the vector search altogether.
-    if not Enrolment.objects.filter(model_sha256=sha, tool_instance__tool_type__model_class_index=None).exists():
+    if not Enrolment.objects.filter(
+        model_sha256=sha, tool_instance__tool_type__model_class_index=None
+    ).exists():
         return types
     nearest = nearest_instances(feature, sha, limit=1, new_types_only=True)
     if not nearest:
@@ -126,13 +147,25 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
     tool = ToolInstance.objects.select_related("tool_type").get(pk=nearest[0].tool_instance_id)
     kit_best = nearest_instances(feature, sha, limit=1, kit_types_only=True)
     if kit_best and kit_best[0].match_percent >= nearest[0].match_percent:
-        return types + [TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)]
-    return [TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)] + types
+        return types + [
+            TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)
+        ]
+    return [
+        TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)
+    ] + types
 
 
 def nearest_instances(
-    feature, sha: str, *, tool_type_id=None, in_crib_only=False, limit=5, new_types_only=False, kit_types_only=False,
-    ef_search: int | None = None, exact: bool | None = None,
+    feature,
+    sha: str,
+    *,
+    tool_type_id=None,
+    in_crib_only=False,
+    limit=5,
+    new_types_only=False,
+    kit_types_only=False,
+    ef_search: int | None = None,
+    exact: bool | None = None,
 ) -> list[InstanceCandidate]:
     """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance.
 
@@ -153,23 +186,31 @@ def nearest_instances(
     if kit_types_only:
         enrolments = enrolments.exclude(tool_instance__tool_type__model_class_index=None)
     rows = (
-        enrolments.annotate(distance=CosineDistance("embedding", np.asarray(feature, dtype=np.float32)))
+        enrolments.annotate(
+            distance=CosineDistance("embedding", np.asarray(feature, dtype=np.float32))
+        )
         .order_by("distance")
         .values_list("tool_instance_id", "tool_instance__inventory_number", "distance")
     )[: limit * 8]
-    picked = _instances(rows, limit, exact=bool(exact), ef_search=EF_SEARCH if ef_search is None else ef_search)
+    picked = _instances(
+        rows, limit, exact=bool(exact), ef_search=EF_SEARCH if ef_search is None else ef_search
+    )
     if exact is None and len(picked) < limit:
         picked = _instances(rows, limit, exact=True)
     return picked
 
 
-def _instances(rows, limit: int, *, exact: bool, ef_search: int = EF_SEARCH) -> list[InstanceCandidate]:
+def _instances(
+    rows, limit: int, *, exact: bool, ef_search: int = EF_SEARCH
+) -> list[InstanceCandidate]:
     with transaction.atomic(), connection.cursor() as cursor:
         if exact:
             # The HNSW index is the only index that orders by distance: without index scans
             # PostgreSQL reads the filtered enrolments and sorts them by the exact distance.
             # (Whatever the session's planner settings: a sequential scan and a sort.)
-            cursor.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on")
+            cursor.execute(
+                "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on"
+            )
         else:
             cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search])
         picked: dict[int, InstanceCandidate] = {}

@@ -48,7 +48,9 @@ def issue_report(issue: Issue, request=None) -> dict:
 
 
 def return_report(tool_return: Return, request=None) -> dict:
-    lines = tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by").order_by("id")
+    lines = tool_return.tools.select_related(
+        "issued_tool__tool_instance__tool_type", "decided_by"
+    ).order_by("id")
     return {
         "format": FORMAT,
         "kind": "return",
@@ -59,14 +61,21 @@ def return_report(tool_return: Return, request=None) -> dict:
         "threshold_percent": tool_return.threshold,
         "tools": [
             {
-                "inventory_number": line.issued_tool.tool_instance.inventory_number if line.issued_tool else None,
-                "tool_type": line.issued_tool.tool_instance.tool_type.name if line.issued_tool else None,
+                "inventory_number": line.issued_tool.tool_instance.inventory_number
+                if line.issued_tool
+                else None,
+                "tool_type": line.issued_tool.tool_instance.tool_type.name
+                if line.issued_tool
+                else None,
                 "issue_id": line.issued_tool.issue_id if line.issued_tool else None,
                 "box": list(line.box) if line.box else None,
                 "crop_url": _crop_url("returned", line, request),
                 "issue_crop_url": _crop_url("issued", line.issued_tool, request),
-                "match_percent": None if line.match_percent is None else round(line.match_percent, 2),
-                "passed": line.match_percent is not None and line.match_percent >= tool_return.threshold,
+                "match_percent": None
+                if line.match_percent is None
+                else round(line.match_percent, 2),
+                "passed": line.match_percent is not None
+                and line.match_percent >= tool_return.threshold,
                 "decision": line.decision,
                 "decided_by": _person(line.decided_by),
                 "decided_at": line.decided_at.isoformat() if line.decided_at else None,

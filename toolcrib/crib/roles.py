@@ -15,18 +15,36 @@ ROLE_PERMISSIONS = {
     RETURN_DESK: [_VIEW_ALL, "return_tools", "decide_recount"],
     ADMIN: [
         _VIEW_ALL,
-        "add_tooltype", "change_tooltype", "delete_tooltype",
-        "add_toolinstance", "change_toolinstance", "delete_toolinstance",
-        "add_engineer", "change_engineer", "delete_engineer",
-        "add_enrolment", "change_enrolment", "delete_enrolment",
-        "add_photo", "change_cribsettings",
+        "add_tooltype",
+        "change_tooltype",
+        "delete_tooltype",
+        "add_toolinstance",
+        "change_toolinstance",
+        "delete_toolinstance",
+        "add_engineer",
+        "change_engineer",
+        "delete_engineer",
+        "add_enrolment",
+        "change_enrolment",
+        "delete_enrolment",
+        "add_photo",
+        "change_cribsettings",
     ],
     QA: [_VIEW_ALL],
 }
 # Admins also manage users and their API tokens.
-ADMIN_EXTRA = [("auth", "add_user"), ("auth", "change_user"), ("auth", "view_user"), ("auth", "view_group"),
-               ("authtoken", "add_token"), ("authtoken", "delete_token"), ("authtoken", "view_token"),
-               ("authtoken", "add_tokenproxy"), ("authtoken", "delete_tokenproxy"), ("authtoken", "view_tokenproxy")]
+ADMIN_EXTRA = [
+    ("auth", "add_user"),
+    ("auth", "change_user"),
+    ("auth", "view_user"),
+    ("auth", "view_group"),
+    ("authtoken", "add_token"),
+    ("authtoken", "delete_token"),
+    ("authtoken", "view_token"),
+    ("authtoken", "add_tokenproxy"),
+    ("authtoken", "delete_tokenproxy"),
+    ("authtoken", "view_tokenproxy"),
+]
 
 
 def sync_groups():
@@ -38,5 +56,7 @@ def sync_groups():
             perms |= set(crib.filter(codename__startswith="view_"))
         if role == ADMIN:
             for app, codename in ADMIN_EXTRA:
-                perms |= set(Permission.objects.filter(content_type__app_label=app, codename=codename))
+                perms |= set(
+                    Permission.objects.filter(content_type__app_label=app, codename=codename)
+                )
         group.permissions.set(perms)

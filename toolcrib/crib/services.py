@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from toolcrib.crib import audit, recognition
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from toolcrib.crib import audit, recognition
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -52,7 +52,12 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
     """Keep an uploaded photo after checking it is one (size, format, pixels)."""
     width, height, ext = check_photo(data)
     sha = hashlib.sha256(data).hexdigest()
-    photo = Photo(sha256=sha, width=width, height=height, uploaded_by=user if user and user.is_authenticated else None)
+    photo = Photo(
+        sha256=sha,
+        width=width,
+        height=height,
+        uploaded_by=user if user and user.is_authenticated else None,
+    )
     photo.image.save(f"{sha[:16]}.{ext}", ContentFile(data), save=False)
     photo.save()
     return photo
@@ -83,7 +88,7 @@ def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
     """The model's view of (photo, box) pairs, one model call per photo."""
     out = [Seen() for _ in pairs]
     by_photo: dict[int, list[int]] = {}
-    for i, (photo, box) in enumerate(pairs):
+    for i, (photo, _box) in enumerate(pairs):
         if photo is not None:
             by_photo.setdefault(photo.pk, []).append(i)
     for indexes in by_photo.values():
@@ -101,14 +106,25 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
     box = check_box(photo, box)
     [seen] = _look_at([(photo, box)])
     with audit.acting_as(user), transaction.atomic():
-        enrolment = Enrolment(tool_instance=tool_instance, photo=photo, embedding=seen.feature, model_sha256=seen.sha, enrolled_by=user)
+        enrolment = Enrolment(
+            tool_instance=tool_instance,
+            photo=photo,
+            embedding=seen.feature,
+            model_sha256=seen.sha,
+            enrolled_by=user,
+        )
         enrolment.box = box
         enrolment.save()
     return enrolment
 
 
 def issue_tools(
-    *, engineer: Engineer, storekeeper, lines: list[ToolLine], due_back=None, idempotency_key: str | None = None
+    *,
+    engineer: Engineer,
+    storekeeper,
+    lines: list[ToolLine],
+    due_back=None,
+    idempotency_key: str | None = None,
 ) -> Issue:
     if idempotency_key:
         earlier = Issue.objects.filter(idempotency_key=idempotency_key).first()
@@ -132,30 +148,51 @@ def issue_tools(
     try:
         with audit.acting_as(storekeeper), transaction.atomic():
             # Locks the rows: a second storekeeper issuing the same tool waits here, then sees it issued.
-            locked = {t.pk: t for t in ToolInstance.objects.select_for_update().filter(pk__in=[l.tool_instance.pk for l in lines]).order_by("pk")}
+            locked = {
+                t.pk: t
+                for t in ToolInstance.objects.select_for_update()
+                .filter(pk__in=[line.tool_instance.pk for line in lines])
+                .order_by("pk")
+            }
             # A retry that waited for these locks finds the first request's issue now.
-            earlier = idempotency_key and Issue.objects.filter(idempotency_key=idempotency_key).first()
+            earlier = (
+                idempotency_key and Issue.objects.filter(idempotency_key=idempotency_key).first()
+            )
             if earlier:
                 return _same_request(earlier, engineer)
             for line in lines:
                 _check_can_issue(locked[line.tool_instance.pk])
-            issue = Issue.objects.create(engineer=engineer, storekeeper=storekeeper, idempotency_key=idempotency_key or None)
+            issue = Issue.objects.create(
+                engineer=engineer, storekeeper=storekeeper, idempotency_key=idempotency_key or None
+            )
             issue.photos.set({line.photo for line in lines if line.photo is not None})
             for line, view in zip(lines, seen):
                 tool = locked[line.tool_instance.pk]
-                issued = IssuedTool(issue=issue, tool_instance=tool, due_back=due_back, photo=line.photo,
-                                    embedding=view.feature, model_sha256=view.sha)
+                issued = IssuedTool(
+                    issue=issue,
+                    tool_instance=tool,
+                    due_back=due_back,
+                    photo=line.photo,
+                    embedding=view.feature,
+                    model_sha256=view.sha,
+                )
                 issued.box = line.box
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
-            audit.record("issued", issue, after={"engineer": str(engineer), "tools": numbers, "due_back": due_back})
+            audit.record(
+                "issued",
+                issue,
+                after={"engineer": str(engineer), "tools": numbers, "due_back": due_back},
+            )
     except IntegrityError as e:
         # The database's own guards: one holder per tool, one issue per idempotency key.
         if idempotency_key and "idempotency_key" in str(e):
             return _same_request(Issue.objects.get(idempotency_key=idempotency_key), engineer)
         if "one_holder_per_tool" in str(e):
-            raise ToolUnavailable("One of these tools was issued by someone else a moment ago; nothing was issued.") from None
+            raise ToolUnavailable(
+                "One of these tools was issued by someone else a moment ago; nothing was issued."
+            ) from None
         raise
     return issue
 
@@ -172,13 +209,21 @@ def _check_can_issue(tool: ToolInstance):
         who = f" to {holder.issue.engineer}" if holder else ""
         raise ToolUnavailable(f"{tool} is already issued{who}; nothing was issued.")
     if tool.status != ToolInstance.Status.IN_CRIB:
-        raise ToolUnavailable(f"{tool} is {tool.get_status_display()} and cannot be issued; nothing was issued.")
+        raise ToolUnavailable(
+            f"{tool} is {tool.get_status_display()} and cannot be issued; nothing was issued."
+        )
     if tool.calibration_overdue():
-        raise ToolUnavailable(f"{tool} is past its calibration date ({tool.calibration_due}); nothing was issued.")
+        raise ToolUnavailable(
+            f"{tool} is past its calibration date ({tool.calibration_due}); nothing was issued."
+        )
 
 
 def return_tools(
-    *, engineer: Engineer, desk_user, crops: list[tuple[Photo, Box]], idempotency_key: str | None = None
+    *,
+    engineer: Engineer,
+    desk_user,
+    crops: list[tuple[Photo, Box]],
+    idempotency_key: str | None = None,
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
 
@@ -200,27 +245,65 @@ def return_tools(
     try:
         with audit.acting_as(desk_user), transaction.atomic():
             # Lock what he holds, so two desks cannot take the same tools back at once.
-            still_held = set(IssuedTool.objects.select_for_update().filter(pk__in=[t.pk for t in held], closed_at__isnull=True).values_list("pk", flat=True))
-            earlier = idempotency_key and Return.objects.filter(idempotency_key=idempotency_key).first()
+            still_held = set(
+                IssuedTool.objects.select_for_update()
+                .filter(pk__in=[t.pk for t in held], closed_at__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            earlier = (
+                idempotency_key and Return.objects.filter(idempotency_key=idempotency_key).first()
+            )
             if earlier:
                 return _same_request(earlier, engineer)
             if still_held != {t.pk for t in held}:
-                raise CribError("Another desk changed these tools a moment ago; take the return again.")
-            tool_return = Return.objects.create(engineer=engineer, desk_user=desk_user, threshold=threshold, idempotency_key=idempotency_key or None)
+                raise CribError(
+                    "Another desk changed these tools a moment ago; take the return again."
+                )
+            tool_return = Return.objects.create(
+                engineer=engineer,
+                desk_user=desk_user,
+                threshold=threshold,
+                idempotency_key=idempotency_key or None,
+            )
             tool_return.photos.set({photo for photo, _ in crops})
             for h, r, percent in pairs:
                 accepted = percent >= threshold
-                line = _line(tool_return, crops[r], returned[r], issued_tool=held[h], match_percent=percent,
-                             decision=ReturnedTool.Decision.ACCEPTED if accepted else ReturnedTool.Decision.RECOUNT_REQUIRED,
-                             reason="" if accepted else f"match {percent:.1f}% is below the threshold {threshold:.1f}%")
+                line = _line(
+                    tool_return,
+                    crops[r],
+                    returned[r],
+                    issued_tool=held[h],
+                    match_percent=percent,
+                    decision=ReturnedTool.Decision.ACCEPTED
+                    if accepted
+                    else ReturnedTool.Decision.RECOUNT_REQUIRED,
+                    reason=""
+                    if accepted
+                    else f"match {percent:.1f}% is below the threshold {threshold:.1f}%",
+                )
                 if accepted:
                     _back_in_crib(line.issued_tool)
             seen_any = any(v.feature is not None for v in returned)
             for h in sorted(set(range(len(held))) - {h for h, _, _ in pairs}):
-                _line(tool_return, None, Seen(), issued_tool=held[h], decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                      reason="not found in the return photo" if seen_any else "no verified photo of this tool")
+                _line(
+                    tool_return,
+                    None,
+                    Seen(),
+                    issued_tool=held[h],
+                    decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
+                    reason="not found in the return photo"
+                    if seen_any
+                    else "no verified photo of this tool",
+                )
             for r, reason in extras:
-                _line(tool_return, crops[r], returned[r], issued_tool=None, decision=ReturnedTool.Decision.EXTRA, reason=reason)
+                _line(
+                    tool_return,
+                    crops[r],
+                    returned[r],
+                    issued_tool=None,
+                    decision=ReturnedTool.Decision.EXTRA,
+                    reason=reason,
+                )
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
         if idempotency_key and "idempotency_key" in str(e):
@@ -247,7 +330,10 @@ def _reference(issued: IssuedTool) -> KitItem | None:
         feature = None if enrolment is None else enrolment.embedding
     if feature is None:
         return None
-    return KitItem(np.asarray(feature, dtype=np.float32), label=issued.tool_instance.tool_type.model_class_index)
+    return KitItem(
+        np.asarray(feature, dtype=np.float32),
+        label=issued.tool_instance.tool_type.model_class_index,
+    )
 
 
 def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
@@ -260,10 +346,17 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
     kit = match_kit([references[i] for i in hi], items)
     pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
-    out_elsewhere = [] if not kit.extra else [  # only an extra tool needs the rest of the crib's tools
-        (t, ref) for t in IssuedTool.objects.filter(closed_at__isnull=True).exclude(issue__engineer=engineer)
-        .select_related("tool_instance__tool_type", "issue__engineer") if (ref := _reference(t)) is not None
-    ]
+    out_elsewhere = (
+        []
+        if not kit.extra
+        else [  # only an extra tool needs the rest of the crib's tools
+            (t, ref)
+            for t in IssuedTool.objects.filter(closed_at__isnull=True)
+            .exclude(issue__engineer=engineer)
+            .select_related("tool_instance__tool_type", "issue__engineer")
+            if (ref := _reference(t)) is not None
+        ]
+    )
     owners = owners_of_extras([items[e] for e in kit.extra], out_elsewhere)
     extras = []
     for e, owner in zip(kit.extra, owners):
@@ -276,7 +369,13 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
 
 def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
-    line = ReturnedTool(tool_return=tool_return, photo=photo, embedding=seen.feature, model_sha256=seen.sha, **fields)
+    line = ReturnedTool(
+        tool_return=tool_return,
+        photo=photo,
+        embedding=seen.feature,
+        model_sha256=seen.sha,
+        **fields,
+    )
     line.box = box
     line.save()
     return line
@@ -311,11 +410,17 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
     if not reason:
         raise CribError("Say why: a recount decision needs a reason.")
     with audit.acting_as(user), transaction.atomic():
-        line = ReturnedTool.objects.select_for_update(of=("self",)).select_related("issued_tool__tool_instance").get(pk=line.pk)
+        line = (
+            ReturnedTool.objects.select_for_update(of=("self",))
+            .select_related("issued_tool__tool_instance")
+            .get(pk=line.pk)
+        )
         if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
         before = {"decision": line.decision}
-        line.decision = ReturnedTool.Decision.RECOUNTED_ACCEPTED if found else ReturnedTool.Decision.MISSING
+        line.decision = (
+            ReturnedTool.Decision.RECOUNTED_ACCEPTED if found else ReturnedTool.Decision.MISSING
+        )
         line.decided_by, line.decided_at, line.reason = user, timezone.now(), reason
         line.save()
         if found:
@@ -326,7 +431,9 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             tool = line.issued_tool.tool_instance
             tool.status = ToolInstance.Status.LOST
             tool.save()
-        audit.record("recount", line, before=before, after={"decision": line.decision, "reason": reason})
+        audit.record(
+            "recount", line, before=before, after={"decision": line.decision, "reason": reason}
+        )
     return line
 
 

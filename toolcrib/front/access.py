@@ -36,7 +36,9 @@ def accepts_tokens(view):
 
     @wraps(view)
     def checked(request, *args, **kwargs):
-        if not request.user.is_authenticated and request.headers.get("Authorization", "").startswith("Token "):
+        if not request.user.is_authenticated and request.headers.get(
+            "Authorization", ""
+        ).startswith("Token "):
             from rest_framework.authentication import TokenAuthentication
             from rest_framework.exceptions import AuthenticationFailed
 

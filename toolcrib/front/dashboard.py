@@ -11,13 +11,20 @@ from toolcrib.front import access
 @access.needs(access.VIEW)
 def home(request):
     start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return render(request, "front/home.html", {
-        "figures": dashboard.figures(),
-        "lost": dashboard.lost_tools(),
-        "out": dashboard.tools_out(),
-        "flagged": dashboard.flagged_lines(),
-        "issues_today": Issue.objects.filter(created_at__gte=start_of_day).select_related("engineer", "storekeeper")
-                         .prefetch_related("tools__tool_instance"),
-        "returns_today": Return.objects.filter(created_at__gte=start_of_day).select_related("engineer", "desk_user"),
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "front/home.html",
+        {
+            "figures": dashboard.figures(),
+            "lost": dashboard.lost_tools(),
+            "out": dashboard.tools_out(),
+            "flagged": dashboard.flagged_lines(),
+            "issues_today": Issue.objects.filter(created_at__gte=start_of_day)
+            .select_related("engineer", "storekeeper")
+            .prefetch_related("tools__tool_instance"),
+            "returns_today": Return.objects.filter(created_at__gte=start_of_day).select_related(
+                "engineer", "desk_user"
+            ),
+            "now": timezone.now(),
+        },
+    )

@@ -39,7 +39,10 @@ class ToolInstanceForm(forms.ModelForm):
     class Meta:
         model = ToolInstance
         fields = ["inventory_number", "tool_type", "calibration_due", "notes"]
-        widgets = {"calibration_due": forms.DateInput(attrs={"type": "date"}), "notes": forms.TextInput}
+        widgets = {
+            "calibration_due": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.TextInput,
+        }
 
 
 class EngineerForm(forms.ModelForm):
@@ -68,26 +71,45 @@ def tool_types(request):
         instance_count=Count("instances"),
         in_crib=Count("instances", filter=Q(instances__status=ToolInstance.Status.IN_CRIB)),
     ).order_by("model_class_index", "name")  # a grouped query ignores Meta.ordering
-    return _list_with_form(request, ToolTypeForm, "crib.add_tooltype", "front/tool_types.html", {"tool_types": types})
+    return _list_with_form(
+        request, ToolTypeForm, "crib.add_tooltype", "front/tool_types.html", {"tool_types": types}
+    )
 
 
 @access.needs(access.VIEW)
 def tools(request):
-    found = ToolInstance.objects.select_related("tool_type").annotate(enrolment_count=Count("enrolments")).order_by("inventory_number")
+    found = (
+        ToolInstance.objects.select_related("tool_type")
+        .annotate(enrolment_count=Count("enrolments"))
+        .order_by("inventory_number")
+    )
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     if q:
         found = found.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
     if status:
         found = found.filter(status=status)
-    return _list_with_form(request, ToolInstanceForm, "crib.add_toolinstance", "front/tools.html", {
-        "tools": found, "q": q, "status": status, "statuses": ToolInstance.Status.choices,
-    })
+    return _list_with_form(
+        request,
+        ToolInstanceForm,
+        "crib.add_toolinstance",
+        "front/tools.html",
+        {
+            "tools": found,
+            "q": q,
+            "status": status,
+            "statuses": ToolInstance.Status.choices,
+        },
+    )
 
 
 @access.needs(access.VIEW)
 def engineers(request):
-    people = Engineer.objects.annotate(holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True))).order_by("name")
-    return _list_with_form(request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people})
+    people = Engineer.objects.annotate(
+        holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True))
+    ).order_by("name")
+    return _list_with_form(
+        request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people}
+    )
 
 
 class ReferencePhotoForm(KitForm):
@@ -118,24 +140,38 @@ def enrol(request, pk):
 
 
 class ThresholdForm(forms.Form):
-    recount_threshold = forms.FloatField(min_value=0, max_value=100, label="Recount threshold (match %)")
+    recount_threshold = forms.FloatField(
+        min_value=0, max_value=100, label="Recount threshold (match %)"
+    )
 
 
 @access.needs(access.SETTINGS)
 def crib_settings(request):
     current = CribSettings.current()
-    form = ThresholdForm(request.POST or None, label_suffix="", initial={"recount_threshold": current.recount_threshold})
+    form = ThresholdForm(
+        request.POST or None,
+        label_suffix="",
+        initial={"recount_threshold": current.recount_threshold},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_threshold(form.cleaned_data["recount_threshold"], user=request.user)
         except CribError as e:
             form.add_error(None, str(e))
         else:
-            messages.success(request, f"Recount threshold set to {form.cleaned_data['recount_threshold']:g}%.")
+            messages.success(
+                request, f"Recount threshold set to {form.cleaned_data['recount_threshold']:g}%."
+            )
             return redirect("crib-settings")
     changes = AuditEvent.objects.filter(object_type="cribsettings").select_related("actor")[:10]
-    return render(request, "front/settings.html", {
-        "form": form, "current": current, "changes": changes,
-        "default": settings.TOOLCRIB_DEFAULT_THRESHOLD,
-        "default_from_env": bool(os.environ.get("TOOLCRIB_THRESHOLD")),
-    })
+    return render(
+        request,
+        "front/settings.html",
+        {
+            "form": form,
+            "current": current,
+            "changes": changes,
+            "default": settings.TOOLCRIB_DEFAULT_THRESHOLD,
+            "default_from_env": bool(os.environ.get("TOOLCRIB_THRESHOLD")),
+        },
+    )

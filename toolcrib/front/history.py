@@ -13,20 +13,36 @@ from toolcrib.front import access
 @access.needs(access.VIEW)
 def tool_instance(request, pk):
     tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
-    return render(request, "front/tool_instance.html", {
-        "tool": tool, "holder": tool.holder(), "history": history.tool_history(tool),
-        "enrolments": tool.enrolments.select_related("enrolled_by"),
-        "can_enrol": request.user.has_perm(access.ENROL),
-    })
+    return render(
+        request,
+        "front/tool_instance.html",
+        {
+            "tool": tool,
+            "holder": tool.holder(),
+            "history": history.tool_history(tool),
+            "enrolments": tool.enrolments.select_related("enrolled_by"),
+            "can_enrol": request.user.has_perm(access.ENROL),
+        },
+    )
 
 
 @access.needs(access.VIEW)
 def engineer(request, pk):
     person = get_object_or_404(Engineer, pk=pk)
-    held = person.held_tools().select_related("tool_instance__tool_type", "issue", "returned").order_by("due_back")
-    return render(request, "front/engineer.html", {
-        "engineer": person, "held": held, "history": history.engineer_history(person),
-    })
+    held = (
+        person.held_tools()
+        .select_related("tool_instance__tool_type", "issue", "returned")
+        .order_by("due_back")
+    )
+    return render(
+        request,
+        "front/engineer.html",
+        {
+            "engineer": person,
+            "held": held,
+            "history": history.engineer_history(person),
+        },
+    )
 
 
 @access.needs(access.VIEW)
@@ -38,12 +54,16 @@ def issue(request, pk):
 
 @access.needs(access.VIEW)
 def issue_report(request, pk):
-    return _download(reports.issue_report(get_object_or_404(Issue, pk=pk), request), f"issue-{pk}.json")
+    return _download(
+        reports.issue_report(get_object_or_404(Issue, pk=pk), request), f"issue-{pk}.json"
+    )
 
 
 @access.needs(access.VIEW)
 def return_report(request, pk):
-    return _download(reports.return_report(get_object_or_404(Return, pk=pk), request), f"return-{pk}.json")
+    return _download(
+        reports.return_report(get_object_or_404(Return, pk=pk), request), f"return-{pk}.json"
+    )
 
 
 def _download(report, filename):

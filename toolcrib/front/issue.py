@@ -33,16 +33,28 @@ def new_issue(request):
         engineer = form.cleaned_data["engineer"]
         try:
             issue = services.issue_tools(
-                engineer=engineer, storekeeper=request.user, lines=form.tool_lines(),
+                engineer=engineer,
+                storekeeper=request.user,
+                lines=form.tool_lines(),
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except CribError as e:
             form.add_error(None, str(e))
         else:
             tools = issue.tools.all()
-            messages.success(request, f"Issued {len(tools)} tool{'s' if len(tools) != 1 else ''} to {engineer}, "
-                                      f"due back {tools[0].due_back:%d %b %H:%M}.")
+            messages.success(
+                request,
+                f"Issued {len(tools)} tool{'s' if len(tools) != 1 else ''} to {engineer}, "
+                f"due back {tools[0].due_back:%d %b %H:%M}.",
+            )
             return redirect(engineer)
-    return render(request, "front/issue_new.html", {
-        "form": form, "engineers": engineer_choices(), "state": form.editor_state(), "purpose": "issue",
-    })
+    return render(
+        request,
+        "front/issue_new.html",
+        {
+            "form": form,
+            "engineers": engineer_choices(),
+            "state": form.editor_state(),
+            "purpose": "issue",
+        },
+    )

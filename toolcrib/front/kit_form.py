@@ -21,7 +21,9 @@ class KitForm(forms.Form):
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, engineer=""):
-        super().__init__(data, initial={"idempotency_key": uuid4().hex, "lines": [], "engineer": engineer})
+        super().__init__(
+            data, initial={"idempotency_key": uuid4().hex, "lines": [], "engineer": engineer}
+        )
 
     def clean_lines(self):
         lines = self.cleaned_data["lines"] or []
@@ -32,7 +34,9 @@ class KitForm(forms.Form):
     def clean(self):
         data = super().clean()
         if any(line.get("box") for line in data.get("lines") or []) and not data.get("photo"):
-            self.add_error(None, "The boxes belong to a photo that did not arrive: take the photo again.")
+            self.add_error(
+                None, "The boxes belong to a photo that did not arrive: take the photo again."
+            )
         return data
 
     def boxed(self):

@@ -29,8 +29,11 @@ def likely_holder(tools: list[dict]):
     votes = Counter()
     for tool in tools:
         for candidate in tool["instances"][:3]:
-            held = (IssuedTool.objects.filter(tool_instance_id=candidate["id"], closed_at__isnull=True)
-                    .select_related("issue__engineer").first())
+            held = (
+                IssuedTool.objects.filter(tool_instance_id=candidate["id"], closed_at__isnull=True)
+                .select_related("issue__engineer")
+                .first()
+            )
             if held:
                 votes[held.issue.engineer] += candidate["match_percent"]
                 break
@@ -39,8 +42,16 @@ def likely_holder(tools: list[dict]):
 
 class EngineerField(forms.CharField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "engineer-list", "autocomplete": "off",
-                                                            "placeholder": "Badge number or name"}))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "list": "engineer-list",
+                    "autocomplete": "off",
+                    "placeholder": "Badge number or name",
+                }
+            ),
+        )
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -49,7 +60,9 @@ class EngineerField(forms.CharField):
             return None
         engineer = find_engineer(value)
         if engineer is None:
-            raise forms.ValidationError(f"No engineer with badge or name “{value}”. Pick one from the list.")
+            raise forms.ValidationError(
+                f"No engineer with badge or name “{value}”. Pick one from the list."
+            )
         return engineer
 
 
@@ -62,7 +75,16 @@ def tool_search(request):
         tools = tools.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
     if request.GET.get("in_crib"):
         tools = tools.filter(status=ToolInstance.Status.IN_CRIB)
-    return JsonResponse({"tools": [
-        {"id": t.pk, "inventory_number": t.inventory_number, "tool_type": t.tool_type.name, "status": t.get_status_display()}
-        for t in tools[:20]
-    ]})
+    return JsonResponse(
+        {
+            "tools": [
+                {
+                    "id": t.pk,
+                    "inventory_number": t.inventory_number,
+                    "tool_type": t.tool_type.name,
+                    "status": t.get_status_display(),
+                }
+                for t in tools[:20]
+            ]
+        }
+    )

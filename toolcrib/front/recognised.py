@@ -9,9 +9,16 @@ def recognise(photo, boxes=None, *, in_crib_only=True) -> list[dict]:
         {
             "box": list(r.box),
             "confidence": r.confidence,
-            "types": [{"id": t.tool_type_id, "name": t.name, "probability": t.probability} for t in r.types],
+            "types": [
+                {"id": t.tool_type_id, "name": t.name, "probability": t.probability}
+                for t in r.types
+            ],
             "instances": [
-                {"id": i.tool_instance_id, "inventory_number": i.inventory_number, "match_percent": i.match_percent}
+                {
+                    "id": i.tool_instance_id,
+                    "inventory_number": i.inventory_number,
+                    "match_percent": i.match_percent,
+                }
                 for i in r.instances
             ],
         }

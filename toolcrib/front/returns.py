@@ -27,7 +27,9 @@ class ReturnForm(KitForm):
         tools = recognise(data["photo"], boxes, in_crib_only=False) if boxes else []
         data["engineer"] = likely_holder(tools)
         if data["engineer"] is None:
-            self.add_error("engineer", "The photo does not show whose tools these are: pick the engineer.")
+            self.add_error(
+                "engineer", "The photo does not show whose tools these are: pick the engineer."
+            )
         return data
 
 
@@ -38,7 +40,8 @@ def new_return(request):
         photo = form.cleaned_data["photo"]
         try:
             tool_return = services.return_tools(
-                engineer=form.cleaned_data["engineer"], desk_user=request.user,
+                engineer=form.cleaned_data["engineer"],
+                desk_user=request.user,
                 crops=[(photo, line["box"]) for line in form.boxed()],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
@@ -46,38 +49,61 @@ def new_return(request):
             form.add_error(None, str(e))
         else:
             return redirect(tool_return)
-    return render(request, "front/return_new.html", {
-        "form": form, "engineers": engineer_choices(), "state": form.editor_state(), "purpose": "return",
-    })
+    return render(
+        request,
+        "front/return_new.html",
+        {
+            "form": form,
+            "engineers": engineer_choices(),
+            "state": form.editor_state(),
+            "purpose": "return",
+        },
+    )
 
 
 @access.needs(access.VIEW)
 def return_page(request, pk):
     tool_return = get_object_or_404(Return.objects.select_related("engineer", "desk_user"), pk=pk)
-    lines = list(tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by"))
+    lines = list(
+        tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by")
+    )
     for line in lines:
         line.passed = line.match_percent is not None and line.match_percent >= tool_return.threshold
     # What the desk still has to decide comes first.
-    lines.sort(key=lambda line: line.decision not in (ReturnedTool.Decision.RECOUNT_REQUIRED, ReturnedTool.Decision.EXTRA))
+    lines.sort(
+        key=lambda line: (
+            line.decision
+            not in (ReturnedTool.Decision.RECOUNT_REQUIRED, ReturnedTool.Decision.EXTRA)
+        )
+    )
     counts = Counter(line.decision for line in lines)
-    return render(request, "front/return.html", {
-        "tool_return": tool_return, "lines": lines,
-        "accepted": counts[ReturnedTool.Decision.ACCEPTED],
-        "open": counts[ReturnedTool.Decision.RECOUNT_REQUIRED],
-        "extra": counts[ReturnedTool.Decision.EXTRA],
-        "missing": counts[ReturnedTool.Decision.MISSING],
-        "recounted": counts[ReturnedTool.Decision.RECOUNTED_ACCEPTED],
-        "can_decide": request.user.has_perm(access.RECOUNT),
-    })
+    return render(
+        request,
+        "front/return.html",
+        {
+            "tool_return": tool_return,
+            "lines": lines,
+            "accepted": counts[ReturnedTool.Decision.ACCEPTED],
+            "open": counts[ReturnedTool.Decision.RECOUNT_REQUIRED],
+            "extra": counts[ReturnedTool.Decision.EXTRA],
+            "missing": counts[ReturnedTool.Decision.MISSING],
+            "recounted": counts[ReturnedTool.Decision.RECOUNTED_ACCEPTED],
+            "can_decide": request.user.has_perm(access.RECOUNT),
+        },
+    )
 
 
 @require_POST
 @access.needs(access.RECOUNT)
 def decide_recount(request, pk):
-    line = get_object_or_404(ReturnedTool.objects.select_related("issued_tool__tool_instance"), pk=pk)
+    line = get_object_or_404(
+        ReturnedTool.objects.select_related("issued_tool__tool_instance"), pk=pk
+    )
     found = request.POST.get("found") == "yes"
     try:
-        services.decide_recount(line, user=request.user, found=found, reason=request.POST.get("reason", ""))
+        services.decide_recount(
+            line, user=request.user, found=found, reason=request.POST.get("reason", "")
+        )
     except CribError as e:
         messages.error(request, str(e))
     else:
@@ -85,5 +111,8 @@ def decide_recount(request, pk):
         if found:
             messages.success(request, f"{tool} recounted and accepted: back in the crib.")
         else:
-            messages.warning(request, f"{tool} marked missing: the tool is now lost and QA is alerted on the dashboard.")
+            messages.warning(
+                request,
+                f"{tool} marked missing: the tool is now lost and QA is alerted on the dashboard.",
+            )
     return redirect(line.tool_return)

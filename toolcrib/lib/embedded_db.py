@@ -43,9 +43,15 @@ def start(data_dir: Path) -> dict:
         "PASSWORD": "",
     }
     with psycopg.connect(
-        host=params["HOST"], port=params["PORT"], user="postgres", dbname="postgres", autocommit=True
+        host=params["HOST"],
+        port=params["PORT"],
+        user="postgres",
+        dbname="postgres",
+        autocommit=True,
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
         if not exists:
             log.info("creating database %s in %s", DATABASE_NAME, data_dir)
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')

@@ -11,8 +11,13 @@ class Command(BaseCommand):
     help = "Top-1 accuracy, confusion matrix and verification figures on a dataset in the training layout."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="folder with 1_screw_flat/ ... 11_side_cutters/ and optional annotations.csv")
-        parser.add_argument("--rotation", choices=MODES, help="rotation handling (default: TOOLCRIB_ROTATION)")
+        parser.add_argument(
+            "path",
+            help="folder with 1_screw_flat/ ... 11_side_cutters/ and optional annotations.csv",
+        )
+        parser.add_argument(
+            "--rotation", choices=MODES, help="rotation handling (default: TOOLCRIB_ROTATION)"
+        )
 
     def handle(self, path, rotation=None, **options):
         model = get_model()

@@ -7,8 +7,14 @@ class Command(BaseCommand):
     help = "Box recall/precision, class accuracy and kit matching accuracy on a folder of kit photos with boxes.csv."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="folder with the photos and boxes.csv (scripts/make_kits.py writes one)")
-        parser.add_argument("--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)")
+        parser.add_argument(
+            "path", help="folder with the photos and boxes.csv (scripts/make_kits.py writes one)"
+        )
+        parser.add_argument(
+            "--rotation",
+            choices=("none", "tta", "canonical"),
+            help="default: TOOLCRIB_ROTATION (tta)",
+        )
 
     def handle(self, *args, path, rotation, **options):
         try:

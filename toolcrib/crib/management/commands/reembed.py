@@ -14,7 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--all", action="store_true", help="recompute every feature, also the current model's")
+        parser.add_argument(
+            "--all", action="store_true", help="recompute every feature, also the current model's"
+        )
 
     def handle(self, *args, all=False, **options):
         model = runtime.get_model()
@@ -31,7 +33,11 @@ class Command(BaseCommand):
             for photo_id in photo_ids:
                 # One model call and one transaction per photo: an interrupted run loses at most one photo.
                 with transaction.atomic():
-                    rows = list(todo.filter(photo_id=photo_id).select_related("photo").select_for_update(of=("self",)))
+                    rows = list(
+                        todo.filter(photo_id=photo_id)
+                        .select_related("photo")
+                        .select_for_update(of=("self",))
+                    )
                     if not rows:
                         continue
                     found, sha = recognition.embed(rows[0].photo, [r.box for r in rows])

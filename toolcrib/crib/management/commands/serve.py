@@ -20,7 +20,9 @@ class Command(BaseCommand):
         self._first_admin(addrport)
         # Load (or fetch) the model now, so a broken or missing file is reported at start-up.
         status = runtime.model_status()
-        self.stdout.write(status.message if status.available else self.style.WARNING(status.message))
+        self.stdout.write(
+            status.message if status.available else self.style.WARNING(status.message)
+        )
         call_command("runserver", addrport, use_reloader=False)
 
     def _first_admin(self, addrport):

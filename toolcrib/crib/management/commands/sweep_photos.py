@@ -23,11 +23,16 @@ class Command(BaseCommand):
         kept = set(Photo.objects.values_list("image", flat=True))
         cutoff = time.time() - min_age
         orphans = [
-            path for path in (root / "photos").rglob("*")
-            if path.is_file() and path.relative_to(root).as_posix() not in kept and path.stat().st_mtime < cutoff
+            path
+            for path in (root / "photos").rglob("*")
+            if path.is_file()
+            and path.relative_to(root).as_posix() not in kept
+            and path.stat().st_mtime < cutoff
         ]
         for path in orphans:
             if not dry_run:
                 path.unlink()
-            self.stdout.write(f"{'would delete' if dry_run else 'deleted'} {path.relative_to(root)}")
+            self.stdout.write(
+                f"{'would delete' if dry_run else 'deleted'} {path.relative_to(root)}"
+            )
         self.stdout.write(f"{len(orphans)} photo file(s) kept by no record.")
