@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("toolcrib.api.urls")),
+    path("mats/", include("toolcrib.mats.urls")),
     path("", include("toolcrib.front.urls")),
     # Photos are evidence: only signed-in users see them (served by Django, not a public folder).
     path(

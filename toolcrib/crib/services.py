@@ -224,11 +224,14 @@ def return_tools(
     desk_user,
     crops: list[tuple[Photo, Box]],
     idempotency_key: str | None = None,
+    empty_slots: frozenset[int] = frozenset(),
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
 
     Every tool he holds gets a line: accepted at or above the threshold; a recount when below it
     or not found in the photos. Tools in the photos that he does not hold are reported as extra.
+    `empty_slots`: tool instances whose outline on a kit mat was seen empty (toolcrib/mats):
+    they take no part in the matching and go straight to a recount.
     """
     if idempotency_key:
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
@@ -240,7 +243,10 @@ def return_tools(
         raise CribError(f"{engineer} holds no tools to return.")
     threshold = CribSettings.current().recount_threshold
     returned = _look_at(crops)
-    pairs, extras = _match_return(engineer, held, returned)
+    # Tools whose mat slot is empty go last, out of the matching: indexes of the rest stay put.
+    held.sort(key=lambda t: t.tool_instance_id in empty_slots)
+    matched = [t for t in held if t.tool_instance_id not in empty_slots]
+    pairs, extras = _match_return(engineer, matched, returned)
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
@@ -291,7 +297,9 @@ def return_tools(
                     Seen(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason="not found in the return photo"
+                    reason="its slot on the kit mat is empty"
+                    if held[h].tool_instance_id in empty_slots
+                    else "not found in the return photo"
                     if seen_any
                     else "no verified photo of this tool",
                 )
