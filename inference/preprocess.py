@@ -78,17 +78,22 @@ class Photo:
         return _to_rgb(self.image.crop(reduced))
 
 
-def check_box(box: Box, size: tuple[int, int]) -> None:
-    if len(box) != 4:
-        raise PhotoError(f"A box needs four numbers (x0, y0, x1, y1); got {list(box)}.")
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+def check_box(box: Box, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The box in whole pixels (rounded as Image.crop rounds) if it fits a photo of `size`
+    (oriented); PhotoError, in words fit for the user, if not. The one box check: the crib's
+    services use it too."""
+    try:
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+    except (TypeError, ValueError):
+        raise PhotoError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
     w, h = size
     if x1 <= x0 or y1 <= y0:
         raise PhotoError(
-            f"The box {list(box)} is empty or inverted: x1 must be greater than x0 and y1 than y0."
+            f"Box {list(box)} is empty or inverted: x1 must exceed x0 and y1 exceed y0."
         )
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
-        raise PhotoError(f"The box {list(box)} reaches outside the photo, which is {w}x{h} pixels.")
+        raise PhotoError(f"Box {list(box)} lies outside the photo ({w}x{h}).")
+    return (x0, y0, x1, y1)
 
 
 def _draft_scale(size: tuple[int, int], boxes: Iterable[Box]) -> int:

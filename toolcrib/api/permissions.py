@@ -7,6 +7,8 @@ names them, e.g. {"POST": ["crib.issue_tools"]}.
 
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
+from toolcrib.crib import roles
+
 VIEW = ["%(app_label)s.view_%(model_name)s"]
 
 
@@ -22,15 +24,10 @@ class CribPermissions(DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
-# Anyone who photographs tools at the crib: the desks and the admin (enrolment).
-TAKES_PHOTOS = ["crib.add_photo", "crib.issue_tools", "crib.return_tools"]
-
-
 class TakesPhotos(CribPermissions):
     """Uploading a photo or asking what is in one: any role that photographs tools."""
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return super().has_permission(request, view)
-        user = request.user
-        return bool(user and user.is_authenticated and any(user.has_perm(p) for p in TAKES_PHOTOS))
+        return roles.takes_photos(request.user)

@@ -5,7 +5,7 @@ import contextlib
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
@@ -33,6 +33,7 @@ from toolcrib.crib.models import (
     ReturnedTool,
     ToolInstance,
     ToolType,
+    still_out,
 )
 
 
@@ -100,7 +101,7 @@ class ToolInstanceViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = ToolInstance.objects.prefetch_related(
         Prefetch(
             "issued",
-            IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"),
+            IssuedTool.objects.open().select_related("issue__engineer"),
             to_attr="open_issued",
         )
     )
@@ -113,7 +114,7 @@ class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = Engineer.objects.annotate(
         held_numbers=ArrayAgg(
             "issues__tools__tool_instance__inventory_number",
-            filter=Q(issues__tools__closed_at__isnull=True),
+            filter=still_out("issues__tools__"),
         )
     )
     serializer_class = serializers.EngineerSerializer

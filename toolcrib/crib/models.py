@@ -59,7 +59,7 @@ class ToolInstance(models.Model):
 
     def holder(self):
         """The open issued-tool record of whoever holds this tool now, or None."""
-        return self.issued.filter(closed_at__isnull=True).select_related("issue__engineer").first()
+        return self.issued.open().select_related("issue__engineer").first()
 
 
 class Engineer(models.Model):
@@ -79,7 +79,7 @@ class Engineer(models.Model):
         return reverse("engineer", args=[self.pk])
 
     def held_tools(self):
-        return IssuedTool.objects.filter(issue__engineer=self, closed_at__isnull=True)
+        return IssuedTool.objects.open().filter(issue__engineer=self)
 
 
 class Photo(models.Model):
@@ -197,6 +197,18 @@ class Issue(models.Model):
         return reverse("issue", args=[self.pk])
 
 
+def still_out(through: str = "") -> Q:
+    """Issued tools not yet closed (the one place that says so), reached through `through`
+    (e.g. "issues__tools__" from an engineer)."""
+    return Q(**{f"{through}closed_at__isnull": True})
+
+
+class IssuedToolQuerySet(models.QuerySet):
+    def open(self):
+        """Tools still out: not back in the crib nor declared missing."""
+        return self.filter(still_out())
+
+
 class IssuedTool(Crop):
     issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="tools")
     tool_instance = models.ForeignKey(ToolInstance, on_delete=models.PROTECT, related_name="issued")
@@ -204,13 +216,15 @@ class IssuedTool(Crop):
     # Set when the tool is back in the crib or declared missing: the engineer holds it no more.
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = IssuedToolQuerySet.as_manager()
+
     class Meta(Crop.Meta):
         ordering = ["issue", "id"]
         constraints = Crop.Meta.constraints + [
             # One holder per tool at a time: at most one open issued record per tool instance.
             models.UniqueConstraint(
                 fields=["tool_instance"],
-                condition=Q(closed_at__isnull=True),
+                condition=still_out(),
                 name="one_holder_per_tool",
             )
         ]
@@ -248,6 +262,10 @@ class Return(models.Model):
     def get_absolute_url(self):
         return reverse("return", args=[self.pk])
 
+    def passes(self, match_percent: float | None) -> bool:
+        """A match passes at or above the threshold in force for this return."""
+        return match_percent is not None and match_percent >= self.threshold
+
 
 class ReturnedTool(Crop):
     """One line of a return: a tool in the return photo, a held tool that was not in it, or both."""
@@ -279,6 +297,10 @@ class ReturnedTool(Crop):
 
     def __str__(self):
         return f"{self.issued_tool or 'extra tool'}: {self.get_decision_display()}"
+
+    @property
+    def passed(self) -> bool:
+        return self.tool_return.passes(self.match_percent)
 
 
 class CribSettings(models.Model):

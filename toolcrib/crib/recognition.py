@@ -17,6 +17,7 @@ from inference import runtime
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import propose_boxes
 from inference.recognise import recognise
+from inference.similarity import percent_from_distance
 from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
 
 Box = tuple[int, int, int, int]
@@ -216,8 +217,9 @@ def _instances(
         picked: dict[int, InstanceCandidate] = {}
         for pk, number, distance in rows.all():  # a fresh query each time (no result cache)
             if pk not in picked:
-                # cosine distance = 1 - cos; match % = (cos + 1) / 2 x 100
-                picked[pk] = InstanceCandidate(pk, number, round((2 - distance) / 2 * 100, 2))
+                picked[pk] = InstanceCandidate(
+                    pk, number, round(percent_from_distance(distance), 2)
+                )
             if len(picked) == limit:
                 break
         # Only reads happened: roll the savepoint back so that the SET LOCALs above end here and

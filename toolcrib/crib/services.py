@@ -13,8 +13,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from inference import preprocess
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from inference.preprocess import PhotoError
 from toolcrib.crib import audit, recognition
+from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -28,15 +31,9 @@ from toolcrib.crib.models import (
 )
 from toolcrib.crib.photos import check_photo
 
+__all__ = ["CribError", "ToolUnavailable"]  # raised here; callers catch them as services.X
+
 Box = tuple[int, int, int, int]
-
-
-class CribError(Exception):
-    """A request the crib refuses; the message says why, in the crib's words."""
-
-
-class ToolUnavailable(CribError):
-    pass
 
 
 @dataclass
@@ -64,15 +61,11 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
 
 
 def check_box(photo: Photo, box: Box) -> Box:
+    """The box in whole pixels if it fits the stored photo; CribError if not."""
     try:
-        x0, y0, x1, y1 = (int(v) for v in box)
-    except (TypeError, ValueError):
-        raise CribError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
-    if x1 <= x0 or y1 <= y0:
-        raise CribError(f"Box {box} is empty or inverted: x1 must exceed x0 and y1 exceed y0.")
-    if x0 < 0 or y0 < 0 or x1 > photo.width or y1 > photo.height:
-        raise CribError(f"Box {box} lies outside the photo ({photo.width}x{photo.height}).")
-    return (x0, y0, x1, y1)
+        return preprocess.check_box(box, (photo.width, photo.height))
+    except PhotoError as e:
+        raise CribError(str(e)) from None
 
 
 @dataclass
@@ -247,7 +240,8 @@ def return_tools(
             # Lock what the engineer holds, so two desks cannot take the same tools back at once.
             still_held = set(
                 IssuedTool.objects.select_for_update()
-                .filter(pk__in=[t.pk for t in held], closed_at__isnull=True)
+                .open()
+                .filter(pk__in=[t.pk for t in held])
                 .values_list("pk", flat=True)
             )
             earlier = (
@@ -267,7 +261,7 @@ def return_tools(
             )
             tool_return.photos.set({photo for photo, _ in crops})
             for h, r, percent in pairs:
-                accepted = percent >= threshold
+                accepted = tool_return.passes(percent)
                 line = _line(
                     tool_return,
                     crops[r],
@@ -351,7 +345,7 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
         if not kit.extra
         else [  # only an extra tool needs the rest of the crib's tools
             (t, ref)
-            for t in IssuedTool.objects.filter(closed_at__isnull=True)
+            for t in IssuedTool.objects.open()
             .exclude(issue__engineer=engineer)
             .select_related("tool_instance__tool_type", "issue__engineer")
             if (ref := _reference(t)) is not None

@@ -12,7 +12,14 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from toolcrib.crib import services
-from toolcrib.crib.models import AuditEvent, CribSettings, Engineer, ToolInstance, ToolType
+from toolcrib.crib.models import (
+    AuditEvent,
+    CribSettings,
+    Engineer,
+    ToolInstance,
+    ToolType,
+    still_out,
+)
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
@@ -105,7 +112,7 @@ def tools(request):
 @access.needs(access.VIEW)
 def engineers(request):
     people = Engineer.objects.annotate(
-        holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True))
+        holding=Count("issues__tools", filter=still_out("issues__tools__"))
     ).order_by("name")
     return _list_with_form(
         request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people}
