@@ -100,6 +100,42 @@ class Photo(models.Model):
         return f"photo {self.pk} ({self.width}x{self.height})"
 
 
+class BoxRecognition(models.Model):
+    """The model's recognition of one box of a photo (class candidates and feature), kept with
+    the photo so that the issue or return that uses the box does not run the model again.
+
+    It is found again only by everything that made it: the photo (whose file never changes),
+    the exact box, the model file (sha256) and the rotation mode; any other model or mode
+    computes anew (docs/inference.md, "Compute once")."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="recognitions")
+    x0 = models.PositiveIntegerField()
+    y0 = models.PositiveIntegerField()
+    x1 = models.PositiveIntegerField()
+    y1 = models.PositiveIntegerField()
+    model_sha256 = models.CharField(max_length=64)
+    rotation = models.CharField(max_length=16)
+    feature = VectorField(dimensions=FEATURE_DIMENSIONS)
+    # [[class index, probability], ...] best first; empty when the model gives no `p`.
+    candidates = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "x0", "y0", "x1", "y1", "model_sha256", "rotation"],
+                name="one_recognition_per_box_and_model",
+            )
+        ]
+
+    def __str__(self):
+        return f"recognition of {self.box} in photo {self.photo_id}"
+
+    @property
+    def box(self):
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
 class Crop(models.Model):
     """One tool in a photo: its box and the feature the model computed from the crop."""
 

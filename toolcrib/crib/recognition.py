@@ -13,12 +13,12 @@ from django.db import connection, transaction
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
-from inference import runtime
+from inference import rotation, runtime
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import propose_boxes
-from inference.recognise import recognise
+from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
-from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
+from toolcrib.crib.models import BoxRecognition, Enrolment, Photo, ToolInstance, ToolType
 
 Box = tuple[int, int, int, int]
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
@@ -59,13 +59,65 @@ def _photo_bytes(photo: Photo) -> bytes:
         return f.read()
 
 
-def embed(photo: Photo, boxes: list[Box]) -> tuple[list, str]:
-    """The model's view of each box in `photo` (inference Recognition: class candidates and a
-    unit-length 512-d feature), or None for each when recognition is off; and the model's sha256."""
+def recognise_boxes(
+    photo: Photo, boxes: list[Box], *, reuse: bool = True
+) -> tuple[list[Recognition | None], str]:
+    """The model's recognition of each box in `photo` (class candidates and a unit-length 512-d
+    feature), or None for each when recognition is off; and the model's sha256. reuse=False
+    runs the model whatever was kept (`manage.py reembed` recomputes)."""
     model = runtime.get_model()
     if model is None or not boxes:
         return [None] * len(boxes), ""
-    return recognise(_photo_bytes(photo), boxes, model), model.sha256
+    if not reuse:
+        return recognise(_photo_bytes(photo), boxes, model), model.sha256
+    return kept_recognitions(photo, boxes, model), model.sha256
+
+
+def kept_recognitions(
+    photo: Photo, boxes: list[Box], model: runtime.Model, data: bytes | None = None
+) -> list[Recognition]:
+    """The recognition of each box: the kept one where this photo's box was recognised before
+    by this model file in this rotation mode, else computed now (one model run for all the
+    missing boxes, one decode of the photo) and kept. `data`: the photo's bytes, if read."""
+    mode = rotation.rotation_mode()
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    kept = {
+        row.box: row
+        for row in BoxRecognition.objects.filter(
+            photo=photo, model_sha256=model.sha256, rotation=mode
+        )
+    }
+    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
+    if missing:
+        fresh = recognise(
+            data if data is not None else _photo_bytes(photo), missing, model, rotation_mode=mode
+        )
+        made = [
+            BoxRecognition(
+                photo=photo,
+                x0=b[0],
+                y0=b[1],
+                x1=b[2],
+                y1=b[3],
+                model_sha256=model.sha256,
+                rotation=mode,
+                feature=r.feature,
+                candidates=[[c.class_index, c.probability] for c in r.candidates],
+            )
+            for b, r in zip(missing, fresh)
+        ]
+        # Two requests may recognise the same box at once: the first row stays, both are equal.
+        BoxRecognition.objects.bulk_create(made, ignore_conflicts=True)
+        kept.update(zip(missing, made))
+    return [_as_recognition(kept[b]) for b in boxes]
+
+
+def _as_recognition(row: BoxRecognition) -> Recognition:
+    return Recognition(
+        box=row.box,
+        candidates=[Candidate(int(i), float(p)) for i, p in row.candidates],
+        feature=np.asarray(row.feature, dtype=np.float32),
+    )
 
 
 def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
@@ -109,7 +161,7 @@ def recognise_photo(
     model = runtime.get_model()
     if model is None:
         return [Recognised(box=b, confidence=c) for b, c in boxed]
-    found = recognise(data, [b for b, _ in boxed], model)
+    found = kept_recognitions(photo, [b for b, _ in boxed], model, data)
     kit_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
     for (box, confidence), r in zip(boxed, found):

@@ -86,7 +86,7 @@ def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
             by_photo.setdefault(photo.pk, []).append(i)
     for indexes in by_photo.values():
         photo = pairs[indexes[0]][0]
-        found, sha = recognition.embed(photo, [pairs[i][1] for i in indexes])
+        found, sha = recognition.recognise_boxes(photo, [pairs[i][1] for i in indexes])
         for i, r in zip(indexes, found):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
