@@ -55,10 +55,6 @@ class KitMatch:
     missing: list[int] = field(default_factory=list)  # issued indices with no returned counterpart
     extra: list[int] = field(default_factory=list)  # returned indices that match nothing issued
 
-    def below(self, threshold: float) -> list[Pair]:
-        """Pairs that need a manual recount at this acceptance threshold (percent)."""
-        return [p for p in self.pairs if p.match < threshold]
-
 
 def match_kit(
     issued: list[KitItem],

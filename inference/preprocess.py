@@ -54,8 +54,7 @@ class Photo:
 
     def crop(self, box: Box) -> np.ndarray:
         """The model's input for one box (full-resolution coordinates): uint8 [112,112,3]."""
-        check_box(box, self.size)
-        box = tuple(int(round(v)) for v in box)  # as Image.crop rounds
+        box = check_box(box, self.size)  # in whole pixels, as Image.crop rounds
         if self.scale == 1:
             # Crop before converting: cheaper, and conversion is per pixel, so identical.
             return pad_and_resize(_to_rgb(self.image.crop(box)))
@@ -78,11 +77,13 @@ class Photo:
         return _to_rgb(self.image.crop(reduced))
 
 
-def check_box(box: Box, size: tuple[int, int]) -> tuple[int, int, int, int]:
+def check_box(box: Box | None, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """The box in whole pixels (rounded as Image.crop rounds) if it fits a photo of `size`
     (oriented); PhotoError, in words fit for the user, if not. The one box check: the crib's
     services use it too."""
     try:
+        if box is None:
+            raise TypeError
         x0, y0, x1, y1 = (int(round(v)) for v in box)
     except (TypeError, ValueError):
         raise PhotoError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
@@ -145,7 +146,7 @@ def open_photo(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             w, h = image.size
             if w * h > limit:
                 raise PhotoError(
@@ -158,9 +159,9 @@ def open_photo(
             scale = 1
             if draft and image.format == "JPEG":
                 wanted = _draft_scale(size, boxes or [whole_image(size)])
-                if wanted > 1:
-                    _, full = image.draft(None, (w // wanted, h // wanted))
-                    scale = round(w / full[2])
+                drafted = image.draft(None, (w // wanted, h // wanted)) if wanted > 1 else None
+                if drafted is not None:
+                    scale = round(w / drafted[1][2])
             image.load()
     except PhotoError:
         raise
@@ -183,7 +184,7 @@ def open_photo(
 def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode.startswith("I;16") or image.mode == "I":
         # 16-bit greyscale: keep the top 8 bits (Pillow's convert would clip at 255).
-        a = np.asarray(image, dtype=np.uint32)
+        a: np.ndarray = np.asarray(image, dtype=np.uint32)
         if image.mode.startswith("I;16") or a.max() > 255:
             a = a >> 8
         image = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L")

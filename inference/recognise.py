@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import rotation
-from .preprocess import Box, Photo, open_photo, pad_and_resize, photo_crops, whole_image
+from .preprocess import (
+    Box,
+    Photo,
+    check_box,
+    open_photo,
+    pad_and_resize,
+    photo_crops,
+    whole_image,
+)
 from .runtime import Model
 from .similarity import l2_normalise
 
@@ -26,7 +34,6 @@ CLASS_NAMES = (
     "10_open_end_wrench_3_4",
     "11_side_cutters",
 )
-class_names = CLASS_NAMES
 
 
 @dataclass
@@ -81,10 +88,10 @@ def recognise(
     """
     mode = rotation.rotation_mode(rotation_mode)
     photo = open_photo(photo_bytes, boxes or None, draft=draft)
-    boxes = [tuple(int(round(v)) for v in b) for b in boxes] if boxes else [whole_image(photo.size)]
-    p, features = embed(model, model_inputs(photo, boxes, mode), mode)
+    wanted = [check_box(b, photo.size) for b in boxes] if boxes else [whole_image(photo.size)]
+    p, features = embed(model, model_inputs(photo, wanted, mode), mode)
     results = []
-    for i, box in enumerate(boxes):
+    for i, box in enumerate(wanted):
         candidates = []
         if p is not None:
             order = np.argsort(-p[i])[:top]

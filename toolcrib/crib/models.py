@@ -313,8 +313,6 @@ class ReturnedTool(Crop):
         MISSING = "missing", "missing"
         EXTRA = "extra", "not issued to this engineer"
 
-    OPEN_DECISIONS = (Decision.RECOUNT_REQUIRED,)
-
     tool_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="tools")
     # Empty for a tool in the photo that this engineer does not hold.
     issued_tool = models.OneToOneField(

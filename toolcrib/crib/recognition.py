@@ -50,10 +50,6 @@ class Recognised:
     feature: np.ndarray | None = None
 
 
-def model_status() -> runtime.ModelStatus:
-    return runtime.model_status()
-
-
 def _photo_bytes(photo: Photo) -> bytes:
     with photo.image.open("rb") as f:
         return f.read()

@@ -5,12 +5,16 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from inference import preprocess
@@ -34,6 +38,8 @@ from toolcrib.crib.photos import check_photo
 __all__ = ["CribError", "ToolUnavailable"]  # raised here; callers catch them as services.X
 
 Box = tuple[int, int, int, int]
+Actor = User | AnonymousUser | None  # who acts: a signed-in user, or nobody known
+T = TypeVar("T", Issue, Return)
 
 
 @dataclass
@@ -45,7 +51,7 @@ class ToolLine:
     box: Box | None = None
 
 
-def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
+def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> Photo:
     """Keep an uploaded photo after checking it is one (size, format, pixels)."""
     width, height, ext = check_photo(data)
     sha = hashlib.sha256(data).hexdigest()
@@ -60,7 +66,7 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
     return photo
 
 
-def check_box(photo: Photo, box: Box) -> Box:
+def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
     """The box in whole pixels if it fits the stored photo; CribError if not."""
     try:
         return preprocess.check_box(box, (photo.width, photo.height))
@@ -77,25 +83,28 @@ class Seen:
     kit_class: int | None = None  # the model's class, where it is sure of it
 
 
-def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
+def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[Seen]:
     """The model's view of (photo, box) pairs, one model call per photo."""
     out = [Seen() for _ in pairs]
-    by_photo: dict[int, list[int]] = {}
-    for i, (photo, _box) in enumerate(pairs):
-        if photo is not None:
-            by_photo.setdefault(photo.pk, []).append(i)
-    for indexes in by_photo.values():
-        photo = pairs[indexes[0]][0]
-        found, sha = recognition.recognise_boxes(photo, [pairs[i][1] for i in indexes])
+    by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
+    for i, (photo, box) in enumerate(pairs):
+        if photo is not None and box is not None:
+            _, indexes, boxes = by_photo.setdefault(photo.pk, (photo, [], []))
+            indexes.append(i)
+            boxes.append(box)
+    for photo, indexes, boxes in by_photo.values():
+        found, sha = recognition.recognise_boxes(photo, boxes)
         for i, r in zip(indexes, found):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
-                out[i] = Seen(r.feature, sha, top.class_index if sure else None)
+                out[i] = Seen(r.feature, sha, top.class_index if top and sure else None)
     return out
 
 
-def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> Enrolment:
+def enrol(
+    tool_instance: ToolInstance, photo: Photo, box: Sequence[float], *, user: User | None = None
+) -> Enrolment:
     box = check_box(photo, box)
     [seen] = _look_at([(photo, box)])
     with audit.acting_as(user), transaction.atomic():
@@ -114,9 +123,9 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
 def issue_tools(
     *,
     engineer: Engineer,
-    storekeeper,
+    storekeeper: User,
     lines: list[ToolLine],
-    due_back=None,
+    due_back: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Issue:
     if idempotency_key:
@@ -149,7 +158,9 @@ def issue_tools(
             }
             # A retry that waited for these locks finds the first request's issue now.
             earlier = (
-                idempotency_key and Issue.objects.filter(idempotency_key=idempotency_key).first()
+                Issue.objects.filter(idempotency_key=idempotency_key).first()
+                if idempotency_key
+                else None
             )
             if earlier:
                 return _same_request(earlier, engineer)
@@ -190,13 +201,13 @@ def issue_tools(
     return issue
 
 
-def _same_request(earlier, engineer):
+def _same_request(earlier: T, engineer: Engineer) -> T:
     if earlier.engineer_id != engineer.pk:
         raise CribError("This idempotency key was already used for another engineer.")
     return earlier
 
 
-def _check_can_issue(tool: ToolInstance):
+def _check_can_issue(tool: ToolInstance) -> None:
     if tool.status == ToolInstance.Status.ISSUED:
         holder = tool.holder()
         who = f" to {holder.issue.engineer}" if holder else ""
@@ -214,8 +225,8 @@ def _check_can_issue(tool: ToolInstance):
 def return_tools(
     *,
     engineer: Engineer,
-    desk_user,
-    crops: list[tuple[Photo, Box]],
+    desk_user: User,
+    crops: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
@@ -227,12 +238,12 @@ def return_tools(
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
         if earlier:
             return _same_request(earlier, engineer)
-    crops = [(photo, check_box(photo, box)) for photo, box in crops]
+    sightings = [(photo, check_box(photo, box)) for photo, box in crops]
     held = list(_held_for_return(engineer))
-    if not held and not crops:
+    if not held and not sightings:
         raise CribError(f"{engineer} holds no tools to return.")
     threshold = CribSettings.current().recount_threshold
-    returned = _look_at(crops)
+    returned = _look_at(sightings)
     pairs, extras = _match_return(engineer, held, returned)
 
     try:
@@ -245,7 +256,9 @@ def return_tools(
                 .values_list("pk", flat=True)
             )
             earlier = (
-                idempotency_key and Return.objects.filter(idempotency_key=idempotency_key).first()
+                Return.objects.filter(idempotency_key=idempotency_key).first()
+                if idempotency_key
+                else None
             )
             if earlier:
                 return _same_request(earlier, engineer)
@@ -259,12 +272,12 @@ def return_tools(
                 threshold=threshold,
                 idempotency_key=idempotency_key or None,
             )
-            tool_return.photos.set({photo for photo, _ in crops})
+            tool_return.photos.set({photo for photo, _ in sightings})
             for h, r, percent in pairs:
                 accepted = tool_return.passes(percent)
-                line = _line(
+                _line(
                     tool_return,
-                    crops[r],
+                    sightings[r],
                     returned[r],
                     issued_tool=held[h],
                     match_percent=percent,
@@ -276,7 +289,7 @@ def return_tools(
                     else f"match {percent:.1f}% is below the threshold {threshold:.1f}%",
                 )
                 if accepted:
-                    _back_in_crib(line.issued_tool)
+                    _back_in_crib(held[h])
             seen_any = any(v.feature is not None for v in returned)
             for h in sorted(set(range(len(held))) - {h for h, _, _ in pairs}):
                 _line(
@@ -292,7 +305,7 @@ def return_tools(
             for r, reason in extras:
                 _line(
                     tool_return,
-                    crops[r],
+                    sightings[r],
                     returned[r],
                     issued_tool=None,
                     decision=ReturnedTool.Decision.EXTRA,
@@ -306,7 +319,7 @@ def return_tools(
     return tool_return
 
 
-def _held_for_return(engineer):
+def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
     # A tool already waiting for a recount is settled by that recount, not by a new return.
     return (
         engineer.held_tools()
@@ -330,15 +343,24 @@ def _reference(issued: IssuedTool) -> KitItem | None:
     )
 
 
-def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
+def _match_return(
+    engineer: Engineer, held: list[IssuedTool], returned: list[Seen]
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, str]]]:
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): pairs (held index, returned index, match %), and each crop that matches
     nothing the engineer holds, with the reason (whose tool it looks like, if it is out to someone else)."""
-    references = [_reference(t) for t in held]
-    hi = [i for i, ref in enumerate(references) if ref is not None]
-    ri = [j for j, v in enumerate(returned) if v.feature is not None]
-    items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
-    kit = match_kit([references[i] for i in hi], items)
+    # Only tools with a feature take part: their indexes in `held` and `returned`.
+    hi, references = [], []
+    for i, t in enumerate(held):
+        if (ref := _reference(t)) is not None:
+            hi.append(i)
+            references.append(ref)
+    ri, items = [], []
+    for j, v in enumerate(returned):
+        if v.feature is not None:
+            ri.append(j)
+            items.append(KitItem(v.feature, label=v.kit_class))
+    kit = match_kit(references, items)
     pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
     out_elsewhere = (
         []
@@ -356,12 +378,15 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     for e, owner in zip(kit.extra, owners):
         reason = f"not issued to {engineer}"
         if owner is not None:
-            reason += f"; it looks like {owner.holder.tool_instance}, out to {owner.holder.issue.engineer} ({owner.match:.0f}%)"
+            theirs = cast(IssuedTool, owner.holder)
+            reason += f"; it looks like {theirs.tool_instance}, out to {theirs.issue.engineer} ({owner.match:.0f}%)"
         extras.append((ri[e], reason))
     return pairs, extras
 
 
-def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
+def _line(
+    tool_return: Return, crop: tuple[Photo, Box] | None, seen: Seen, **fields: Any
+) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
     line = ReturnedTool(
         tool_return=tool_return,
@@ -375,7 +400,7 @@ def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
     return line
 
 
-def _back_in_crib(issued: IssuedTool):
+def _back_in_crib(issued: IssuedTool) -> None:
     issued.closed_at = timezone.now()
     issued.save(update_fields=["closed_at"])
     tool = issued.tool_instance
@@ -398,7 +423,7 @@ def _return_summary(tool_return: Return) -> dict:
     }
 
 
-def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> ReturnedTool:
+def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) -> ReturnedTool:
     """The desk's word after a manual recount: the tool is here (accepted) or it is missing (lost)."""
     reason = (reason or "").strip()
     if not reason:
@@ -409,7 +434,8 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             .select_related("issued_tool__tool_instance")
             .get(pk=line.pk)
         )
-        if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED:
+        issued = line.issued_tool
+        if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED or issued is None:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
         before = {"decision": line.decision}
         line.decision = (
@@ -418,11 +444,11 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
         line.decided_by, line.decided_at, line.reason = user, timezone.now(), reason
         line.save()
         if found:
-            _back_in_crib(line.issued_tool)
+            _back_in_crib(issued)
         else:
-            line.issued_tool.closed_at = timezone.now()
-            line.issued_tool.save(update_fields=["closed_at"])
-            tool = line.issued_tool.tool_instance
+            issued.closed_at = timezone.now()
+            issued.save(update_fields=["closed_at"])
+            tool = issued.tool_instance
             tool.status = ToolInstance.Status.LOST
             tool.save()
         audit.record(
@@ -431,15 +457,16 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
     return line
 
 
-def set_threshold(value, *, user) -> CribSettings:
+def set_threshold(value: Any, *, user: User) -> CribSettings:
+    """`value`: whatever the form or the request sent; refused unless a percent, 0 to 100."""
     try:
-        value = float(value)
+        percent = float(value)
     except (TypeError, ValueError):
         raise CribError("The threshold is a number of percent, 0 to 100.") from None
-    if not 0 <= value <= 100:
+    if not 0 <= percent <= 100:
         raise CribError("The threshold is a number of percent, 0 to 100.")
     with audit.acting_as(user), transaction.atomic():
         current = CribSettings.current()
-        current.recount_threshold = value
+        current.recount_threshold = percent
         current.save()
     return current
