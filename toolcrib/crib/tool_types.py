@@ -29,12 +29,17 @@ def ensure_model_types():
     """
     from toolcrib.crib.models import ToolType
 
-    for index, (folder, name) in enumerate(zip(CLASS_NAMES, MODEL_TYPE_NAMES, strict=True)):
-        ToolType.objects.get_or_create(
-            model_class_index=index,
-            defaults={
-                "name": name,
-                "slug": slugify(folder.split("_", 1)[1]),
-                "description": f"Kit class {folder}.",
-            },
-        )
+    present = set(ToolType.objects.values_list("model_class_index", flat=True))
+    # bulk_create: seeding the crib is not an admin's change, so it leaves no audit event.
+    ToolType.objects.bulk_create(
+        [
+            ToolType(
+                model_class_index=index,
+                name=name,
+                slug=slugify(folder.split("_", 1)[1]),
+                description=f"Kit class {folder}.",
+            )
+            for index, (folder, name) in enumerate(zip(CLASS_NAMES, MODEL_TYPE_NAMES, strict=True))
+            if index not in present
+        ]
+    )
