@@ -256,7 +256,7 @@ class InstanceCandidateSerializer(serializers.Serializer):
     match_percent = serializers.FloatField()
 
 
-class RecognisedSerializer(serializers.Serializer):
+class SuggestionSerializer(serializers.Serializer):
     box = BoxField()
     confidence = serializers.FloatField()
     types = TypeCandidateSerializer(
@@ -270,7 +270,7 @@ class RecognisedSerializer(serializers.Serializer):
 class RecognitionSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     recognition = RecognitionStatusSerializer()
-    tools = RecognisedSerializer(many=True)
+    tools = SuggestionSerializer(many=True)
 
 
 # --- issue and return ------------------------------------------------------------------------

@@ -42,7 +42,9 @@ class InstanceCandidate:
 
 
 @dataclass
-class Recognised:
+class Suggestion:
+    """The crib's answer for one box: likely tool types and nearest enrolled tool instances."""
+
     box: Box
     confidence: float
     types: list[TypeCandidate] = field(default_factory=list)
@@ -146,7 +148,7 @@ def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
 
 def recognise_photo(
     photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True
-) -> list["Recognised"]:
+) -> list["Suggestion"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools."""
     data = _photo_bytes(photo)  # read once: proposals and the model both decode it
     boxed = (
@@ -156,7 +158,7 @@ def recognise_photo(
     )
     model = runtime.get_model()
     if model is None:
-        return [Recognised(box=b, confidence=c) for b, c in boxed]
+        return [Suggestion(box=b, confidence=c) for b, c in boxed]
     found = kept_recognitions(photo, [b for b, _ in boxed], model, data)
     kit_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
@@ -174,7 +176,7 @@ def recognise_photo(
             in_crib_only=in_crib_only,
         )
         out.append(
-            Recognised(
+            Suggestion(
                 box=box, confidence=confidence, types=types, instances=instances, feature=r.feature
             )
         )
