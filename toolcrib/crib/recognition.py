@@ -160,13 +160,15 @@ def recognise_photo(
     if model is None:
         return [Suggestion(box=b, confidence=c) for b, c in boxed]
     found = kept_recognitions(photo, [b for b, _ in boxed], model, data)
-    kit_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
+    model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
     for (box, confidence), r in zip(boxed, found):
         types = [
-            TypeCandidate(kit_types[c.class_index].pk, kit_types[c.class_index].name, c.probability)
+            TypeCandidate(
+                model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
+            )
             for c in r.candidates
-            if c.class_index in kit_types
+            if c.class_index in model_types
         ]
         types = _with_enrolled_types(types, r.feature, model.sha256)
         instances = nearest_instances(
@@ -196,8 +198,8 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
     if not nearest:
         return types
     tool = ToolInstance.objects.select_related("tool_type").get(pk=nearest[0].tool_instance_id)
-    kit_best = nearest_instances(feature, sha, limit=1, kit_types_only=True)
-    if kit_best and kit_best[0].match_percent >= nearest[0].match_percent:
+    model_type_best = nearest_instances(feature, sha, limit=1, model_types_only=True)
+    if model_type_best and model_type_best[0].match_percent >= nearest[0].match_percent:
         return types + [
             TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)
         ]
@@ -214,7 +216,7 @@ def nearest_instances(
     in_crib_only=False,
     limit=5,
     new_types_only=False,
-    kit_types_only=False,
+    model_types_only=False,
     ef_search: int | None = None,
     exact: bool | None = None,
 ) -> list[InstanceCandidate]:
@@ -234,7 +236,7 @@ def nearest_instances(
         enrolments = enrolments.filter(tool_instance__status=ToolInstance.Status.IN_CRIB)
     if new_types_only:
         enrolments = enrolments.filter(tool_instance__tool_type__model_class_index=None)
-    if kit_types_only:
+    if model_types_only:
         enrolments = enrolments.exclude(tool_instance__tool_type__model_class_index=None)
     rows = (
         enrolments.annotate(

@@ -75,17 +75,17 @@ def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
 
 
 @dataclass
-class Seen:
+class ToolFeature:
     """What the model made of one tool in a photo."""
 
     feature: np.ndarray | None = None
     sha: str = ""
-    kit_class: int | None = None  # the model's class, where it is sure of it
+    model_class: int | None = None  # the model's class, where it is sure of it
 
 
-def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[Seen]:
+def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
     """The model's view of (photo, box) pairs, one model call per photo."""
-    out = [Seen() for _ in pairs]
+    out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
         if photo is not None and box is not None:
@@ -98,7 +98,7 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[Seen]:
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
-                out[i] = Seen(r.feature, sha, top.class_index if top and sure else None)
+                out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
     return out
 
 
@@ -295,7 +295,7 @@ def return_tools(
                 _line(
                     tool_return,
                     None,
-                    Seen(),
+                    ToolFeature(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
                     reason="not found in the return photo"
@@ -329,7 +329,7 @@ def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
     )
 
 
-def _reference(issued: IssuedTool) -> KitItem | None:
+def _compared_with(issued: IssuedTool) -> KitItem | None:
     """What a returned tool is compared with: its feature at issue time, else its enrolment."""
     feature = issued.embedding
     if feature is None:
@@ -344,7 +344,7 @@ def _reference(issued: IssuedTool) -> KitItem | None:
 
 
 def _match_return(
-    engineer: Engineer, held: list[IssuedTool], returned: list[Seen]
+    engineer: Engineer, held: list[IssuedTool], returned: list[ToolFeature]
 ) -> tuple[list[tuple[int, int, float]], list[tuple[int, str]]]:
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): pairs (held index, returned index, match %), and each crop that matches
@@ -352,14 +352,14 @@ def _match_return(
     # Only tools with a feature take part: their indexes in `held` and `returned`.
     hi, references = [], []
     for i, t in enumerate(held):
-        if (ref := _reference(t)) is not None:
+        if (ref := _compared_with(t)) is not None:
             hi.append(i)
             references.append(ref)
     ri, items = [], []
     for j, v in enumerate(returned):
         if v.feature is not None:
             ri.append(j)
-            items.append(KitItem(v.feature, label=v.kit_class))
+            items.append(KitItem(v.feature, label=v.model_class))
     kit = match_kit(references, items)
     pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
     out_elsewhere = (
@@ -370,7 +370,7 @@ def _match_return(
             for t in IssuedTool.objects.open()
             .exclude(issue__engineer=engineer)
             .select_related("tool_instance__tool_type", "issue__engineer")
-            if (ref := _reference(t)) is not None
+            if (ref := _compared_with(t)) is not None
         ]
     )
     owners = owners_of_extras([items[e] for e in kit.extra], out_elsewhere)
@@ -385,7 +385,7 @@ def _match_return(
 
 
 def _line(
-    tool_return: Return, crop: tuple[Photo, Box] | None, seen: Seen, **fields: Any
+    tool_return: Return, crop: tuple[Photo, Box] | None, seen: ToolFeature, **fields: Any
 ) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
     line = ReturnedTool(
