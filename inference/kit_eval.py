@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 
 from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
-from inference.preprocess import Photo as PreparedPhoto
+from inference.preprocess import DecodedPhoto
 from inference.recognise import CLASS_NAMES, embed, model_inputs
 from inference.rotation import rotation_mode
 from inference.runtime import get_model, model_status
@@ -44,7 +44,7 @@ def run_model(
     if model is None:
         raise RuntimeError(model_status().message)
     mode = rotation_mode(rotation)
-    photo = PreparedPhoto(image=image, size=image.size, scale=1)
+    photo = DecodedPhoto(image=image, size=image.size, scale=1)
     probs, features = embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
     if probs is None:
         raise RuntimeError("the model has no `p` output: kits cannot be evaluated by class")
@@ -59,7 +59,9 @@ class Truth:
 
 
 @dataclass
-class Photo:
+class PhotoResult:
+    """What the evaluation found in one kit photo."""
+
     name: str
     kit: str
     truths: list[Truth]
@@ -111,7 +113,7 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
+def analyse(folder: Path, *, rotation: str | None = None) -> list[PhotoResult]:
     photos = []
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
@@ -121,7 +123,7 @@ def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
             image, [p.box for p in proposals], rotation=rotation
         )
         photos.append(
-            Photo(
+            PhotoResult(
                 name,
                 kit,
                 truths,
@@ -157,7 +159,7 @@ class Figures:
     ]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
 
 
-def figures(photos: list[Photo]) -> Figures:
+def figures(photos: list[PhotoResult]) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     found = sum(len(p.hits) for p in photos)
@@ -233,10 +235,10 @@ def _inside(inner: Sequence[float], outer: Sequence[float]) -> float:
     return ix * iy / area if area else 0.0
 
 
-def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
+def _kit_right(issued: PhotoResult, returned: PhotoResult, *, proposed: bool) -> int:
     """How many of the issued photo's tools are paired with the same tool in the returned photo."""
 
-    def items(photo: Photo) -> tuple[list[KitItem], dict[int, str]]:
+    def items(photo: PhotoResult) -> tuple[list[KitItem], dict[int, str]]:
         if proposed:
             tool_of = {j: photo.truths[i].tool for i, j in photo.hits.items()}
             return [

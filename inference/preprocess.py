@@ -43,7 +43,9 @@ class PhotoError(ValueError):
 
 
 @dataclass
-class Photo:
+class DecodedPhoto:
+    """A photo's pixels in memory, oriented; maybe decoded at a reduced JPEG scale."""
+
     image: Image.Image  # oriented, possibly decoded at reduced scale, original mode
     size: tuple[int, int]  # full-resolution size of the oriented image
     scale: int  # 1 = full decode; 2, 4, 8 = JPEG draft scale
@@ -134,7 +136,7 @@ def open_photo(
     *,
     draft: bool = True,
     max_pixels: int | None = None,
-) -> Photo:
+) -> DecodedPhoto:
     """Decode an upload; `boxes` None means the whole image will be used.
 
     A JPEG is decoded at a reduced scale when all boxes stay large enough
@@ -178,7 +180,7 @@ def open_photo(
         image = ImageOps.exif_transpose(image)
         ox, oy = _reduced_origin(orientation, (w, h), scale)
         origin = (-ox, -oy)
-    return Photo(image=image, size=size, scale=scale, origin=origin)
+    return DecodedPhoto(image=image, size=size, scale=scale, origin=origin)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -234,7 +236,7 @@ def _reduced_crop(image: Image.Image, box: tuple[int, int, int, int], scale: int
     )
 
 
-def photo_crops(photo: Photo, boxes: Sequence[Box]) -> np.ndarray:
+def photo_crops(photo: DecodedPhoto, boxes: Sequence[Box]) -> np.ndarray:
     """The model's input for each box: uint8 [n,112,112,3]."""
     out = np.empty((len(boxes), SIDE, SIDE, 3), np.uint8)
     for i, box in enumerate(boxes):

@@ -10,7 +10,7 @@ import numpy as np
 from . import rotation
 from .preprocess import (
     Box,
-    Photo,
+    DecodedPhoto,
     check_box,
     open_photo,
     pad_and_resize,
@@ -57,7 +57,7 @@ class Recognition:
     feature: np.ndarray  # float32 [512], unit length
 
 
-def model_inputs(photo: Photo, boxes: Sequence[Box], mode: str) -> np.ndarray:
+def model_inputs(photo: DecodedPhoto, boxes: Sequence[Box], mode: str) -> np.ndarray:
     """uint8 [n,112,112,3] for the boxes, turned to the canonical orientation if asked."""
     if mode == "canonical":
         return np.stack([pad_and_resize(rotation.canonicalise(photo.region(b))) for b in boxes])
