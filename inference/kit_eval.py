@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
 from inference.preprocess import DecodedPhoto
-from inference.recognise import CLASS_NAMES, embed, model_inputs
+from inference.recognise import CLASS_NAMES, model_inputs, model_outputs
 from inference.rotation import rotation_mode
 from inference.runtime import get_model, model_status
 
@@ -45,7 +45,9 @@ def run_model(
         raise RuntimeError(model_status().message)
     mode = rotation_mode(rotation)
     photo = DecodedPhoto(image=image, size=image.size, scale=1)
-    probs, features = embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
+    probs, features = model_outputs(
+        model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode
+    )
     if probs is None:
         raise RuntimeError("the model has no `p` output: kits cannot be evaluated by class")
     return probs, features

@@ -64,12 +64,15 @@ def model_inputs(photo: DecodedPhoto, boxes: Sequence[Box], mode: str) -> np.nda
     return photo_crops(photo, boxes)
 
 
-def embed(model: Model, crops: np.ndarray, mode: str) -> tuple[np.ndarray | None, np.ndarray]:
-    """Run all crops in one session.run; with TTA, all four rotations of all crops together."""
+def model_outputs(
+    model: Model, inputs: np.ndarray, mode: str
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Class probabilities (or None) and unit features of model inputs, in one session.run;
+    with TTA, all four rotations of all inputs together."""
     if mode == "tta":
-        p, feature = model.run(rotation.tta_batch(crops))
-        return rotation.tta_combine(p, feature, len(crops))
-    p, feature = model.run(crops)
+        p, feature = model.run(rotation.tta_batch(inputs))
+        return rotation.tta_combine(p, feature, len(inputs))
+    p, feature = model.run(inputs)
     return p, l2_normalise(feature)
 
 
@@ -89,7 +92,7 @@ def recognise(
     mode = rotation.rotation_mode(rotation_mode)
     photo = open_photo(photo_bytes, boxes or None, draft=draft)
     wanted = [check_box(b, photo.size) for b in boxes] if boxes else [whole_image(photo.size)]
-    p, features = embed(model, model_inputs(photo, wanted, mode), mode)
+    p, features = model_outputs(model, model_inputs(photo, wanted, mode), mode)
     results = []
     for i, box in enumerate(wanted):
         candidates = []
