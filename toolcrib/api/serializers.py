@@ -19,7 +19,6 @@ from toolcrib.crib import reports, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
-    Crop,
     Engineer,
     Enrolment,
     Issue,
@@ -27,6 +26,7 @@ from toolcrib.crib.models import (
     Photo,
     Return,
     ReturnedTool,
+    Sighting,
     ToolInstance,
     ToolType,
 )
@@ -70,7 +70,7 @@ class CropURLField(serializers.Field):
         self.kind = kind
         super().__init__(source="*", read_only=True, **kwargs)
 
-    def to_representation(self, crop: Crop) -> str | None:
+    def to_representation(self, crop: Sighting) -> str | None:
         if crop.photo_id is None:
             return None
         return self.context["request"].build_absolute_uri(

@@ -136,7 +136,7 @@ class BoxRecognition(models.Model):
         return (self.x0, self.y0, self.x1, self.y1)
 
 
-class Crop(models.Model):
+class Sighting(models.Model):
     """One tool in a photo: its box and the feature the model computed from the crop."""
 
     photo = models.ForeignKey(
@@ -183,7 +183,7 @@ class Crop(models.Model):
         self.x0, self.y0, self.x1, self.y1 = value if value is not None else (None,) * 4
 
 
-class Enrolment(Crop):
+class Enrolment(Sighting):
     """A reference photo of a tool instance, used to recognise that very tool."""
 
     tool_instance = models.ForeignKey(
@@ -194,7 +194,7 @@ class Enrolment(Crop):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta(Crop.Meta):
+    class Meta(Sighting.Meta):
         ordering = ["-created_at"]
         indexes = [
             HnswIndex(
@@ -245,7 +245,7 @@ class IssuedToolQuerySet(models.QuerySet):
         return self.filter(still_out())
 
 
-class IssuedTool(Crop):
+class IssuedTool(Sighting):
     issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="tools")
     tool_instance = models.ForeignKey(ToolInstance, on_delete=models.PROTECT, related_name="issued")
     due_back = models.DateTimeField()
@@ -254,9 +254,9 @@ class IssuedTool(Crop):
 
     objects = IssuedToolQuerySet.as_manager()
 
-    class Meta(Crop.Meta):
+    class Meta(Sighting.Meta):
         ordering = ["issue", "id"]
-        constraints = Crop.Meta.constraints + [
+        constraints = Sighting.Meta.constraints + [
             # One holder per tool at a time: at most one open issued record per tool instance.
             models.UniqueConstraint(
                 fields=["tool_instance"],
@@ -303,7 +303,7 @@ class Return(models.Model):
         return match_percent is not None and match_percent >= self.threshold
 
 
-class ReturnedTool(Crop):
+class ReturnedTool(Sighting):
     """One line of a return: a tool in the return photo, a held tool that was not in it, or both."""
 
     class Decision(models.TextChoices):
@@ -326,7 +326,7 @@ class ReturnedTool(Crop):
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
-    class Meta(Crop.Meta):
+    class Meta(Sighting.Meta):
         ordering = ["tool_return", "id"]
 
     def __str__(self):
