@@ -91,7 +91,7 @@ def _same_class(a: KitItem, b: KitItem) -> bool | None:
 
 @dataclass(frozen=True)
 class Owner:
-    holder: object  # whatever the caller keys tools out elsewhere by (engineer, issue line, ...)
+    tool: object  # whatever the caller keys tools out elsewhere by (an issued tool, ...)
     match: float  # percent
 
 

@@ -125,7 +125,9 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
     def get_holder(self, tool: ToolInstance) -> dict[str, Any] | None:
         # The list prefetches the open issued record as `open_issued`; a single record asks.
         holder = (
-            next(iter(tool.open_issued), None) if hasattr(tool, "open_issued") else tool.holder()
+            next(iter(tool.open_issued), None)
+            if hasattr(tool, "open_issued")
+            else tool.open_issued_tool()
         )
         return HolderSerializer(holder).data if holder else None
 

@@ -57,7 +57,7 @@ class ToolInstance(models.Model):
             today or timezone.localdate()
         )
 
-    def holder(self):
+    def open_issued_tool(self):
         """The open issued-tool record of whoever holds this tool now, or None."""
         return self.issued.open().select_related("issue__engineer").first()
 

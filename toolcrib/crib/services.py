@@ -209,8 +209,8 @@ def _same_request(earlier: T, engineer: Engineer) -> T:
 
 def _check_can_issue(tool: ToolInstance) -> None:
     if tool.status == ToolInstance.Status.ISSUED:
-        holder = tool.holder()
-        who = f" to {holder.issue.engineer}" if holder else ""
+        out = tool.open_issued_tool()
+        who = f" to {out.issue.engineer}" if out else ""
         raise ToolUnavailable(f"{tool} is already issued{who}; nothing was issued.")
     if tool.status != ToolInstance.Status.IN_CRIB:
         raise ToolUnavailable(
@@ -378,7 +378,7 @@ def _match_return(
     for e, owner in zip(kit.extra, owners):
         reason = f"not issued to {engineer}"
         if owner is not None:
-            theirs = cast(IssuedTool, owner.holder)
+            theirs = cast(IssuedTool, owner.tool)
             reason += f"; it looks like {theirs.tool_instance}, out to {theirs.issue.engineer} ({owner.match:.0f}%)"
         extras.append((ri[e], reason))
     return pairs, extras

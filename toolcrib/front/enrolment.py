@@ -119,7 +119,7 @@ def engineers(request):
     )
 
 
-class ReferencePhotoForm(KitForm):
+class EnrolmentForm(KitForm):
     """A photo and its boxes, with no engineer: an enrolment can simply be done again."""
 
     engineer = None
@@ -131,7 +131,7 @@ class ReferencePhotoForm(KitForm):
 def enrol(request, pk):
     """Reference photos of one tool instance: every box on the photo becomes an enrolment."""
     tool = get_object_or_404(ToolInstance, pk=pk)
-    form = ReferencePhotoForm(request.POST)
+    form = EnrolmentForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
         return redirect(tool)
