@@ -128,10 +128,8 @@ def issue_tools(
     due_back: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Issue:
-    if idempotency_key:
-        earlier = Issue.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return _same_request(earlier, engineer)
+    if earlier := _earlier(Issue, idempotency_key, engineer):
+        return earlier
     if not engineer.active:
         raise CribError(f"{engineer} is not active and cannot take tools.")
     if not lines:
@@ -157,13 +155,8 @@ def issue_tools(
                 .order_by("pk")
             }
             # A retry that waited for these locks finds the first request's issue now.
-            earlier = (
-                Issue.objects.filter(idempotency_key=idempotency_key).first()
-                if idempotency_key
-                else None
-            )
-            if earlier:
-                return _same_request(earlier, engineer)
+            if earlier := _earlier(Issue, idempotency_key, engineer):
+                return earlier
             for line in lines:
                 _check_can_issue(locked[line.tool_instance.pk])
             issue = Issue.objects.create(
@@ -201,6 +194,12 @@ def issue_tools(
     return issue
 
 
+def _earlier(kind: type[T], key: str | None, engineer: Engineer) -> T | None:
+    """What a retried request (the same idempotency key) made the first time, if anything."""
+    earlier = kind.objects.filter(idempotency_key=key).first() if key else None
+    return None if earlier is None else _same_request(earlier, engineer)
+
+
 def _same_request(earlier: T, engineer: Engineer) -> T:
     if earlier.engineer_id != engineer.pk:
         raise CribError("This idempotency key was already used for another engineer.")
@@ -234,10 +233,8 @@ def return_tools(
     Every tool the engineer holds gets a line: accepted at or above the threshold; a recount when below it
     or not found in the photos. Tools in the photos that they do not hold are reported as extra.
     """
-    if idempotency_key:
-        earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return _same_request(earlier, engineer)
+    if earlier := _earlier(Return, idempotency_key, engineer):
+        return earlier
     sightings = [(photo, check_box(photo, box)) for photo, box in crops]
     held = list(_held_for_return(engineer))
     if not held and not sightings:
@@ -255,13 +252,8 @@ def return_tools(
                 .filter(pk__in=[t.pk for t in held])
                 .values_list("pk", flat=True)
             )
-            earlier = (
-                Return.objects.filter(idempotency_key=idempotency_key).first()
-                if idempotency_key
-                else None
-            )
-            if earlier:
-                return _same_request(earlier, engineer)
+            if earlier := _earlier(Return, idempotency_key, engineer):
+                return earlier
             if still_held != {t.pk for t in held}:
                 raise CribError(
                     "Another desk changed these tools a moment ago; take the return again."
