@@ -20,6 +20,7 @@ import zxingcpp
 from PIL import Image, ImageOps
 
 from .preprocess import pad_and_resize
+from .runtime import Model
 from .similarity import l2_normalise
 
 # Paper sizes, landscape, in mm.
@@ -246,7 +247,7 @@ class MatView:
             )
         return self._rectified
 
-    def photo_box(self, outline) -> tuple[int, int, int, int]:
+    def photo_box(self, outline: tuple[Point, ...]) -> tuple[int, int, int, int]:
         """The box (original photo pixels) around an outline given in mm."""
         pts = cv2.perspectiveTransform(
             np.asarray(outline, np.float64).reshape(-1, 1, 2), np.linalg.inv(self.to_mat)
@@ -261,6 +262,7 @@ class MatView:
 
 def decode(data: bytes, work_side: int = WORK_SIDE) -> tuple[np.ndarray, float, tuple[int, int]]:
     """Photo bytes -> (RGB at about work_side, original pixels per work pixel, original size)."""
+    image: Image.Image
     try:
         image = Image.open(io.BytesIO(data))
         raw = image.size
@@ -275,7 +277,8 @@ def decode(data: bytes, work_side: int = WORK_SIDE) -> tuple[np.ndarray, float, 
         raise MatError("The photo could not be read as an image: take it again.") from e
     if max(image.size) > work_side * 1.05:
         f = work_side / max(image.size)
-        image = image.resize((round(image.width * f), round(image.height * f)), Image.BILINEAR)
+        size = (round(image.width * f), round(image.height * f))
+        image = image.resize(size, Image.Resampling.BILINEAR)
     return np.asarray(image), turned[0] / image.width, turned
 
 
@@ -314,7 +317,7 @@ def _paper_of(found: dict[int, np.ndarray]) -> str | None:
     counts = {
         paper: sum(1 for m in markers(paper) if m.id in found) for paper in PAPERS
     }  # fmt: skip
-    paper = max(counts, key=counts.get)
+    paper = max(counts, key=lambda p: counts[p])
     return paper if counts[paper] else None
 
 
@@ -377,7 +380,7 @@ def read_mat(data: bytes, *, work_side: int = WORK_SIDE) -> MatView:
     return view
 
 
-def _warp_region(view: MatView, box, px_per_mm: float) -> np.ndarray:
+def _warp_region(view: MatView, box: tuple[float, ...], px_per_mm: float) -> np.ndarray:
     x0, y0, x1, y1 = box
     m = np.array([[px_per_mm, 0, -x0 * px_per_mm], [0, px_per_mm, -y0 * px_per_mm], [0, 0, 1]])
     size = (round((x1 - x0) * px_per_mm), round((y1 - y0) * px_per_mm))
@@ -388,7 +391,8 @@ def read_code(view: MatView) -> str | None:
     """The text of the mat's QR code, read from its square straightened at 8 px/mm."""
     x0, y0, x1, y1 = code_square(view.paper)
     region = _warp_region(view, (x0 - 4, y0 - 4, x1 + 4, y1 + 4), 8.0)
-    for found in zxingcpp.read_barcodes(region, formats=zxingcpp.BarcodeFormat.QRCode):
+    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    for found in zxingcpp.read_barcodes(region, formats=qr):
         if found.text.startswith(CODE_PREFIX):
             return found.text
     return None
@@ -407,7 +411,7 @@ def _printed_mask(template: Template, shape: tuple[int, int]) -> np.ndarray:
     mask = np.zeros(shape, np.uint8)
     s = PX_PER_MM
 
-    def rect(x0, y0, x1, y1):
+    def rect(x0: float, y0: float, x1: float, y1: float) -> None:
         cv2.rectangle(mask, (int(x0 * s), int(y0 * s)), (int(math.ceil(x1 * s)), int(math.ceil(y1 * s))), 1, -1)  # fmt: skip
 
     for m in markers(template.paper):
@@ -442,10 +446,9 @@ def occupied(rectified: np.ndarray) -> np.ndarray:
     gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     edges = np.hypot(gx, gy) > 0.35
-    mask = ((ratio < 0.7) | (chroma > 0.2) | edges).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    return mask.astype(bool)
+    raw = ((ratio < 0.7) | (chroma > 0.2) | edges).astype(np.uint8)
+    closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    return cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
 
 
 @dataclass
@@ -557,7 +560,7 @@ def slot_crops(view: MatView, slots: list[Slot]) -> np.ndarray:
     return np.stack(out) if out else np.zeros((0, 112, 112, 3), np.uint8)
 
 
-def embed_slots(model, crops: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+def embed_slots(model: Model, crops: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     """Class probabilities and unit features of canonical slot crops. A tool may lie head to
     the left or to the right in its slot: both half turns go through the model, averaged."""
     if not len(crops):
@@ -611,7 +614,7 @@ def judge(
     the design photo is known: a share of the slot covered outside PRESENCE_RATIO times the
     design's, or a spill SPILL_MAX above it (a longer or shorter tool). Present otherwise."""
     have = [i for i, r in enumerate(references) if r is not None]
-    refs = np.stack([references[i] for i in have]) if have else None
+    refs = np.stack([r for r in references if r is not None]) if have else None
     out = []
     k = 0
     for i, s in enumerate(seen):

@@ -1,10 +1,13 @@
 """Designing a kit mat in the browser's form: a photo of the kit on a blank mat proposes one
 slot per tool; the admin edits the table and saves a version; a bad slot is refused."""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from toolcrib.crib.models import ToolType
 from toolcrib.mats.models import MatTemplate
+
+pytestmark = [pytest.mark.photos, pytest.mark.model]
 
 
 def _post_rows(rows, **extra):

@@ -6,7 +6,7 @@ import pytest
 from toolcrib.crib.models import ToolInstance
 from toolcrib.mats import services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.photos, pytest.mark.model]
 
 
 def test_a_return_on_a_mat_with_one_tool_missing_sends_it_to_recount(

@@ -12,6 +12,8 @@ from toolcrib.crib.models import Issue, IssuedTool, Photo, Return, ReturnedTool,
 from toolcrib.mats import services
 from toolcrib.mats.models import MatReading, MatTemplate
 
+pytestmark = [pytest.mark.photos, pytest.mark.model]
+
 
 def test_it_saves_slots_with_references_from_the_design_photo(kit_mat):
     assert kit_mat.version == 1

@@ -14,6 +14,8 @@ from inference.recognise import CLASS_NAMES
 from inference.runtime import load_model
 from tests.conftest import need_model, need_shared_photos
 
+pytestmark = [pytest.mark.photos, pytest.mark.model]
+
 
 @pytest.fixture(scope="module")
 def template():
