@@ -116,6 +116,10 @@ def test_the_return_page_and_the_report_carry_the_slot_by_slot_outcome(
     assert empty["slot"] == "3" and empty["expected_tool"] == "MAT-03"
     assert set(empty) >= {"template", "version", "seen_tool", "presence", "match_percent"}
     assert report["return"] == reading.tool_return_id
+    # The return's JSON report carries the same slot-by-slot outcome.
+    report = client.get(f"/returns/{reading.tool_return_id}/report.json").json()
+    assert report["mat"]["template"] == "Bench kit" and report["mat"]["version"] == 1
+    assert [s["state"] for s in report["mat"]["slots"]].count("empty") == 1
     held = IssuedTool.objects.get(tool_instance__inventory_number="MAT-03")
     assert held.returned.decision == ReturnedTool.Decision.RECOUNT_REQUIRED
 
