@@ -109,6 +109,8 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     draw_box(page, (x0 + 12, y0 + 12, x1 + 12, y1 + 12), 1600)
     drag(page, (centre(phillips)[0] + 12, centre(phillips)[1] + 12), centre(phillips), 1600)
     assert phillips in row_boxes(page)
+    # Only the selected box moves or resizes: select the wrench's, then pull its corner.
+    page.locator(".tool-row").nth(row_of(page, centre(wrench))).click()
     x0, y0, x1, y1 = row_boxes(page)[row_of(page, centre(wrench))]
     drag(page, (x1, y1), (x1 - 5, y1 - 5), 1600)
     assert (x0, y0, x1 - 5, y1 - 5) in row_boxes(page)

@@ -231,6 +231,10 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
     in_crib_only = serializers.BooleanField(
         default=True, help_text="Suggest only tool instances now in the crib."
     )
+    find_engineer = serializers.BooleanField(
+        default=False,
+        help_text="Also say whose tools these are (the return desk); `engineer` in the answer.",
+    )
 
 
 class RecognitionStatusSerializer(serializers.Serializer):
@@ -266,6 +270,11 @@ class RecognitionSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     recognition = RecognitionStatusSerializer()
     tools = RecognisedSerializer(many=True)
+    engineer = EngineerBriefSerializer(
+        allow_null=True,
+        required=False,
+        help_text="With `find_engineer`: the engineer whose tools these are; null when unsure.",
+    )
 
 
 # --- issue and return ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from toolcrib.front import dashboard, enrolment, history, issue, photos, pick, returns
+from toolcrib.front import crops, dashboard, enrolment, history, issue, pick, returns
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -19,7 +19,5 @@ urlpatterns = [
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
     path("settings/", enrolment.crib_settings, name="crib-settings"),
-    path("photos/", photos.upload, name="photo-upload"),
-    path("photos/<int:pk>/recognise/", photos.recognise_box, name="photo-recognise"),
-    path("crops/<str:kind>/<int:pk>.jpg", photos.crop, name="crop"),
+    path("crops/<str:kind>/<int:pk>.jpg", crops.crop, name="crop"),
 ]
