@@ -20,6 +20,8 @@ if not SECRET_KEY:
     SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A refused CSRF check gets a page in the app's style that keeps the form (toolcrib/front/session.py).
+CSRF_FAILURE_VIEW = "toolcrib.front.session.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -4,12 +4,13 @@
 // user corrects the boxes, and each changed box is recognised again. On submit the boxes (and,
 // for an issue, the picked tool instances) go in the form as JSON.
 //
-// Jobs live in their own modules: camera.js, box-editor.js, result-table.js, fetch-json.js.
-// This one holds the state and the undo.
+// Jobs live in their own modules: camera.js, box-editor.js, result-table.js, fetch-json.js;
+// session.js keeps the work when the session ends. This one holds the state and the undo.
 import { BoxEditor } from "./box-editor.js";
 import { camera } from "./camera.js";
 import { Latest, isAbort, send } from "./fetch-json.js";
 import { ResultTable } from "./result-table.js";
+import { guardSubmit } from "./session.js";
 
 // A proposal or a type this unsure of itself is shown apart (dashed, "Unsure: check this box").
 const UNSURE = 0.5;
@@ -294,9 +295,10 @@ function start(section) {
     } else if (key === "escape" && state.selected >= 0) select(-1);
   });
 
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (event) => {
     photoField.value = state.photo && state.lines.some((l) => l.box) ? state.photo.id : "";
     linesField.value = JSON.stringify(state.lines.map(({ pending, ...line }) => line));
+    guardSubmit(event, form);
   });
 
   // After a refusal the page comes back with the same photo, boxes and picks.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from toolcrib.front import crops, dashboard, enrolment, history, issue, pick, returns
+from toolcrib.front import crops, dashboard, enrolment, history, issue, pick, returns, session
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -19,5 +19,6 @@ urlpatterns = [
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
     path("settings/", enrolment.crib_settings, name="crib-settings"),
+    path("session.json", session.session_state, name="session-state"),
     path("crops/<str:kind>/<int:pk>.jpg", crops.crop, name="crop"),
 ]
