@@ -6,13 +6,20 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from toolcrib.crib import services
-from toolcrib.crib.models import AuditEvent, CribSettings, Engineer, ToolInstance, ToolType
+from toolcrib.crib.models import (
+    AuditEvent,
+    CribSettings,
+    Engineer,
+    IssuedTool,
+    ToolInstance,
+    ToolType,
+)
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
@@ -81,11 +88,26 @@ def tools(request):
     found = (
         ToolInstance.objects.select_related("tool_type")
         .annotate(enrolment_count=Count("enrolments"))
+        .prefetch_related(
+            Prefetch(
+                "issued",
+                IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"),
+                to_attr="open_issued",
+            )
+        )
         .order_by("inventory_number")
     )
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     if q:
-        found = found.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
+        # By number, by type, or by who holds it now (badge or name).
+        holding = IssuedTool.objects.filter(closed_at__isnull=True).filter(
+            Q(issue__engineer__badge_number__iexact=q) | Q(issue__engineer__name__icontains=q)
+        )
+        found = found.filter(
+            Q(inventory_number__icontains=q)
+            | Q(tool_type__name__icontains=q)
+            | Q(pk__in=holding.values("tool_instance"))
+        )
     if status:
         found = found.filter(status=status)
     return _list_with_form(
