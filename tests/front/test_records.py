@@ -14,8 +14,14 @@ from toolcrib.crib.services import ToolLine
 @pytest.fixture
 def records(engineer, tool_factory, storekeeper, desk):
     olga = Engineer.objects.create(badge_number="E2002", name="Olga Smirnova")
-    pliers, wrench, spanner = tool_factory("AT-1001"), tool_factory("AT-1002"), tool_factory("AT-2001")
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(pliers), ToolLine(wrench)])
+    pliers, wrench, spanner = (
+        tool_factory("AT-1001"),
+        tool_factory("AT-1002"),
+        tool_factory("AT-2001"),
+    )
+    services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(pliers), ToolLine(wrench)]
+    )
     services.issue_tools(engineer=olga, storekeeper=storekeeper, lines=[ToolLine(spanner)])
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
     lost = tool_return.tools.get(issued_tool__tool_instance=pliers)
