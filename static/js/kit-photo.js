@@ -199,7 +199,11 @@ function start(section) {
   // The return desk may leave the engineer empty: their tools tell whose they are, when the
   // server is sure of it.
   function suggestEngineer(engineer) {
-    if (!engineer || !engineerField || engineerField.value.trim()) return;
+    if (!engineerField || engineerField.value.trim()) return;
+    if (!engineer) {
+      if (purpose === "return") say("Whose tools these are is not clear from the photo: pick the engineer.");
+      return;
+    }
     engineerField.value = engineer.badge_number + " · " + engineer.name; // as the pick list writes it
     say("Engineer found from the tools they hold: " + engineer.name + ". Check it.");
   }
