@@ -6,7 +6,7 @@ import pytest
 from toolcrib.crib import services
 from toolcrib.crib.holders import likely_holder
 from toolcrib.crib.models import Engineer
-from toolcrib.crib.recognition import InstanceCandidate, Recognised
+from toolcrib.crib.recognition import InstanceCandidate, Suggestion
 from toolcrib.crib.services import ToolLine
 
 
@@ -29,9 +29,9 @@ def out(engineer, tool_factory, storekeeper):
 
 
 def boxes(tools, *nearest):
-    """Recognised boxes whose nearest enrolled tools are these (best first per box)."""
+    """Suggestion boxes whose nearest enrolled tools are these (best first per box)."""
     return [
-        Recognised(
+        Suggestion(
             box=(0, 0, 10, 10),
             confidence=1.0,
             instances=[InstanceCandidate(tools[n].pk, n, 97.0 - i) for i, n in enumerate(names)],

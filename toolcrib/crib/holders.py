@@ -4,14 +4,14 @@ fills it in only when the answer is clear; otherwise the desk is asked."""
 from collections import Counter
 
 from toolcrib.crib.models import Engineer, IssuedTool
-from toolcrib.crib.recognition import Recognised
+from toolcrib.crib.recognition import Suggestion
 
 # The leading engineer needs more than this many times the runner-up's boxes, and at least
 # half of all the boxes: a photo of Anna's tools that looks a little like Ivan's is not Ivan's.
 CLEARLY_BETTER = 2
 
 
-def likely_holder(recognised: list[Recognised]) -> Engineer | None:
+def likely_holder(recognised: list[Suggestion]) -> Engineer | None:
     """The engineer whose tools explain the photo clearly better than anyone else's, or None.
 
     Each box speaks for the holder of its nearest enrolled tool instance (a box whose nearest
@@ -20,9 +20,9 @@ def likely_holder(recognised: list[Recognised]) -> Engineer | None:
     if not nearest:
         return None
     holders = dict(
-        IssuedTool.objects.filter(tool_instance_id__in=nearest, closed_at__isnull=True).values_list(
-            "tool_instance_id", "issue__engineer_id"
-        )
+        IssuedTool.objects.open()
+        .filter(tool_instance_id__in=nearest)
+        .values_list("tool_instance_id", "issue__engineer_id")
     )
     votes = Counter(holders[t] for t in nearest if t in holders)
     ranked = votes.most_common(2) + [(None, 0)]

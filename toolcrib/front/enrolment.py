@@ -19,6 +19,7 @@ from toolcrib.crib.models import (
     IssuedTool,
     ToolInstance,
     ToolType,
+    still_out,
 )
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
@@ -91,7 +92,7 @@ def tools(request):
         .prefetch_related(
             Prefetch(
                 "issued",
-                IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"),
+                IssuedTool.objects.open().select_related("issue__engineer"),
                 to_attr="open_issued",
             )
         )
@@ -100,7 +101,7 @@ def tools(request):
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     if q:
         # By number, by type, or by who holds it now (badge or name).
-        holding = IssuedTool.objects.filter(closed_at__isnull=True).filter(
+        holding = IssuedTool.objects.open().filter(
             Q(issue__engineer__badge_number__iexact=q) | Q(issue__engineer__name__icontains=q)
         )
         found = found.filter(
@@ -127,14 +128,14 @@ def tools(request):
 @access.needs(access.VIEW)
 def engineers(request):
     people = Engineer.objects.annotate(
-        holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True))
+        holding=Count("issues__tools", filter=still_out("issues__tools__"))
     ).order_by("name")
     return _list_with_form(
         request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people}
     )
 
 
-class ReferencePhotoForm(KitForm):
+class EnrolmentForm(KitForm):
     """A photo and its boxes, with no engineer: an enrolment can simply be done again."""
 
     engineer = None
@@ -146,7 +147,7 @@ class ReferencePhotoForm(KitForm):
 def enrol(request, pk):
     """Reference photos of one tool instance: every box on the photo becomes an enrolment."""
     tool = get_object_or_404(ToolInstance, pk=pk)
-    form = ReferencePhotoForm(request.POST)
+    form = EnrolmentForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
         return redirect(tool)

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from toolcrib.crib.models import AuditEvent, Issue, Return, ReturnedTool
+from toolcrib.crib.models import AuditEvent, Issue, Return, ReturnedTool, still_out
 from toolcrib.front import access
 
 PAGE = 50
@@ -79,9 +79,9 @@ def issues(request):
     found = filters.narrow(Issue.objects.all(), engineer="engineer", tool="tools__tool_instance")
     outcome = filters.is_valid() and filters.cleaned_data["outcome"]
     if outcome == "out":
-        found = found.filter(tools__closed_at__isnull=True)
+        found = found.filter(still_out("tools__"))
     elif outcome == "back":
-        found = found.exclude(tools__closed_at__isnull=True).exclude(
+        found = found.exclude(still_out("tools__")).exclude(
             tools__returned__decision=ReturnedTool.Decision.MISSING
         )
     elif outcome == "lost":
@@ -92,7 +92,7 @@ def issues(request):
         .select_related("engineer", "storekeeper")
         .annotate(
             tool_count=Count("tools", distinct=True),
-            out_count=Count("tools", filter=Q(tools__closed_at__isnull=True), distinct=True),
+            out_count=Count("tools", filter=still_out("tools__"), distinct=True),
             lost_count=Count(
                 "tools",
                 filter=Q(tools__returned__decision=ReturnedTool.Decision.MISSING),
