@@ -117,6 +117,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert page.locator(".tool-row").count() == 3
     assert "Open-end wrench 3/4" in page.locator(".tool-row .type").all_inner_texts()
     page.click("text=Check the return")
+    page.wait_for_url("**/returns/*/")  # the submit first checks the session is alive
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()
     verdict = page.locator("#verdict").inner_text()
