@@ -20,8 +20,6 @@ if not SECRET_KEY:
     SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# A refused CSRF check gets a page in the app's style that keeps the form (toolcrib/front/session.py).
-CSRF_FAILURE_VIEW = "toolcrib.front.session.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,6 +88,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# A refused CSRF check gets a page in the app's style that keeps the form (toolcrib/front/session.py).
+CSRF_FAILURE_VIEW = "toolcrib.front.session.csrf_failure"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
