@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -16,7 +16,6 @@ from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
     Engineer,
-    IssuedTool,
     ToolInstance,
     ToolType,
     still_out,
@@ -24,6 +23,7 @@ from toolcrib.crib.models import (
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
+from toolcrib.front.records import held_by, with_holders
 
 
 class ToolTypeForm(forms.ModelForm):
@@ -89,25 +89,14 @@ def tools(request):
     found = (
         ToolInstance.objects.select_related("tool_type")
         .annotate(enrolment_count=Count("enrolments"))
-        .prefetch_related(
-            Prefetch(
-                "issued",
-                IssuedTool.objects.open().select_related("issue__engineer"),
-                to_attr="open_issued",
-            )
-        )
         .order_by("inventory_number")
     )
+    found = with_holders(found)
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     if q:
         # By number, by type, or by who holds it now (badge or name).
-        holding = IssuedTool.objects.open().filter(
-            Q(issue__engineer__badge_number__iexact=q) | Q(issue__engineer__name__icontains=q)
-        )
         found = found.filter(
-            Q(inventory_number__icontains=q)
-            | Q(tool_type__name__icontains=q)
-            | Q(pk__in=holding.values("tool_instance"))
+            Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q) | held_by(q)
         )
     if status:
         found = found.filter(status=status)

@@ -4,11 +4,18 @@ from datetime import datetime, time
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from toolcrib.crib.models import AuditEvent, Issue, Return, ReturnedTool, still_out
+from toolcrib.crib.models import (
+    AuditEvent,
+    Issue,
+    IssuedTool,
+    Return,
+    ReturnedTool,
+    still_out,
+)
 from toolcrib.front import access
 
 PAGE = 50
@@ -159,3 +166,22 @@ def audit(request):
         events = in_dates(events, data)
     page, query = _page(request, events)
     return render(request, "front/audit.html", {"filters": filters, "page": page, "query": query})
+
+
+def with_holders(tools):
+    """Tool instances with `open_issued`: who holds each now (the tools list's column)."""
+    return tools.prefetch_related(
+        Prefetch(
+            "issued",
+            IssuedTool.objects.open().select_related("issue__engineer"),
+            to_attr="open_issued",
+        )
+    )
+
+
+def held_by(text: str) -> Q:
+    """Tool instances held now by an engineer with this badge or name (the tools search)."""
+    holding = IssuedTool.objects.open().filter(
+        Q(issue__engineer__badge_number__iexact=text) | Q(issue__engineer__name__icontains=text)
+    )
+    return Q(pk__in=holding.values("tool_instance"))
