@@ -235,12 +235,12 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         max_length=100,
         help_text="Boxes drawn by the user; without them the tools' boxes are proposed from the photo.",
     )
-    in_crib_only = serializers.BooleanField(
-        default=True, help_text="Suggest only tool instances now in the crib."
-    )
     find_engineer = serializers.BooleanField(
         default=False,
         help_text="Also say whose tools these are (the return desk); `engineer` in the answer.",
+    )
+    in_crib_only = serializers.BooleanField(
+        default=True, help_text="Suggest only tool instances now in the crib."
     )
 
 
