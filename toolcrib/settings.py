@@ -90,6 +90,16 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+# A refused CSRF check gets a page in the app's style that keeps the form (toolcrib/front/session.py).
+CSRF_FAILURE_VIEW = "toolcrib.front.session.csrf_failure"
+# When the shifts change (local time, HH:MM): the dashboard lists the tools due back before
+# the next change and still out, and a return at shift end sends missing tools to a recount.
+TOOLCRIB_SHIFT_CHANGES = env_list("TOOLCRIB_SHIFT_CHANGES", ["06:00", "18:00"])
+for _change in TOOLCRIB_SHIFT_CHANGES:
+    _hour, _, _minute = _change.partition(":")
+    if not (_hour.isdigit() and _minute.isdigit() and int(_hour) < 24 and int(_minute) < 60):
+        raise ValueError(f"TOOLCRIB_SHIFT_CHANGES: {_change!r} is not a time of day HH:MM")
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"

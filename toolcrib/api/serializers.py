@@ -235,6 +235,10 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         max_length=100,
         help_text="Boxes drawn by the user; without them the tools' boxes are proposed from the photo.",
     )
+    find_engineer = serializers.BooleanField(
+        default=False,
+        help_text="Also say whose tools these are (the return desk); `engineer` in the answer.",
+    )
     in_crib_only = serializers.BooleanField(
         default=True, help_text="Suggest only tool instances now in the crib."
     )
@@ -273,6 +277,11 @@ class RecognitionSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     recognition = RecognitionStatusSerializer()
     tools = SuggestionSerializer(many=True)
+    engineer = EngineerBriefSerializer(
+        allow_null=True,
+        required=False,
+        help_text="With `find_engineer`: the engineer whose tools these are; null when unsure.",
+    )
 
 
 # --- issue and return ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from inference import runtime
 from toolcrib.api import errors, filters, serializers
 from toolcrib.api.permissions import CribPermissions, TakesPhotos
 from toolcrib.api.schema import CribSchema
-from toolcrib.crib import audit, dashboard, history, recognition, reports, services
+from toolcrib.crib import audit, dashboard, history, holders, recognition, reports, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
@@ -177,6 +177,8 @@ class RecognitionView(CribAPI, GenericAPIView):
             photo, boxes, in_crib_only=asked.validated_data["in_crib_only"]
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
+        if asked.validated_data["find_engineer"]:
+            result["engineer"] = holders.likely_holder(tools)
         return Response(serializers.RecognitionSerializer(result).data)
 
 

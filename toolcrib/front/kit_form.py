@@ -9,8 +9,7 @@ from uuid import uuid4
 from django import forms
 
 from toolcrib.crib.models import Engineer, Photo
-from toolcrib.front.photos import engineer_choice, photo_json
-from toolcrib.front.pick import EngineerField
+from toolcrib.front.pick import EngineerField, engineer_choice
 
 
 class KitForm(forms.Form):
@@ -48,6 +47,10 @@ class KitForm(forms.Form):
         photo = data.get("photo")
         lines = data.get("lines") if "lines" in data else None
         return {"photo": photo_json(photo) if photo else None, "lines": lines or []}
+
+
+def photo_json(photo):
+    return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
 
 
 def engineer_choices():
