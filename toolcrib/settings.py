@@ -21,6 +21,19 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# TOOLCRIB_HTTPS=true: served over HTTPS by a proxy that terminates TLS and says so in
+# X-Forwarded-Proto (README, "HTTPS"). Cookies only over HTTPS, HSTS, plain HTTP redirected;
+# /healthz stays reachable over plain HTTP for a load balancer's check.
+TOOLCRIB_HTTPS = env_bool("TOOLCRIB_HTTPS", False)
+if TOOLCRIB_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("TOOLCRIB_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TOOLCRIB_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("TOOLCRIB_HSTS_PRELOAD", True)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -39,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "toolcrib.lib.body_size.BodySizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,10 +110,14 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks for it at sta
 MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("TOOLCRIB_MEDIA", VAR_DIR / "media", BASE_DIR)
 
-# Uploads: a photo larger than this is refused before it is decoded.
+# Uploads: a photo larger than this is refused from its Content-Length, before it is read
+# (toolcrib/lib/body_size.py); uploads past Django's 2.5 MB go to a temporary file, not memory.
 TOOLCRIB_MAX_UPLOAD_MB = env_int("TOOLCRIB_MAX_UPLOAD_MB", 25)
-DATA_UPLOAD_MAX_MEMORY_SIZE = TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# JSON from outside (API bodies, JSON form fields) past this size or depth is refused with a 4xx
+# (toolcrib/lib/json_limits.py); other request bodies and form fields have the same size limit.
+TOOLCRIB_MAX_JSON_KB = env_int("TOOLCRIB_MAX_JSON_KB", 1024)
+TOOLCRIB_MAX_JSON_DEPTH = env_int("TOOLCRIB_MAX_JSON_DEPTH", 20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = TOOLCRIB_MAX_JSON_KB * 1024
 # The pixel limit (decompression bombs) is TOOLCRIB_MAX_PHOTO_PIXELS, read by inference.preprocess.
 
 # The recount threshold (match %) until an admin sets one: where 1% of different-type pairs
@@ -114,6 +132,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "toolcrib.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

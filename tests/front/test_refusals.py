@@ -92,6 +92,7 @@ def _file(data):
     return SimpleUploadedFile("scan.pdf", data)
 
 
+DEEP = "[" * 1500 + "]" * 1500
 GARBAGE = [
     (
         "issue-new",
@@ -110,6 +111,10 @@ GARBAGE = [
     ("photo-upload", [], {"purpose": "issue"}),
     ("photo-recognise", [1], {"box": "[0, 0, 10]"}),
     ("photo-recognise", [1], {"box": "not json"}),
+    # Nested past Python's own recursion limit (a RecursionError, once a 500).
+    ("issue-new", [], {"engineer": "E1001", "lines": DEEP, "idempotency_key": "k"}),
+    ("return-new", [], {"engineer": "E1001", "lines": DEEP, "idempotency_key": "k"}),
+    ("photo-recognise", [1], {"box": DEEP}),
     ("recount", [99999], {"found": "no", "reason": "x"}),
     ("crib-settings", [], {"recount_threshold": "lots"}),
     ("tools", [], {"inventory_number": "", "tool_type": "999"}),
@@ -148,3 +153,14 @@ def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(
         AuditEvent.objects.count(),
     )
     assert after == before
+
+
+def test_it_says_so_when_the_tool_list_is_nested_too_deep(client, storekeeper, engineer):
+    client.force_login(storekeeper)
+    lines = "[" * 1500 + "]" * 1500
+    response = client.post(
+        reverse("issue-new"), {"engineer": "E1001", "lines": lines, "idempotency_key": "k"}
+    )
+    assert response.status_code == 200
+    assert "This field is nested deeper than 20 levels." in response.content.decode()
+    assert Issue.objects.count() == 0

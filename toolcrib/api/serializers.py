@@ -1,8 +1,6 @@
 """What the API reads and writes. Model serializers for records; plain ones for the requests
 that services carry out (issue, return, recount, enrolment, recognition)."""
 
-import json
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -25,6 +23,7 @@ from toolcrib.crib.models import (
     ToolInstance,
     ToolType,
 )
+from toolcrib.lib import json_limits
 
 
 def username(**kwargs):
@@ -51,9 +50,9 @@ class BoxField(serializers.ListField):
             data = data[0]
         if isinstance(data, str):
             try:
-                data = json.loads(data)
-            except ValueError:
-                self.fail("not_a_list", input_type="text")
+                data = json_limits.loads(data, what="The box")
+            except json_limits.JSONRefused as e:
+                raise serializers.ValidationError(str(e)) from None
         return super().to_internal_value(data)
 
 
@@ -125,12 +124,21 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
         return HolderSerializer(holder).data if holder else None
 
     def validate_status(self, value):
+        # Said by field here; checked again, on the locked row, when saved (services.save_tool).
         current = self.instance.status if self.instance else ToolInstance.Status.IN_CRIB
-        if (value == ToolInstance.Status.ISSUED) != (current == ToolInstance.Status.ISSUED):
-            raise serializers.ValidationError(
-                "Only an issue or a return changes whether a tool is issued."
-            )
+        try:
+            services.check_status_change(self.instance or "a new tool", current, value)
+        except services.CribError as e:
+            raise serializers.ValidationError(str(e)) from None
         return value
+
+    def create(self, data):
+        return services.save_tool(ToolInstance(**data), user=self.context["request"].user)
+
+    def update(self, tool, data):
+        for name, value in data.items():
+            setattr(tool, name, value)
+        return services.save_tool(tool, user=self.context["request"].user, fields=list(data))
 
 
 class EngineerSerializer(serializers.ModelSerializer):

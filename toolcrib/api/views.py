@@ -14,10 +14,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from toolcrib.api import errors, filters, serializers
+from toolcrib.api.parsers import LimitedJSONParser
 from toolcrib.api.permissions import CribPermissions, TakesPhotos
 from toolcrib.api.schema import CribSchema
 from toolcrib.crib import audit, dashboard, history, recognition, reports, services
@@ -55,9 +56,13 @@ class CribAPI:
 
     @contextlib.contextmanager
     def changing(self):
-        """All or nothing, in the audit trail under the request's user (ActorMiddleware knows
+        """All or nothing (files of photos stored on the way included), in the audit trail under the request's user (ActorMiddleware knows
         only session users; token users are known from here on)."""
-        with audit.acting_as(self.request.user), transaction.atomic():
+        with (
+            services.photos_kept_only_if_done(),
+            audit.acting_as(self.request.user),
+            transaction.atomic(),
+        ):
             yield
 
     def perform_create(self, serializer):
@@ -73,7 +78,7 @@ class CribAPI:
             instance.delete()
 
 
-JSON_OR_MULTIPART = [JSONParser, MultiPartParser, FormParser]
+JSON_OR_MULTIPART = [LimitedJSONParser, MultiPartParser, FormParser]
 
 
 class WithHistory:

@@ -99,6 +99,12 @@ class Photo(models.Model):
     def __str__(self):
         return f"photo {self.pk} ({self.width}x{self.height})"
 
+    def readable_by(self, user) -> bool:
+        """Every role reads the crib's photos; a user with no role only those they uploaded."""
+        return user.has_perm("crib.view_photo") or (
+            user.is_authenticated and self.uploaded_by_id == user.pk
+        )
+
 
 class Crop(models.Model):
     """One tool in a photo: its box and the feature the model computed from the crop."""

@@ -4,6 +4,8 @@ The pages and the API both call these; each runs in one transaction and either d
 its work or none of it. Bad input raises CribError with a message fit to show the user.
 """
 
+import contextlib
+import contextvars
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,8 +61,29 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
         uploaded_by=user if user and user.is_authenticated else None,
     )
     photo.image.save(f"{sha[:16]}.{ext}", ContentFile(data), save=False)
+    if (stored := _stored_files.get()) is not None:
+        stored.append(photo.image)
     photo.save()
     return photo
+
+
+_stored_files = contextvars.ContextVar("stored_files", default=None)
+
+
+@contextlib.contextmanager
+def photos_kept_only_if_done():
+    """A request refused after it stored a photo (a box that does not fit it, say) leaves no file
+    behind: the database rolls its row back, and this deletes the file at once."""
+    stored = []
+    token = _stored_files.set(stored)
+    try:
+        yield
+    except BaseException:
+        for image in stored:
+            image.storage.delete(image.name)
+        raise
+    finally:
+        _stored_files.reset(token)
 
 
 def check_box(photo: Photo, box: Box) -> Box:
@@ -435,6 +458,45 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             "recount", line, before=before, after={"decision": line.decision, "reason": reason}
         )
     return line
+
+
+def check_status_change(tool: ToolInstance, current: str | None, new: str):
+    """Whether a tool is issued changes only by an issue or a return, which keep status and
+    holder together; any other change of status (lost, broken, in calibration...) is free."""
+    issued = ToolInstance.Status.ISSUED
+    if new == current or (new != issued and current != issued):
+        return
+    if current == issued:
+        holder = tool.holder()
+        who = f" to {holder.issue.engineer}" if holder else ""
+        raise CribError(
+            f"{tool} is issued{who}: only a return at the desk takes it back; nothing was changed."
+        )
+    raise CribError(
+        f"Only an issue at the desk hands {tool} out (it is {ToolInstance.Status(current).label}); "
+        "nothing was changed."
+    )
+
+
+def save_tool(tool: ToolInstance, *, user, fields: list[str] | None = None) -> ToolInstance:
+    """Save a tool instance edited outside the desk (the admin, the API): `fields` are the ones
+    that were edited, and only those are written, so a stale form cannot undo an issue made
+    meanwhile. The status rule is checked against the row as it is now, locked."""
+    with audit.acting_as(user), transaction.atomic():
+        if tool.pk is None:
+            check_status_change(tool, ToolInstance.Status.IN_CRIB, tool.status)
+            tool.save()
+            return tool
+        current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        editable = {f.name for f in ToolInstance._meta.fields if f.editable}
+        fields = [f for f in fields or [] if f in editable]
+        if "status" in fields:
+            check_status_change(current, current.status, tool.status)
+        for name in fields:
+            setattr(current, name, getattr(tool, name))
+        if fields:
+            current.save(update_fields=fields)
+    return current
 
 
 def set_threshold(value, *, user) -> CribSettings:

@@ -5,7 +5,6 @@ message fit for the user, and stores nothing.
 """
 
 import io
-import json
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -18,6 +17,7 @@ from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.pick import likely_holder
 from toolcrib.front.recognised import recognise
+from toolcrib.lib import json_limits
 
 # Who takes photos: the storekeeper, the return desk, and the admin enrolling tools.
 TAKES_PHOTOS = (access.ISSUE, access.RETURN, access.ENROL)
@@ -47,9 +47,11 @@ def upload(request):
 def recognise_box(request, pk):
     photo = get_object_or_404(Photo, pk=pk)
     try:
-        box = services.check_box(photo, json.loads(request.POST.get("box", "null")))
-    except (CribError, ValueError) as e:
-        return _refuse(str(e) if isinstance(e, CribError) else "The box could not be read.")
+        box = services.check_box(
+            photo, json_limits.loads(request.POST.get("box", "null"), what="The box")
+        )
+    except (CribError, json_limits.JSONRefused) as e:
+        return _refuse(str(e))
     [tool] = recognise(photo, [box], in_crib_only=_in_crib_only(request))
     return JsonResponse(_with_holder(request, dict(tool), [tool]))
 
