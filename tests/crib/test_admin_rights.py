@@ -272,12 +272,12 @@ def test_the_admin_hands_out_no_tool(superuser, tool_factory):
     assert tool.status == "in_crib"
 
 
-def test_a_stale_admin_form_does_not_undo_an_issue(
-    superuser, tool_factory, engineer, storekeeper
-):
+def test_a_stale_admin_form_does_not_undo_an_issue(superuser, tool_factory, engineer, storekeeper):
     tool = tool_factory("AT-1")
     form = tool_form(tool, notes="checked")  # read while the tool was in the crib
-    services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)])
+    services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)]
+    )
 
     response = superuser.post(f"/admin/crib/toolinstance/{tool.pk}/change/", form)
 
