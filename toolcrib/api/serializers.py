@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
-from toolcrib.crib import reports, services
+from toolcrib.crib import reports, roles, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
@@ -504,9 +504,13 @@ class TokenSerializer(serializers.ModelSerializer):
         fields = ["user_id", "user", "created"]
 
     def validate_user(self, user):
-        # A token acts with all its user's rights: an admin cannot mint a superuser's.
-        if user.is_superuser and not self.context["request"].user.is_superuser:
-            raise serializers.ValidationError("Only a superuser may make a token for a superuser.")
+        # A token acts with all its user's rights: no one mints one above what they may hand out.
+        if roles.outranks(user, self.context["request"].user):
+            raise serializers.ValidationError(
+                "Only a superuser may make a token for a superuser."
+                if user.is_superuser
+                else f"{user} holds rights you may not hand out: a superuser makes their token."
+            )
         if Token.objects.filter(user=user).exists():
             raise serializers.ValidationError(f"{user} already has a token: revoke it first.")
         return user
