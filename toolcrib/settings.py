@@ -1,6 +1,7 @@
 """Toolcrib settings. Every value that differs between machines comes from an environment
 variable; the README lists them all."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "toolcrib.crib",
     "inference",
 ]
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "toolcrib.crib.audit.ActorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out log-in with the lockout page
 ]
 
 ROOT_URLCONF = "toolcrib.urls"
@@ -94,6 +97,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Log-in throttling (django-axes): after TOOLCRIB_LOGIN_FAILURES failed log-ins for one user name,
+# or from one address, that user name or address is refused for TOOLCRIB_LOCKOUT_MINUTES; each
+# lockout goes into the audit trail. Behind TOOLCRIB_PROXY_COUNT proxies the address is read from
+# X-Forwarded-For (set by them), else every user would share the proxy's address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("TOOLCRIB_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TOOLCRIB_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+TOOLCRIB_PROXY_COUNT = env_int("TOOLCRIB_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "toolcrib.lib.client_ip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

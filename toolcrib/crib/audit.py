@@ -9,6 +9,7 @@ The acting user comes from the request (ActorMiddleware) or from `acting_as()`.
 import contextlib
 import contextvars
 
+from axes.signals import user_locked_out
 from django.db.models import FileField
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from pgvector.django import VectorField
@@ -179,3 +180,18 @@ def connect_signals():
     ):
         m2m_changed.connect(_related_changed, sender=through, dispatch_uid=f"audit-{through}")
     post_save.connect(_admin_logged, sender=LogEntry, dispatch_uid="audit-admin-log")
+    user_locked_out.connect(_locked_out, dispatch_uid="audit-locked-out")
+
+
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    """A lockout after too many failed log-ins (django-axes): which user name, from where."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.filter(username=username).first() if username else None
+    write(
+        "locked out",
+        "user",
+        user.pk if user else "",
+        username or "(no user name)",
+        after={"username": username, "address": ip_address},
+    )

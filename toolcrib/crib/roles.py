@@ -46,6 +46,9 @@ ADMIN_EXTRA = [
     ("authtoken", "add_tokenproxy"),
     ("authtoken", "delete_tokenproxy"),
     ("authtoken", "view_tokenproxy"),
+    # Log-in lockouts (django-axes): seen, and lifted early by deleting the attempt.
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
 ]
 
 
