@@ -300,3 +300,25 @@ def test_a_found_tool_goes_back_in_the_crib_audited(superuser, root, tool_factor
         {"status": "lost"},
         {"status": "in_crib"},
     )
+
+
+def test_settings_changed_in_the_admin_are_audited(staff, crib_admin):
+    from toolcrib.crib.models import CribSettings
+
+    current = CribSettings.current()
+    response = staff.post(
+        f"/admin/crib/cribsettings/{current.pk}/change/",
+        {"recount_threshold": "90", "loan_hours": "10"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(object_type="cribsettings").first()
+    assert event.actor == crib_admin and event.after == {
+        "recount_threshold": 90.0,
+        "loan_hours": 10,
+    }
+    refused = staff.post(
+        f"/admin/crib/cribsettings/{current.pk}/change/",
+        {"recount_threshold": "140", "loan_hours": "10"},
+    )
+    assert refused.status_code == 200  # the form says why; nothing saved
+    assert CribSettings.current().recount_threshold == 90.0
