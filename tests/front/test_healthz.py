@@ -10,13 +10,13 @@ import sys
 import pytest
 
 from inference import runtime
-from tests.conftest import ROOT, need_model
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.model
 def test_it_answers_200_when_everything_works(client, settings):
-    need_model()
     response = client.get("/healthz")  # nobody signed in
     assert response.status_code == 200
     body = response.json()
@@ -31,8 +31,8 @@ def test_it_answers_200_when_everything_works(client, settings):
     assert not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))  # the probe is gone
 
 
+@pytest.mark.model
 def test_it_answers_503_when_photos_cannot_be_stored(client, settings, tmp_path):
-    need_model()
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the photo folder should be")
     settings.MEDIA_ROOT = blocker / "media"
