@@ -251,7 +251,7 @@ def test_the_admin_cannot_put_an_issued_tool_back_in_the_crib(
         in response.content.decode()
     )
     tool.refresh_from_db()
-    assert tool.status == "issued" and tool.holder().issue.engineer == engineer
+    assert tool.status == "issued" and tool.open_issued_tool().issue.engineer == engineer
 
     # Its other data may be corrected, audited under the superuser.
     response = superuser.post(

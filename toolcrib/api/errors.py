@@ -4,13 +4,16 @@ The crib's own refusals (CribError) are 400, a tool someone else holds (ToolUnav
 409; Django's ValidationError, ProtectedError, IntegrityError and DataError never become a 500.
 """
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from toolcrib.api.parsers import PayloadTooLarge
@@ -21,14 +24,14 @@ class ErrorSerializer(serializers.Serializer):
     """Every error response has this body."""
 
     detail = serializers.CharField(help_text="What went wrong, fit to show the user.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a body field, not .errors
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text='Per-field messages, e.g. {"tools[0].box": ["..."]}; only for invalid input.',
     )
 
 
-def handle(exc, context):
+def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ToolUnavailable):
         exc = Conflict(str(exc))
     elif isinstance(exc, CribError):
@@ -65,7 +68,7 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
 
 
-def flatten(detail, prefix="") -> dict[str, list[str]]:
+def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as flat paths: {"tools": [{"box": [...]}]} -> {"tools[0].box": [...]}."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
@@ -90,7 +93,7 @@ def flatten(detail, prefix="") -> dict[str, list[str]]:
     return out
 
 
-def _first_message(detail) -> str:
+def _first_message(detail: Any) -> str:
     errors = flatten(detail)
     if len(errors) == 1:
         [(field, messages)] = errors.items()
@@ -102,33 +105,33 @@ def _first_message(detail) -> str:
 # request Django refuses before any view, an unexpected error): JSON under /api/, pages elsewhere.
 
 
-def is_api(request) -> bool:
+def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 
-def _json(message, status_code):
+def _json(message: str, status_code: int) -> HttpResponse:
     return JsonResponse({"detail": message}, status=status_code)
 
 
-def bad_request(request, exception):
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api(request):
         return _json("The request could not be read.", 400)
     return defaults.bad_request(request, exception)
 
 
-def permission_denied(request, exception):
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api(request):
         return _json("You do not have permission to perform this action.", 403)
     return defaults.permission_denied(request, exception)
 
 
-def page_not_found(request, exception):
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api(request):
         return _json("Not found.", 404)
     return defaults.page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if is_api(request):
         return _json("The server failed on this request.", 500)
     return defaults.server_error(request)

@@ -1,5 +1,8 @@
 """The API's JSON parser: the crib's depth and size limits on every JSON body."""
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from rest_framework import exceptions, parsers
 
 from toolcrib.lib import json_limits
@@ -11,7 +14,12 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class LimitedJSONParser(parsers.JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         if stream is None:
             return None  # no body: DRF's own "empty" handling
         limit = json_limits.max_bytes()
