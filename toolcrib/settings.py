@@ -25,6 +25,7 @@ DEBUG = env_bool("DEBUG", False)
 # Without a configured key, a random one per data directory is made and kept under var/.
 VAR_DIR = env_path("TOOLCRIB_VAR", Path("var"), BASE_DIR)
 SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY_FROM_ENV = bool(SECRET_KEY)  # else kept in var/: `manage.py restore` puts it back
 if not SECRET_KEY:
     from toolcrib.lib.secret import local_secret_key
 
