@@ -209,13 +209,16 @@ def report(run, killed_at):
         f"{len(run.acknowledged['return'])} returns"
     )
     if killed_at is not None:
+        # Back: the first success after the last 503 that followed the kill.
+        refused = [t for t, _, s, _ in run.answers if t > killed_at and s == 503]
+        last_refused = max(refused, default=killed_at)
         after = [
-            t for t, _, s, _ in run.answers if t > killed_at and isinstance(s, int) and s < 400
+            t for t, _, s, _ in run.answers if t > last_refused and isinstance(s, int) and s < 400
         ]
         gap = (min(after) - killed_at) if after else float("inf")
         during = Counter(str(s) for t, _, s, _ in run.answers if killed_at <= t <= killed_at + gap)
         print(
-            f"database killed: first success {gap:.1f} s after the kill; answers in the gap: {dict(during)}"
+            f"database killed: service back {gap:.1f} s after the kill; answers meanwhile: {dict(during)}"
         )
         return fives - by_status.get("503", 0), gap
     return fives, 0.0
