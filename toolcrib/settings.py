@@ -1,13 +1,24 @@
 """Toolcrib settings. Every value that differs between machines comes from an environment
 variable; the README lists them all."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from inference import rotation, runtime
 from toolcrib.lib import embedded_db
-from toolcrib.lib.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from toolcrib.lib.env import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,6 +26,7 @@ DEBUG = env_bool("DEBUG", False)
 # Without a configured key, a random one per data directory is made and kept under var/.
 VAR_DIR = env_path("TOOLCRIB_VAR", Path("var"), BASE_DIR)
 SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY_FROM_ENV = bool(SECRET_KEY)  # else kept in var/: `manage.py restore` puts it back
 if not SECRET_KEY:
     from toolcrib.lib.secret import local_secret_key
 
@@ -53,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request that finds the database away gets 503, from any layer below.
+    "toolcrib.database_outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "toolcrib.lib.body_size.BodySizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -85,12 +99,17 @@ TEMPLATES = [
     },
 ]
 
-# DATABASE_URL points at any PostgreSQL with pgvector; without it the embedded server starts.
+# DATABASE_URL points at any PostgreSQL with pgvector; without it, the embedded server in
+# var/pgdata. Settings only describe it: `serve`, the tests and `manage.py` commands start it.
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    EMBEDDED_DB_DIR = None
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
-    DATABASES = {"default": embedded_db.start(VAR_DIR / "pgdata")}
+    EMBEDDED_DB_DIR = VAR_DIR / "pgdata"
+    DATABASES = {"default": embedded_db.database_settings(EMBEDDED_DB_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -136,12 +155,21 @@ TOOLCRIB_MAX_UPLOAD_MB = env_int("TOOLCRIB_MAX_UPLOAD_MB", 25)
 TOOLCRIB_MAX_JSON_KB = env_int("TOOLCRIB_MAX_JSON_KB", 1024)
 TOOLCRIB_MAX_JSON_DEPTH = env_int("TOOLCRIB_MAX_JSON_DEPTH", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TOOLCRIB_MAX_JSON_KB * 1024
-# The pixel limit (decompression bombs) is TOOLCRIB_MAX_PHOTO_PIXELS, read by inference.preprocess.
+
+# Recognition settings that inference/ reads (it has no Django): validated here, so a bad
+# value stops start-up with a message instead of failing at the first photo.
+TOOLCRIB_ROTATION = env_choice("TOOLCRIB_ROTATION", rotation.MODES, rotation.DEFAULT_MODE)
+TOOLCRIB_MAX_PHOTO_PIXELS = env_int("TOOLCRIB_MAX_PHOTO_PIXELS", 50_000_000)
+TOOLCRIB_MODEL_PATH, TOOLCRIB_MODEL_URL, TOOLCRIB_MODEL_SHA256 = runtime.model_settings()
+if not re.fullmatch(r"[0-9a-f]{64}", TOOLCRIB_MODEL_SHA256):
+    raise SettingError(f"TOOLCRIB_MODEL_SHA256={TOOLCRIB_MODEL_SHA256!r}: expected 64 hex digits")
 
 # The recount threshold (match %) until an admin sets one: where 1% of different-type pairs
 # pass in `manage.py evaluate` on ../shared/photos (README, "How good it is").
 TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 95.7)
 TOOLCRIB_LOAN_HOURS = env_int("TOOLCRIB_LOAN_HOURS", 12)
+# gunicorn worker processes that `serve` starts (0: 2 x cores + 1).
+TOOLCRIB_WORKERS = env_int("TOOLCRIB_WORKERS", 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
