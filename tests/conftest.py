@@ -209,3 +209,34 @@ def pg_tmp():
     path.chmod(0o755)
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test setup starts the embedded PostgreSQL (settings only describe it) and stops it
+    afterwards unless something else had started it."""
+    from django.conf import settings
+
+    from toolcrib.lib import embedded_db
+
+    with embedded_db.running(settings.EMBEDDED_DB_DIR):
+        yield
+
+
+@pytest.fixture
+def serve(pg_tmp):
+    """Start the real `manage.py serve` (embedded PostgreSQL under pg_tmp unless DATABASE_URL is
+    given); every one started is stopped after the test."""
+    from tests.serving import Served
+
+    started = []
+
+    def start(*args, **extra_env):
+        served = Served(pg_tmp / "var", extra_env, args)
+        started.append(served)
+        served.wait_for("Serving http")
+        return served
+
+    yield start
+    for served in started:
+        served.stop()

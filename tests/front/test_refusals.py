@@ -76,6 +76,7 @@ def test_it_refuses_a_box_outside_the_photo(client, storekeeper, engineer, tool_
     assert Issue.objects.count() == 0
 
 
+DEEP = "[" * 1500 + "]" * 1500
 GARBAGE = [
     (
         "issue-new",
@@ -91,6 +92,9 @@ GARBAGE = [
     ),
     ("issue-new", [], {"engineer": "nobody at all", "lines": "[]", "idempotency_key": "k"}),
     ("return-new", [], {"engineer": "", "lines": "[]", "idempotency_key": "k"}),
+    # Nested past Python's own recursion limit (a RecursionError, once a 500).
+    ("issue-new", [], {"engineer": "E1001", "lines": DEEP, "idempotency_key": "k"}),
+    ("return-new", [], {"engineer": "E1001", "lines": DEEP, "idempotency_key": "k"}),
     ("recount", [99999], {"found": "no", "reason": "x"}),
     ("crib-settings", [], {"recount_threshold": "lots"}),
     ("tools", [], {"inventory_number": "", "tool_type": "999"}),
@@ -127,3 +131,14 @@ def test_it_answers_nonsense_without_a_server_error_and_changes_nothing(
         AuditEvent.objects.count(),
     )
     assert after == before
+
+
+def test_it_says_so_when_the_tool_list_is_nested_too_deep(client, storekeeper, engineer):
+    client.force_login(storekeeper)
+    lines = "[" * 1500 + "]" * 1500
+    response = client.post(
+        reverse("issue-new"), {"engineer": "E1001", "lines": lines, "idempotency_key": "k"}
+    )
+    assert response.status_code == 200
+    assert "This field is nested deeper than 20 levels." in response.content.decode()
+    assert Issue.objects.count() == 0

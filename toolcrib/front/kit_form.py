@@ -10,12 +10,13 @@ from django import forms
 
 from toolcrib.crib.models import Engineer, Photo
 from toolcrib.front.pick import EngineerField, engineer_choice
+from toolcrib.lib.json_limits import JSONFormField
 
 
 class KitForm(forms.Form):
     engineer = EngineerField()
     photo = forms.ModelChoiceField(Photo.objects.all(), required=False, widget=forms.HiddenInput)
-    lines = forms.JSONField(required=False, widget=forms.HiddenInput)
+    lines = JSONFormField(required=False, widget=forms.HiddenInput)
     # A double click or a retried post must not issue or return twice.
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
