@@ -14,7 +14,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from toolcrib.crib import recognition
+from inference import runtime
 from toolcrib.crib.models import CribSettings, Photo
 
 
@@ -44,7 +44,7 @@ def storage() -> tuple[bool, str]:
 
 
 def model() -> tuple[bool, str]:
-    status = recognition.model_status()
+    status = runtime.model_status()
     return status.available, status.message
 
 
