@@ -158,6 +158,30 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks for it at sta
 MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("TOOLCRIB_MEDIA", VAR_DIR / "media", BASE_DIR)
 
+# Photos: the local folder above, or an S3-compatible object store when TOOLCRIB_S3_BUCKET is
+# set (several application servers then share the photos). Photos are evidence: never public;
+# the app reads them through the storage and serves them by role (/media/).
+TOOLCRIB_S3_BUCKET = env_str("TOOLCRIB_S3_BUCKET")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if TOOLCRIB_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": TOOLCRIB_S3_BUCKET,
+            "endpoint_url": env_str("TOOLCRIB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("TOOLCRIB_S3_REGION") or None,
+            "access_key": env_str("TOOLCRIB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("TOOLCRIB_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("TOOLCRIB_S3_PREFIX"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,  # a photo is never replaced by another of the same name
+        },
+    }
+
 # Uploads: a photo larger than this is refused from its Content-Length, before it is read
 # (toolcrib/lib/body_size.py); uploads past Django's 2.5 MB go to a temporary file, not memory.
 TOOLCRIB_MAX_UPLOAD_MB = env_int("TOOLCRIB_MAX_UPLOAD_MB", 25)

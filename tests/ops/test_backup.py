@@ -56,7 +56,7 @@ def manage(*args, env, ok=True):
     run = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,
+        env={k: v for k, v in env.items() if isinstance(v, str)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -70,13 +70,17 @@ def snapshot(env):
     return json.loads(manage("shell", "-c", SNAPSHOT, env=env).stdout.splitlines()[-1])
 
 
-@pytest.fixture
-def installation(pg_tmp):
+@pytest.fixture(params=["local folder", "object store"])
+def installation(request, pg_tmp):
     need_model()
     photos = need_shared_photos()
     env = {**os.environ, "TOOLCRIB_VAR": str(pg_tmp / "var")}
     env.pop("DATABASE_URL", None)
     env.pop("SECRET_KEY", None)
+    if request.param == "object store":
+        bucket = request.getfixturevalue("s3_bucket")
+        env.update({k: v for k, v in bucket.items() if k.startswith("TOOLCRIB_")})
+        env["bucket"] = bucket
     manage("migrate", "-v0", env=env)
     chosen = [
         (str(photos / "single/5_safety_pliers__black.jpg"), 4),
@@ -92,6 +96,18 @@ def installation(pg_tmp):
     return env
 
 
+def wipe(env, var):
+    """Everything gone: the database, the photos (folder or bucket) and the key."""
+    shutil.rmtree(var)
+    bucket = env.get("bucket")
+    if bucket:
+        name = bucket["TOOLCRIB_S3_BUCKET"]
+        listed = bucket["client"].list_objects_v2(Bucket=name).get("Contents", [])
+        assert len(listed) == 2  # the photos were in the bucket, not under var/
+        for item in listed:
+            bucket["client"].delete_object(Bucket=name, Key=item["Key"])
+
+
 def test_a_restore_into_a_wiped_installation_gives_back_every_row_and_photo(installation, pg_tmp):
     env = installation
     before = snapshot(env)
@@ -101,7 +117,7 @@ def test_a_restore_into_a_wiped_installation_gives_back_every_row_and_photo(inst
     out = manage("backup", str(archive), env=env).stdout
     assert "and 2 photos to" in out and archive.stat().st_mode & 0o077 == 0
 
-    shutil.rmtree(pg_tmp / "var")  # the database, the photos and the key: all gone
+    wipe(env, pg_tmp / "var")
     out = manage("restore", str(archive), env=env).stdout
 
     assert "the counts match the manifest" in out

@@ -30,10 +30,10 @@ WATCH_SECONDS = 0.5
 
 
 class Stop(Exception):
-    """SIGTERM: leave the supervising loop the way Ctrl-C does."""
+    """Ctrl-C or SIGTERM: leave the supervising loop and stop what serve started."""
 
 
-def _stop_on_sigterm(signum, frame):
+def _stop_on_signal(signum, frame):
     raise Stop
 
 
@@ -62,12 +62,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, dev, workers, **options):
         host, port = _split(addrport)
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        signal.signal(signal.SIGTERM, _stop_on_signal)
+        # Ctrl-C too, even when started with SIGINT ignored (as a shell's background job is).
+        signal.signal(signal.SIGINT, _stop_on_signal)
         database = EmbeddedPostgres(settings.EMBEDDED_DB_DIR) if settings.EMBEDDED_DB_DIR else None
-        if database:
-            database.start()
         child = None
         try:
+            if database:
+                database.start()
             self._prepare(f"{host}:{port}")
             if dev:
                 command = [sys.executable, "manage.py", "runserver", f"{host}:{port}"]
@@ -92,7 +94,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Serving http://{host}:{port}/ ({what}). Stop with Ctrl-C.")
             self.stdout.flush()
             self._supervise(child, database)
-        except (KeyboardInterrupt, Stop):
+        except Stop:
             pass
         finally:
             # A second Ctrl-C or SIGTERM must not interrupt the stopping itself.
