@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
-from inference import runtime
+from inference import markings, runtime
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import propose_boxes
 from inference.recognise import recognise
@@ -65,6 +65,21 @@ def embed(photo: Photo, boxes: list[Box]) -> tuple[list, str]:
     if model is None or not boxes:
         return [None] * len(boxes), ""
     return recognise(_photo_bytes(photo), boxes, model), model.sha256
+
+
+def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None = None):
+    """What is read off each tool in the boxes (inference Marking per box): codes and numbers,
+    from the photo's full-resolution pixels. `rules`: (patterns, min_partial) from the crib's
+    settings. Never raises on what is in the photo: a failure is a Marking that says so."""
+    patterns, min_partial = rules or (None, markings.DEFAULT_MIN_PARTIAL)
+    try:
+        with Image.open(io.BytesIO(data or _photo_bytes(photo))) as image:
+            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except (OSError, ValueError) as e:
+        return [
+            markings.Marking(status="failed", message=f"The photo could not be read: {e}")
+        ] * len(boxes)
+    return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
 def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:

@@ -5,6 +5,7 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 """
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,8 +14,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from inference.kits import SURE, KitItem, match_kit, match_percent, owners_of_extras
+from inference.markings import Marking, normalise
 from toolcrib.crib import audit, recognition
+from toolcrib.crib.markings import Outcome, compare
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -77,28 +80,37 @@ def check_box(photo: Photo, box: Box) -> Box:
 
 @dataclass
 class Seen:
-    """What the model made of one tool in a photo."""
+    """What the model made of one tool in a photo, and what was read off the tool."""
 
     feature: np.ndarray | None = None
     sha: str = ""
     kit_class: int | None = None  # the model's class, where it is sure of it
+    marking: Marking | None = None
 
 
 def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
-    """The model's view of (photo, box) pairs, one model call per photo."""
+    """The model's view of (photo, box) pairs, one model call per photo; the markings are read
+    from the full-resolution photo beside it, in a second thread (onnxruntime frees the GIL)."""
     out = [Seen() for _ in pairs]
     by_photo: dict[int, list[int]] = {}
     for i, (photo, _box) in enumerate(pairs):
         if photo is not None:
             by_photo.setdefault(photo.pk, []).append(i)
+    rules = CribSettings.current().marking_rules() if by_photo else None
     for indexes in by_photo.values():
         photo = pairs[indexes[0]][0]
-        found, sha = recognition.embed(photo, [pairs[i][1] for i in indexes])
-        for i, r in zip(indexes, found):
+        boxes = [pairs[i][1] for i in indexes]
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(recognition.read_markings, photo, boxes, rules)
+            found, sha = recognition.embed(photo, boxes)
+            read = reading.result()
+        for i, r, m in zip(indexes, found, read):
+            out[i].marking = m
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
-                out[i] = Seen(r.feature, sha, top.class_index if sure else None)
+                out[i].feature, out[i].sha = r.feature, sha
+                out[i].kit_class = top.class_index if sure else None
     return out
 
 
@@ -114,6 +126,7 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
             enrolled_by=user,
         )
         enrolment.box = box
+        enrolment.keep_marking(seen.marking)
         enrolment.save()
     return enrolment
 
@@ -177,13 +190,23 @@ def issue_tools(
                     model_sha256=view.sha,
                 )
                 issued.box = line.box
+                issued.keep_marking(view.marking)
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
             audit.record(
                 "issued",
                 issue,
-                after={"engineer": str(engineer), "tools": numbers, "due_back": due_back},
+                after={
+                    "engineer": str(engineer),
+                    "tools": numbers,
+                    "due_back": due_back,
+                    "markings": {
+                        line.tool_instance.inventory_number: view.marking.best.text
+                        for line, view in zip(lines, seen)
+                        if view.marking is not None and view.marking.best is not None
+                    },
+                },
             )
     except IntegrityError as e:
         # The database's own guards: one holder per tool, one issue per idempotency key.
@@ -241,6 +264,7 @@ def return_tools(
     threshold = CribSettings.current().recount_threshold
     returned = _look_at(crops)
     pairs, extras = _match_return(engineer, held, returned)
+    checks = _check_markings(held, returned, pairs)
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
@@ -267,7 +291,19 @@ def return_tools(
             )
             tool_return.photos.set({photo for photo, _ in crops})
             for h, r, percent in pairs:
-                accepted = percent >= threshold
+                check = checks[(h, r)]
+                if check.decides:
+                    # The tool's own marking decides, whatever the visual match says.
+                    accepted = check.outcome == Outcome.CONFIRMED
+                    reason = check.message
+                else:
+                    accepted = percent is not None and percent >= threshold
+                    reason = (
+                        ""
+                        if accepted
+                        else f"match {percent:.1f}% is below the threshold {threshold:.1f}%"
+                    )
+                    reason = "; ".join(x for x in (reason, check.message) if x)
                 line = _line(
                     tool_return,
                     crops[r],
@@ -277,9 +313,8 @@ def return_tools(
                     decision=ReturnedTool.Decision.ACCEPTED
                     if accepted
                     else ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason=""
-                    if accepted
-                    else f"match {percent:.1f}% is below the threshold {threshold:.1f}%",
+                    reason=reason,
+                    marking_check=check.outcome,
                 )
                 if accepted:
                     _back_in_crib(line.issued_tool)
@@ -341,11 +376,21 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     agreement counts): pairs (held index, returned index, match %), and each crop that matches
     nothing he holds, with the reason (whose tool it looks like, if it is out to someone else)."""
     references = [_reference(t) for t in held]
-    hi = [i for i, ref in enumerate(references) if ref is not None]
-    ri = [j for j, v in enumerate(returned) if v.feature is not None]
+    # A crop whose marking names a held tool is that tool: the visual match only pairs the rest.
+    named = _named_by_marking(held, returned)
+    hi = [i for i, ref in enumerate(references) if ref is not None and i not in named.values()]
+    ri = [j for j, v in enumerate(returned) if v.feature is not None and j not in named]
     items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
     kit = match_kit([references[i] for i in hi], items)
     pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
+    for r, h in named.items():
+        ref, feature = references[h], returned[r].feature
+        percent = (
+            None
+            if ref is None or feature is None
+            else round(float(match_percent([ref.feature], [feature])[0, 0]), 2)
+        )
+        pairs.append((h, r, percent))
     out_elsewhere = (
         []
         if not kit.extra
@@ -367,6 +412,41 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     return pairs, extras
 
 
+def _named_by_marking(held: list[IssuedTool], returned: list[Seen]) -> dict[int, int]:
+    """Returned crop -> held tool, where the crop's code or well-formed number is that tool's."""
+    by_number = {normalise(t.tool_instance.inventory_number): i for i, t in enumerate(held)}
+    named: dict[int, int] = {}
+    for r, seen in enumerate(returned):
+        m = seen.marking
+        reads = (
+            [] if m is None else [normalise(x.text) for x in m.codes] + [x.text for x in m.numbers]
+        )
+        hits = {by_number[k] for k in reads if k in by_number}
+        if len(hits) == 1 and (h := hits.pop()) not in named.values():
+            named[r] = h
+    return named
+
+
+def _check_markings(held: list[IssuedTool], returned: list[Seen], pairs) -> dict:
+    """What each paired crop's marking says about the held tool it was paired with."""
+    if not pairs:
+        return {}
+    patterns, min_partial = CribSettings.current().marking_rules()
+    held_numbers = [t.tool_instance.inventory_number for t in held]
+    crib = list(ToolInstance.objects.values_list("inventory_number", flat=True))
+    return {
+        (h, r): compare(
+            returned[r].marking,
+            issued=held[h].tool_instance.inventory_number,
+            held=held_numbers,
+            crib=crib,
+            patterns=patterns,
+            min_partial=min_partial,
+        )
+        for h, r, _ in pairs
+    }
+
+
 def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
     line = ReturnedTool(
@@ -377,6 +457,7 @@ def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
         **fields,
     )
     line.box = box
+    line.keep_marking(seen.marking)
     line.save()
     return line
 
@@ -398,6 +479,8 @@ def _return_summary(tool_return: Return) -> dict:
                 "tool": str(line.issued_tool.tool_instance) if line.issued_tool else None,
                 "match_percent": line.match_percent,
                 "decision": line.decision,
+                "marking": line.marking_summary(),
+                "marking_check": line.marking_check or None,
             }
             for line in tool_return.tools.select_related("issued_tool__tool_instance")
         ],
