@@ -36,7 +36,7 @@ def kit(api, storekeeper, engineer, tool_factory):
     tools = [
         tool_factory("SCR-0001", 0),
         tool_factory("AT-288293-6", 4),
-        tool_factory("OEW-0034", 9),
+        tool_factory("AT-288293-5", 9),  # the number etched on the wrench in the photos
     ]
     client = api(storekeeper)
     crops = photograph(
@@ -68,7 +68,7 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
     lines = {line["inventory_number"]: line for line in tool_return["tools"]}
     assert {n: line["decision"] for n, line in lines.items()} == {
         "SCR-0001": "accepted",
-        "OEW-0034": "accepted",
+        "AT-288293-5": "accepted",
         "AT-288293-6": "recount_required",
         None: "extra",
     }
