@@ -148,5 +148,6 @@ def test_it_recognises_an_enrolled_tool_and_proposes_it(tool_factory, crib_admin
 
     assert found.types[0].name == "Open-end wrench 3/4"
     assert (
-        found.instances[0].inventory_number == "AT-288293-5" and found.instances[0].match_percent > 90
+        found.instances[0].inventory_number == "AT-288293-5"
+        and found.instances[0].match_percent > 90
     )
