@@ -250,8 +250,8 @@ def return_tools(
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
 
-    Every tool he holds gets a line: accepted at or above the threshold; a recount when below it
-    or not found in the photos. Tools in the photos that he does not hold are reported as extra.
+    Every tool the engineer holds gets a line: accepted at or above the threshold; a recount when below it
+    or not found in the photos. Tools in the photos that they do not hold are reported as extra.
     """
     if idempotency_key:
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
@@ -268,7 +268,7 @@ def return_tools(
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
-            # Lock what he holds, so two desks cannot take the same tools back at once.
+            # Lock what the engineer holds, so two desks cannot take the same tools back at once.
             still_held = set(
                 IssuedTool.objects.select_for_update()
                 .filter(pk__in=[t.pk for t in held], closed_at__isnull=True)
@@ -374,7 +374,7 @@ def _reference(issued: IssuedTool) -> KitItem | None:
 def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): pairs (held index, returned index, match %), and each crop that matches
-    nothing he holds, with the reason (whose tool it looks like, if it is out to someone else)."""
+    nothing the engineer holds, with the reason (whose tool it looks like, if it is out to someone else)."""
     references = [_reference(t) for t in held]
     # A crop whose marking names a held tool is that tool: the visual match only pairs the rest.
     named = _named_by_marking(held, returned)
