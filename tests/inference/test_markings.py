@@ -18,6 +18,8 @@ sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import make_markings
 
 F = zxingcpp.BarcodeFormat
+# The real pliers' crops come from ../shared/photos.
+pytestmark = pytest.mark.photos
 
 
 def rgb_of(image: Image.Image) -> np.ndarray:
@@ -30,8 +32,6 @@ def pliers_number():
     with open(REPO_ROOT / "bench" / "marking_boxes.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["kind"] == "number")
     path = PHOTOS / "single" / row["file"]
-    if not path.is_file():
-        pytest.skip(f"shared photos not found at {PHOTOS}")
     x0, y0, x1, y1 = (int(row[k]) for k in ("x0", "y0", "x1", "y1"))
     return load_rgb(path)[y0:y1, x0:x1], row["text"]
 
