@@ -13,6 +13,7 @@ import argparse
 import csv
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
@@ -22,8 +23,8 @@ from PIL import Image, ImageOps
 
 from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
-from inference.preprocess import Photo as PreparedPhoto
-from inference.recognise import CLASS_NAMES, embed, model_inputs
+from inference.preprocess import DecodedPhoto
+from inference.recognise import CLASS_NAMES, model_inputs, model_outputs
 from inference.rotation import rotation_mode
 from inference.runtime import get_model, model_status
 
@@ -43,8 +44,13 @@ def run_model(
     if model is None:
         raise RuntimeError(model_status().message)
     mode = rotation_mode(rotation)
-    photo = PreparedPhoto(image=image, size=image.size, scale=1)
-    return embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
+    photo = DecodedPhoto(image=image, size=image.size, scale=1)
+    probs, features = model_outputs(
+        model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode
+    )
+    if probs is None:
+        raise RuntimeError("the model has no `p` output: kits cannot be evaluated by class")
+    return probs, features
 
 
 @dataclass
@@ -55,7 +61,9 @@ class Truth:
 
 
 @dataclass
-class Photo:
+class PhotoResult:
+    """What the evaluation found in one kit photo."""
+
     name: str
     kit: str
     truths: list[Truth]
@@ -72,14 +80,14 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
     with (folder / "boxes.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             kit = row.get("kit") or row["image"].split("__")[0]
-            box = tuple(int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
+            x0, y0, x1, y1 = (int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
             photos.setdefault(row["image"], (kit, []))[1].append(
-                Truth(row["label"], box, row.get("tool") or row["label"])
+                Truth(row["label"], (x0, y0, x1, y1), row.get("tool") or row["label"])
             )
     return photos
 
 
-def iou(a, b) -> float:
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -107,7 +115,7 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
+def analyse(folder: Path, *, rotation: str | None = None) -> list[PhotoResult]:
     photos = []
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
@@ -117,7 +125,7 @@ def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
             image, [p.box for p in proposals], rotation=rotation
         )
         photos.append(
-            Photo(
+            PhotoResult(
                 name,
                 kit,
                 truths,
@@ -153,7 +161,7 @@ class Figures:
     ]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
 
 
-def figures(photos: list[Photo]) -> Figures:
+def figures(photos: list[PhotoResult]) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     found = sum(len(p.hits) for p in photos)
@@ -181,7 +189,8 @@ def figures(photos: list[Photo]) -> Figures:
             kit_p += _kit_right(issued, returned, proposed=True)
         counted, right_t, right_p = counted + kit_counted, right_t + kit_t, right_p + kit_p
         by_kit[kit] = (kit_t / max(1, kit_counted), kit_p / max(1, kit_counted))
-    layouts = defaultdict(lambda: [0, 0, 0, 0])  # tools, found, proposals, hits
+    layouts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    # per layout: tools, found, proposals, hits
     for p in photos:
         key = p.name.split("__")[-1].rsplit(".", 1)[0].split("_", 1)[-1]
         layouts[key][0] += len(p.truths)
@@ -216,11 +225,11 @@ def figures(photos: list[Photo]) -> Figures:
         by_kit=by_kit,
         refined_recall=refined_found / max(1, tools),
         refined_precision=refined_found / max(1, refined_count),
-        model_verdicts={k: tuple(v) for k, v in verdicts.items()},
+        model_verdicts={k: (v[0], v[1], v[2]) for k, v in verdicts.items()},
     )
 
 
-def _inside(inner, outer) -> float:
+def _inside(inner: Sequence[float], outer: Sequence[float]) -> float:
     """Share of box `inner` that lies within box `outer`."""
     ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
     iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
@@ -228,10 +237,10 @@ def _inside(inner, outer) -> float:
     return ix * iy / area if area else 0.0
 
 
-def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
+def _kit_right(issued: PhotoResult, returned: PhotoResult, *, proposed: bool) -> int:
     """How many of the issued photo's tools are paired with the same tool in the returned photo."""
 
-    def items(photo: Photo):
+    def items(photo: PhotoResult) -> tuple[list[KitItem], dict[int, str]]:
         if proposed:
             tool_of = {j: photo.truths[i].tool for i, j in photo.hits.items()}
             return [

@@ -43,9 +43,12 @@ def load_rgb(path: Path) -> np.ndarray:
 
 
 def evaluate_folder(
-    folder, patterns=None, *, min_partial=markings.DEFAULT_MIN_PARTIAL
+    where: str | Path,
+    patterns: list[str] | None = None,
+    *,
+    min_partial: int = markings.DEFAULT_MIN_PARTIAL,
 ) -> list[Row]:
-    folder = Path(folder)
+    folder = Path(where)
     table = folder / "markings.csv"
     if not table.is_file():
         raise FileNotFoundError(f"{table} not found: the folder needs markings.csv (file,text)")
@@ -78,7 +81,7 @@ def evaluate_folder(
     return rows
 
 
-def _is_code(best, text) -> bool:
+def _is_code(best: markings.Read | None, text: str) -> bool:
     return best is not None and best.source != markings.Source.OCR and best.text == text
 
 

@@ -15,8 +15,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,8 @@ class Marking:
     @property
     def best(self) -> Read | None:
         """What to show as *the* reading: a code first (checksummed), then a well-formed number."""
-        return (self.codes or self.numbers or [None])[0]
+        reads = self.codes or self.numbers
+        return reads[0] if reads else None
 
     @property
     def wants_close_up(self) -> bool:
@@ -175,8 +177,7 @@ def read_codes(rgb: np.ndarray) -> list[Read]:
     """DataMatrix, QR, Code 128 and Code 39 in an RGB (or grey) array, at any angle."""
     import zxingcpp
 
-    F = zxingcpp.BarcodeFormat
-    formats = [F.DataMatrix, F.QRCode, F.MicroQRCode, F.Code128, F.Code39]
+    formats = zxingcpp.barcode_formats_from_str("DataMatrix,QRCode,MicroQRCode,Code128,Code39")
     grey = _grey(rgb)
     found = zxingcpp.read_barcodes(grey, formats=formats, try_rotate=True, try_downscale=True)
     scale = 1
@@ -198,7 +199,7 @@ def read_codes(rgb: np.ndarray) -> list[Read]:
         out.append(
             Read(
                 text=r.text.strip(),
-                source=_code_source(r.format, F),
+                source=_code_source(r.format),
                 confidence=1.0,  # codes carry their own error correction / check digits
                 box=(
                     max(0, min(xs) // scale),
@@ -211,7 +212,10 @@ def read_codes(rgb: np.ndarray) -> list[Read]:
     return out
 
 
-def _code_source(fmt, F) -> str:
+def _code_source(fmt: object) -> str:
+    import zxingcpp
+
+    F = zxingcpp.BarcodeFormat
     if fmt == F.DataMatrix:
         return Source.DATAMATRIX
     if fmt in (F.QRCode, F.MicroQRCode):
@@ -238,7 +242,7 @@ class OcrUnavailable(RuntimeError):
     pass
 
 
-def ocr_engine():
+def ocr_engine() -> Any:
     """The OCR engine, loaded once per process from the models inside the rapidocr wheel.
     Raises OcrUnavailable (with the reason) when it cannot be loaded."""
     global _engine, _engine_error
@@ -282,7 +286,7 @@ class TextLine:
         return (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
 
 
-def read_text(rgb: np.ndarray, engine=None, *, flatten: bool = False) -> list[TextLine]:
+def read_text(rgb: np.ndarray, engine: Any = None, *, flatten: bool = False) -> list[TextLine]:
     """Every text line the OCR finds, at any angle: the detector finds oriented lines, each is
     turned level before recognition, and upside-down lines are turned by the angle classifier.
     `flatten`: read the crop's local contrast instead of its pixels (see `flattened`)."""
@@ -324,7 +328,7 @@ def flattened(rgb: np.ndarray) -> np.ndarray:
     return np.stack([out] * 3, axis=-1)
 
 
-def _char_height(quad) -> float:
+def _char_height(quad: Any) -> float:
     """The line box's short side (its thickness across the text), scaled to capital height."""
     q = np.asarray(quad, dtype=np.float32)
     sides = [float(np.linalg.norm(q[(i + 1) % 4] - q[i])) for i in range(4)]
@@ -340,7 +344,7 @@ def read_marking(
     patterns: Sequence[re.Pattern] | None = None,
     *,
     min_partial: int = DEFAULT_MIN_PARTIAL,
-    engine=None,
+    engine: Any = None,
 ) -> Marking:
     """Read codes and text from one full-resolution crop. Never raises on a bad crop or a
     failing engine: the Marking says what happened."""
@@ -371,7 +375,13 @@ def read_marking(
     return _done(marking, started, *_status(marking))
 
 
-def _add_text(marking: Marking, lines: list[TextLine], patterns, min_partial: int, look) -> None:
+def _add_text(
+    marking: Marking,
+    lines: list[TextLine],
+    patterns: Sequence[re.Pattern],
+    min_partial: int,
+    look: Callable[[TextLine], list[str]],
+) -> None:
     """Numbers and fragments from the lines. A line's number counts only when every look at it
     that reads a number reads the same one, and at least two do: at 8-12 px an etched 8 is read
     as 6 with 98 % confidence by one look and as 8 by the next (docs/markings.md)."""
@@ -396,7 +406,9 @@ def _add_text(marking: Marking, lines: list[TextLine], patterns, min_partial: in
             if len(tail) >= min_partial:
                 marking.fragments.append(Read(tail, Source.OCR, line.confidence, line.box, height))
     # The height the desk sees: of the number if one was read, else of the tallest text found.
-    heights = [r.char_height for r in marking.numbers] or [t.char_height for t in lines]
+    heights = [r.char_height for r in marking.numbers if r.char_height is not None] or [
+        t.char_height for t in lines
+    ]
     marking.char_height = round(max(heights), 1) if heights else None
 
 
@@ -414,7 +426,7 @@ def _common_tail(texts: list[str]) -> str:
     return tail
 
 
-def other_looks(rgb: np.ndarray, line: TextLine, engine=None) -> list[str]:
+def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[str]:
     """Three more readings of one line: enlarged 3x, enlarged with a wider margin, and its local
     contrast enlarged. Recognition only (the line is known), a few tens of ms each."""
     import cv2
@@ -446,8 +458,8 @@ def other_looks(rgb: np.ndarray, line: TextLine, engine=None) -> list[str]:
 
 
 def _status(marking: Marking) -> tuple[str, str]:
-    if marking.codes or marking.numbers:
-        best = marking.best
+    best = marking.best
+    if best is not None:
         return "read", f"Read {best.text} ({best.source})."
     if marking.char_height is not None and marking.char_height < READABLE_HEIGHT:
         return (
@@ -477,7 +489,7 @@ def read_photo(
     patterns: Sequence[re.Pattern] | None = None,
     *,
     min_partial: int = DEFAULT_MIN_PARTIAL,
-    engine=None,
+    engine: Any = None,
 ) -> list[Marking]:
     """Markings of the tools in one full-resolution photo, each read from its own box.
 

@@ -1,6 +1,8 @@
 """manage.py evaluate_markings DIR: how well tool markings (codes and numbers) are read."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.marking_eval import evaluate_folder, summary_lines
 
@@ -8,7 +10,7 @@ from inference.marking_eval import evaluate_folder, summary_lines
 class Command(BaseCommand):
     help = "Exact read rate, wrong reads, not read and ms per crop on DIR/markings.csv (file,text)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dir", help="folder with crop images and markings.csv (file,text)")
         parser.add_argument(
             "--pattern",
@@ -18,7 +20,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--verbose-rows", action="store_true", help="print every crop's read")
 
-    def handle(self, dir, pattern=None, verbose_rows=False, **options):
+    def handle(
+        self,
+        dir: str,
+        pattern: list[str] | None = None,
+        verbose_rows: bool = False,
+        **options: Any,
+    ) -> None:
         try:
             rows = evaluate_folder(dir, pattern)
         except (ValueError, FileNotFoundError, OSError) as e:
