@@ -35,7 +35,7 @@ def centre(box):
 TOOLS = [
     (SCREW, "SCR-0001", "Flat screwdriver"),
     (PLIERS, "AT-288293-6", "Lockwire pliers"),
-    (WRENCH, "OEW-0034", "Open-end wrench 3/4"),
+    (WRENCH, "AT-288293-5", "Open-end wrench 3/4"),
 ]
 
 
@@ -131,7 +131,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert "recount required" in flagged.locator(".decision").inner_text()
     stranger = page.locator(".return-line", has_text="A tool not issued to Ivan Petrov")
     assert "matches none of Ivan Petrov's tools" in stranger.locator(".match").inner_text()
-    for number in ("SCR-0001", "OEW-0034"):
+    for number in ("SCR-0001", "AT-288293-5"):
         line = page.locator(".return-line", has_text=number)
         assert (
             "pass" in line.locator(".match").inner_text()
@@ -144,7 +144,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert sorted((t["inventory_number"] or "", t["decision"]) for t in report["tools"]) == [
         ("", "extra"),
         ("AT-288293-6", "recount_required"),
-        ("OEW-0034", "accepted"),
+        ("AT-288293-5", "accepted"),
         ("SCR-0001", "accepted"),
     ]
 
@@ -170,6 +170,6 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     page.goto(live_server.url + engineer.get_absolute_url())
     assert page.locator("#held").inner_text() == "Holds no tools."
     history = page.locator("#history").inner_text()
-    for number in ("SCR-0001", "OEW-0034"):
+    for number in ("SCR-0001", "AT-288293-5"):
         assert f"issued {number}" in history and f"returned {number}: accepted" in history
     assert "returned AT-288293-6: missing" in history

@@ -16,12 +16,14 @@ from rest_framework.authtoken.models import Token
 
 from toolcrib.crib import reports, roles, services
 from toolcrib.crib.models import (
+    MARKING_CHECKS,
     AuditEvent,
     CribSettings,
     Engineer,
     Enrolment,
     Issue,
     IssuedTool,
+    MarkingSource,
     Photo,
     Return,
     ReturnedTool,
@@ -208,10 +210,38 @@ class PhotoOrImageSerializer(serializers.Serializer):
         )
 
 
+class MarkingSerializer(serializers.Serializer):
+    """What was read off the tool itself (docs/markings.md)."""
+
+    text = serializers.CharField(
+        allow_null=True, help_text="The number or code read; null when none was."
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
+        choices=MarkingSource.choices, allow_null=True
+    )
+    confidence = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["read", "unsure", "partial", "too_small", "not_found", "failed"],
+        allow_null=True,
+    )
+    message = serializers.CharField(allow_null=True)
+    char_height = serializers.FloatField(
+        allow_null=True, help_text="Estimated character height of the text seen, px."
+    )
+    box = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="Where, in the photo."
+    )
+
+
+def marking_field() -> MarkingSerializer:
+    return MarkingSerializer(source="marking_summary", read_only=True, allow_null=True)
+
+
 class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
     box = BoxField()
     enrolled_by = username(allow_null=True)
     crop_url = CropURLField("enrolment")
+    marking = marking_field()
 
     class Meta:
         model = Enrolment
@@ -225,6 +255,7 @@ class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
             "enrolled_by",
             "created_at",
             "crop_url",
+            "marking",
         ]
         read_only_fields = ["model_sha256", "created_at"]
 
@@ -302,6 +333,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
     )
     box = BoxField(allow_null=True)
     crop_url = CropURLField("issued")
+    marking = marking_field()
 
     class Meta:
         model = IssuedTool
@@ -314,6 +346,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
             "due_back",
             "closed_at",
             "crop_url",
+            "marking",
         ]
 
 
@@ -363,6 +396,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
     box = BoxField(allow_null=True)
     decided_by = username(allow_null=True)
     crop_url = CropURLField("returned")
+    marking = marking_field()
 
     class Meta:
         model = ReturnedTool
@@ -380,6 +414,8 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "decided_at",
             "reason",
             "crop_url",
+            "marking",
+            "marking_check",
         ]
 
 
@@ -567,6 +603,7 @@ class IssueReportToolSerializer(serializers.Serializer):
     model_sha256 = serializers.CharField(
         allow_null=True, help_text="The model that computed the tool's feature."
     )
+    marking = MarkingSerializer(allow_null=True, help_text="New in toolcrib.report/2.")
 
 
 class IssueReportSerializer(ReportSerializer):
@@ -591,6 +628,10 @@ class ReturnReportToolSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     model_sha256 = serializers.CharField(allow_null=True)
+    marking = MarkingSerializer(allow_null=True, help_text="New in toolcrib.report/2.")
+    marking_check = serializers.ChoiceField(
+        choices=MARKING_CHECKS, allow_null=True, help_text="New in toolcrib.report/2."
+    )
 
 
 class ReturnReportSerializer(ReportSerializer):
