@@ -133,6 +133,11 @@ def main():
     }
     env.pop("DATABASE_URL", None)
     server = None
+    # The embedded PostgreSQL runs for the whole bench (manage.py and gunicorn find it up).
+    from toolcrib.lib import embedded_db
+
+    database = embedded_db.running(scratch / "pgdata")
+    database.__enter__()
     try:
         manage(env, "migrate", "-v", "0")
         token = secrets.token_hex(20)
@@ -220,6 +225,7 @@ def main():
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(60)
+        database.__exit__(None, None, None)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
