@@ -13,8 +13,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inference.kits import SURE, KitItem, match_kit, owners_of_extras
-from toolcrib.crib import audit, recognition
+from inference import verdicts
+from inference.calibration import Candidate
+from inference.kits import SURE, KitItem, match_kit, match_percent, owners_of_extras
+from toolcrib.crib import audit, calibration, recognition
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -25,6 +27,7 @@ from toolcrib.crib.models import (
     Return,
     ReturnedTool,
     ToolInstance,
+    ToolType,
 )
 from toolcrib.crib.photos import check_photo
 
@@ -112,6 +115,7 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
             embedding=seen.feature,
             model_sha256=seen.sha,
             enrolled_by=user,
+            read_class=seen.kit_class,
         )
         enrolment.box = box
         enrolment.save()
@@ -225,10 +229,12 @@ def return_tools(
     crops: list[tuple[Photo, Box]],
     idempotency_key: str | None = None,
 ) -> Return:
-    """Match the tools in the return photos to what the engineer holds, and decide each.
+    """Match the tools in the return photos to what the engineer holds, and give each a verdict.
 
-    Every tool he holds gets a line: accepted at or above the threshold; a recount when below it
-    or not found in the photos. Tools in the photos that he does not hold are reported as extra.
+    Every tool he holds gets a line: accepted (the calibrated match clears the level of the
+    crib's accepted risk, same type, best of his tools), confirm by eye (plausible: one click
+    at the desk), or recount (not in the photos, or not plausibly his tool). Tools in the
+    photos that he does not hold are reported as extra (inference/verdicts.py).
     """
     if idempotency_key:
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
@@ -238,7 +244,9 @@ def return_tools(
     held = list(_held_for_return(engineer))
     if not held and not crops:
         raise CribError(f"{engineer} holds no tools to return.")
-    threshold = CribSettings.current().recount_threshold
+    crib = CribSettings.current()
+    in_use = calibration.in_use()
+    level = in_use.level(crib.accepted_risk)
     returned = _look_at(crops)
     pairs, extras = _match_return(engineer, held, returned)
 
@@ -262,38 +270,55 @@ def return_tools(
             tool_return = Return.objects.create(
                 engineer=engineer,
                 desk_user=desk_user,
-                threshold=threshold,
+                threshold=crib.recount_threshold,
+                accepted_risk=crib.accepted_risk,
+                accept_level=None if level is None else round(level * 100, 2),
+                calibration=("the crib's own" if in_use.own else "built in")[:300],
                 idempotency_key=idempotency_key or None,
             )
             tool_return.photos.set({photo for photo, _ in crops})
-            for h, r, percent in pairs:
-                accepted = percent >= threshold
+            for pair in pairs:
+                probability = float(
+                    in_use.calibration.probability([pair.candidate(held[pair.held])])[0]
+                )
+                verdict = verdicts.decide(
+                    probability=probability,
+                    match=pair.match,
+                    next_best=pair.next_best,
+                    agree=pair.agree,
+                    read_type=pair.read_type,
+                    level=level,
+                    floor=crib.recount_threshold,
+                )
                 line = _line(
                     tool_return,
-                    crops[r],
-                    returned[r],
-                    issued_tool=held[h],
-                    match_percent=percent,
-                    decision=ReturnedTool.Decision.ACCEPTED
-                    if accepted
-                    else ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason=""
-                    if accepted
-                    else f"match {percent:.1f}% is below the threshold {threshold:.1f}%",
+                    crops[pair.returned],
+                    returned[pair.returned],
+                    issued_tool=held[pair.held],
+                    match_percent=pair.match,
+                    probability=round(probability * 100, 2),
+                    next_best_percent=pair.next_best,
+                    decision=VERDICT_DECISION[verdict.kind],
+                    reason=verdict.reason,
+                    verdict_reason=verdict.reason,
                 )
-                if accepted:
+                if verdict.kind == verdicts.ACCEPTED:
                     _back_in_crib(line.issued_tool)
             seen_any = any(v.feature is not None for v in returned)
-            for h in sorted(set(range(len(held))) - {h for h, _, _ in pairs}):
+            for h in sorted(set(range(len(held))) - {p.held for p in pairs}):
+                reason = (
+                    "not found in the return photo"
+                    if seen_any
+                    else "no verified photo of this tool"
+                )
                 _line(
                     tool_return,
                     None,
                     Seen(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason="not found in the return photo"
-                    if seen_any
-                    else "no verified photo of this tool",
+                    reason=reason,
+                    verdict_reason=reason,
                 )
             for r, reason in extras:
                 _line(
@@ -303,6 +328,7 @@ def return_tools(
                     issued_tool=None,
                     decision=ReturnedTool.Decision.EXTRA,
                     reason=reason,
+                    verdict_reason=reason,
                 )
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
@@ -310,6 +336,30 @@ def return_tools(
             return _same_request(Return.objects.get(idempotency_key=idempotency_key), engineer)
         raise
     return tool_return
+
+
+VERDICT_DECISION = {
+    verdicts.ACCEPTED: ReturnedTool.Decision.ACCEPTED,
+    verdicts.CONFIRM_BY_EYE: ReturnedTool.Decision.CONFIRM_BY_EYE,
+    verdicts.RECOUNT: ReturnedTool.Decision.RECOUNT_REQUIRED,
+}
+
+
+@dataclass
+class Paired:
+    """A held tool paired with a returned crop, with what the verdict needs to know."""
+
+    held: int  # index into what he holds
+    returned: int  # index into the returned crops
+    match: float  # raw match %
+    next_best: float | None  # raw match % of the crop against his best other tool
+    agree: int  # +1 same type, -1 differs, 0 unsure
+    read_type: str | None  # the type the model reads on the returned crop
+
+    def candidate(self, issued: IssuedTool) -> Candidate:
+        # Holding nothing else, the crop is compared with an unrelated tool's typical 50 %.
+        margin = self.match - (50.0 if self.next_best is None else self.next_best)
+        return Candidate(self.match, margin, self.agree, str(issued.tool_instance.tool_type_id))
 
 
 def _held_for_return(engineer):
@@ -338,14 +388,33 @@ def _reference(issued: IssuedTool) -> KitItem | None:
 
 def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
-    agreement counts): pairs (held index, returned index, match %), and each crop that matches
-    nothing he holds, with the reason (whose tool it looks like, if it is out to someone else)."""
+    agreement counts): the pairs, and each crop that matches nothing he holds, with the reason
+    (whose tool it looks like, if it is out to someone else)."""
     references = [_reference(t) for t in held]
     hi = [i for i, ref in enumerate(references) if ref is not None]
     ri = [j for j, v in enumerate(returned) if v.feature is not None]
     items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
     kit = match_kit([references[i] for i in hi], items)
-    pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
+    percent = (
+        match_percent([references[i].feature for i in hi], [it.feature for it in items])
+        if hi and items
+        else np.zeros((len(hi), len(items)))
+    )
+    type_names = dict(ToolType.objects.values_list("model_class_index", "name"))
+    pairs = []
+    for p in kit.pairs:
+        others = np.delete(percent[:, p.returned], p.issued)
+        read = items[p.returned].label
+        pairs.append(
+            Paired(
+                held=hi[p.issued],
+                returned=ri[p.returned],
+                match=p.match,
+                next_best=round(float(others.max()), 2) if len(others) else None,
+                agree={True: 1, False: -1, None: 0}[p.same_class],
+                read_type=type_names.get(read) if read is not None else None,
+            )
+        )
     out_elsewhere = (
         []
         if not kit.extra
@@ -397,7 +466,9 @@ def _return_summary(tool_return: Return) -> dict:
             {
                 "tool": str(line.issued_tool.tool_instance) if line.issued_tool else None,
                 "match_percent": line.match_percent,
+                "probability": line.probability,
                 "decision": line.decision,
+                "why": line.verdict_reason,
             }
             for line in tool_return.tools.select_related("issued_tool__tool_instance")
         ],
@@ -415,7 +486,7 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             .select_related("issued_tool__tool_instance")
             .get(pk=line.pk)
         )
-        if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED:
+        if line.decision not in ReturnedTool.OPEN_DECISIONS:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
         before = {"decision": line.decision}
         line.decision = (
@@ -435,6 +506,63 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             "recount", line, before=before, after={"decision": line.decision, "reason": reason}
         )
     return line
+
+
+def confirm_by_eye(lines: list[ReturnedTool], *, user) -> list[ReturnedTool]:
+    """The desk looked at the issue and return crops side by side and says: the same tool.
+    No reason needed. Several lines at once, all or none: a line already decided (by another
+    desk a moment ago) or not waiting for a look refuses the lot, naming it."""
+    if not lines:
+        raise CribError("Nothing to confirm: pick at least one tool.")
+    with audit.acting_as(user), transaction.atomic():
+        locked = list(
+            ReturnedTool.objects.select_for_update(of=("self",))
+            .select_related("issued_tool__tool_instance")
+            .filter(pk__in=[line.pk for line in lines])
+            .order_by("pk")
+        )
+        if len(locked) != len({line.pk for line in lines}):
+            raise CribError("One of these return lines does not exist; nothing was confirmed.")
+        for line in locked:
+            if line.decision != ReturnedTool.Decision.CONFIRM_BY_EYE:
+                tool = line.issued_tool.tool_instance if line.issued_tool else "an extra tool"
+                raise CribError(
+                    f"{tool} is not waiting for a confirmation ({line.get_decision_display()}); "
+                    "nothing was confirmed."
+                )
+        now = timezone.now()
+        for line in locked:
+            line.decision, line.decided_by, line.decided_at = (
+                ReturnedTool.Decision.CONFIRMED,
+                user,
+                now,
+            )
+            line.reason = "confirmed by eye"
+            line.save()
+            _back_in_crib(line.issued_tool)
+            audit.record(
+                "confirmed by eye",
+                line,
+                before={"decision": ReturnedTool.Decision.CONFIRM_BY_EYE},
+                after={"decision": line.decision},
+            )
+    return locked
+
+
+def set_risk(value, *, user) -> CribSettings:
+    """The admin's accepted risk: false accepts per 1,000 returned tools."""
+    message = "The accepted risk is a number of false accepts per 1,000 returned tools, 0 to 1000."
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise CribError(message) from None
+    if not 0 <= value <= 1000 or value != value:
+        raise CribError(message)
+    with audit.acting_as(user), transaction.atomic():
+        current = CribSettings.current()
+        current.accepted_risk = value
+        current.save()
+    return current
 
 
 def set_threshold(value, *, user) -> CribSettings:

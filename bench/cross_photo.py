@@ -1,0 +1,193 @@
+"""The hardest cross-photo set we can build from ../shared/photos, and what calibration does on it.
+
+    uv run python -m bench.cross_photo [--variants 6] [--seed 0]
+
+Sets (every figure printed with the set it was measured on):
+- *true cross-photo*: the 11 tools of the real kit photo (kit/DSCN4950.JPG, true boxes from
+  kit/boxes.csv) returned against the single/ and catalog/ photos (another camera, light and
+  table). Identity here is the tool *type*: these photos show the case's kit and catalogue
+  pictures of the same makes, and the model cannot tell two tools of one make apart anyway
+  (docs/inference.md); the marking does.
+- the same, each crop perturbed into several shots (crop jitter, scale, light, colour cast,
+  blur, any angle: inference/perturb.py): harder.
+- *same table*: the kit photo against other perturbed shots of itself. The same pixels, so it
+  flatters: an upper bound for issue and return on one table.
+- *single backgrounds*: single/ photos of one tool on other backgrounds. The same tool pixels
+  pasted on other backgrounds: flatters.
+
+The calibration used on the kit is fitted without the kit photo (single/ + catalog/ only), so
+the kit lines are out of sample. `--fit` prints the weights fitted on everything (the built-in
+fallback, inference.calibration.FALLBACK).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from bench.shared_dataset import SHARED_PHOTOS, shared_boxes, tool_of
+from inference import perturb
+from inference.calibration import (
+    Calibration,
+    Candidate,
+    Crop,
+    accept_rate_at_far,
+    events,
+    operating_points,
+    reliability,
+)
+from inference.kit_eval import run_model
+from inference.kits import SURE
+from inference.recognise import CLASS_NAMES
+
+
+def base_crops() -> list[tuple[str, str, str, Image.Image, tuple]]:
+    """(photo, type, physical tool, image, box) for every tool with a true or hand-drawn box."""
+    out = []
+    kit = SHARED_PHOTOS / "kit"
+    with open(kit / "boxes.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    image = ImageOps.exif_transpose(Image.open(kit / rows[0]["image"])).convert("RGB")
+    for r in rows:
+        box = tuple(int(r[k]) for k in ("x0", "y0", "x1", "y1"))
+        out.append(("kit/DSCN4950", r["label"], f"{r['label']}/kit", image, box))
+    for name, box in shared_boxes().items():
+        path = SHARED_PHOTOS / name
+        label, tool = tool_of(path)
+        out.append(
+            (f"{path.parent.name}/{path.stem}", label, tool, Image.open(path).convert("RGB"), box)
+        )
+    return out
+
+
+def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[Crop, str]]:
+    """Each base crop as is (variants=0) or as `variants` perturbed shots; with the physical
+    tool id beside each crop."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for photo, label, tool, image, box in base:
+        views = [(image, box)]
+        if variants:
+            views = [
+                perturb.apply(image, box, perturb.Change.draw(rng, strength))
+                for _ in range(variants)
+            ]
+        for v, (im, b) in enumerate(views):
+            probs, feats = run_model(im, [b])
+            read = (
+                CLASS_NAMES[int(np.argmax(probs[0]))] if float(np.max(probs[0])) >= SURE else None
+            )
+            crop = Crop(label, label, photo, feats[0], read, shot=f"{photo}#{v}")
+            out.append((crop, tool))
+    return out
+
+
+def by_identity(crops: list[tuple[Crop, str]]) -> list[Crop]:
+    """The crops with the physical tool as their identity (instead of the type)."""
+    return [Crop(t, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, t in crops]
+
+
+def describe(name: str, candidates, genuine, calibration: Calibration | None) -> list[str]:
+    y = np.asarray(genuine, bool)
+    raw = np.array([c.match for c in candidates])
+    lines = [f"{name}: {int(y.sum())} genuine / {int((~y).sum())} impostor candidates"]
+    for far in (0.01, 0.001):
+        rate, t = accept_rate_at_far(raw, y, far)
+        lines.append(
+            f"  raw match %: accept rate at FAR {far:.1%}: {rate:.3f} (threshold {t:.1f}%)"
+        )
+    if calibration is None:
+        return lines
+    p = calibration.probability(candidates)
+    for far in (0.01, 0.001):
+        rate, t = accept_rate_at_far(p, y, far)
+        lines.append(
+            f"  calibrated %: accept rate at FAR {far:.1%}: {rate:.3f} (threshold {t * 100:.1f}%)"
+        )
+    agree = np.array([c.agree == 1 for c in candidates])
+    for far in (0.01, 0.001):
+        rate, t = accept_rate_at_far(np.where(agree, p, 0.0), y, far)
+        lines.append(f"  calibrated % and same type: accept rate at FAR {far:.1%}: {rate:.3f}")
+    lines.append("  reliability per decile (calibrated % / observed % / candidates):")
+    worst = 0.0
+    for d in reliability(p, y):
+        worst = max(worst, abs(d.predicted - d.observed))
+        lines.append(
+            f"    {d.low:3.0f}-{d.high:3.0f}%: {d.predicted:5.1f} / {d.observed:5.1f} / {d.count}"
+        )
+    lines.append(f"  largest gap: {worst:.1f} points")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.cross_photo", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--variants", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fit", action="store_true", help="print the weights fitted on everything")
+    args = parser.parse_args(argv)
+    base = base_crops()
+    plain = shots(base, 0, args.seed)
+    shaken = shots(base, args.variants, args.seed)
+    is_kit = lambda c: c.photo.startswith("kit/")  # noqa: E731
+    for title, crops in (
+        ("as photographed", plain),
+        (f"perturbed, {args.variants} shots per crop", shaken),
+    ):
+        by_type = [c for c, _ in crops]
+        training = [c for c in by_type if not is_kit(c)]
+        fit = Calibration.fit(*events(training, rounds=3), source="single/ + catalog/")
+        kit = [c for c in by_type if is_kit(c)]
+        print(
+            f"== {title}; calibration fitted on single/ + catalog/ only ({fit.genuine} genuine / {fit.impostors} impostors)"
+        )
+        for line in describe(
+            "true cross-photo: kit photo returned against single/ + catalog/ (different camera, light, table)",
+            *events(by_type, queries=kit, rounds=4),
+            fit,
+        ):
+            print(line)
+        if crops is shaken:
+            for line in describe(
+                "same table: kit photo against other shots of itself (same pixels: flatters)",
+                *events(by_type, queries=kit, same_photo=True, rounds=3),
+                fit,
+            ):
+                print(line)
+        singles = [c for c in by_identity(crops) if c.photo.startswith("single/")]
+        for line in describe(
+            "single backgrounds: one physical tool on other backgrounds (same tool pixels: flatters)",
+            *events(singles, rounds=3),
+            fit,
+        ):
+            print(line)
+    if args.fit:
+        # The built-in fallback: every shot, no per-type offsets (a crib's types are its own).
+        everything = [
+            Crop(c.tool, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, _ in shaken
+        ]
+        candidates, genuine = events(everything, rounds=3)
+        untyped = [Candidate(c.match, c.margin, c.agree, None, c.chosen) for c in candidates]
+        fit = Calibration.fit(untyped, genuine, source="shared photos")
+        print("FALLBACK weights:", tuple(round(w, 4) for w in fit.weights))
+        points = operating_points(fit, untyped, genuine)
+        kept, last = [], None
+        for pt in points:  # thin the table: a point per 0.01 of probability
+            if last is None or pt.probability - last >= 0.01 or pt is points[-1]:
+                kept.append(pt)
+                last = pt.probability
+        print("FALLBACK_POINTS (probability, false accepts, upper bound, accepted):")
+        for pt in kept:
+            print(
+                f"    ({pt.probability:.4f}, {pt.false_accepts:.2f}, "
+                f"{pt.false_accepts_upper:.2f}, {pt.accepted:.4f}),"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
