@@ -339,3 +339,52 @@ FALLBACK_POINTS = [
         (1.0000, 0.00, 2.85, 0.0000),
     )
 ]
+
+
+# --- cross-fitted measurement (evaluate, bench/cross_photo.py) --------------------------------
+
+
+def cross_fitted(
+    crops: list[Crop], *, same_photo: bool = False, rounds: int = 3, folds: int = 2
+) -> tuple[list[Candidate], list[bool], np.ndarray]:
+    """Candidates with *out-of-sample* calibrated probabilities: the tools are split into folds;
+    each fold's tools are returned against a kit of every tool, with a calibration fitted on
+    the other folds' tools only (always on different-photo pairs)."""
+    tools = sorted({c.tool for c in crops})
+    fold_of = {t: i % folds for i, t in enumerate(tools)}
+    candidates, genuine, probability = [], [], []
+    for f in range(folds):
+        training = [c for c in crops if fold_of[c.tool] != f]
+        fitted = Calibration.fit(*events(training, rounds=rounds))
+        queries = [c for c in crops if fold_of[c.tool] == f]
+        found, is_genuine = events(crops, queries=queries, same_photo=same_photo, rounds=rounds)
+        candidates += found
+        genuine += is_genuine
+        probability.append(fitted.probability(found))
+    return candidates, genuine, np.concatenate(probability) if probability else np.zeros(0)
+
+
+def report_lines(candidates: list[Candidate], genuine: list[bool], probability) -> list[str]:
+    """Accept rates at FAR 1 % and 0.1 % (raw and calibrated) and reliability per decile."""
+    y = np.asarray(genuine, bool)
+    raw = np.array([c.match for c in candidates])
+    p = np.asarray(probability, float)
+    lines = [f"  {int(y.sum())} genuine / {int((~y).sum())} impostor candidates"]
+    if not y.any() or y.all():
+        return lines + ["  (needs both genuine and impostor candidates: photos with several tools)"]
+    for far in (0.01, 0.001):
+        raw_rate, raw_t = accept_rate_at_far(raw, y, far)
+        cal_rate, cal_t = accept_rate_at_far(p, y, far)
+        lines.append(
+            f"  accept rate at FAR {far:.1%}: raw match {raw_rate:.3f} (from {raw_t:.1f}%), "
+            f"calibrated {cal_rate:.3f} (from {cal_t * 100:.1f}%)"
+        )
+    lines.append("  reliability per decile (calibrated % / observed % / candidates):")
+    worst = 0.0
+    for d in reliability(p, y):
+        worst = max(worst, abs(d.predicted - d.observed))
+        lines.append(
+            f"    {d.low:3.0f}-{d.high:3.0f}%: {d.predicted:5.1f} / {d.observed:5.1f} / {d.count}"
+        )
+    lines.append(f"  largest gap: {worst:.1f} points (target: within 5 in every decile)")
+    return lines

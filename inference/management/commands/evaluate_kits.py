@@ -4,7 +4,10 @@ from inference.kit_eval import evaluate_kits
 
 
 class Command(BaseCommand):
-    help = "Box recall/precision, class accuracy and kit matching accuracy on a folder of kit photos with boxes.csv."
+    help = (
+        "Box recall/precision, class accuracy, kit matching accuracy and the return desk's "
+        "verdicts (accepted without recount, false accepts) on a folder of kit photos with boxes.csv."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -15,9 +18,15 @@ class Command(BaseCommand):
             choices=("none", "tta", "canonical"),
             help="default: TOOLCRIB_ROTATION (tta)",
         )
+        parser.add_argument(
+            "--risk",
+            type=float,
+            default=20.0,
+            help="accepted false accepts per 1,000 for the verdict lines (default 20)",
+        )
 
-    def handle(self, *args, path, rotation, **options):
+    def handle(self, *args, path, rotation, risk, **options):
         try:
-            self.stdout.write(evaluate_kits(path, rotation=rotation))
+            self.stdout.write(evaluate_kits(path, rotation=rotation, risk=risk))
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
