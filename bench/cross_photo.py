@@ -33,7 +33,7 @@ from inference import perturb
 from inference.calibration import (
     Calibration,
     Candidate,
-    Crop,
+    Sighting,
     accept_rate_at_far,
     events,
     operating_points,
@@ -63,7 +63,7 @@ def base_crops() -> list[tuple[str, str, str, Image.Image, tuple]]:
     return out
 
 
-def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[Crop, str]]:
+def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[Sighting, str]]:
     """Each base crop as is (variants=0) or as `variants` perturbed shots; with the physical
     tool id beside each crop."""
     rng = np.random.default_rng(seed)
@@ -80,14 +80,14 @@ def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[C
             read = (
                 CLASS_NAMES[int(np.argmax(probs[0]))] if float(np.max(probs[0])) >= SURE else None
             )
-            crop = Crop(label, label, photo, feats[0], read, shot=f"{photo}#{v}")
+            crop = Sighting(label, label, photo, feats[0], read, shot=f"{photo}#{v}")
             out.append((crop, tool))
     return out
 
 
-def by_identity(crops: list[tuple[Crop, str]]) -> list[Crop]:
+def by_identity(crops: list[tuple[Sighting, str]]) -> list[Sighting]:
     """The crops with the physical tool as their identity (instead of the type)."""
-    return [Crop(t, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, t in crops]
+    return [Sighting(t, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, t in crops]
 
 
 def describe(name: str, candidates, genuine, calibration: Calibration | None) -> list[str]:
@@ -168,7 +168,7 @@ def main(argv=None) -> int:
     if args.fit:
         # The built-in fallback: every shot, no per-type offsets (a crib's types are its own).
         everything = [
-            Crop(c.tool, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, _ in shaken
+            Sighting(c.tool, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, _ in shaken
         ]
         candidates, genuine = events(everything, rounds=3)
         untyped = [Candidate(c.match, c.margin, c.agree, None, c.chosen) for c in candidates]

@@ -153,7 +153,7 @@ FALLBACK = Calibration(
 
 
 @dataclass(frozen=True)
-class Crop:
+class Sighting:
     """One tool in one shot: which tool, its type, which photo (and which shot of it: a photo
     may be perturbed into several shots), and what the model made of it."""
 
@@ -170,9 +170,9 @@ def agreement(read_type: str | None, held_type: str) -> int:
 
 
 def events(
-    crops: list[Crop],
+    crops: list[Sighting],
     *,
-    queries: list[Crop] | None = None,
+    queries: list[Sighting] | None = None,
     same_photo: bool = False,
     rounds: int = 1,
     with_removed: bool = True,
@@ -188,7 +188,7 @@ def events(
     never issued to this engineer."""
     candidates, genuine = [], []
     for q in crops if queries is None else queries:
-        pool: dict[str, list[Crop]] = {}
+        pool: dict[str, list[Sighting]] = {}
         for c in crops:
             if (c.photo == q.photo) == same_photo and (c.shot or c.photo) != (q.shot or q.photo):
                 pool.setdefault(c.tool, []).append(c)
@@ -200,7 +200,7 @@ def events(
     return candidates, genuine
 
 
-def _add_events(q: Crop, held: list[Crop], with_removed: bool, candidates, genuine):
+def _add_events(q: Sighting, held: list[Sighting], with_removed: bool, candidates, genuine):
     match = (np.stack([h.feature for h in held]) @ q.feature + 1) * 50
     agree = [agreement(q.read_type, h.type_key) for h in held]
     everyone = list(range(len(held)))
@@ -345,7 +345,7 @@ FALLBACK_POINTS = [
 
 
 def cross_fitted(
-    crops: list[Crop], *, same_photo: bool = False, rounds: int = 3, folds: int = 2
+    crops: list[Sighting], *, same_photo: bool = False, rounds: int = 3, folds: int = 2
 ) -> tuple[list[Candidate], list[bool], np.ndarray]:
     """Candidates with *out-of-sample* calibrated probabilities: the tools are split into folds;
     each fold's tools are returned against a kit of every tool, with a calibration fitted on

@@ -167,7 +167,7 @@ def calibration_lines(
             probs, feats = embed(model, model_inputs(photo, [b], mode), mode)
             top = int(np.argmax(probs[0]))
             crops.append(
-                cal.Crop(
+                cal.Sighting(
                     tool=sample.tool or f"#{n}",
                     type_key=CLASS_NAMES[sample.label],
                     photo=str(sample.path),

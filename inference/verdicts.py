@@ -55,7 +55,7 @@ def decide(
     """The verdict on one paired line.
 
     probability: calibrated P(same tool), 0..1; match and next_best: raw match % of this pair
-    and of the best other held tool (None when he holds nothing else); agree: +1 same type,
+    and of the best other held tool (None when the engineer holds nothing else); agree: +1 same type,
     -1 differs, 0 unsure; read_type: the type the model reads on the returned crop; level:
     the acceptance level from the risk setting (None: nothing is accepted without a look);
     floor: the expert's raw match % below which nothing is accepted without a look;
@@ -82,7 +82,7 @@ def decide(
     if agree == 0:
         why = "type not read with certainty"
     elif not margin_ok:
-        why = "another tool he holds matches as well"
+        why = "another tool the engineer holds matches as well"
     elif level is None:
         why = "the crib's data cannot yet show the accepted risk is met"
     elif probability >= level:

@@ -118,12 +118,12 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()
     verdict = page.locator("#verdict").inner_text()
-    assert "1 not issued to this engineer" in verdict and "1 to recount" in verdict
+    assert "1 not issued to Ivan Petrov" in verdict and "1 to recount" in verdict
     flagged = page.locator(".return-line", has_text="AT-288293-6")
     assert "not in the return photo" in flagged.locator(".match").inner_text()
     assert "recount required" in flagged.locator(".decision").inner_text()
-    stranger = page.locator(".return-line", has_text="A tool not issued to this engineer")
-    assert "matches none of the tools issued" in stranger.locator(".match").inner_text()
+    stranger = page.locator(".return-line", has_text="A tool not issued to Ivan Petrov")
+    assert "matches none of Ivan Petrov's tools" in stranger.locator(".match").inner_text()
     wrench_line = page.locator(".return-line", has_text="OEW-0034")
     assert "% likely the same tool" in wrench_line.locator(".match").inner_text()
     assert "raw match" in wrench_line.locator(".match").inner_text()

@@ -74,7 +74,7 @@ def test_a_crib_with_few_cases_cannot_claim_a_low_risk_it_has_not_seen():
 def test_it_builds_genuine_pairs_only_from_different_photos():
     def crop(tool, photo, vector):
         v = np.asarray(vector, float)
-        return cal.Crop(tool, "t" + tool, photo, v / np.linalg.norm(v), "t" + tool)
+        return cal.Sighting(tool, "t" + tool, photo, v / np.linalg.norm(v), "t" + tool)
 
     crops = [
         crop("a", "p1", [1, 0, 0]),

@@ -31,7 +31,7 @@ def test_it_accepts_the_same_type_clearly_above_the_rest_and_says_why():
     [
         ({"probability": 0.8}, "below the accept level 90 %"),
         ({"agree": 0}, "type not read with certainty"),
-        ({"next_best": 95.0}, "another tool he holds matches as well"),
+        ({"next_best": 95.0}, "another tool the engineer holds matches as well"),
         ({"level": None}, "the crib's data cannot yet show the accepted risk is met"),
         ({"floor": 95.0}, "match below the raw floor 95.0 %"),
     ],

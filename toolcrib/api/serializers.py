@@ -135,7 +135,7 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
 
 class EngineerSerializer(serializers.ModelSerializer):
     held_tools = serializers.SerializerMethodField(
-        help_text="Inventory numbers of the tools he holds now."
+        help_text="Inventory numbers of the tools they hold now."
     )
 
     class Meta:

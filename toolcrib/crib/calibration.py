@@ -70,7 +70,7 @@ def _enrolments(sha: str):
     return Enrolment.objects.filter(model_sha256=sha).exclude(embedding=None)
 
 
-def crops(sha: str, limit: int | None = None) -> list[cal.Crop]:
+def crops(sha: str, limit: int | None = None) -> list[cal.Sighting]:
     """The crib's enrolments as calibration crops: the tool instance is the identity, the photo
     tells two photos apart, the type the model read is compared with the tool's type."""
     type_of_class = dict(
@@ -89,7 +89,7 @@ def crops(sha: str, limit: int | None = None) -> list[cal.Crop]:
     for tool, tool_type, photo, embedding, read_class in rows:
         read = type_of_class.get(read_class)
         out.append(
-            cal.Crop(
+            cal.Sighting(
                 tool=str(tool),
                 type_key=str(tool_type),
                 photo=str(photo),

@@ -231,10 +231,10 @@ def return_tools(
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and give each a verdict.
 
-    Every tool he holds gets a line: accepted (the calibrated match clears the level of the
-    crib's accepted risk, same type, best of his tools), confirm by eye (plausible: one click
-    at the desk), or recount (not in the photos, or not plausibly his tool). Tools in the
-    photos that he does not hold are reported as extra (inference/verdicts.py).
+    Every tool the engineer holds gets a line: accepted (the calibrated match clears the level
+    of the crib's accepted risk, same type, best of their tools), confirm by eye (plausible:
+    one click at the desk), or recount (not in the photos, or not plausibly their tool). Tools
+    in the photos that they do not hold are reported as extra (inference/verdicts.py).
     """
     if idempotency_key:
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
@@ -252,7 +252,7 @@ def return_tools(
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
-            # Lock what he holds, so two desks cannot take the same tools back at once.
+            # Lock what the engineer holds, so two desks cannot take the same tools back at once.
             still_held = set(
                 IssuedTool.objects.select_for_update()
                 .filter(pk__in=[t.pk for t in held], closed_at__isnull=True)
@@ -349,10 +349,10 @@ VERDICT_DECISION = {
 class Paired:
     """A held tool paired with a returned crop, with what the verdict needs to know."""
 
-    held: int  # index into what he holds
+    held: int  # index into what the engineer holds
     returned: int  # index into the returned crops
     match: float  # raw match %
-    next_best: float | None  # raw match % of the crop against his best other tool
+    next_best: float | None  # raw match % of the crop against their best other tool
     agree: int  # +1 same type, -1 differs, 0 unsure
     read_type: str | None  # the type the model reads on the returned crop
 
@@ -388,8 +388,8 @@ def _reference(issued: IssuedTool) -> KitItem | None:
 
 def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
-    agreement counts): the pairs, and each crop that matches nothing he holds, with the reason
-    (whose tool it looks like, if it is out to someone else)."""
+    agreement counts): the pairs, and each crop that matches nothing the engineer holds, with
+    the reason (whose tool it looks like, if it is out to someone else)."""
     references = [_reference(t) for t in held]
     hi = [i for i, ref in enumerate(references) if ref is not None]
     ri = [j for j, v in enumerate(returned) if v.feature is not None]

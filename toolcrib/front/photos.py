@@ -67,7 +67,7 @@ def photo_json(photo):
 
 
 def engineer_choice(engineer):
-    """How an engineer is written in the pick field: badge first, so typing either finds him."""
+    """How an engineer is written in the pick field: badge first, so typing either finds them."""
     return f"{engineer.badge_number} · {engineer.name}"
 
 
