@@ -7,7 +7,7 @@ from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib import calibration, services
 from toolcrib.crib.models import CalibrationFit, Enrolment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
 
 # Four tools, each photographed on three backgrounds at another angle: different photos.
 TOOLS = [

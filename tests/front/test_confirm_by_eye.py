@@ -7,6 +7,7 @@ from toolcrib.crib import services
 from toolcrib.crib.models import CribSettings, ReturnedTool, ToolInstance
 from toolcrib.crib.services import ToolLine
 
+pytestmark = [pytest.mark.model, pytest.mark.photos]
 SCREW, PLIERS, WRENCH = (
     "1_screw_flat__black",
     "5_safety_pliers__black",
