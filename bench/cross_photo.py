@@ -36,12 +36,14 @@ from inference.calibration import (
     Sighting,
     accept_rate_at_far,
     events,
+    level_for_risk,
     operating_points,
     reliability,
 )
 from inference.kit_eval import run_model
 from inference.kits import SURE
 from inference.recognise import CLASS_NAMES
+from inference.verdicts import ACCEPTED, RECOUNT, decide
 
 
 def base_crops() -> list[tuple[str, str, str, Image.Image, tuple]]:
@@ -88,6 +90,36 @@ def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[S
 def by_identity(crops: list[tuple[Sighting, str]]) -> list[Sighting]:
     """The crops with the physical tool as their identity (instead of the type)."""
     return [Sighting(t, c.type_key, c.photo, c.feature, c.read_type, c.shot) for c, t in crops]
+
+
+def desk_lines(candidates, genuine, calibration: Calibration, points, risk: float) -> list[str]:
+    """The verdicts the desk would get at this risk (level from the *training* data): genuine
+    returned tools accepted without a look, and not-issued tools accepted as another."""
+    point = level_for_risk(points, risk)
+    level = None if point is None else point.probability
+    p = calibration.probability(candidates)
+    kinds = [
+        decide(
+            probability=float(pi),
+            match=c.match,
+            next_best=c.match - c.margin,
+            agree=c.agree,
+            read_type=None,
+            level=level,
+        ).kind
+        for c, pi in zip(candidates, p)
+    ]
+    chosen_genuine = [k for c, g, k in zip(candidates, genuine, kinds) if c.chosen and g]
+    chosen_impostors = [k for c, g, k in zip(candidates, genuine, kinds) if c.chosen and not g]
+    n_gen = sum(genuine)
+    accepted = sum(k == ACCEPTED for k in chosen_genuine) / max(1, n_gen)
+    recount = sum(k == RECOUNT for k in chosen_genuine)
+    wrong = sum(k == ACCEPTED for k in chosen_impostors) / max(1, len(chosen_impostors))
+    at = "no level safe enough" if level is None else f"accept from {level * 100:.1f}%"
+    return [
+        f"  at accepted risk {risk:g} per 1,000 ({at}): accepted without recount: {accepted:.3f}; "
+        f"false accepts: {wrong:.3f} of {len(chosen_impostors)}; genuine sent to recount: {recount}"
+    ]
 
 
 def describe(name: str, candidates, genuine, calibration: Calibration | None) -> list[str]:
@@ -141,23 +173,30 @@ def main(argv=None) -> int:
         by_type = [c for c, _ in crops]
         training = [c for c in by_type if not is_kit(c)]
         fit = Calibration.fit(*events(training, rounds=3), source="single/ + catalog/")
+        points = operating_points(fit, *events(training, rounds=3))
         kit = [c for c in by_type if is_kit(c)]
         print(
             f"== {title}; calibration fitted on single/ + catalog/ only ({fit.genuine} genuine / {fit.impostors} impostors)"
         )
+        kit_events = events(by_type, queries=kit, rounds=4)
         for line in describe(
             "true cross-photo: kit photo returned against single/ + catalog/ (different camera, light, table)",
-            *events(by_type, queries=kit, rounds=4),
+            *kit_events,
             fit,
         ):
             print(line)
+        for risk in (20, 50):
+            print(*desk_lines(*kit_events, fit, points, risk))
         if crops is shaken:
+            table_events = events(by_type, queries=kit, same_photo=True, rounds=3)
             for line in describe(
                 "same table: kit photo against other shots of itself (same pixels: flatters)",
-                *events(by_type, queries=kit, same_photo=True, rounds=3),
+                *table_events,
                 fit,
             ):
                 print(line)
+            for risk in (20, 50):
+                print(*desk_lines(*table_events, fit, points, risk))
         singles = [c for c in by_identity(crops) if c.photo.startswith("single/")]
         for line in describe(
             "single backgrounds: one physical tool on other backgrounds (same tool pixels: flatters)",

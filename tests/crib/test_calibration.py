@@ -71,3 +71,20 @@ def test_it_says_when_enrolments_changed_since_the_fit(tool_factory, crib_admin)
 
     assert calibration.in_use().stale
     assert "refit pending" in calibration.in_use().description
+
+
+def test_the_calibrate_command_says_what_the_risk_costs(tool_factory, crib_admin):
+    import io
+
+    from django.core.management import call_command
+
+    enrol_all(tool_factory, crib_admin)
+    out = io.StringIO()
+
+    call_command("calibrate", stdout=out)
+
+    text = out.getvalue()
+    assert "12 enrolment photos of 4 tools" in text
+    assert "calibration in use: the crib's own: fitted" in text
+    # 4 tools cannot show 20 false accepts per 1,000 at 95 % confidence: it says so.
+    assert "accepted risk 20 per 1,000: " in text
