@@ -34,11 +34,10 @@ from inference.calibration import (
     Calibration,
     Candidate,
     Sighting,
-    accept_rate_at_far,
     events,
     level_for_risk,
     operating_points,
-    reliability,
+    report_lines,
 )
 from inference.kit_eval import run_model
 from inference.kits import SURE
@@ -122,35 +121,12 @@ def desk_lines(candidates, genuine, calibration: Calibration, points, risk: floa
     ]
 
 
-def describe(name: str, candidates, genuine, calibration: Calibration | None) -> list[str]:
-    y = np.asarray(genuine, bool)
-    raw = np.array([c.match for c in candidates])
-    lines = [f"{name}: {int(y.sum())} genuine / {int((~y).sum())} impostor candidates"]
-    for far in (0.01, 0.001):
-        rate, t = accept_rate_at_far(raw, y, far)
-        lines.append(
-            f"  raw match %: accept rate at FAR {far:.1%}: {rate:.3f} (threshold {t:.1f}%)"
-        )
-    if calibration is None:
-        return lines
-    p = calibration.probability(candidates)
-    for far in (0.01, 0.001):
-        rate, t = accept_rate_at_far(p, y, far)
-        lines.append(
-            f"  calibrated %: accept rate at FAR {far:.1%}: {rate:.3f} (threshold {t * 100:.1f}%)"
-        )
-    agree = np.array([c.agree == 1 for c in candidates])
-    for far in (0.01, 0.001):
-        rate, t = accept_rate_at_far(np.where(agree, p, 0.0), y, far)
-        lines.append(f"  calibrated % and same type: accept rate at FAR {far:.1%}: {rate:.3f}")
-    lines.append("  reliability per decile (calibrated % / observed % / candidates):")
-    worst = 0.0
-    for d in reliability(p, y):
-        worst = max(worst, abs(d.predicted - d.observed))
-        lines.append(
-            f"    {d.low:3.0f}-{d.high:3.0f}%: {d.predicted:5.1f} / {d.observed:5.1f} / {d.count}"
-        )
-    lines.append(f"  largest gap: {worst:.1f} points")
+def describe(name: str, candidates, genuine, fit: Calibration, points=None) -> list[str]:
+    """Accept rates and reliability (inference.calibration.report_lines); with the training
+    data's operating points, also the verdicts at risk 20 and 50 per 1,000."""
+    lines = [f"{name}:", *report_lines(candidates, genuine, fit.probability(candidates))]
+    for risk in (20, 50) if points is not None else ():
+        lines += desk_lines(candidates, genuine, fit, points, risk)
     return lines
 
 
@@ -178,32 +154,33 @@ def main(argv=None) -> int:
         print(
             f"== {title}; calibration fitted on single/ + catalog/ only ({fit.genuine} genuine / {fit.impostors} impostors)"
         )
-        kit_events = events(by_type, queries=kit, rounds=4)
-        for line in describe(
-            "true cross-photo: kit photo returned against single/ + catalog/ (different camera, light, table)",
-            *kit_events,
-            fit,
-        ):
-            print(line)
-        for risk in (20, 50):
-            print(*desk_lines(*kit_events, fit, points, risk))
+        sets = [
+            (
+                "true cross-photo: kit photo returned against single/ + catalog/ "
+                "(different camera, light, table)",
+                events(by_type, queries=kit, rounds=4),
+                points,
+            )
+        ]
         if crops is shaken:
-            table_events = events(by_type, queries=kit, same_photo=True, rounds=3)
-            for line in describe(
-                "same table: kit photo against other shots of itself (same pixels: flatters)",
-                *table_events,
-                fit,
-            ):
-                print(line)
-            for risk in (20, 50):
-                print(*desk_lines(*table_events, fit, points, risk))
+            sets.append(
+                (
+                    "same table: kit photo against other shots of itself (same pixels: flatters)",
+                    events(by_type, queries=kit, same_photo=True, rounds=3),
+                    points,
+                )
+            )
         singles = [c for c in by_identity(crops) if c.photo.startswith("single/")]
-        for line in describe(
-            "single backgrounds: one physical tool on other backgrounds (same tool pixels: flatters)",
-            *events(singles, rounds=3),
-            fit,
-        ):
-            print(line)
+        sets.append(
+            (
+                "single backgrounds: one physical tool on other backgrounds "
+                "(same tool pixels: flatters)",
+                events(singles, rounds=3),
+                None,
+            )
+        )
+        for name, (candidates, genuine), desk_points in sets:
+            print("\n".join(describe(name, candidates, genuine, fit, desk_points)))
     if args.fit:
         # The built-in fallback: every shot, no per-type offsets (a crib's types are its own).
         everything = [
