@@ -58,14 +58,16 @@ def test_it_confirms_by_key_and_several_at_once_without_reloading(
     )
     cards = page.locator(".return-line[data-waiting=confirm]")
     assert cards.count() == 3
-    # Issue and return crops side by side in boxes of one size.
-    sizes = {
-        (b["width"], b["height"])
-        for b in page.locator(".return-line .pair img").evaluate_all(
-            "imgs => imgs.map(i => i.getBoundingClientRect().toJSON())"
-        )
-    }
-    assert len(sizes) == 1
+    # Issue and return crops side by side at one scale: the wrench, turned a quarter turn at
+    # return, shows its width and height swapped, the longer side filling the frame.
+    wrench = page.locator(".return-line", has_text="OEW-0034")
+    issued, returned = (
+        wrench.locator(f"img[alt='{alt}']").evaluate("i => i.getBoundingClientRect().toJSON()")
+        for alt in ("at issue", "returned")
+    )
+    assert max(issued["width"], issued["height"]) == 220
+    assert abs(issued["width"] - returned["height"]) <= 1
+    assert abs(issued["height"] - returned["width"]) <= 1
     page.evaluate("window.stillTheSamePage = true")
 
     # One key: the first tool has the focus; c confirms it, no reason asked.

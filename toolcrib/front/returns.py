@@ -67,6 +67,10 @@ def return_page(request, pk):
     lines = list(
         tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by")
     )
+    for line in lines:
+        line.issue_size, line.return_size = same_scale(
+            line.issued_tool.box if line.issued_tool else None, line.box
+        )
     # What the desk still has to decide comes first: looks, then recounts, then the rest.
     first = [
         ReturnedTool.Decision.CONFIRM_BY_EYE,
@@ -91,6 +95,23 @@ def return_page(request, pk):
             "can_decide": request.user.has_perm(access.RECOUNT),
         },
     )
+
+
+PAIR_SIDE = 220  # px: the larger of the two crops fills this
+
+
+def same_scale(issue_box, return_box):
+    """Display sizes (w, h) of the issue and return crops at one scale, so that a tool that
+    looks longer in one photo than the other shows it (None for a missing crop)."""
+    boxes = [b for b in (issue_box, return_box) if b]
+    if not boxes:
+        return None, None
+    scale = PAIR_SIDE / max(max(b[2] - b[0], b[3] - b[1]) for b in boxes)
+
+    def size(b):
+        return None if not b else (round((b[2] - b[0]) * scale), round((b[3] - b[1]) * scale))
+
+    return size(issue_box), size(return_box)
 
 
 @require_POST
