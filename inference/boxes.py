@@ -43,7 +43,8 @@ def propose_boxes(
     scale = min(1.0, work_side / max(rgb.size))
     small = (
         rgb.resize(
-            (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.BILINEAR
+            (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
+            Image.Resampling.BILINEAR,
         )
         if scale < 1
         else rgb

@@ -78,7 +78,7 @@ class Calibration:
         ).reshape(len(candidates), len(types))
         n = x.shape[1]
 
-        def loss(theta):
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
             z = x @ theta[:n] + t @ theta[n:]
             # log(1 + e^z) - y z, weighted; logaddexp keeps it finite for large |z|
             value = np.sum(w * (np.logaddexp(0, z) - y * z))
@@ -88,7 +88,7 @@ class Calibration:
             grad = np.concatenate([x.T @ grad_z, t.T @ grad_z])
             grad[1:n] += 2 * _L2 * theta[1:n]
             grad[n:] += 2 * _L2_TYPE * theta[n:]
-            return value, grad
+            return float(value), grad
 
         theta = minimize(loss, np.zeros(n + len(types)), jac=True, method="L-BFGS-B").x
         return cls(
@@ -104,7 +104,7 @@ class Calibration:
         if not candidates:
             return np.zeros(0)
         z = _design(candidates) @ np.asarray(self.weights)
-        z += np.array([self.type_offsets.get(c.type_key, 0.0) for c in candidates])
+        z += np.array([self.type_offsets.get(c.type_key or "", 0.0) for c in candidates])
         return 1 / (1 + np.exp(-z))
 
     def percent(self, candidate: Candidate) -> float:
@@ -186,7 +186,8 @@ def events(
     tool. With `with_removed`, the query's own tool is then taken away and the held tool the
     assignment would pick instead gives one more impostor candidate: a tool returned that was
     never issued to this engineer."""
-    candidates, genuine = [], []
+    candidates: list[Candidate] = []
+    genuine: list[bool] = []
     for q in crops if queries is None else queries:
         pool: dict[str, list[Sighting]] = {}
         for c in crops:
@@ -200,14 +201,20 @@ def events(
     return candidates, genuine
 
 
-def _add_events(q: Sighting, held: list[Sighting], with_removed: bool, candidates, genuine):
+def _add_events(
+    q: Sighting,
+    held: list[Sighting],
+    with_removed: bool,
+    candidates: list[Candidate],
+    genuine: list[bool],
+) -> None:
     match = (np.stack([h.feature for h in held]) @ q.feature + 1) * 50
     agree = [agreement(q.read_type, h.type_key) for h in held]
     everyone = list(range(len(held)))
 
     # The assignment's choice: the closest held tool, a type disagreement counting against it
     # as in inference.kits (CLASS_PENALTY, 10 points).
-    def pick(among):
+    def pick(among: list[int]) -> int:
         return max(among, key=lambda i: match[i] - 10 * (agree[i] == -1))
 
     best = pick(everyone)
@@ -364,7 +371,9 @@ def cross_fitted(
     return candidates, genuine, np.concatenate(probability) if probability else np.zeros(0)
 
 
-def report_lines(candidates: list[Candidate], genuine: list[bool], probability) -> list[str]:
+def report_lines(
+    candidates: list[Candidate], genuine: list[bool], probability: np.ndarray
+) -> list[str]:
     """Accept rates at FAR 1 % and 0.1 % (raw and calibrated) and reliability per decile."""
     y = np.asarray(genuine, bool)
     raw = np.array([c.match for c in candidates])

@@ -36,7 +36,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 class Sample:
     path: Path
     label: int
-    box: tuple[float, float, float, float] | None = None
+    box: tuple[float, ...] | None = None  # x0, y0, x1, y1
     tool: str | None = None
 
 
@@ -150,8 +150,8 @@ def calibration_lines(
 
     from .kits import SURE
     from .perturb import Change, apply
-    from .preprocess import Photo
-    from .recognise import embed, model_inputs
+    from .preprocess import DecodedPhoto
+    from .recognise import model_inputs, model_outputs
     from .rotation import rotation_mode as mode_of
 
     mode = mode_of(rotation_mode)
@@ -160,11 +160,13 @@ def calibration_lines(
     crops = []
     for n, sample in enumerate(used):
         image = ImageOps.exif_transpose(Image.open(sample.path)).convert("RGB")
-        box = sample.box or (0, 0, image.width, image.height)
+        box = tuple(int(v) for v in sample.box) if sample.box else (0, 0, *image.size)
         views = [(image, box)] + [apply(image, box, Change.draw(rng)) for _ in range(shots)]
         for v, (im, b) in enumerate(views):
-            photo = Photo(image=im, size=im.size, scale=1)
-            probs, feats = embed(model, model_inputs(photo, [b], mode), mode)
+            photo = DecodedPhoto(image=im, size=im.size, scale=1)
+            probs, feats = model_outputs(model, model_inputs(photo, [b], mode), mode)
+            if probs is None:  # evaluate() refuses such a model before this
+                raise ValueError("the model has no `p` output")
             top = int(np.argmax(probs[0]))
             crops.append(
                 cal.Sighting(
@@ -197,7 +199,9 @@ def evaluate(
     by_image = defaultdict(list)
     for s in samples:
         by_image[s.path].append(s)
-    used, predicted, features = [], [], []
+    used: list[Sample] = []
+    classes: list[int] = []
+    rows: list[np.ndarray] = []
     for path, members in by_image.items():
         data = path.read_bytes()
         whole = [s for s in members if s.box is None]
@@ -205,16 +209,18 @@ def evaluate(
         try:
             results = recognise(data, None, model, rotation_mode) * len(whole) if whole else []
             if boxed:  # all boxes of a photo in one call, as the app does
-                results += recognise(data, [s.box for s in boxed], model, rotation_mode)
+                results += recognise(
+                    data, [s.box for s in boxed if s.box is not None], model, rotation_mode
+                )
         except PhotoError as e:
             skipped.append(f"{path}: {e}")
             continue
         for sample, result in zip(whole + boxed, results):
             used.append(sample)
-            predicted.append(result.candidates[0].class_index)
-            features.append(result.feature)
+            classes.append(result.candidates[0].class_index)
+            rows.append(result.feature)
     labels = np.array([s.label for s in used])
-    predicted, features = np.array(predicted), np.stack(features)
+    predicted, features = np.array(classes), np.stack(rows)
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), int)
     np.add.at(confusion, (labels, predicted), 1)
     by_identity = None

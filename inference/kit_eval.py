@@ -13,6 +13,7 @@ import argparse
 import csv
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
@@ -23,11 +24,12 @@ from PIL import Image, ImageOps
 from inference import verdicts
 from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.calibration import FALLBACK, FALLBACK_POINTS, Calibration, Candidate, level_for_risk
-from inference.kits import KitItem, match_kit, match_percent
-from inference.preprocess import Photo as PreparedPhoto
-from inference.recognise import CLASS_NAMES, embed, model_inputs
+from inference.kits import KitItem, match_kit
+from inference.preprocess import DecodedPhoto
+from inference.recognise import CLASS_NAMES, model_inputs, model_outputs
 from inference.rotation import rotation_mode
 from inference.runtime import get_model, model_status
+from inference.similarity import pairwise_match_percent
 
 CLASSES = list(CLASS_NAMES)
 IOU_HIT = 0.5
@@ -45,8 +47,13 @@ def run_model(
     if model is None:
         raise RuntimeError(model_status().message)
     mode = rotation_mode(rotation)
-    photo = PreparedPhoto(image=image, size=image.size, scale=1)
-    return embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
+    photo = DecodedPhoto(image=image, size=image.size, scale=1)
+    probs, features = model_outputs(
+        model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode
+    )
+    if probs is None:
+        raise RuntimeError("the model has no `p` output: kits cannot be evaluated by class")
+    return probs, features
 
 
 @dataclass
@@ -57,7 +64,9 @@ class Truth:
 
 
 @dataclass
-class Photo:
+class PhotoResult:
+    """What the evaluation found in one kit photo."""
+
     name: str
     kit: str
     truths: list[Truth]
@@ -74,14 +83,14 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
     with (folder / "boxes.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             kit = row.get("kit") or row["image"].split("__")[0]
-            box = tuple(int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
+            x0, y0, x1, y1 = (int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
             photos.setdefault(row["image"], (kit, []))[1].append(
-                Truth(row["label"], box, row.get("tool") or row["label"])
+                Truth(row["label"], (x0, y0, x1, y1), row.get("tool") or row["label"])
             )
     return photos
 
 
-def iou(a, b) -> float:
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -109,7 +118,7 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
+def analyse(folder: Path, *, rotation: str | None = None) -> list[PhotoResult]:
     photos = []
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
@@ -119,7 +128,7 @@ def analyse(folder: Path, *, rotation: str | None = None) -> list[Photo]:
             image, [p.box for p in proposals], rotation=rotation
         )
         photos.append(
-            Photo(
+            PhotoResult(
                 name,
                 kit,
                 truths,
@@ -161,7 +170,7 @@ class Figures:
     risk: float = 20.0
 
 
-def figures(photos: list[Photo], *, risk: float = 20.0) -> Figures:
+def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     found = sum(len(p.hits) for p in photos)
@@ -189,7 +198,8 @@ def figures(photos: list[Photo], *, risk: float = 20.0) -> Figures:
             kit_p += _kit_right(issued, returned, proposed=True)
         counted, right_t, right_p = counted + kit_counted, right_t + kit_t, right_p + kit_p
         by_kit[kit] = (kit_t / max(1, kit_counted), kit_p / max(1, kit_counted))
-    layouts = defaultdict(lambda: [0, 0, 0, 0])  # tools, found, proposals, hits
+    layouts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    # per layout: tools, found, proposals, hits
     for p in photos:
         key = p.name.split("__")[-1].rsplit(".", 1)[0].split("_", 1)[-1]
         layouts[key][0] += len(p.truths)
@@ -232,11 +242,11 @@ def figures(photos: list[Photo], *, risk: float = 20.0) -> Figures:
         by_kit=by_kit,
         refined_recall=refined_found / max(1, tools),
         refined_precision=refined_found / max(1, refined_count),
-        model_verdicts={k: tuple(v) for k, v in verdicts.items()},
+        model_verdicts={k: (v[0], v[1], v[2]) for k, v in verdicts.items()},
     )
 
 
-def _inside(inner, outer) -> float:
+def _inside(inner: Sequence[float], outer: Sequence[float]) -> float:
     """Share of box `inner` that lies within box `outer`."""
     ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
     iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
@@ -244,7 +254,9 @@ def _inside(inner, outer) -> float:
     return ix * iy / area if area else 0.0
 
 
-def _items(photo: Photo, *, proposed: bool, issued: bool = False):
+def _items(
+    photo: PhotoResult, *, proposed: bool, issued: bool = False
+) -> tuple[list[KitItem], dict[int, str]]:
     """The photo's tools as kit items, and the physical tool of each (where known). An issued
     tool's type is known (the storekeeper checked it); a returned one's is what the model reads."""
     if proposed:
@@ -262,12 +274,14 @@ def _items(photo: Photo, *, proposed: bool, issued: bool = False):
     return items, tool_of
 
 
-def _verdict_of_pairs(issued: list[KitItem], returned: list[KitItem], cal: Calibration, level):
+def _verdict_of_pairs(
+    issued: list[KitItem], returned: list[KitItem], cal: Calibration, level: float | None
+) -> list[tuple[int, int, str]]:
     """(issued index, returned index, verdict kind) for each pair match_kit makes."""
     result = match_kit(issued, returned)
     if not result.pairs:
         return []
-    percent = match_percent([i.feature for i in issued], [r.feature for r in returned])
+    percent = pairwise_match_percent([i.feature for i in issued], [r.feature for r in returned])
     out = []
     for pair in result.pairs:
         others = np.delete(percent[:, pair.returned], pair.issued)
@@ -288,7 +302,9 @@ def _verdict_of_pairs(issued: list[KitItem], returned: list[KitItem], cal: Calib
     return out
 
 
-def _desk_verdicts(kits: dict, *, proposed: bool, risk: float):
+def _desk_verdicts(
+    kits: dict[str, list[PhotoResult]], *, proposed: bool, risk: float
+) -> tuple[float, float, float, int]:
     """Over every ordered pair of photos of a kit (issued, returned), with the built-in
     calibration at this risk: the share of genuine returned tools accepted without a look, the
     share waiting for a confirmation by eye, the genuine ones sent to recount, and false
@@ -319,10 +335,10 @@ def _desk_verdicts(kits: dict, *, proposed: bool, risk: float):
     return accepted / max(1, genuine), wrong / max(1, trials), confirm / max(1, genuine), recount
 
 
-def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
+def _kit_right(issued: PhotoResult, returned: PhotoResult, *, proposed: bool) -> int:
     """How many of the issued photo's tools are paired with the same tool in the returned photo."""
 
-    def items(photo: Photo):
+    def items(photo: PhotoResult) -> tuple[list[KitItem], dict[int, str]]:
         return _items(photo, proposed=proposed)
 
     issued_items, issued_tool = items(issued)

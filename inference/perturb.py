@@ -8,6 +8,7 @@ a blurred shot, the tool lying at another angle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,27 +33,35 @@ class Change:
     def draw(cls, rng: np.random.Generator, strength: float = 1.0) -> Change:
         s = strength
         return cls(
-            jitter=tuple(float(v) for v in rng.uniform(-0.08 * s, 0.08 * s, 4)),
+            jitter=_floats4(rng.uniform(-0.08 * s, 0.08 * s, 4)),
             scale=float(np.exp(rng.uniform(np.log(1 - 0.6 * s), 0))),
             brightness=float(rng.uniform(1 - 0.35 * s, 1 + 0.35 * s)),
             contrast=float(rng.uniform(1 - 0.3 * s, 1 + 0.3 * s)),
-            cast=tuple(float(v) for v in rng.uniform(1 - 0.12 * s, 1 + 0.12 * s, 3)),
+            cast=_floats3(rng.uniform(1 - 0.12 * s, 1 + 0.12 * s, 3)),
             blur=float(rng.uniform(0, 1.5 * s)),
             angle=float(rng.choice([0, 90, 180, 270]) + rng.uniform(-30 * s, 30 * s)),
         )
 
 
-def apply(image: Image.Image, box: Box, change: Change) -> tuple[Image.Image, Box]:
+def _floats4(v: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]), float(v[3]))
+
+
+def _floats3(v: np.ndarray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def apply(image: Image.Image, box: Sequence[float], change: Change) -> tuple[Image.Image, Box]:
     """The tool in `box` of `image` as the change would show it: a new (smaller) image holding
     the tool and some of its surroundings, and the tool's box in it."""
-    x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = (int(v) for v in box)
     w, h = x1 - x0, y1 - y0
     # Keep a margin of surroundings so jitter and rotation show real table, not black.
     margin = int(0.25 * max(w, h))
     ox0, oy0 = max(0, x0 - margin), max(0, y0 - margin)
     ox1, oy1 = min(image.width, x1 + margin), min(image.height, y1 + margin)
     region = image.convert("RGB").crop((ox0, oy0, ox1, oy1))
-    bx = (x0 - ox0, y0 - oy0, x1 - ox0, y1 - oy0)
+    bx: tuple[float, float, float, float] = (x0 - ox0, y0 - oy0, x1 - ox0, y1 - oy0)
     if change.scale < 1:
         size = (
             max(8, round(region.width * change.scale)),
@@ -84,7 +93,9 @@ def apply(image: Image.Image, box: Box, change: Change) -> tuple[Image.Image, Bo
     return region, final
 
 
-def _turn(region: Image.Image, box, angle: float) -> tuple[Image.Image, tuple]:
+def _turn(
+    region: Image.Image, box: tuple[float, float, float, float], angle: float
+) -> tuple[Image.Image, tuple[float, float, float, float]]:
     """Turn the region (expanding it) and return the upright box around the turned tool box,
     as a user would draw it."""
     w, h = region.size

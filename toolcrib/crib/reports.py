@@ -77,8 +77,7 @@ def return_report(tool_return: Return, request=None) -> dict:
                 "match_percent": None
                 if line.match_percent is None
                 else round(line.match_percent, 2),
-                "passed": line.match_percent is not None
-                and line.match_percent >= tool_return.threshold,
+                "passed": line.passed,
                 "probability": line.probability,
                 "next_best_percent": line.next_best_percent,
                 "decision": line.decision,

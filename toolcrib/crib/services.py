@@ -5,18 +5,25 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from inference import verdicts
+from inference import preprocess, verdicts
 from inference.calibration import Candidate
-from inference.kits import SURE, KitItem, match_kit, match_percent, owners_of_extras
+from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from inference.preprocess import PhotoError
+from inference.similarity import pairwise_match_percent
 from toolcrib.crib import audit, calibration, recognition
+from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -31,15 +38,11 @@ from toolcrib.crib.models import (
 )
 from toolcrib.crib.photos import check_photo
 
+__all__ = ["CribError", "ToolUnavailable"]  # raised here; callers catch them as services.X
+
 Box = tuple[int, int, int, int]
-
-
-class CribError(Exception):
-    """A request the crib refuses; the message says why, in the crib's words."""
-
-
-class ToolUnavailable(CribError):
-    pass
+Actor = User | AnonymousUser | None  # who acts: a signed-in user, or nobody known
+T = TypeVar("T", Issue, Return)
 
 
 @dataclass
@@ -51,7 +54,7 @@ class ToolLine:
     box: Box | None = None
 
 
-def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
+def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> Photo:
     """Keep an uploaded photo after checking it is one (size, format, pixels)."""
     width, height, ext = check_photo(data)
     sha = hashlib.sha256(data).hexdigest()
@@ -66,46 +69,45 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
     return photo
 
 
-def check_box(photo: Photo, box: Box) -> Box:
+def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
+    """The box in whole pixels if it fits the stored photo; CribError if not."""
     try:
-        x0, y0, x1, y1 = (int(v) for v in box)
-    except (TypeError, ValueError):
-        raise CribError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
-    if x1 <= x0 or y1 <= y0:
-        raise CribError(f"Box {box} is empty or inverted: x1 must exceed x0 and y1 exceed y0.")
-    if x0 < 0 or y0 < 0 or x1 > photo.width or y1 > photo.height:
-        raise CribError(f"Box {box} lies outside the photo ({photo.width}x{photo.height}).")
-    return (x0, y0, x1, y1)
+        return preprocess.check_box(box, (photo.width, photo.height))
+    except PhotoError as e:
+        raise CribError(str(e)) from None
 
 
 @dataclass
-class Seen:
+class ToolFeature:
     """What the model made of one tool in a photo."""
 
     feature: np.ndarray | None = None
     sha: str = ""
-    kit_class: int | None = None  # the model's class, where it is sure of it
+    model_class: int | None = None  # the model's class, where it is sure of it
 
 
-def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
+def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
     """The model's view of (photo, box) pairs, one model call per photo."""
-    out = [Seen() for _ in pairs]
-    by_photo: dict[int, list[int]] = {}
-    for i, (photo, _box) in enumerate(pairs):
-        if photo is not None:
-            by_photo.setdefault(photo.pk, []).append(i)
-    for indexes in by_photo.values():
-        photo = pairs[indexes[0]][0]
-        found, sha = recognition.embed(photo, [pairs[i][1] for i in indexes])
+    out = [ToolFeature() for _ in pairs]
+    by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
+    for i, (photo, box) in enumerate(pairs):
+        if photo is not None and box is not None:
+            _, indexes, boxes = by_photo.setdefault(photo.pk, (photo, [], []))
+            indexes.append(i)
+            boxes.append(box)
+    for photo, indexes, boxes in by_photo.values():
+        found, sha = recognition.recognise_boxes(photo, boxes)
         for i, r in zip(indexes, found):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
-                out[i] = Seen(r.feature, sha, top.class_index if sure else None)
+                out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
     return out
 
 
-def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> Enrolment:
+def enrol(
+    tool_instance: ToolInstance, photo: Photo, box: Sequence[float], *, user: User | None = None
+) -> Enrolment:
     box = check_box(photo, box)
     [seen] = _look_at([(photo, box)])
     with audit.acting_as(user), transaction.atomic():
@@ -115,7 +117,7 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
             embedding=seen.feature,
             model_sha256=seen.sha,
             enrolled_by=user,
-            read_class=seen.kit_class,
+            read_class=seen.model_class,
         )
         enrolment.box = box
         enrolment.save()
@@ -125,15 +127,13 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
 def issue_tools(
     *,
     engineer: Engineer,
-    storekeeper,
+    storekeeper: User,
     lines: list[ToolLine],
-    due_back=None,
+    due_back: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Issue:
-    if idempotency_key:
-        earlier = Issue.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return _same_request(earlier, engineer)
+    if earlier := _earlier(Issue, idempotency_key, engineer):
+        return earlier
     if not engineer.active:
         raise CribError(f"{engineer} is not active and cannot take tools.")
     if not lines:
@@ -159,11 +159,8 @@ def issue_tools(
                 .order_by("pk")
             }
             # A retry that waited for these locks finds the first request's issue now.
-            earlier = (
-                idempotency_key and Issue.objects.filter(idempotency_key=idempotency_key).first()
-            )
-            if earlier:
-                return _same_request(earlier, engineer)
+            if earlier := _earlier(Issue, idempotency_key, engineer):
+                return earlier
             for line in lines:
                 _check_can_issue(locked[line.tool_instance.pk])
             issue = Issue.objects.create(
@@ -201,16 +198,22 @@ def issue_tools(
     return issue
 
 
-def _same_request(earlier, engineer):
+def _earlier(kind: type[T], key: str | None, engineer: Engineer) -> T | None:
+    """What a retried request (the same idempotency key) made the first time, if anything."""
+    earlier = kind.objects.filter(idempotency_key=key).first() if key else None
+    return None if earlier is None else _same_request(earlier, engineer)
+
+
+def _same_request(earlier: T, engineer: Engineer) -> T:
     if earlier.engineer_id != engineer.pk:
         raise CribError("This idempotency key was already used for another engineer.")
     return earlier
 
 
-def _check_can_issue(tool: ToolInstance):
+def _check_can_issue(tool: ToolInstance) -> None:
     if tool.status == ToolInstance.Status.ISSUED:
-        holder = tool.holder()
-        who = f" to {holder.issue.engineer}" if holder else ""
+        out = tool.open_issued_tool()
+        who = f" to {out.issue.engineer}" if out else ""
         raise ToolUnavailable(f"{tool} is already issued{who}; nothing was issued.")
     if tool.status != ToolInstance.Status.IN_CRIB:
         raise ToolUnavailable(
@@ -225,8 +228,8 @@ def _check_can_issue(tool: ToolInstance):
 def return_tools(
     *,
     engineer: Engineer,
-    desk_user,
-    crops: list[tuple[Photo, Box]],
+    desk_user: User,
+    crops: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and give each a verdict.
@@ -236,18 +239,16 @@ def return_tools(
     one click at the desk), or recount (not in the photos, or not plausibly their tool). Tools
     in the photos that they do not hold are reported as extra (inference/verdicts.py).
     """
-    if idempotency_key:
-        earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return _same_request(earlier, engineer)
-    crops = [(photo, check_box(photo, box)) for photo, box in crops]
+    if earlier := _earlier(Return, idempotency_key, engineer):
+        return earlier
+    sightings = [(photo, check_box(photo, box)) for photo, box in crops]
     held = list(_held_for_return(engineer))
-    if not held and not crops:
+    if not held and not sightings:
         raise CribError(f"{engineer} holds no tools to return.")
     crib = CribSettings.current()
     in_use = calibration.in_use()
     level = in_use.level(crib.accepted_risk)
-    returned = _look_at(crops)
+    returned = _look_at(sightings)
     pairs, extras = _match_return(engineer, held, returned)
 
     try:
@@ -255,14 +256,12 @@ def return_tools(
             # Lock what the engineer holds, so two desks cannot take the same tools back at once.
             still_held = set(
                 IssuedTool.objects.select_for_update()
-                .filter(pk__in=[t.pk for t in held], closed_at__isnull=True)
+                .open()
+                .filter(pk__in=[t.pk for t in held])
                 .values_list("pk", flat=True)
             )
-            earlier = (
-                idempotency_key and Return.objects.filter(idempotency_key=idempotency_key).first()
-            )
-            if earlier:
-                return _same_request(earlier, engineer)
+            if earlier := _earlier(Return, idempotency_key, engineer):
+                return earlier
             if still_held != {t.pk for t in held}:
                 raise CribError(
                     "Another desk changed these tools a moment ago; take the return again."
@@ -273,10 +272,10 @@ def return_tools(
                 threshold=crib.recount_threshold,
                 accepted_risk=crib.accepted_risk,
                 accept_level=None if level is None else round(level * 100, 2),
-                calibration=("the crib's own" if in_use.own else "built in")[:300],
+                calibration="the crib's own" if in_use.own else "built in",
                 idempotency_key=idempotency_key or None,
             )
-            tool_return.photos.set({photo for photo, _ in crops})
+            tool_return.photos.set({photo for photo, _ in sightings})
             for pair in pairs:
                 probability = float(
                     in_use.calibration.probability([pair.candidate(held[pair.held])])[0]
@@ -290,9 +289,9 @@ def return_tools(
                     level=level,
                     floor=crib.recount_threshold,
                 )
-                line = _line(
+                _line(
                     tool_return,
-                    crops[pair.returned],
+                    sightings[pair.returned],
                     returned[pair.returned],
                     issued_tool=held[pair.held],
                     match_percent=pair.match,
@@ -303,10 +302,10 @@ def return_tools(
                     verdict_reason=verdict.reason,
                 )
                 if verdict.kind == verdicts.ACCEPTED:
-                    _back_in_crib(line.issued_tool)
+                    _back_in_crib(held[pair.held])
             seen_any = any(v.feature is not None for v in returned)
             for h in sorted(set(range(len(held))) - {p.held for p in pairs}):
-                reason = (
+                missing = (
                     "not found in the return photo"
                     if seen_any
                     else "no verified photo of this tool"
@@ -314,16 +313,16 @@ def return_tools(
                 _line(
                     tool_return,
                     None,
-                    Seen(),
+                    ToolFeature(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason=reason,
-                    verdict_reason=reason,
+                    reason=missing,
+                    verdict_reason=missing,
                 )
             for r, reason in extras:
                 _line(
                     tool_return,
-                    crops[r],
+                    sightings[r],
                     returned[r],
                     issued_tool=None,
                     decision=ReturnedTool.Decision.EXTRA,
@@ -362,7 +361,7 @@ class Paired:
         return Candidate(self.match, margin, self.agree, str(issued.tool_instance.tool_type_id))
 
 
-def _held_for_return(engineer):
+def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
     # A tool already waiting for a recount is settled by that recount, not by a new return.
     return (
         engineer.held_tools()
@@ -372,7 +371,7 @@ def _held_for_return(engineer):
     )
 
 
-def _reference(issued: IssuedTool) -> KitItem | None:
+def _compared_with(issued: IssuedTool) -> KitItem | None:
     """What a returned tool is compared with: its feature at issue time, else its enrolment."""
     feature = issued.embedding
     if feature is None:
@@ -386,19 +385,28 @@ def _reference(issued: IssuedTool) -> KitItem | None:
     )
 
 
-def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
+def _match_return(
+    engineer: Engineer, held: list[IssuedTool], returned: list[ToolFeature]
+) -> tuple[list[Paired], list[tuple[int, str]]]:
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): the pairs, and each crop that matches nothing the engineer holds, with
     the reason (whose tool it looks like, if it is out to someone else)."""
-    references = [_reference(t) for t in held]
-    hi = [i for i, ref in enumerate(references) if ref is not None]
-    ri = [j for j, v in enumerate(returned) if v.feature is not None]
-    items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
-    kit = match_kit([references[i] for i in hi], items)
+    # Only tools with a feature take part: their indexes in `held` and `returned`.
+    hi, references = [], []
+    for i, t in enumerate(held):
+        if (ref := _compared_with(t)) is not None:
+            hi.append(i)
+            references.append(ref)
+    ri, items = [], []
+    for j, v in enumerate(returned):
+        if v.feature is not None:
+            ri.append(j)
+            items.append(KitItem(v.feature, label=v.model_class))
+    kit = match_kit(references, items)
     percent = (
-        match_percent([references[i].feature for i in hi], [it.feature for it in items])
-        if hi and items
-        else np.zeros((len(hi), len(items)))
+        pairwise_match_percent([r.feature for r in references], [it.feature for it in items])
+        if references and items
+        else np.zeros((len(references), len(items)))
     )
     type_names = dict(ToolType.objects.values_list("model_class_index", "name"))
     pairs = []
@@ -420,10 +428,10 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
         if not kit.extra
         else [  # only an extra tool needs the rest of the crib's tools
             (t, ref)
-            for t in IssuedTool.objects.filter(closed_at__isnull=True)
+            for t in IssuedTool.objects.open()
             .exclude(issue__engineer=engineer)
             .select_related("tool_instance__tool_type", "issue__engineer")
-            if (ref := _reference(t)) is not None
+            if (ref := _compared_with(t)) is not None
         ]
     )
     owners = owners_of_extras([items[e] for e in kit.extra], out_elsewhere)
@@ -431,12 +439,15 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     for e, owner in zip(kit.extra, owners):
         reason = f"not issued to {engineer}"
         if owner is not None:
-            reason += f"; it looks like {owner.holder.tool_instance}, out to {owner.holder.issue.engineer} ({owner.match:.0f}%)"
+            theirs = cast(IssuedTool, owner.tool)
+            reason += f"; it looks like {theirs.tool_instance}, out to {theirs.issue.engineer} ({owner.match:.0f}%)"
         extras.append((ri[e], reason))
     return pairs, extras
 
 
-def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
+def _line(
+    tool_return: Return, crop: tuple[Photo, Box] | None, seen: ToolFeature, **fields: Any
+) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
     line = ReturnedTool(
         tool_return=tool_return,
@@ -450,7 +461,7 @@ def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
     return line
 
 
-def _back_in_crib(issued: IssuedTool):
+def _back_in_crib(issued: IssuedTool) -> None:
     issued.closed_at = timezone.now()
     issued.save(update_fields=["closed_at"])
     tool = issued.tool_instance
@@ -475,7 +486,7 @@ def _return_summary(tool_return: Return) -> dict:
     }
 
 
-def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> ReturnedTool:
+def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) -> ReturnedTool:
     """The desk's word after a manual recount: the tool is here (accepted) or it is missing (lost)."""
     reason = (reason or "").strip()
     if not reason:
@@ -486,7 +497,8 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             .select_related("issued_tool__tool_instance")
             .get(pk=line.pk)
         )
-        if line.decision not in ReturnedTool.OPEN_DECISIONS:
+        issued = line.issued_tool
+        if line.decision not in ReturnedTool.OPEN_DECISIONS or issued is None:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
         before = {"decision": line.decision}
         line.decision = (
@@ -495,11 +507,11 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
         line.decided_by, line.decided_at, line.reason = user, timezone.now(), reason
         line.save()
         if found:
-            _back_in_crib(line.issued_tool)
+            _back_in_crib(issued)
         else:
-            line.issued_tool.closed_at = timezone.now()
-            line.issued_tool.save(update_fields=["closed_at"])
-            tool = line.issued_tool.tool_instance
+            issued.closed_at = timezone.now()
+            issued.save(update_fields=["closed_at"])
+            tool = issued.tool_instance
             tool.status = ToolInstance.Status.LOST
             tool.save()
         audit.record(
@@ -508,7 +520,7 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
     return line
 
 
-def confirm_by_eye(lines: list[ReturnedTool], *, user) -> list[ReturnedTool]:
+def confirm_by_eye(lines: Sequence[ReturnedTool], *, user: User) -> list[ReturnedTool]:
     """The desk looked at the issue and return crops side by side and says: the same tool.
     No reason needed. Several lines at once, all or none: a line already decided (by another
     desk a moment ago) or not waiting for a look refuses the lot, naming it."""
@@ -524,7 +536,7 @@ def confirm_by_eye(lines: list[ReturnedTool], *, user) -> list[ReturnedTool]:
         if len(locked) != len({line.pk for line in lines}):
             raise CribError("One of these return lines does not exist; nothing was confirmed.")
         for line in locked:
-            if line.decision != ReturnedTool.Decision.CONFIRM_BY_EYE:
+            if line.decision != ReturnedTool.Decision.CONFIRM_BY_EYE or line.issued_tool is None:
                 tool = line.issued_tool.tool_instance if line.issued_tool else "an extra tool"
                 raise CribError(
                     f"{tool} is not waiting for a confirmation ({line.get_decision_display()}); "
@@ -532,14 +544,10 @@ def confirm_by_eye(lines: list[ReturnedTool], *, user) -> list[ReturnedTool]:
                 )
         now = timezone.now()
         for line in locked:
-            line.decision, line.decided_by, line.decided_at = (
-                ReturnedTool.Decision.CONFIRMED,
-                user,
-                now,
-            )
-            line.reason = "confirmed by eye"
+            line.decision = ReturnedTool.Decision.CONFIRMED
+            line.decided_by, line.decided_at, line.reason = user, now, "confirmed by eye"
             line.save()
-            _back_in_crib(line.issued_tool)
+            _back_in_crib(cast(IssuedTool, line.issued_tool))
             audit.record(
                 "confirmed by eye",
                 line,
@@ -549,14 +557,15 @@ def confirm_by_eye(lines: list[ReturnedTool], *, user) -> list[ReturnedTool]:
     return locked
 
 
-def set_risk(value, *, user) -> CribSettings:
-    """The admin's accepted risk: false accepts per 1,000 returned tools."""
+def set_risk(value: Any, *, user: User) -> CribSettings:
+    """The admin's accepted risk: false accepts per 1,000 returned tools; refused unless a
+    number from 0 to 1000."""
     message = "The accepted risk is a number of false accepts per 1,000 returned tools, 0 to 1000."
     try:
         value = float(value)
     except (TypeError, ValueError):
         raise CribError(message) from None
-    if not 0 <= value <= 1000 or value != value:
+    if not 0 <= value <= 1000:  # NaN fails this too
         raise CribError(message)
     with audit.acting_as(user), transaction.atomic():
         current = CribSettings.current()
@@ -565,15 +574,16 @@ def set_risk(value, *, user) -> CribSettings:
     return current
 
 
-def set_threshold(value, *, user) -> CribSettings:
+def set_threshold(value: Any, *, user: User) -> CribSettings:
+    """`value`: whatever the form or the request sent; refused unless a percent, 0 to 100."""
     try:
-        value = float(value)
+        percent = float(value)
     except (TypeError, ValueError):
         raise CribError("The threshold is a number of percent, 0 to 100.") from None
-    if not 0 <= value <= 100:
+    if not 0 <= percent <= 100:
         raise CribError("The threshold is a number of percent, 0 to 100.")
     with audit.acting_as(user), transaction.atomic():
         current = CribSettings.current()
-        current.recount_threshold = value
+        current.recount_threshold = percent
         current.save()
     return current

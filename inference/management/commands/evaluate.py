@@ -1,6 +1,8 @@
 """manage.py evaluate PATH: how good the model is on a dataset in the training layout."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.evaluate import evaluate, format_report
 from inference.rotation import MODES
@@ -14,7 +16,7 @@ class Command(BaseCommand):
         "training layout."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path",
             help="folder with 1_screw_flat/ ... 11_side_cutters/ and optional annotations.csv",
@@ -29,7 +31,9 @@ class Command(BaseCommand):
             help="perturbed shots per crop for the calibration figures (0: none; default 4)",
         )
 
-    def handle(self, path, rotation=None, shots=4, **options):
+    def handle(
+        self, path: str, rotation: str | None = None, shots: int = 4, **options: Any
+    ) -> None:
         model = get_model()
         if model is None:
             raise CommandError(model_status().message)

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.kit_eval import evaluate_kits
 
@@ -9,7 +11,7 @@ class Command(BaseCommand):
         "verdicts (accepted without recount, false accepts) on a folder of kit photos with boxes.csv."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path", help="folder with the photos and boxes.csv (scripts/make_kits.py writes one)"
         )
@@ -25,7 +27,9 @@ class Command(BaseCommand):
             help="accepted false accepts per 1,000 for the verdict lines (default 20)",
         )
 
-    def handle(self, *args, path, rotation, risk, **options):
+    def handle(
+        self, *args: Any, path: str, rotation: str | None, risk: float = 20.0, **options: Any
+    ) -> None:
         try:
             self.stdout.write(evaluate_kits(path, rotation=rotation, risk=risk))
         except FileNotFoundError as error:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crib', '0002_kit_tool_types'),
+        ('crib', '0003_box_recognition'),
     ]
 
     operations = [
