@@ -17,12 +17,14 @@ from rest_framework.authtoken.models import Token
 
 from toolcrib.crib import calibration, reports, services
 from toolcrib.crib.models import (
+    MARKING_CHECKS,
     AuditEvent,
     CribSettings,
     Engineer,
     Enrolment,
     Issue,
     IssuedTool,
+    MarkingSource,
     Photo,
     Return,
     ReturnedTool,
@@ -199,10 +201,38 @@ class PhotoOrImageSerializer(serializers.Serializer):
         )
 
 
+class MarkingSerializer(serializers.Serializer):
+    """What was read off the tool itself (docs/markings.md)."""
+
+    text = serializers.CharField(
+        allow_null=True, help_text="The number or code read; null when none was."
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
+        choices=MarkingSource.choices, allow_null=True
+    )
+    confidence = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["read", "unsure", "partial", "too_small", "not_found", "failed"],
+        allow_null=True,
+    )
+    message = serializers.CharField(allow_null=True)
+    char_height = serializers.FloatField(
+        allow_null=True, help_text="Estimated character height of the text seen, px."
+    )
+    box = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="Where, in the photo."
+    )
+
+
+def marking_field() -> MarkingSerializer:
+    return MarkingSerializer(source="marking_summary", read_only=True, allow_null=True)
+
+
 class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
     box = BoxField()
     enrolled_by = username(allow_null=True)
     crop_url = CropURLField("enrolment")
+    marking = marking_field()
 
     class Meta:
         model = Enrolment
@@ -216,6 +246,7 @@ class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
             "enrolled_by",
             "created_at",
             "crop_url",
+            "marking",
         ]
         read_only_fields = ["model_sha256", "created_at"]
 
@@ -284,6 +315,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
     )
     box = BoxField(allow_null=True)
     crop_url = CropURLField("issued")
+    marking = marking_field()
 
     class Meta:
         model = IssuedTool
@@ -296,6 +328,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
             "due_back",
             "closed_at",
             "crop_url",
+            "marking",
         ]
 
 
@@ -345,6 +378,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
     box = BoxField(allow_null=True)
     decided_by = username(allow_null=True)
     crop_url = CropURLField("returned")
+    marking = marking_field()
 
     class Meta:
         model = ReturnedTool
@@ -365,6 +399,8 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "decided_at",
             "reason",
             "crop_url",
+            "marking",
+            "marking_check",
         ]
         extra_kwargs = {
             "match_percent": {"help_text": "Raw similarity, (cosine + 1) / 2 x 100, for audit."},
@@ -598,6 +634,7 @@ class IssueReportToolSerializer(serializers.Serializer):
     model_sha256 = serializers.CharField(
         allow_null=True, help_text="The model that computed the tool's feature."
     )
+    marking = MarkingSerializer(allow_null=True, help_text="New in toolcrib.report/2.")
 
 
 class IssueReportSerializer(ReportSerializer):
@@ -631,6 +668,10 @@ class ReturnReportToolSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     model_sha256 = serializers.CharField(allow_null=True)
+    marking = MarkingSerializer(allow_null=True, help_text="New in toolcrib.report/2.")
+    marking_check = serializers.ChoiceField(
+        choices=MARKING_CHECKS, allow_null=True, help_text="New in toolcrib.report/2."
+    )
 
 
 class ReturnReportSerializer(ReportSerializer):

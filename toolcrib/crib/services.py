@@ -6,6 +6,7 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -20,10 +21,12 @@ from django.utils import timezone
 from inference import preprocess, verdicts
 from inference.calibration import Candidate
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from inference.markings import Marking, normalise
 from inference.preprocess import PhotoError
-from inference.similarity import pairwise_match_percent
+from inference.similarity import match_percent, pairwise_match_percent
 from toolcrib.crib import audit, calibration, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
+from toolcrib.crib.markings import Check, Outcome, compare
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -79,15 +82,17 @@ def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
 
 @dataclass
 class ToolFeature:
-    """What the model made of one tool in a photo."""
+    """What the model made of one tool in a photo, and what was read off the tool."""
 
     feature: np.ndarray | None = None
     sha: str = ""
     model_class: int | None = None  # the model's class, where it is sure of it
+    marking: Marking | None = None
 
 
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
-    """The model's view of (photo, box) pairs, one model call per photo."""
+    """The model's view of (photo, box) pairs, one model call per photo; the markings are read
+    from the full-resolution photo beside it, in a second thread (onnxruntime frees the GIL)."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -95,13 +100,20 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             _, indexes, boxes = by_photo.setdefault(photo.pk, (photo, [], []))
             indexes.append(i)
             boxes.append(box)
+    rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        found, sha = recognition.recognise_boxes(photo, boxes)
-        for i, r in zip(indexes, found):
+        # The bytes are read here: one FieldFile must not be opened by two threads at once.
+        data = recognition.photo_bytes(photo)
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(recognition.read_markings, photo, boxes, rules, data)
+            found, sha = recognition.recognise_boxes(photo, boxes)
+            read = reading.result()
+        for i, r, m in zip(indexes, found, read):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
                 out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
+            out[i].marking = m
     return out
 
 
@@ -120,6 +132,7 @@ def enrol(
             read_class=seen.model_class,
         )
         enrolment.box = box
+        enrolment.keep_marking(seen.marking)
         enrolment.save()
     return enrolment
 
@@ -178,13 +191,23 @@ def issue_tools(
                     model_sha256=view.sha,
                 )
                 issued.box = line.box
+                issued.keep_marking(view.marking)
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
             audit.record(
                 "issued",
                 issue,
-                after={"engineer": str(engineer), "tools": numbers, "due_back": due_back},
+                after={
+                    "engineer": str(engineer),
+                    "tools": numbers,
+                    "due_back": due_back,
+                    "markings": {
+                        line.tool_instance.inventory_number: view.marking.best.text
+                        for line, view in zip(lines, seen)
+                        if view.marking is not None and view.marking.best is not None
+                    },
+                },
             )
     except IntegrityError as e:
         # The database's own guards: one holder per tool, one issue per idempotency key.
@@ -250,6 +273,7 @@ def return_tools(
     level = in_use.level(crib.accepted_risk)
     returned = _look_at(sightings)
     pairs, extras = _match_return(engineer, held, returned)
+    checks = _check_markings(held, returned, pairs)
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
@@ -277,29 +301,43 @@ def return_tools(
             )
             tool_return.photos.set({photo for photo, _ in sightings})
             for pair in pairs:
-                probability = float(
-                    in_use.calibration.probability([pair.candidate(held[pair.held])])[0]
+                check = checks[(pair.held, pair.returned)]
+                # The tool's own marking decides first, whatever the visual match says.
+                marking = None
+                if check.decides:
+                    confirmed = check.outcome == Outcome.CONFIRMED
+                    marking = "confirmed" if confirmed else "contradicted"
+                probability = (
+                    None
+                    if pair.match is None
+                    else float(in_use.calibration.probability([pair.candidate(held[pair.held])])[0])
                 )
                 verdict = verdicts.decide(
-                    probability=probability,
-                    match=pair.match,
+                    probability=0.0 if probability is None else probability,
+                    match=0.0 if pair.match is None else pair.match,
                     next_best=pair.next_best,
                     agree=pair.agree,
                     read_type=pair.read_type,
-                    level=level,
+                    level=None if probability is None else level,
                     floor=crib.recount_threshold,
+                    marking=marking,
+                    marking_note=check.message if check.decides else "",
                 )
+                reason = verdict.reason
+                if not check.decides and check.message:
+                    reason = f"{reason}; {check.message}"
                 _line(
                     tool_return,
                     sightings[pair.returned],
                     returned[pair.returned],
                     issued_tool=held[pair.held],
                     match_percent=pair.match,
-                    probability=round(probability * 100, 2),
+                    probability=None if probability is None else round(probability * 100, 2),
                     next_best_percent=pair.next_best,
                     decision=VERDICT_DECISION[verdict.kind],
-                    reason=verdict.reason,
-                    verdict_reason=verdict.reason,
+                    reason=reason,
+                    verdict_reason=reason,
+                    marking_check=check.outcome,
                 )
                 if verdict.kind == verdicts.ACCEPTED:
                     _back_in_crib(held[pair.held])
@@ -350,15 +388,17 @@ class Paired:
 
     held: int  # index into what the engineer holds
     returned: int  # index into the returned crops
-    match: float  # raw match %
+    match: float | None  # raw match % (None: named by its marking, no feature to compare)
     next_best: float | None  # raw match % of the crop against their best other tool
     agree: int  # +1 same type, -1 differs, 0 unsure
     read_type: str | None  # the type the model reads on the returned crop
 
     def candidate(self, issued: IssuedTool) -> Candidate:
+        """For the calibration; only for a pair with a match (`match` is not None)."""
+        match = cast(float, self.match)
         # Holding nothing else, the crop is compared with an unrelated tool's typical 50 %.
-        margin = self.match - (50.0 if self.next_best is None else self.next_best)
-        return Candidate(self.match, margin, self.agree, str(issued.tool_instance.tool_type_id))
+        margin = match - (50.0 if self.next_best is None else self.next_best)
+        return Candidate(match, margin, self.agree, str(issued.tool_instance.tool_type_id))
 
 
 def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
@@ -391,27 +431,32 @@ def _match_return(
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): the pairs, and each crop that matches nothing the engineer holds, with
     the reason (whose tool it looks like, if it is out to someone else)."""
+    # A crop whose marking names a held tool is that tool: the visual match pairs the rest.
+    named = _named_by_marking(held, returned)
     # Only tools with a feature take part: their indexes in `held` and `returned`.
     hi, references = [], []
     for i, t in enumerate(held):
-        if (ref := _compared_with(t)) is not None:
+        if i not in named.values() and (ref := _compared_with(t)) is not None:
             hi.append(i)
             references.append(ref)
     ri, items = [], []
     for j, v in enumerate(returned):
-        if v.feature is not None:
+        if v.feature is not None and j not in named:
             ri.append(j)
             items.append(KitItem(v.feature, label=v.model_class))
     kit = match_kit(references, items)
+    # The margin is taken against every other tool held, those named by markings too.
+    every = [(i, ref) for i, t in enumerate(held) if (ref := _compared_with(t)) is not None]
+    row_of = {i: k for k, (i, _) in enumerate(every)}
     percent = (
-        pairwise_match_percent([r.feature for r in references], [it.feature for it in items])
-        if references and items
-        else np.zeros((len(references), len(items)))
+        pairwise_match_percent([r.feature for _, r in every], [it.feature for it in items])
+        if every and items
+        else np.zeros((len(every), len(items)))
     )
     type_names = dict(ToolType.objects.values_list("model_class_index", "name"))
     pairs = []
     for p in kit.pairs:
-        others = np.delete(percent[:, p.returned], p.issued)
+        others = np.delete(percent[:, p.returned], row_of[hi[p.issued]])
         read = items[p.returned].label
         pairs.append(
             Paired(
@@ -423,6 +468,15 @@ def _match_return(
                 read_type=type_names.get(read) if read is not None else None,
             )
         )
+    for r, h in named.items():
+        ref, feature = _compared_with(held[h]), returned[r].feature
+        match = (
+            None
+            if ref is None or feature is None
+            else round(match_percent(ref.feature, feature), 2)
+        )
+        # Named by its marking: paired whatever it looks like (the marking decides).
+        pairs.append(Paired(h, r, match, None, 0, None))
     out_elsewhere = (
         []
         if not kit.extra
@@ -445,6 +499,45 @@ def _match_return(
     return pairs, extras
 
 
+def _named_by_marking(held: list[IssuedTool], returned: list[ToolFeature]) -> dict[int, int]:
+    """Returned crop -> held tool, where the crop's code or well-formed number is that tool's."""
+    by_number = {normalise(t.tool_instance.inventory_number): i for i, t in enumerate(held)}
+    named: dict[int, int] = {}
+    for r, seen in enumerate(returned):
+        m = seen.marking
+        reads = (
+            [] if m is None else [normalise(x.text) for x in m.codes] + [x.text for x in m.numbers]
+        )
+        hits = {by_number[k] for k in reads if k in by_number}
+        if len(hits) == 1 and (h := hits.pop()) not in named.values():
+            named[r] = h
+    return named
+
+
+def _check_markings(
+    held: list[IssuedTool],
+    returned: list[ToolFeature],
+    pairs: Sequence[Paired],
+) -> dict[tuple[int, int], Check]:
+    """What each paired crop's marking says about the held tool it was paired with."""
+    if not pairs:
+        return {}
+    patterns, min_partial = CribSettings.current().marking_rules()
+    held_numbers = [t.tool_instance.inventory_number for t in held]
+    crib = list(ToolInstance.objects.values_list("inventory_number", flat=True))
+    return {
+        (h, r): compare(
+            returned[r].marking,
+            issued=held[h].tool_instance.inventory_number,
+            held=held_numbers,
+            crib=crib,
+            patterns=patterns,
+            min_partial=min_partial,
+        )
+        for h, r in ((p.held, p.returned) for p in pairs)
+    }
+
+
 def _line(
     tool_return: Return, crop: tuple[Photo, Box] | None, seen: ToolFeature, **fields: Any
 ) -> ReturnedTool:
@@ -457,6 +550,7 @@ def _line(
         **fields,
     )
     line.box = box
+    line.keep_marking(seen.marking)
     line.save()
     return line
 
@@ -480,6 +574,8 @@ def _return_summary(tool_return: Return) -> dict:
                 "probability": line.probability,
                 "decision": line.decision,
                 "why": line.verdict_reason,
+                "marking": line.marking_summary(),
+                "marking_check": line.marking_check or None,
             }
             for line in tool_return.tools.select_related("issued_tool__tool_instance")
         ],

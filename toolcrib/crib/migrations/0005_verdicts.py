@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crib', '0003_box_recognition'),
+        ('crib', '0004_markings'),
     ]
 
     operations = [
