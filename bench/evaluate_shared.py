@@ -29,7 +29,7 @@ def main() -> None:
         mode = rotation_mode(args.rotation)
         print(f"rotation: {mode}, {'whole photos' if args.whole else 'hand-drawn boxes'}")
         root = layout(Path(tmp) / "dataset", boxes=not args.whole)
-        print(format_report(evaluate(root, model, mode)))
+        print(format_report(evaluate(root, model, mode, shots=4)))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import rankdata
 
+from . import calibration as cal
 from .preprocess import PhotoError
 from .recognise import CLASS_NAMES, recognise
 from .runtime import Model
@@ -61,6 +62,7 @@ class Report:
     sample_list: list[Sample] = field(default_factory=list, repr=False)
     predicted: np.ndarray | None = field(default=None, repr=False)  # class index per sample
     features: np.ndarray | None = field(default=None, repr=False)  # [samples, 512], unit length
+    calibration: list[str] = field(default_factory=list)  # report lines, see calibration_lines
 
     @property
     def suggested_threshold(self) -> float:
@@ -135,7 +137,60 @@ def verification(features: np.ndarray, groups: list) -> Verification:
     )
 
 
-def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -> Report:
+def calibration_lines(
+    used: list[Sample], model: Model, rotation_mode: str | None, shots: int, seed: int = 0
+) -> list[str]:
+    """Calibration on pairs of *different photos* of one tool (the `tool` column): each crop
+    also perturbed into `shots` shots (crop jitter, scale, light, blur, any angle:
+    inference/perturb.py); fitted on half the tools, measured on the other half. Then the
+    same on other shots of the *same photo* (issue and return on one table; same pixels)."""
+    if not any(s.tool for s in used) or len({s.path for s in used}) < 2:
+        return ["calibration: needs several photos of one tool (a `tool` column): skipped"]
+    from PIL import Image, ImageOps
+
+    from .kits import SURE
+    from .perturb import Change, apply
+    from .preprocess import DecodedPhoto
+    from .recognise import model_inputs, model_outputs
+    from .rotation import rotation_mode as mode_of
+
+    mode = mode_of(rotation_mode)
+
+    rng = np.random.default_rng(seed)
+    crops = []
+    for n, sample in enumerate(used):
+        image = ImageOps.exif_transpose(Image.open(sample.path)).convert("RGB")
+        box = tuple(int(v) for v in sample.box) if sample.box else (0, 0, *image.size)
+        views = [(image, box)] + [apply(image, box, Change.draw(rng)) for _ in range(shots)]
+        for v, (im, b) in enumerate(views):
+            photo = DecodedPhoto(image=im, size=im.size, scale=1)
+            probs, feats = model_outputs(model, model_inputs(photo, [b], mode), mode)
+            if probs is None:  # evaluate() refuses such a model before this
+                raise ValueError("the model has no `p` output")
+            top = int(np.argmax(probs[0]))
+            crops.append(
+                cal.Sighting(
+                    tool=sample.tool or f"#{n}",
+                    type_key=CLASS_NAMES[sample.label],
+                    photo=str(sample.path),
+                    feature=feats[0],
+                    read_type=CLASS_NAMES[top] if float(probs[0][top]) >= SURE else None,
+                    shot=f"{sample.path}#{v}",
+                )
+            )
+    lines = [
+        f"calibration, different photos of one tool ({shots} perturbed shots per crop; "
+        "fitted on half the tools, measured on the other half):"
+    ]
+    lines += cal.report_lines(*cal.cross_fitted(crops))
+    lines.append("calibration, same photo (other shots of it: same table, same pixels, flatters):")
+    lines += cal.report_lines(*cal.cross_fitted(crops, same_photo=True))
+    return lines
+
+
+def evaluate(
+    root: str | Path, model: Model, rotation_mode: str | None = None, shots: int = 0
+) -> Report:
     samples, skipped = load_dataset(Path(root))
     if not samples:
         raise ValueError(f"no images found under {root} in the training layout")
@@ -173,6 +228,7 @@ def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -
         # A sample without a tool id is a tool of its own.
         by_identity = verification(features, [s.tool or f"#{n}" for n, s in enumerate(used)])
     return Report(
+        calibration=calibration_lines(used, model, rotation_mode, shots) if shots else [],
         samples=len(used),
         accuracy=float((labels == predicted).mean()),
         confusion=confusion,
@@ -198,7 +254,8 @@ def format_report(report: Report) -> str:
                 for far in FARS
             )
         )
-    lines.append(f"suggested recount threshold (FAR 1%): {report.suggested_threshold:.1f}%")
+    lines.append(f"suggested raw match floor (FAR 1%): {report.suggested_threshold:.1f}%")
+    lines += report.calibration
     lines.append("confusion matrix (rows = true class, columns = predicted; classes 1..11):")
     lines += [
         f"  {CLASS_NAMES[i]:>24} " + " ".join(f"{c:2d}" for c in row)

@@ -21,12 +21,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from inference import verdicts
 from inference.boxes import Proposal, propose_boxes, refine_with_model
+from inference.calibration import FALLBACK, FALLBACK_POINTS, Calibration, Candidate, level_for_risk
 from inference.kits import KitItem, match_kit
 from inference.preprocess import DecodedPhoto
 from inference.recognise import CLASS_NAMES, model_inputs, model_outputs
 from inference.rotation import rotation_mode
 from inference.runtime import get_model, model_status
+from inference.similarity import pairwise_match_percent
 
 CLASSES = list(CLASS_NAMES)
 IOU_HIT = 0.5
@@ -159,9 +162,15 @@ class Figures:
     model_verdicts: dict[
         int, tuple[int, int, int]
     ]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
+    # The return desk's verdicts (inference/verdicts.py) on (true, proposed) boxes:
+    accepted: tuple[float, float] = (0.0, 0.0)  # share of genuine returns accepted without a look
+    false_accepts: tuple[float, float] = (0.0, 0.0)  # share of not-issued tools accepted as one
+    confirm: tuple[float, float] = (0.0, 0.0)  # share of genuine returns waiting for one click
+    genuine_recount: tuple[int, int] = (0, 0)  # genuine, correctly paired, sent to recount
+    risk: float = 20.0
 
 
-def figures(photos: list[PhotoResult]) -> Figures:
+def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     found = sum(len(p.hits) for p in photos)
@@ -210,7 +219,15 @@ def figures(photos: list[PhotoResult]) -> Figures:
             verdict[0] += 1
             verdict[1] += proposal.box not in kept
             verdict[2] += proposal.box in kept and "maybe_two_tools" in kept[proposal.box].flags
+    desk = {
+        proposed: _desk_verdicts(kits, proposed=proposed, risk=risk) for proposed in (False, True)
+    }
     return Figures(
+        accepted=(desk[False][0], desk[True][0]),
+        false_accepts=(desk[False][1], desk[True][1]),
+        confirm=(desk[False][2], desk[True][2]),
+        genuine_recount=(desk[False][3], desk[True][3]),
+        risk=risk,
         photos=len(photos),
         tools=tools,
         proposals=proposals,
@@ -237,18 +254,92 @@ def _inside(inner: Sequence[float], outer: Sequence[float]) -> float:
     return ix * iy / area if area else 0.0
 
 
+def _items(
+    photo: PhotoResult, *, proposed: bool, issued: bool = False
+) -> tuple[list[KitItem], dict[int, str]]:
+    """The photo's tools as kit items, and the physical tool of each (where known). An issued
+    tool's type is known (the storekeeper checked it); a returned one's is what the model reads."""
+    if proposed:
+        tool_of = {j: photo.truths[i].tool for i, j in photo.hits.items()}
+        label_of = {j: CLASSES.index(photo.truths[i].label) for i, j in photo.hits.items()}
+        features, probs = photo.proposal_features, photo.proposal_probs
+    else:
+        tool_of = {i: t.tool for i, t in enumerate(photo.truths)}
+        label_of = {i: CLASSES.index(t.label) for i, t in enumerate(photo.truths)}
+        features, probs = photo.true_features, photo.true_probs
+    items = [
+        KitItem(f, p, label_of.get(k) if issued else None)
+        for k, (f, p) in enumerate(zip(features, probs))
+    ]
+    return items, tool_of
+
+
+def _verdict_of_pairs(
+    issued: list[KitItem], returned: list[KitItem], cal: Calibration, level: float | None
+) -> list[tuple[int, int, str]]:
+    """(issued index, returned index, verdict kind) for each pair match_kit makes."""
+    result = match_kit(issued, returned)
+    if not result.pairs:
+        return []
+    percent = pairwise_match_percent([i.feature for i in issued], [r.feature for r in returned])
+    out = []
+    for pair in result.pairs:
+        others = np.delete(percent[:, pair.returned], pair.issued)
+        next_best = float(others.max()) if len(others) else None
+        agree = {True: 1, False: -1, None: 0}[pair.same_class]
+        margin = pair.match - (50.0 if next_best is None else next_best)
+        probability = float(cal.probability([Candidate(pair.match, margin, agree)])[0])
+        read = returned[pair.returned].top_class
+        verdict = verdicts.decide(
+            probability=probability,
+            match=pair.match,
+            next_best=next_best,
+            agree=agree,
+            read_type=None if read is None else CLASSES[read],
+            level=level,
+        )
+        out.append((pair.issued, pair.returned, verdict.kind))
+    return out
+
+
+def _desk_verdicts(
+    kits: dict[str, list[PhotoResult]], *, proposed: bool, risk: float
+) -> tuple[float, float, float, int]:
+    """Over every ordered pair of photos of a kit (issued, returned), with the built-in
+    calibration at this risk: the share of genuine returned tools accepted without a look, the
+    share waiting for a confirmation by eye, the genuine ones sent to recount, and false
+    accepts: each issued tool in turn removed from the issue, is its returned crop accepted
+    as another tool? (share of those trials)."""
+    point = level_for_risk(FALLBACK_POINTS, risk)
+    level = None if point is None else point.probability
+    genuine = accepted = confirm = recount = trials = wrong = 0
+    for members in kits.values():
+        for issued, returned in permutations(members, 2):
+            issued_items, issued_tool = _items(issued, proposed=proposed, issued=True)
+            returned_items, returned_tool = _items(returned, proposed=proposed)
+            genuine += len(issued.truths)
+            for i, r, kind in _verdict_of_pairs(issued_items, returned_items, FALLBACK, level):
+                if i in issued_tool and issued_tool[i] == returned_tool.get(r):
+                    accepted += kind == verdicts.ACCEPTED
+                    confirm += kind == verdicts.CONFIRM_BY_EYE
+                    recount += kind == verdicts.RECOUNT
+            for removed, tool in issued_tool.items():
+                if tool not in returned_tool.values():
+                    continue
+                keep = [k for k in range(len(issued_items)) if k != removed]
+                trials += 1
+                for _i, r, kind in _verdict_of_pairs(
+                    [issued_items[k] for k in keep], returned_items, FALLBACK, level
+                ):
+                    wrong += returned_tool.get(r) == tool and kind == verdicts.ACCEPTED
+    return accepted / max(1, genuine), wrong / max(1, trials), confirm / max(1, genuine), recount
+
+
 def _kit_right(issued: PhotoResult, returned: PhotoResult, *, proposed: bool) -> int:
     """How many of the issued photo's tools are paired with the same tool in the returned photo."""
 
     def items(photo: PhotoResult) -> tuple[list[KitItem], dict[int, str]]:
-        if proposed:
-            tool_of = {j: photo.truths[i].tool for i, j in photo.hits.items()}
-            return [
-                KitItem(f, p) for f, p in zip(photo.proposal_features, photo.proposal_probs)
-            ], tool_of
-        return [KitItem(f, p) for f, p in zip(photo.true_features, photo.true_probs)], {
-            i: t.tool for i, t in enumerate(photo.truths)
-        }
+        return _items(photo, proposed=proposed)
 
     issued_items, issued_tool = items(issued)
     returned_items, returned_tool = items(returned)
@@ -277,16 +368,26 @@ def report(fig: Figures) -> str:
     ]
     for held, (boxes, dropped, flagged) in fig.model_verdicts.items():
         lines.append(f"  {('0', '1', '2+')[held]} tools: {boxes}, {dropped}, {flagged}")
+    lines += [
+        f"verdicts at accepted risk {fig.risk:g} per 1,000, built-in calibration (true boxes):",
+        f"accepted without recount: {fig.accepted[0]:.3f}",
+        f"false accepts: {fig.false_accepts[0]:.3f}",
+        f"  waiting for confirm by eye: {fig.confirm[0]:.3f}; genuine sent to recount: {fig.genuine_recount[0]}",
+        f"verdicts at accepted risk {fig.risk:g} per 1,000, built-in calibration (proposed boxes):",
+        f"accepted without recount: {fig.accepted[1]:.3f}",
+        f"false accepts: {fig.false_accepts[1]:.3f}",
+        f"  waiting for confirm by eye: {fig.confirm[1]:.3f}; genuine sent to recount: {fig.genuine_recount[1]}",
+    ]
     lines.append("by layout (recall / precision):")
     lines += [f"  {name:<17} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
     return "\n".join(lines)
 
 
-def evaluate_kits(folder: str | Path, *, rotation: str | None = None) -> str:
+def evaluate_kits(folder: str | Path, *, rotation: str | None = None, risk: float = 20.0) -> str:
     folder = Path(folder)
     if not (folder / "boxes.csv").is_file():
         raise FileNotFoundError(f"no boxes.csv in {folder}")
-    return report(figures(analyse(folder, rotation=rotation)))
+    return report(figures(analyse(folder, rotation=rotation), risk=risk))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,9 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rotation", choices=("none", "tta", "canonical"), help="default: TOOLCRIB_ROTATION (tta)"
     )
+    parser.add_argument(
+        "--risk", type=float, default=20.0, help="accepted false accepts per 1,000 (default 20)"
+    )
     args = parser.parse_args(argv)
     try:
-        print(evaluate_kits(args.path, rotation=args.rotation))
+        print(evaluate_kits(args.path, rotation=args.rotation, risk=args.risk))
     except FileNotFoundError as error:
         parser.error(str(error))
     return 0

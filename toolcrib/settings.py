@@ -201,7 +201,11 @@ if not re.fullmatch(r"[0-9a-f]{64}", TOOLCRIB_MODEL_SHA256):
 
 # The recount threshold (match %) until an admin sets one: where 1% of different-type pairs
 # pass in `manage.py evaluate` on ../shared/photos (README, "How good it is").
-TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 95.7)
+# The raw match % below which nothing is accepted without a look, for experts (the accepted
+# risk below decides; 60 is the pairing floor of inference.kits, so no extra floor by default).
+TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 60.0)
+# False accepts per 1,000 returned tools the crib accepts (the admin changes it in the app).
+TOOLCRIB_ACCEPTED_RISK = env_float("TOOLCRIB_ACCEPTED_RISK", 20.0)
 TOOLCRIB_LOAN_HOURS = env_int("TOOLCRIB_LOAN_HOURS", 12)
 # gunicorn worker processes that `serve` starts (0: 2 x cores + 1).
 TOOLCRIB_WORKERS = env_int("TOOLCRIB_WORKERS", 0)

@@ -65,17 +65,68 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
     tool_return = response.json()
     lines = {line["inventory_number"]: line for line in tool_return["tools"]}
     assert {n: line["decision"] for n, line in lines.items()} == {
-        "SCR-0001": "accepted",
+        "SCR-0001": "confirm_by_eye",  # the model is not sure of its type here
         "AT-288293-5": "accepted",
         "AT-288293-6": "recount_required",
         None: "extra",
     }
-    assert lines["SCR-0001"]["match_percent"] >= tool_return["threshold"]
+    wrench = lines["AT-288293-5"]
+    # Its etched number decides; the raw similarity and calibrated % stay beside it, for audit.
+    assert wrench["verdict_reason"].startswith("marking confirms it")
+    assert wrench["match_percent"] > 95 and wrench["probability"] is not None
+    assert tool_return["accepted_risk"] == 20 and tool_return["calibration"] == "built in"
     assert lines["AT-288293-6"]["reason"] == "not found in the return photo"
     assert lines[None]["reason"] == "not issued to Ivan Petrov (E1001)" and lines[None]["crop_url"]
     assert client.get(f"/api/returns/{tool_return['id']}/").json() == tool_return
     flagged = client.get("/api/returned-tools/", {"decision": "recount_required"}).json()["results"]
     assert [line["inventory_number"] for line in flagged] == ["AT-288293-6"]
+
+
+def test_it_takes_confirmations_by_eye_several_at_once_without_a_reason(kit, api, desk, engineer):
+    client = api(desk)
+    crops = photograph(
+        client, [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)]
+    )
+    tool_return = client.post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json"
+    ).json()
+    lines = {line["inventory_number"]: line for line in tool_return["tools"]}
+    waiting, missing = lines["SCR-0001"], lines["AT-288293-6"]
+
+    # A line that is not waiting for a look refuses the lot: nothing is confirmed.
+    refused = client.post(
+        "/api/returned-tools/confirm/", {"lines": [waiting["id"], missing["id"]]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == (
+        "AT-288293-6 is not waiting for a confirmation (recount required); nothing was confirmed."
+    )
+    assert (
+        client.get(f"/api/returned-tools/{waiting['id']}/").json()["decision"] == "confirm_by_eye"
+    )
+
+    done = client.post("/api/returned-tools/confirm/", {"lines": [waiting["id"]]}, format="json")
+
+    assert done.status_code == 200, done.content
+    [line] = done.json()
+    assert line["decision"] == "confirmed" and line["decided_by"] == "rita"
+    assert ToolInstance.objects.get(inventory_number="SCR-0001").status == "in_crib"
+    event = AuditEvent.objects.get(action="confirmed by eye")
+    assert event.actor_name == "rita" and event.after == {"decision": "confirmed"}
+    again = client.post("/api/returned-tools/confirm/", {"lines": [waiting["id"]]}, format="json")
+    assert again.status_code == 400 and "confirmed by eye" in again.json()["detail"]
+
+
+def test_it_refuses_confirmations_from_who_may_not_decide(kit, api, qa, desk, engineer):
+    tool_return = (
+        api(desk)
+        .post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json")
+        .json()
+    )
+    response = api(qa).post(
+        "/api/returned-tools/confirm/", {"lines": [tool_return["tools"][0]["id"]]}, format="json"
+    )
+    assert response.status_code == 403
 
 
 def test_it_takes_the_desk_s_recount_decision(kit, api, desk, engineer):
@@ -147,9 +198,12 @@ def test_it_reports_a_return_in_the_versioned_format(kit, api, desk, qa, enginee
         report["engineer"] == {"badge_number": "E1001", "name": "Ivan Petrov"}
         and report["desk_user"] == "rita"
     )
-    assert [t["decision"] for t in report["tools"]] == ["accepted"] * 3 and all(
-        t["passed"] for t in report["tools"]
-    )
+    assert [t["decision"] for t in report["tools"]] == ["accepted"] * 3
+    # Each says why: its marking, or the calibrated match (with the raw one beside it).
+    for t in report["tools"]:
+        assert t["why"].startswith("marking confirms it") or (
+            t["why"].startswith("same type, ") and t["probability"] >= tool_return["accept_level"]
+        )
     assert all(
         t["crop_url"].startswith("http://testserver/crops/returned/") for t in report["tools"]
     )

@@ -1,4 +1,4 @@
-"""The recount threshold and the dashboard over the API."""
+"""The accepted risk, the raw floor and the dashboard over the API."""
 
 import pytest
 
@@ -20,6 +20,33 @@ def test_it_sets_the_threshold_and_audits_it(api, crib_admin):
         {"recount_threshold": before},
         {"recount_threshold": 72.5},
     )
+
+
+def test_it_sets_the_accepted_risk_and_says_what_it_allows(api, crib_admin, settings):
+    response = api(crib_admin).put("/api/settings/", {"accepted_risk": 50}, format="json")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["accepted_risk"] == 50 and CribSettings.current().accepted_risk == 50
+    assert body["calibration"].startswith("built in")  # no enrolments in this crib
+    assert body["accept_level"] is not None and 50 <= body["accept_level"] <= 100
+    event = AuditEvent.objects.get(object_type="cribsettings", action="changed")
+    assert event.before == {"accepted_risk": settings.TOOLCRIB_ACCEPTED_RISK}
+    assert event.after == {"accepted_risk": 50.0}
+    # A risk of 0 cannot be shown on any data: nothing is accepted without a look.
+    strict = api(crib_admin).put("/api/settings/", {"accepted_risk": 0}, format="json").json()
+    assert strict["accept_level"] is None
+
+
+def test_it_refuses_a_risk_that_is_no_rate_and_an_empty_change(api, crib_admin):
+    bad = api(crib_admin).put("/api/settings/", {"accepted_risk": 1001}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == {
+        "accepted_risk": ["Ensure this value is less than or equal to 1000."]
+    }
+    empty = api(crib_admin).put("/api/settings/", {}, format="json")
+    assert empty.status_code == 400
+    assert not AuditEvent.objects.filter(object_type="cribsettings", action="changed").exists()
 
 
 @pytest.mark.parametrize(

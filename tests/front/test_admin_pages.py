@@ -1,30 +1,66 @@
-"""The admin's pages: new tool types and tools, and the recount threshold with its audit trail."""
+"""The admin's pages: new tool types and tools, and the accepted risk with its audit trail."""
 
 from django.urls import reverse
 
 from toolcrib.crib.models import AuditEvent, CribSettings, ToolType
 
 
-def test_it_sets_the_threshold_and_shows_who_changed_it(client, crib_admin, settings):
+def test_it_sets_the_accepted_risk_and_shows_who_changed_what_in_words(
+    client, crib_admin, settings
+):
     client.force_login(crib_admin)
     page = client.get(reverse("crib-settings")).content.decode()
-    assert f"The default is {settings.TOOLCRIB_DEFAULT_THRESHOLD:g}%" in page
+    assert f"Its default is {settings.TOOLCRIB_DEFAULT_THRESHOLD:g}%" in page
+    assert "Calibration in use: built in" in page  # no enrolments yet
 
-    response = client.post(reverse("crib-settings"), {"recount_threshold": "85.5"}, follow=True)
+    response = client.post(
+        reverse("crib-settings"),
+        {"accepted_risk": "5", "recount_threshold": str(settings.TOOLCRIB_DEFAULT_THRESHOLD)},
+        follow=True,
+    )
 
-    assert "Recount threshold set to 85.5%." in response.content.decode()
-    assert CribSettings.current().recount_threshold == 85.5
+    page = response.content.decode()
+    assert "Accepted risk 5 per 1,000 returned tools" in page
+    assert CribSettings.current().accepted_risk == 5
     change = AuditEvent.objects.filter(object_type="cribsettings", action="changed").get()
-    assert change.actor == crib_admin and change.after == {"recount_threshold": 85.5}
-    assert f"threshold {settings.TOOLCRIB_DEFAULT_THRESHOLD}% → 85.5%" in response.content.decode()
+    assert change.actor == crib_admin and change.after == {"accepted_risk": 5.0}
+    assert f"accepted risk {settings.TOOLCRIB_ACCEPTED_RISK:g} per 1,000 → 5 per 1,000" in page
+    assert "5 (now)" in page  # the costs table marks the risk in force
+
+
+def test_it_sets_the_raw_floor_for_experts_and_logs_it_readably(client, crib_admin, settings):
+    client.force_login(crib_admin)
+    client.get(reverse("crib-settings"))
+    response = client.post(
+        reverse("crib-settings"),
+        {"accepted_risk": str(settings.TOOLCRIB_ACCEPTED_RISK), "recount_threshold": "85.5"},
+        follow=True,
+    )
+    assert CribSettings.current().recount_threshold == 85.5
+    page = response.content.decode()
+    assert f"raw match floor {settings.TOOLCRIB_DEFAULT_THRESHOLD:g} % → 85.5 %" in page
+    assert "threshold % → %" not in page
 
 
 def test_it_refuses_a_threshold_that_is_no_percentage(client, crib_admin):
     client.force_login(crib_admin)
     before = CribSettings.current().recount_threshold
-    response = client.post(reverse("crib-settings"), {"recount_threshold": "140"})
+    response = client.post(
+        reverse("crib-settings"), {"accepted_risk": "20", "recount_threshold": "140"}
+    )
     assert "Ensure this value is less than or equal to 100." in response.content.decode()
     assert CribSettings.current().recount_threshold == before
+
+
+def test_it_refuses_a_risk_that_is_no_rate_and_changes_nothing(client, crib_admin):
+    client.force_login(crib_admin)
+    before = CribSettings.current().accepted_risk
+    response = client.post(
+        reverse("crib-settings"), {"accepted_risk": "-3", "recount_threshold": "60"}
+    )
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+    assert CribSettings.current().accepted_risk == before
+    assert not AuditEvent.objects.filter(object_type="cribsettings", action="changed").exists()
 
 
 def test_it_adds_a_new_tool_type_at_any_time(client, crib_admin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -36,13 +37,21 @@ def test_it_prints_the_report(
             str(layout(tmp_path / "dataset", photos_dir)),
             "--rotation",
             "none",
+            "--shots",
+            "1",
             stdout=out,
         )
     finally:
         runtime.reset_model()
     assert f"model sha256 {runtime.DEFAULT_MODEL_SHA256}" in out.getvalue()
     assert "top-1 accuracy: 0.500" in out.getvalue()
-    assert "suggested recount threshold (FAR 1%): " in out.getvalue()
+    assert "suggested raw match floor (FAR 1%): " in out.getvalue()
+    # Calibration on pairs of different photos, measured out of sample.
+    text = out.getvalue()
+    assert "calibration, different photos of one tool (1 perturbed shots per crop" in text
+    assert re.search(r"accept rate at FAR 1\.0%: raw match [0-9.]+ .*, calibrated [0-9.]+", text)
+    assert re.search(r"accept rate at FAR 0\.1%: raw match", text)
+    assert len(re.findall(r"^ +\d+- *\d+%: +[0-9.]+ / +[0-9.]+ / \d+$", text, re.M)) >= 3
 
 
 def test_it_fails_plainly_without_a_model(django_with_inference_app, tmp_path, monkeypatch):

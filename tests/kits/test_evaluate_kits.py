@@ -19,6 +19,10 @@ def test_it_prints_every_figure_for_a_folder_of_kit_photos(kit_folder, tool_mode
     assert figure(text, "class accuracy, true boxes") >= 0.5
     assert "kit matching accuracy, true boxes (2 photo pairs)" in text
     assert figure(text, "kit matching accuracy, true boxes") >= 0.5
+    # The desk's verdicts, on true and proposed boxes, one figure per line.
+    assert len(re.findall(r"^accepted without recount: [01]\.\d{3}$", text, re.M)) == 2
+    assert len(re.findall(r"^false accepts: [01]\.\d{3}$", text, re.M)) == 2
+    assert "genuine sent to recount: 0" in text
 
 
 def test_it_runs_as_a_management_command(kit_folder, tool_model, capsys):

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
-from toolcrib.crib import reports, roles, services
+from toolcrib.crib import calibration, reports, roles, services
 from toolcrib.crib.models import (
     MARKING_CHECKS,
     AuditEvent,
@@ -409,7 +409,10 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "photo",
             "box",
             "match_percent",
+            "probability",
+            "next_best_percent",
             "decision",
+            "verdict_reason",
             "decided_by",
             "decided_at",
             "reason",
@@ -417,6 +420,15 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "marking",
             "marking_check",
         ]
+        extra_kwargs = {
+            "match_percent": {"help_text": "Raw similarity, (cosine + 1) / 2 x 100, for audit."},
+            "probability": {"help_text": "Calibrated probability (%) that it is the tool issued."},
+            "next_best_percent": {
+                "help_text": "Raw match % of the crop with the best other tool the engineer held."
+            },
+            "verdict_reason": {"help_text": "Why the verdict at return, in words."},
+            "reason": {"help_text": "The verdict's reason, or the desk's words once it decided."},
+        }
 
 
 class ReturnSerializer(serializers.ModelSerializer):
@@ -427,7 +439,17 @@ class ReturnSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Return
-        fields = ["id", "engineer", "desk_user", "created_at", "threshold", "tools"]
+        fields = [
+            "id",
+            "engineer",
+            "desk_user",
+            "created_at",
+            "threshold",
+            "accepted_risk",
+            "accept_level",
+            "calibration",
+            "tools",
+        ]
 
 
 class CropSerializer(serializers.Serializer):
@@ -451,16 +473,47 @@ class RecountSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why: what the recount found.")
 
 
+class ConfirmSerializer(serializers.Serializer):
+    lines = serializers.PrimaryKeyRelatedField(
+        queryset=ReturnedTool.objects.all(),
+        many=True,
+        allow_empty=False,
+        help_text="Return lines waiting for a confirmation by eye: confirmed together, or none.",
+    )
+
+
 # --- settings, dashboard, history, reports, audit, tokens ------------------------------------
 
 
 class CribSettingsSerializer(serializers.ModelSerializer):
-    recount_threshold = serializers.FloatField(min_value=0, max_value=100)
+    accepted_risk = serializers.FloatField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        help_text="False accepts per 1,000 returned tools the crib accepts without a look.",
+    )
+    recount_threshold = serializers.FloatField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="For experts: raw match % below which nothing is accepted without a look.",
+    )
+    accept_level = serializers.SerializerMethodField(
+        help_text="Calibrated % from which a tool is accepted at this risk (null: none is)."
+    )
+    calibration = serializers.SerializerMethodField(help_text="Which calibration is in use.")
 
     class Meta:
         model = CribSettings
-        fields = ["recount_threshold", "loan_hours"]
+        fields = ["accepted_risk", "recount_threshold", "loan_hours", "accept_level", "calibration"]
         read_only_fields = ["loan_hours"]
+
+    def get_accept_level(self, obj: CribSettings) -> float | None:
+        level = calibration.in_use().level(obj.accepted_risk)
+        return None if level is None else round(level * 100, 2)
+
+    def get_calibration(self, obj: CribSettings) -> str:
+        return calibration.in_use().description
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -622,8 +675,17 @@ class ReturnReportToolSerializer(serializers.Serializer):
     crop_url = serializers.URLField(allow_null=True)
     issue_crop_url = serializers.URLField(allow_null=True)
     match_percent = serializers.FloatField(allow_null=True)
-    passed = serializers.BooleanField(help_text="match_percent is at or above the threshold.")
+    passed = serializers.BooleanField(
+        help_text="match_percent is at or above the raw floor (threshold_percent)."
+    )
+    probability = serializers.FloatField(
+        allow_null=True, help_text="Calibrated probability (%) that it is the tool issued."
+    )
+    next_best_percent = serializers.FloatField(
+        allow_null=True, help_text="Raw match % with the best other tool the engineer held."
+    )
     decision = serializers.ChoiceField(choices=ReturnedTool.Decision.choices)
+    why = serializers.CharField(help_text="The verdict's reason at return, in words.")
     decided_by = serializers.CharField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
@@ -638,4 +700,7 @@ class ReturnReportSerializer(ReportSerializer):
     kind = serializers.ChoiceField(choices=["return"])
     desk_user = serializers.CharField(allow_null=True)
     threshold_percent = serializers.FloatField()
+    accepted_risk = serializers.FloatField(allow_null=True)
+    accept_level_percent = serializers.FloatField(allow_null=True)
+    calibration = serializers.CharField()
     tools = ReturnReportToolSerializer(many=True)

@@ -15,6 +15,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -310,9 +311,24 @@ class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
         services.decide_recount(line, user=signed_in(request), **asked.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data)
 
+    @extend_schema(
+        request=serializers.ConfirmSerializer,
+        responses=serializers.ReturnedToolSerializer(many=True),
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def confirm(self, request: Request) -> Response:
+        """Confirm by eye: the desk saw the issue and return crops and says it is the same
+        tool. No reason needed; several lines at once, all or none."""
+        asked = serializers.ConfirmSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        lines = services.confirm_by_eye(asked.validated_data["lines"], user=signed_in(request))
+        fresh = self.get_queryset().filter(pk__in=[line.pk for line in lines]).order_by("pk")
+        return Response(self.get_serializer(fresh, many=True).data)
+
 
 class SettingsView(CribAPI, GenericAPIView):
-    """The crib's settings; the admin sets the recount threshold (match %)."""
+    """The crib's settings; the admin sets the accepted risk (false accepts per 1,000 returned
+    tools) and, for experts, the raw match % floor."""
 
     queryset = CribSettings.objects.all()
     serializer_class = serializers.CribSettingsSerializer
@@ -323,9 +339,17 @@ class SettingsView(CribAPI, GenericAPIView):
     def put(self, request: Request) -> Response:
         asked = self.get_serializer(CribSettings.current(), data=request.data)
         asked.is_valid(raise_exception=True)
-        current = services.set_threshold(
-            asked.validated_data["recount_threshold"], user=signed_in(request)
-        )
+        given = asked.validated_data
+        if not given:
+            raise ValidationError({"accepted_risk": ["Give accepted_risk or recount_threshold."]})
+        with transaction.atomic():
+            current = CribSettings.current()
+            if "accepted_risk" in given:
+                current = services.set_risk(given["accepted_risk"], user=signed_in(request))
+            if "recount_threshold" in given:
+                current = services.set_threshold(
+                    given["recount_threshold"], user=signed_in(request)
+                )
         return Response(self.get_serializer(current).data)
 
 

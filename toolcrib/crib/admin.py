@@ -135,7 +135,7 @@ class ReturnAdmin(TransactionAdmin):
 
 @admin.register(models.CribSettings)
 class CribSettingsAdmin(admin.ModelAdmin):
-    list_display = ["recount_threshold", "loan_hours"]
+    list_display = ["accepted_risk", "recount_threshold", "loan_hours"]
 
     def has_add_permission(self, request):
         return not models.CribSettings.objects.exists()
@@ -154,9 +154,23 @@ class IssuedToolAdmin(ReadOnlyAdmin):
 
 @admin.register(models.ReturnedTool)
 class ReturnedToolAdmin(ReadOnlyAdmin):
-    list_display = ["issued_tool", "tool_return", "match_percent", "decision", "decided_by"]
+    list_display = [
+        "issued_tool",
+        "tool_return",
+        "match_percent",
+        "probability",
+        "decision",
+        "decided_by",
+    ]
     list_filter = ["decision"]
     exclude = ["embedding"]
+
+
+@admin.register(models.CalibrationFit)
+class CalibrationFitAdmin(ReadOnlyAdmin):
+    """Fitted by the crib itself (toolcrib/crib/calibration.py); read-only evidence."""
+
+    list_display = ["created_at", "enrolments", "tools", "genuine", "impostors"]
 
 
 @admin.register(models.AuditEvent)

@@ -17,11 +17,12 @@ def tools_out():
 
 
 def flagged_lines():
-    """Return lines waiting for a manual recount, and tools brought back by the wrong engineer."""
+    """Return lines waiting for the desk (a confirmation by eye or a recount), and tools brought
+    back by the wrong engineer."""
     recent = timezone.now() - timedelta(days=7)
     return (
         (
-            ReturnedTool.objects.filter(decision=ReturnedTool.Decision.RECOUNT_REQUIRED)
+            ReturnedTool.objects.filter(decision__in=ReturnedTool.OPEN_DECISIONS)
             | ReturnedTool.objects.filter(
                 decision=ReturnedTool.Decision.EXTRA, tool_return__created_at__gte=recent
             )
@@ -42,9 +43,7 @@ def figures(now=None) -> dict:
     return {
         "tools_out": out.count(),
         "overdue": out.filter(due_back__lt=now).count(),
-        "flagged": ReturnedTool.objects.filter(
-            decision=ReturnedTool.Decision.RECOUNT_REQUIRED
-        ).count(),
+        "flagged": ReturnedTool.objects.filter(decision__in=ReturnedTool.OPEN_DECISIONS).count(),
         "lost": ToolInstance.objects.filter(status=ToolInstance.Status.LOST).count(),
         "issues_today": Issue.objects.filter(created_at__gte=start_of_day).count(),
         "returns_today": Return.objects.filter(created_at__gte=start_of_day).count(),

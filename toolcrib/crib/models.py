@@ -259,6 +259,9 @@ class Enrolment(Sighting):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The kit class the model read on this crop, where it was sure (for calibration: does the
+    # model read this tool's type right?); empty when unsure or recognition was off.
+    read_class = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta(Sighting.Meta):
         ordering = ["-created_at"]
@@ -348,7 +351,17 @@ class Return(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     photos = models.ManyToManyField(Photo, blank=True, related_name="+")
-    threshold = models.FloatField(help_text="Recount threshold (match %) in force for this return.")
+    threshold = models.FloatField(
+        help_text="Raw match % floor in force for this return (below it nothing is accepted "
+        "without a look)."
+    )
+    accepted_risk = models.FloatField(
+        null=True, blank=True, help_text="False accepts per 1,000 in force for this return."
+    )
+    # The calibrated % from which a tool was accepted without a look (empty: no level was
+    # safe enough, everything plausible went to confirm by eye), and which calibration.
+    accept_level = models.FloatField(null=True, blank=True)
+    calibration = models.CharField(max_length=300, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
@@ -374,17 +387,29 @@ class ReturnedTool(Sighting):
 
     class Decision(models.TextChoices):
         ACCEPTED = "accepted", "accepted"
+        CONFIRM_BY_EYE = "confirm_by_eye", "confirm by eye"
+        CONFIRMED = "confirmed", "confirmed by eye"
         RECOUNT_REQUIRED = "recount_required", "recount required"
         RECOUNTED_ACCEPTED = "recounted_accepted", "recounted and accepted"
         MISSING = "missing", "missing"
         EXTRA = "extra", "not issued to this engineer"
+
+    # Lines the desk still owes a decision: one click (confirm by eye) or a recount.
+    OPEN_DECISIONS = (Decision.CONFIRM_BY_EYE, Decision.RECOUNT_REQUIRED)
 
     tool_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="tools")
     # Empty for a tool in the photo that this engineer does not hold.
     issued_tool = models.OneToOneField(
         IssuedTool, null=True, blank=True, on_delete=models.PROTECT, related_name="returned"
     )
-    match_percent = models.FloatField(null=True, blank=True)
+    match_percent = models.FloatField(null=True, blank=True, help_text="Raw similarity, %.")
+    # Calibrated probability that it is the tool issued, 0..100 (inference/calibration.py).
+    probability = models.FloatField(null=True, blank=True)
+    # Raw match % of the best *other* tool the engineer held, for the margin.
+    next_best_percent = models.FloatField(null=True, blank=True)
+    # The verdict's reason in words, as decided at return ("same type, 93 % likely ...");
+    # `reason` below is replaced by the desk's own words when it decides.
+    verdict_reason = models.TextField(blank=True)
     decision = models.CharField(max_length=20, choices=Decision.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -414,6 +439,10 @@ class CribSettings(models.Model):
     loan_hours = models.PositiveIntegerField(
         help_text="Hours after issue at which a tool is due back."
     )
+    accepted_risk = models.FloatField(
+        default=20.0,
+        help_text="False accepts per 1,000 returned tools that the crib accepts, at most.",
+    )
     marking_patterns = models.TextField(
         default="\n".join(DEFAULT_PATTERNS),
         help_text="The crib's inventory-number patterns (regular expressions), one per line. "
@@ -431,6 +460,10 @@ class CribSettings(models.Model):
                 name="threshold_is_percent",
                 condition=Q(recount_threshold__gte=0, recount_threshold__lte=100),
             ),
+            models.CheckConstraint(
+                name="risk_is_per_thousand",
+                condition=Q(accepted_risk__gte=0, accepted_risk__lte=1000),
+            ),
         ]
 
     def __str__(self):
@@ -443,6 +476,7 @@ class CribSettings(models.Model):
             defaults={
                 "recount_threshold": settings.TOOLCRIB_DEFAULT_THRESHOLD,
                 "loan_hours": settings.TOOLCRIB_LOAN_HOURS,
+                "accepted_risk": settings.TOOLCRIB_ACCEPTED_RISK,
             },
         )
         return obj
@@ -450,6 +484,29 @@ class CribSettings(models.Model):
     def marking_rules(self):
         """The compiled number patterns and the partial-read length, for inference/markings.py."""
         return compile_patterns(self.marking_patterns), self.marking_min_partial
+
+
+class CalibrationFit(models.Model):
+    """The match calibration fitted on the crib's enrolment photos (toolcrib/crib/calibration.py),
+    kept per fit so the settings page can say what is in use and since when."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    model_sha256 = models.CharField(max_length=64)
+    enrolments = models.PositiveIntegerField()
+    tools = models.PositiveIntegerField()
+    genuine = models.PositiveIntegerField()
+    impostors = models.PositiveIntegerField()
+    # inference.calibration.Calibration.to_dict(), or empty when the data was too thin to fit
+    parameters = models.JSONField(null=True, blank=True)
+    points = models.JSONField(default=list)  # operating points: what each level costs
+    # What the fit saw: enrolment count and newest id; a change means it is out of date.
+    fingerprint = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"calibration fit {self.pk} ({self.enrolments} enrolments)"
 
 
 class AuditEvent(models.Model):

@@ -73,6 +73,9 @@ def return_report(tool_return: Return, request=None) -> dict:
         "engineer": _engineer(tool_return.engineer),
         "desk_user": _person(tool_return.desk_user),
         "threshold_percent": tool_return.threshold,
+        "accepted_risk": tool_return.accepted_risk,
+        "accept_level_percent": tool_return.accept_level,
+        "calibration": tool_return.calibration,
         "tools": [
             {
                 "inventory_number": line.issued_tool.tool_instance.inventory_number
@@ -89,7 +92,10 @@ def return_report(tool_return: Return, request=None) -> dict:
                 if line.match_percent is None
                 else round(line.match_percent, 2),
                 "passed": line.passed,
+                "probability": line.probability,
+                "next_best_percent": line.next_best_percent,
                 "decision": line.decision,
+                "why": line.verdict_reason,
                 "decided_by": _person(line.decided_by),
                 "decided_at": line.decided_at.isoformat() if line.decided_at else None,
                 "reason": line.reason,

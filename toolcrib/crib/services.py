@@ -21,12 +21,13 @@ from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from inference import preprocess
+from inference import preprocess, verdicts
+from inference.calibration import Candidate
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
 from inference.markings import Marking, normalise
 from inference.preprocess import PhotoError
-from inference.similarity import match_percent
-from toolcrib.crib import audit, recognition
+from inference.similarity import match_percent, pairwise_match_percent
+from toolcrib.crib import audit, calibration, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.markings import Check, Outcome, compare
 from toolcrib.crib.models import (
@@ -39,6 +40,7 @@ from toolcrib.crib.models import (
     Return,
     ReturnedTool,
     ToolInstance,
+    ToolType,
 )
 from toolcrib.crib.photos import check_photo
 
@@ -154,6 +156,7 @@ def enrol(
             embedding=seen.feature,
             model_sha256=seen.sha,
             enrolled_by=user,
+            read_class=seen.model_class,
         )
         enrolment.box = box
         enrolment.keep_marking(seen.marking)
@@ -280,10 +283,12 @@ def return_tools(
     idempotency_key: str | None = None,
     empty_slots: frozenset[int] = frozenset(),
 ) -> Return:
-    """Match the tools in the return photos to what the engineer holds, and decide each.
+    """Match the tools in the return photos to what the engineer holds, and give each a verdict.
 
-    Every tool the engineer holds gets a line: accepted at or above the threshold; a recount when below it
-    or not found in the photos. Tools in the photos that they do not hold are reported as extra.
+    Every tool the engineer holds gets a line: accepted (the calibrated match clears the level
+    of the crib's accepted risk, same type, best of their tools), confirm by eye (plausible:
+    one click at the desk), or recount (not in the photos, or not plausibly their tool). Tools
+    in the photos that they do not hold are reported as extra (inference/verdicts.py).
     `empty_slots`: tool instances whose outline on a kit mat was seen empty (toolcrib/mats):
     they take no part in the matching and go straight to a recount.
     """
@@ -293,7 +298,9 @@ def return_tools(
     held = list(_held_for_return(engineer))
     if not held and not sightings:
         raise CribError(f"{engineer} holds no tools to return.")
-    threshold = CribSettings.current().recount_threshold
+    crib = CribSettings.current()
+    in_use = calibration.in_use()
+    level = in_use.level(crib.accepted_risk)
     returned = _look_at(sightings)
     # Tools whose mat slot is empty go last, out of the matching: indexes of the rest stay put.
     held.sort(key=lambda t: t.tool_instance_id in empty_slots)
@@ -319,51 +326,71 @@ def return_tools(
             tool_return = Return.objects.create(
                 engineer=engineer,
                 desk_user=desk_user,
-                threshold=threshold,
+                threshold=crib.recount_threshold,
+                accepted_risk=crib.accepted_risk,
+                accept_level=None if level is None else round(level * 100, 2),
+                calibration="the crib's own" if in_use.own else "built in",
                 idempotency_key=idempotency_key or None,
             )
             tool_return.photos.set({photo for photo, _ in sightings})
-            for h, r, percent in pairs:
-                check = checks[(h, r)]
+            for pair in pairs:
+                check = checks[(pair.held, pair.returned)]
+                # The tool's own marking decides first, whatever the visual match says.
+                marking = None
                 if check.decides:
-                    # The tool's own marking decides, whatever the visual match says.
-                    accepted = check.outcome == Outcome.CONFIRMED
-                    reason = check.message
-                else:
-                    accepted = percent is not None and tool_return.passes(percent)
-                    reason = (
-                        ""
-                        if accepted or percent is None
-                        else f"match {percent:.1f}% is below the threshold {threshold:.1f}%"
-                    )
-                    reason = "; ".join(x for x in (reason, check.message) if x)
+                    confirmed = check.outcome == Outcome.CONFIRMED
+                    marking = "confirmed" if confirmed else "contradicted"
+                probability = (
+                    None
+                    if pair.match is None
+                    else float(in_use.calibration.probability([pair.candidate(held[pair.held])])[0])
+                )
+                verdict = verdicts.decide(
+                    probability=0.0 if probability is None else probability,
+                    match=0.0 if pair.match is None else pair.match,
+                    next_best=pair.next_best,
+                    agree=pair.agree,
+                    read_type=pair.read_type,
+                    level=None if probability is None else level,
+                    floor=crib.recount_threshold,
+                    marking=marking,
+                    marking_note=check.message if check.decides else "",
+                )
+                reason = verdict.reason
+                if not check.decides and check.message:
+                    reason = f"{reason}; {check.message}"
                 _line(
                     tool_return,
-                    sightings[r],
-                    returned[r],
-                    issued_tool=held[h],
-                    match_percent=percent,
-                    decision=ReturnedTool.Decision.ACCEPTED
-                    if accepted
-                    else ReturnedTool.Decision.RECOUNT_REQUIRED,
+                    sightings[pair.returned],
+                    returned[pair.returned],
+                    issued_tool=held[pair.held],
+                    match_percent=pair.match,
+                    probability=None if probability is None else round(probability * 100, 2),
+                    next_best_percent=pair.next_best,
+                    decision=VERDICT_DECISION[verdict.kind],
                     reason=reason,
+                    verdict_reason=reason,
                     marking_check=check.outcome,
                 )
-                if accepted:
-                    _back_in_crib(held[h])
+                if verdict.kind == verdicts.ACCEPTED:
+                    _back_in_crib(held[pair.held])
             seen_any = any(v.feature is not None for v in returned)
-            for h in sorted(set(range(len(held))) - {h for h, _, _ in pairs}):
+            for h in sorted(set(range(len(held))) - {p.held for p in pairs}):
+                missing = (
+                    "its slot on the kit mat is empty"
+                    if held[h].tool_instance_id in empty_slots
+                    else "not found in the return photo"
+                    if seen_any
+                    else "no verified photo of this tool"
+                )
                 _line(
                     tool_return,
                     None,
                     ToolFeature(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason="its slot on the kit mat is empty"
-                    if held[h].tool_instance_id in empty_slots
-                    else "not found in the return photo"
-                    if seen_any
-                    else "no verified photo of this tool",
+                    reason=missing,
+                    verdict_reason=missing,
                 )
             for r, reason in extras:
                 _line(
@@ -373,6 +400,7 @@ def return_tools(
                     issued_tool=None,
                     decision=ReturnedTool.Decision.EXTRA,
                     reason=reason,
+                    verdict_reason=reason,
                 )
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
@@ -380,6 +408,32 @@ def return_tools(
             return _same_request(Return.objects.get(idempotency_key=idempotency_key), engineer)
         raise
     return tool_return
+
+
+VERDICT_DECISION = {
+    verdicts.ACCEPTED: ReturnedTool.Decision.ACCEPTED,
+    verdicts.CONFIRM_BY_EYE: ReturnedTool.Decision.CONFIRM_BY_EYE,
+    verdicts.RECOUNT: ReturnedTool.Decision.RECOUNT_REQUIRED,
+}
+
+
+@dataclass
+class Paired:
+    """A held tool paired with a returned crop, with what the verdict needs to know."""
+
+    held: int  # index into what the engineer holds
+    returned: int  # index into the returned crops
+    match: float | None  # raw match % (None: named by its marking, no feature to compare)
+    next_best: float | None  # raw match % of the crop against their best other tool
+    agree: int  # +1 same type, -1 differs, 0 unsure
+    read_type: str | None  # the type the model reads on the returned crop
+
+    def candidate(self, issued: IssuedTool) -> Candidate:
+        """For the calibration; only for a pair with a match (`match` is not None)."""
+        match = cast(float, self.match)
+        # Holding nothing else, the crop is compared with an unrelated tool's typical 50 %.
+        margin = match - (50.0 if self.next_best is None else self.next_best)
+        return Candidate(match, margin, self.agree, str(issued.tool_instance.tool_type_id))
 
 
 def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
@@ -408,10 +462,10 @@ def _compared_with(issued: IssuedTool) -> KitItem | None:
 
 def _match_return(
     engineer: Engineer, held: list[IssuedTool], returned: list[ToolFeature]
-) -> tuple[list[tuple[int, int, float | None]], list[tuple[int, str]]]:
+) -> tuple[list[Paired], list[tuple[int, str]]]:
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
-    agreement counts): pairs (held index, returned index, match %), and each crop that matches
-    nothing the engineer holds, with the reason (whose tool it looks like, if it is out to someone else)."""
+    agreement counts): the pairs, and each crop that matches nothing the engineer holds, with
+    the reason (whose tool it looks like, if it is out to someone else)."""
     # A crop whose marking names a held tool is that tool: the visual match pairs the rest.
     named = _named_by_marking(held, returned)
     # Only tools with a feature take part: their indexes in `held` and `returned`.
@@ -426,17 +480,38 @@ def _match_return(
             ri.append(j)
             items.append(KitItem(v.feature, label=v.model_class))
     kit = match_kit(references, items)
-    pairs: list[tuple[int, int, float | None]] = [
-        (hi[p.issued], ri[p.returned], p.match) for p in kit.pairs
-    ]
+    # The margin is taken against every other tool held, those named by markings too.
+    every = [(i, ref) for i, t in enumerate(held) if (ref := _compared_with(t)) is not None]
+    row_of = {i: k for k, (i, _) in enumerate(every)}
+    percent = (
+        pairwise_match_percent([r.feature for _, r in every], [it.feature for it in items])
+        if every and items
+        else np.zeros((len(every), len(items)))
+    )
+    type_names = dict(ToolType.objects.values_list("model_class_index", "name"))
+    pairs = []
+    for p in kit.pairs:
+        others = np.delete(percent[:, p.returned], row_of[hi[p.issued]])
+        read = items[p.returned].label
+        pairs.append(
+            Paired(
+                held=hi[p.issued],
+                returned=ri[p.returned],
+                match=p.match,
+                next_best=round(float(others.max()), 2) if len(others) else None,
+                agree={True: 1, False: -1, None: 0}[p.same_class],
+                read_type=type_names.get(read) if read is not None else None,
+            )
+        )
     for r, h in named.items():
         ref, feature = _compared_with(held[h]), returned[r].feature
-        percent = (
+        match = (
             None
             if ref is None or feature is None
             else round(match_percent(ref.feature, feature), 2)
         )
-        pairs.append((h, r, percent))
+        # Named by its marking: paired whatever it looks like (the marking decides).
+        pairs.append(Paired(h, r, match, None, 0, None))
     out_elsewhere = (
         []
         if not kit.extra
@@ -477,7 +552,7 @@ def _named_by_marking(held: list[IssuedTool], returned: list[ToolFeature]) -> di
 def _check_markings(
     held: list[IssuedTool],
     returned: list[ToolFeature],
-    pairs: Sequence[tuple[int, int, float | None]],
+    pairs: Sequence[Paired],
 ) -> dict[tuple[int, int], Check]:
     """What each paired crop's marking says about the held tool it was paired with."""
     if not pairs:
@@ -494,7 +569,7 @@ def _check_markings(
             patterns=patterns,
             min_partial=min_partial,
         )
-        for h, r, _ in pairs
+        for h, r in ((p.held, p.returned) for p in pairs)
     }
 
 
@@ -531,7 +606,9 @@ def _return_summary(tool_return: Return) -> dict:
             {
                 "tool": str(line.issued_tool.tool_instance) if line.issued_tool else None,
                 "match_percent": line.match_percent,
+                "probability": line.probability,
                 "decision": line.decision,
+                "why": line.verdict_reason,
                 "marking": line.marking_summary(),
                 "marking_check": line.marking_check or None,
             }
@@ -552,7 +629,7 @@ def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) 
             .get(pk=line.pk)
         )
         issued = line.issued_tool
-        if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED or issued is None:
+        if line.decision not in ReturnedTool.OPEN_DECISIONS or issued is None:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
         before = {"decision": line.decision}
         line.decision = (
@@ -572,6 +649,60 @@ def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) 
             "recount", line, before=before, after={"decision": line.decision, "reason": reason}
         )
     return line
+
+
+def confirm_by_eye(lines: Sequence[ReturnedTool], *, user: User) -> list[ReturnedTool]:
+    """The desk looked at the issue and return crops side by side and says: the same tool.
+    No reason needed. Several lines at once, all or none: a line already decided (by another
+    desk a moment ago) or not waiting for a look refuses the lot, naming it."""
+    if not lines:
+        raise CribError("Nothing to confirm: pick at least one tool.")
+    with audit.acting_as(user), transaction.atomic():
+        locked = list(
+            ReturnedTool.objects.select_for_update(of=("self",))
+            .select_related("issued_tool__tool_instance")
+            .filter(pk__in=[line.pk for line in lines])
+            .order_by("pk")
+        )
+        if len(locked) != len({line.pk for line in lines}):
+            raise CribError("One of these return lines does not exist; nothing was confirmed.")
+        for line in locked:
+            if line.decision != ReturnedTool.Decision.CONFIRM_BY_EYE or line.issued_tool is None:
+                tool = line.issued_tool.tool_instance if line.issued_tool else "an extra tool"
+                raise CribError(
+                    f"{tool} is not waiting for a confirmation ({line.get_decision_display()}); "
+                    "nothing was confirmed."
+                )
+        now = timezone.now()
+        for line in locked:
+            line.decision = ReturnedTool.Decision.CONFIRMED
+            line.decided_by, line.decided_at, line.reason = user, now, "confirmed by eye"
+            line.save()
+            _back_in_crib(cast(IssuedTool, line.issued_tool))
+            audit.record(
+                "confirmed by eye",
+                line,
+                before={"decision": ReturnedTool.Decision.CONFIRM_BY_EYE},
+                after={"decision": line.decision},
+            )
+    return locked
+
+
+def set_risk(value: Any, *, user: User) -> CribSettings:
+    """The admin's accepted risk: false accepts per 1,000 returned tools; refused unless a
+    number from 0 to 1000."""
+    message = "The accepted risk is a number of false accepts per 1,000 returned tools, 0 to 1000."
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise CribError(message) from None
+    if not 0 <= value <= 1000:  # NaN fails this too
+        raise CribError(message)
+    with audit.acting_as(user), transaction.atomic():
+        current = CribSettings.current()
+        current.accepted_risk = value
+        current.save()
+    return current
 
 
 def check_status_change(tool: ToolInstance | str, current: str, new: str) -> None:

@@ -6,12 +6,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import services
+from toolcrib.crib import calibration, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
@@ -151,31 +152,92 @@ def enrol(request, pk):
     return redirect(tool)
 
 
-class ThresholdForm(forms.Form):
-    recount_threshold = forms.FloatField(
-        min_value=0, max_value=100, label="Recount threshold (match %)"
+class SettingsForm(forms.Form):
+    accepted_risk = forms.FloatField(
+        min_value=0,
+        max_value=1000,
+        label="Accepted risk (false accepts per 1,000 returned tools)",
     )
+    recount_threshold = forms.FloatField(
+        min_value=0, max_value=100, label="For experts: raw match floor (%)"
+    )
+
+
+# How each setting reads in the list of changes.
+SETTING_WORDS = {
+    "accepted_risk": ("accepted risk", " per 1,000"),
+    "recount_threshold": ("raw match floor", " %"),
+    "loan_hours": ("loan", " hours"),
+}
+RISK_STEPS = (1, 2, 5, 10, 20, 50, 100)
+
+
+def change_text(event) -> str:
+    """An audit event of the settings in words: "accepted risk 20 → 10 per 1,000"."""
+    after, before = event.after or {}, event.before or {}
+    parts = []
+    for key, (name, unit) in SETTING_WORDS.items():
+        if key not in after:
+            continue
+        if event.action == "changed":
+            parts.append(f"{name} {before.get(key):g}{unit} → {after[key]:g}{unit}")
+        else:
+            parts.append(f"{name} {after[key]:g}{unit}")
+    text = ", ".join(parts) or event.action
+    return text if event.action == "changed" else f"{event.action}: {text}"
+
+
+def costs(in_use, current_risk: float) -> list[dict]:
+    """What each accepted risk costs on the data the calibration was measured on."""
+    rows = []
+    for risk in sorted(set(RISK_STEPS) | {current_risk}):
+        point = in_use.point(risk)
+        rows.append(
+            {
+                "risk": risk,
+                "current": risk == current_risk,
+                "level": None if point is None else point.probability * 100,
+                "accepted": 0.0 if point is None else point.accepted * 100,
+                "clicks": 100.0 if point is None else 100 - point.accepted * 100,
+                "measured": None if point is None else point.false_accepts,
+                "upper": None if point is None else point.false_accepts_upper,
+            }
+        )
+    return rows
 
 
 @access.needs(access.SETTINGS)
 def crib_settings(request):
     current = CribSettings.current()
-    form = ThresholdForm(
+    form = SettingsForm(
         request.POST or None,
         label_suffix="",
-        initial={"recount_threshold": current.recount_threshold},
+        initial={
+            "accepted_risk": current.accepted_risk,
+            "recount_threshold": current.recount_threshold,
+        },
     )
     if request.method == "POST" and form.is_valid():
+        risk, floor = form.cleaned_data["accepted_risk"], form.cleaned_data["recount_threshold"]
         try:
-            services.set_threshold(form.cleaned_data["recount_threshold"], user=request.user)
+            with transaction.atomic():
+                if risk != current.accepted_risk:
+                    services.set_risk(risk, user=request.user)
+                if floor != current.recount_threshold:
+                    services.set_threshold(floor, user=request.user)
         except CribError as e:
             form.add_error(None, str(e))
         else:
             messages.success(
-                request, f"Recount threshold set to {form.cleaned_data['recount_threshold']:g}%."
+                request,
+                f"Accepted risk {risk:g} per 1,000 returned tools; raw match floor {floor:g}%.",
             )
             return redirect("crib-settings")
+    in_use = calibration.in_use()
     changes = AuditEvent.objects.filter(object_type="cribsettings").select_related("actor")[:10]
+    for change in changes:
+        change.text = change_text(change)
+    point = in_use.point(current.accepted_risk)
     return render(
         request,
         "front/settings.html",
@@ -183,6 +245,9 @@ def crib_settings(request):
             "form": form,
             "current": current,
             "changes": changes,
+            "in_use": in_use,
+            "point": point,
+            "costs": costs(in_use, current.accepted_risk),
             "default": settings.TOOLCRIB_DEFAULT_THRESHOLD,
             "default_from_env": bool(os.environ.get("TOOLCRIB_THRESHOLD")),
         },

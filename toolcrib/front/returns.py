@@ -69,13 +69,17 @@ def return_page(request, pk):
     lines = list(
         tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by")
     )
-    # What the desk still has to decide comes first.
-    lines.sort(
-        key=lambda line: (
-            line.decision
-            not in (ReturnedTool.Decision.RECOUNT_REQUIRED, ReturnedTool.Decision.EXTRA)
+    for line in lines:
+        line.issue_size, line.return_size = same_scale(
+            line.issued_tool.box if line.issued_tool else None, line.box
         )
-    )
+    # What the desk still has to decide comes first: looks, then recounts, then the rest.
+    first = [
+        ReturnedTool.Decision.CONFIRM_BY_EYE,
+        ReturnedTool.Decision.RECOUNT_REQUIRED,
+        ReturnedTool.Decision.EXTRA,
+    ]
+    lines.sort(key=lambda line: first.index(line.decision) if line.decision in first else 3)
     counts = Counter(line.decision for line in lines)
     return render(
         request,
@@ -84,6 +88,8 @@ def return_page(request, pk):
             "tool_return": tool_return,
             "lines": lines,
             "accepted": counts[ReturnedTool.Decision.ACCEPTED],
+            "to_confirm": counts[ReturnedTool.Decision.CONFIRM_BY_EYE],
+            "confirmed": counts[ReturnedTool.Decision.CONFIRMED],
             "open": counts[ReturnedTool.Decision.RECOUNT_REQUIRED],
             "extra": counts[ReturnedTool.Decision.EXTRA],
             "missing": counts[ReturnedTool.Decision.MISSING],
@@ -91,6 +97,40 @@ def return_page(request, pk):
             "can_decide": request.user.has_perm(access.RECOUNT),
         },
     )
+
+
+PAIR_SIDE = 220  # px: the larger of the two crops fills this
+
+
+def same_scale(issue_box, return_box):
+    """Display sizes (w, h) of the issue and return crops at one scale, so that a tool that
+    looks longer in one photo than the other shows it (None for a missing crop)."""
+    boxes = [b for b in (issue_box, return_box) if b]
+    if not boxes:
+        return None, None
+    scale = PAIR_SIDE / max(max(b[2] - b[0], b[3] - b[1]) for b in boxes)
+
+    def size(b):
+        return None if not b else (round((b[2] - b[0]) * scale), round((b[3] - b[1]) * scale))
+
+    return size(issue_box), size(return_box)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def confirm_by_eye(request, pk):
+    """Without JavaScript: the picked lines of return `pk` confirmed by eye, then the page again
+    (the page's script does the same through the API, without reloading)."""
+    tool_return = get_object_or_404(Return, pk=pk)
+    picked = [v for v in request.POST.getlist("line") if v.isdigit()]
+    lines = list(tool_return.tools.filter(pk__in=picked))
+    try:
+        services.confirm_by_eye(lines, user=request.user)
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"{len(lines)} confirmed by eye: back in the crib.")
+    return redirect(tool_return)
 
 
 @require_POST

@@ -24,6 +24,7 @@ urlpatterns = [
     path("audit/", records.audit, name="audit"),
     path("returns/<int:pk>/report.json", history.return_report, name="return-report"),
     path("recounts/<int:pk>/", returns.decide_recount, name="recount"),
+    path("returns/<int:pk>/confirm/", returns.confirm_by_eye, name="confirm"),
     path("tools/", enrolment.tools, name="tools"),
     path("tools/search.json", pick.tool_search, name="tool-search"),
     path("tools/<int:pk>/", history.tool_instance, name="tool-instance"),

@@ -10,7 +10,11 @@ from inference.runtime import get_model, model_status
 
 
 class Command(BaseCommand):
-    help = "Top-1 accuracy, confusion matrix and verification figures on a dataset in the training layout."
+    help = (
+        "Top-1 accuracy, confusion matrix, verification figures and the match calibration "
+        "(reliability per decile, accept rate at FAR 1 % and 0.1 %) on a dataset in the "
+        "training layout."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -20,13 +24,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rotation", choices=MODES, help="rotation handling (default: TOOLCRIB_ROTATION)"
         )
+        parser.add_argument(
+            "--shots",
+            type=int,
+            default=4,
+            help="perturbed shots per crop for the calibration figures (0: none; default 4)",
+        )
 
-    def handle(self, path: str, rotation: str | None = None, **options: Any) -> None:
+    def handle(
+        self, path: str, rotation: str | None = None, shots: int = 4, **options: Any
+    ) -> None:
         model = get_model()
         if model is None:
             raise CommandError(model_status().message)
         try:
-            report = evaluate(path, model, rotation)
+            report = evaluate(path, model, rotation, shots=shots)
         except (ValueError, FileNotFoundError) as e:
             raise CommandError(str(e)) from e
         self.stdout.write(f"model sha256 {model.sha256}")

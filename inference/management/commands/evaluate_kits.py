@@ -6,7 +6,10 @@ from inference.kit_eval import evaluate_kits
 
 
 class Command(BaseCommand):
-    help = "Box recall/precision, class accuracy and kit matching accuracy on a folder of kit photos with boxes.csv."
+    help = (
+        "Box recall/precision, class accuracy, kit matching accuracy and the return desk's "
+        "verdicts (accepted without recount, false accepts) on a folder of kit photos with boxes.csv."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -17,9 +20,17 @@ class Command(BaseCommand):
             choices=("none", "tta", "canonical"),
             help="default: TOOLCRIB_ROTATION (tta)",
         )
+        parser.add_argument(
+            "--risk",
+            type=float,
+            default=20.0,
+            help="accepted false accepts per 1,000 for the verdict lines (default 20)",
+        )
 
-    def handle(self, *args: Any, path: str, rotation: str | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, path: str, rotation: str | None, risk: float = 20.0, **options: Any
+    ) -> None:
         try:
-            self.stdout.write(evaluate_kits(path, rotation=rotation))
+            self.stdout.write(evaluate_kits(path, rotation=rotation, risk=risk))
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error

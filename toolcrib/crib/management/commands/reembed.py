@@ -3,7 +3,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from inference import runtime
-from toolcrib.crib import recognition
+from inference.kits import SURE
+from toolcrib.crib import calibration, recognition
 from toolcrib.crib.models import Enrolment, IssuedTool, ReturnedTool
 
 
@@ -45,7 +46,16 @@ class Command(BaseCommand):
                     )
                     for row, seen in zip(rows, found):
                         row.embedding, row.model_sha256 = seen.feature, sha
-                        row.save(update_fields=["embedding", "model_sha256"])
+                        fields = ["embedding", "model_sha256"]
+                        if kind is Enrolment:  # the type the model reads, for calibration
+                            top = seen.candidates[0] if seen.candidates else None
+                            row.read_class = (
+                                top.class_index if top and top.probability >= SURE else None
+                            )
+                            fields.append("read_class")
+                        row.save(update_fields=fields)
                 done += len(rows)
                 self.stdout.write(f"  {name}: {done}/{total}")
         self.stdout.write(self.style.SUCCESS("All features are from the current model."))
+        fit = calibration.refit()
+        self.stdout.write(f"Match calibration refitted on {fit.enrolments} enrolment photos.")
