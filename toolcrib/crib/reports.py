@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from toolcrib.crib.models import Issue, Return
 
-FORMAT = "toolcrib.report/1"
+# /2 added `marking` to every tool and `marking_check` to return lines; every /1 field is
+# unchanged, so a /1 reader that ignores unknown fields reads /2 as it is (docs/api.md).
+FORMAT = "toolcrib.report/2"
 
 
 def _person(user):
@@ -51,6 +53,7 @@ def issue_report(issue: Issue, request=None) -> dict:
                 "due_back": t.due_back.isoformat(),
                 "returned_or_closed_at": t.closed_at.isoformat() if t.closed_at else None,
                 "model_sha256": t.model_sha256 or None,
+                "marking": t.marking_summary(),
             }
             for t in tools
         ],
@@ -91,6 +94,8 @@ def return_report(tool_return: Return, request=None) -> dict:
                 "decided_at": line.decided_at.isoformat() if line.decided_at else None,
                 "reason": line.reason,
                 "model_sha256": line.model_sha256 or None,
+                "marking": line.marking_summary(),
+                "marking_check": line.marking_check or None,
             }
             for line in lines
         ],
