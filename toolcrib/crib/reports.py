@@ -30,7 +30,7 @@ def _mat(record) -> dict | None:
     reading = getattr(record, "mat_reading", None)  # a missing one-to-one raises AttributeError
     if reading is None:
         return None
-    from toolcrib.mats.api import reading_json  # the mats app builds on the crib, not back
+    from toolcrib.mats.services import reading_json  # the mats app builds on the crib
 
     return reading_json(reading)
 

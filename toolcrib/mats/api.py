@@ -12,6 +12,7 @@ from toolcrib.api.views import IDEMPOTENCY_KEY, CribAPI, idempotency_key
 from toolcrib.crib.models import Engineer
 from toolcrib.mats import services
 from toolcrib.mats.models import MatReading
+from toolcrib.mats.services import reading_json
 
 
 class SlotOutcomeSerializer(serializers.Serializer):
@@ -39,19 +40,6 @@ class MatReadingSerializer(serializers.Serializer):
         help_text="boxes [x0, y0, x1, y1] in mm of objects lying outside every slot",
     )
     slots = SlotOutcomeSerializer(many=True)
-
-
-def reading_json(reading: MatReading) -> dict:
-    return {
-        "id": reading.pk,
-        "template": reading.template.name,
-        "version": reading.template.version,
-        "issue": reading.issue_id,
-        "return": reading.tool_return_id,
-        "markers_seen": reading.markers_seen,
-        "foreign": reading.foreign,
-        "slots": services.slot_rows(reading),
-    }
 
 
 class MatReadingView(CribAPI, APIView):

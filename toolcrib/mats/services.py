@@ -451,6 +451,20 @@ def slot_rows(reading: MatReading) -> list[dict]:
     return rows
 
 
+def reading_json(reading: MatReading) -> dict:
+    """A mat reading as the API and the issue and return reports give it."""
+    return {
+        "id": reading.pk,
+        "template": reading.template.name,
+        "version": reading.template.version,
+        "issue": reading.issue_id,
+        "return": reading.tool_return_id,
+        "markers_seen": reading.markers_seen,
+        "foreign": reading.foreign,
+        "slots": slot_rows(reading),
+    }
+
+
 def mat_picture(reading: MatReading, *, side: int = 1400) -> bytes:
     """The mat straightened from the photo, each slot coloured by its state (PNG)."""
     try:
