@@ -78,3 +78,20 @@ def test_evidence_is_read_from_the_bucket_by_role_only(
 
     page.force_login(make_user("norole"))  # signed in, but no role
     assert page.get(f"/crops/enrolment/{enrolment.pk}.jpg").status_code == 403
+
+
+def test_a_stored_photo_is_served_from_the_bucket_to_readers_only(
+    in_bucket, storekeeper, make_user, jpeg
+):
+    data = jpeg(320, 240, colour=(120, 60, 30))
+    photo = services.store_photo(data, user=storekeeper)
+    url = f"/media/{photo.image.name}"
+    page = Client()
+
+    page.force_login(make_user("qa-reader", "QA"))
+    response = page.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == data
+
+    page.force_login(make_user("norole"))  # signed in, no role, not the uploader
+    assert page.get(url).status_code == 403
