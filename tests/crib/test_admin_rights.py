@@ -306,10 +306,12 @@ def test_settings_changed_in_the_admin_are_audited(staff, crib_admin):
     from toolcrib.crib.models import CribSettings
 
     current = CribSettings.current()
-    # The marking settings are posted as they are: only what changed is audited.
+    # The marking settings and the accepted risk are posted as they are: only what changed
+    # is audited.
     unchanged = {
         "marking_patterns": current.marking_patterns,
         "marking_min_partial": current.marking_min_partial,
+        "accepted_risk": current.accepted_risk,
     }
     response = staff.post(
         f"/admin/crib/cribsettings/{current.pk}/change/",
