@@ -23,6 +23,7 @@ from toolcrib.crib.models import (
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
+from toolcrib.front.people import EngineerForm
 
 
 class ToolTypeForm(forms.ModelForm):
@@ -50,12 +51,6 @@ class ToolInstanceForm(forms.ModelForm):
             "calibration_due": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.TextInput,
         }
-
-
-class EngineerForm(forms.ModelForm):
-    class Meta:
-        model = Engineer
-        fields = ["badge_number", "name"]
 
 
 def _list_with_form(request, form_class, perm, template, context):

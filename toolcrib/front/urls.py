@@ -1,6 +1,6 @@
 from django.urls import path
 
-from toolcrib.front import dashboard, enrolment, history, issue, photos, pick, returns
+from toolcrib.front import dashboard, enrolment, history, issue, people, photos, pick, returns
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path("tool-types/", enrolment.tool_types, name="tool-types"),
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
+    path("engineers/<int:pk>/edit/", people.engineer_edit, name="engineer-edit"),
+    path("engineers/<int:pk>/active/", people.engineer_active, name="engineer-active"),
+    path("users/", people.users, name="users"),
+    path("users/<int:pk>/", people.user, name="user"),
+    path("users/<int:pk>/role/", people.user_role, name="user-role"),
+    path("users/<int:pk>/active/", people.user_active, name="user-active"),
+    path("users/<int:pk>/password/", people.user_password, name="user-password"),
     path("settings/", enrolment.crib_settings, name="crib-settings"),
     path("photos/", photos.upload, name="photo-upload"),
     path("photos/<int:pk>/recognise/", photos.recognise_box, name="photo-recognise"),
