@@ -1,7 +1,8 @@
 """People: the app's users with their role, and the engineers who take tools.
 
-A user's account, role and audit event change together, so each change is one service call
-in one transaction. Who may do what (the admin's own rights are the ceiling):
+A user's account and role change together, so each change is one service call in one
+transaction; the audit trail records them from the model signals (audit.py), with the acting
+admin as actor and a password only as "(hidden)". Who may do what (the admin's own rights are the ceiling):
 - only a superuser changes a superuser, and only a staff user changes a staff user;
 - the admin role is granted only by someone who holds every right of that role; the desk
   roles (storekeeper, return desk, QA) are the admin's to hand out;
@@ -25,11 +26,6 @@ MANAGE_USERS = "auth.change_user"
 def role_of(user: User) -> str | None:
     names = [g.name for g in user.groups.all() if g.name in roles.ROLE_PERMISSIONS]
     return names[0] if names else None
-
-
-def _account(user: User) -> dict:
-    """What the audit trail keeps of a user: never the password hash."""
-    return {"username": user.username, "role": role_of(user), "is_active": user.is_active}
 
 
 def _rights(group: Group) -> set[str]:
@@ -78,30 +74,18 @@ def create_user(username: str, role: str, *, by: User, password: str = "") -> tu
     except ValidationError as e:
         raise CribError(" ".join(e.messages)) from e
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.acting_as(by):
             user = User.objects.create_user(username, password=password)
             _set_role(user, group)
-            audit.record("created", user, after=_account(user), actor=by)
     except IntegrityError as e:  # the unique username, also when two admins race
         raise CribError(f"A user called “{username}” already exists.") from e
     return user, password
 
 
 def _change(user: User, by: User, change) -> User:
-    with transaction.atomic():
+    with transaction.atomic(), audit.acting_as(by):
         user = User.objects.select_for_update().get(pk=user.pk)
-        before = _account(user)
         change(user)
-        after = _account(user)
-        keys = [k for k in after if before[k] != after[k]]
-        if keys:
-            audit.record(
-                "changed",
-                user,
-                before={k: before[k] for k in keys},
-                after={k: after[k] for k in keys},
-                actor=by,
-            )
     return user
 
 
@@ -133,10 +117,12 @@ def reset_password(user: User, *, by: User, password: str = "") -> str:
         validate_password(password, user)
     except ValidationError as e:
         raise CribError(" ".join(e.messages)) from e
-    with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        audit.record("password reset", user, actor=by)
+
+    def change(u):
+        u.set_password(password)
+        u.save(update_fields=["password"])
+
+    _change(user, by, change)
     return password
 
 
