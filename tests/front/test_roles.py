@@ -5,14 +5,19 @@ from django.urls import reverse
 
 ROLES = ["storekeeper", "return desk", "admin", "QA"]
 # The nav entries that depend on the role; everyone sees the dashboard, tools and engineers.
-OWN_NAV = {"storekeeper": {"Issue"}, "return desk": {"Return"}, "admin": {"Settings"}, "QA": set()}
+OWN_NAV = {
+    "storekeeper": {"Issue"},
+    "return desk": {"Return"},
+    "admin": {"Settings", "Users"},
+    "QA": set(),
+}
 
 
 def test_it_shows_each_role_only_its_own_pages(signed_in, make_user):
     for role in ROLES:
         page = signed_in(make_user(role.replace(" ", "-"), role))
         nav = set(page.locator("nav.mainnav a").all_inner_texts())
-        assert nav & {"Issue", "Return", "Settings"} == OWN_NAV[role], role
+        assert nav & {"Issue", "Return", "Settings", "Users"} == OWN_NAV[role], role
         assert {"Dashboard", "Tools", "Engineers"} <= nav
         page.click("nav >> text=Tools")
         assert (page.locator("#new-tool").count() == 1) == (role == "admin"), role
@@ -44,7 +49,7 @@ REFUSED = {
 ALLOWED = {
     "storekeeper": ["issue-new"],
     "return desk": ["return-new"],
-    "admin": ["crib-settings", "tools"],
+    "admin": ["crib-settings", "tools", "users"],
     "QA": ["home", "tools", "engineers", "tool-types"],
 }
 

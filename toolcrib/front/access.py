@@ -12,6 +12,8 @@ RECOUNT = "crib.decide_recount"
 VIEW = "crib.view_toolinstance"
 ENROL = "crib.add_enrolment"
 SETTINGS = "crib.change_cribsettings"
+USERS = "auth.change_user"
+EDIT_ENGINEERS = "crib.change_engineer"
 
 
 def needs(*perms, any_of=False):

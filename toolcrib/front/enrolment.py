@@ -24,6 +24,7 @@ from toolcrib.crib.models import (
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
+from toolcrib.front.people import EngineerForm
 from toolcrib.front.records import held_by, with_holders
 
 
@@ -52,12 +53,6 @@ class ToolInstanceForm(forms.ModelForm):
             "calibration_due": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.TextInput,
         }
-
-
-class EngineerForm(forms.ModelForm):
-    class Meta:
-        model = Engineer
-        fields = ["badge_number", "name"]
 
 
 def _list_with_form(request, form_class, perm, template, context):
