@@ -109,12 +109,15 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     draw_box(page, (x0 + 12, y0 + 12, x1 + 12, y1 + 12), 1600)
     drag(page, (centre(phillips)[0] + 12, centre(phillips)[1] + 12), centre(phillips), 1600)
     assert phillips in row_boxes(page)
+    # Only the selected box moves or resizes: select the wrench's, then pull its corner.
+    page.locator(".tool-row").nth(row_of(page, centre(wrench))).click()
     x0, y0, x1, y1 = row_boxes(page)[row_of(page, centre(wrench))]
     drag(page, (x1, y1), (x1 - 5, y1 - 5), 1600)
     assert (x0, y0, x1 - 5, y1 - 5) in row_boxes(page)
     assert page.locator(".tool-row").count() == 3
     assert "Open-end wrench 3/4" in page.locator(".tool-row .type").all_inner_texts()
     page.click("text=Check the return")
+    page.wait_for_url("**/returns/*/")  # the submit first checks the session is alive
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()
     verdict = page.locator("#verdict").inner_text()

@@ -1,7 +1,6 @@
 """What the API reads and writes. Model serializers for records; plain ones for the requests
 that services carry out (issue, return, recount, enrolment, recognition)."""
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
-from toolcrib.crib import reports, services
+from toolcrib.crib import reports, roles, services
 from toolcrib.crib.models import (
     MARKING_CHECKS,
     AuditEvent,
@@ -32,6 +31,7 @@ from toolcrib.crib.models import (
     ToolInstance,
     ToolType,
 )
+from toolcrib.lib import json_limits
 
 
 def username(**kwargs: Any) -> serializers.SlugRelatedField:
@@ -58,9 +58,9 @@ class BoxField(serializers.ListField):
             data = data[0]
         if isinstance(data, str):
             try:
-                data = json.loads(data)
-            except ValueError:
-                self.fail("not_a_list", input_type="text")
+                data = json_limits.loads(data, what="The box")
+            except json_limits.JSONRefused as e:
+                raise serializers.ValidationError(str(e)) from None
         return super().to_internal_value(data)
 
 
@@ -134,12 +134,21 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
         return HolderSerializer(holder).data if holder else None
 
     def validate_status(self, value: str) -> str:
+        # Said by field here; checked again, on the locked row, when saved (services.save_tool).
         current = self.instance.status if self.instance else ToolInstance.Status.IN_CRIB
-        if (value == ToolInstance.Status.ISSUED) != (current == ToolInstance.Status.ISSUED):
-            raise serializers.ValidationError(
-                "Only an issue or a return changes whether a tool is issued."
-            )
+        try:
+            services.check_status_change(self.instance or "a new tool", current, value)
+        except services.CribError as e:
+            raise serializers.ValidationError(str(e)) from None
         return value
+
+    def create(self, data: dict[str, Any]) -> ToolInstance:
+        return services.save_tool(ToolInstance(**data), user=self.context["request"].user)
+
+    def update(self, tool: ToolInstance, data: dict[str, Any]) -> ToolInstance:
+        for name, value in data.items():
+            setattr(tool, name, value)
+        return services.save_tool(tool, user=self.context["request"].user, fields=list(data))
 
 
 class EngineerSerializer(serializers.ModelSerializer):
@@ -266,6 +275,10 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         max_length=100,
         help_text="Boxes drawn by the user; without them the tools' boxes are proposed from the photo.",
     )
+    find_engineer = serializers.BooleanField(
+        default=False,
+        help_text="Also say whose tools these are (the return desk); `engineer` in the answer.",
+    )
     in_crib_only = serializers.BooleanField(
         default=True, help_text="Suggest only tool instances now in the crib."
     )
@@ -304,6 +317,11 @@ class RecognitionSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     recognition = RecognitionStatusSerializer()
     tools = SuggestionSerializer(many=True)
+    engineer = EngineerBriefSerializer(
+        allow_null=True,
+        required=False,
+        help_text="With `find_engineer`: the engineer whose tools these are; null when unsure.",
+    )
 
 
 # --- issue and return ------------------------------------------------------------------------
@@ -540,9 +558,13 @@ class TokenSerializer(serializers.ModelSerializer):
         fields = ["user_id", "user", "created"]
 
     def validate_user(self, user: User) -> User:
-        # A token acts with all its user's rights: an admin cannot mint a superuser's.
-        if user.is_superuser and not self.context["request"].user.is_superuser:
-            raise serializers.ValidationError("Only a superuser may make a token for a superuser.")
+        # A token acts with all its user's rights: no one mints one above what they may hand out.
+        if roles.outranks(user, self.context["request"].user):
+            raise serializers.ValidationError(
+                "Only a superuser may make a token for a superuser."
+                if user.is_superuser
+                else f"{user} holds rights you may not hand out: a superuser makes their token."
+            )
         if Token.objects.filter(user=user).exists():
             raise serializers.ValidationError(f"{user} already has a token: revoke it first.")
         return user

@@ -109,6 +109,12 @@ class Photo(models.Model):
     def __str__(self):
         return f"photo {self.pk} ({self.width}x{self.height})"
 
+    def readable_by(self, user) -> bool:
+        """Every role reads the crib's photos; a user with no role only those they uploaded."""
+        return user.has_perm("crib.view_photo") or (
+            user.is_authenticated and self.uploaded_by_id == user.pk
+        )
+
 
 class MarkingSource(models.TextChoices):
     OCR = "ocr", "etched or printed text"

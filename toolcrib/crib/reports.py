@@ -25,6 +25,16 @@ def _crop_url(kind, crop, request=None):
     return request.build_absolute_uri(url) if request else url
 
 
+def _mat(record) -> dict | None:
+    """What the kit mat showed, slot by slot, when the photo was of a kit mat (toolcrib/mats)."""
+    reading = getattr(record, "mat_reading", None)  # a missing one-to-one raises AttributeError
+    if reading is None:
+        return None
+    from toolcrib.mats.api import reading_json  # the mats app builds on the crib, not back
+
+    return reading_json(reading)
+
+
 def issue_report(issue: Issue, request=None) -> dict:
     tools = issue.tools.select_related("tool_instance__tool_type").order_by("id")
     return {
@@ -47,6 +57,7 @@ def issue_report(issue: Issue, request=None) -> dict:
             }
             for t in tools
         ],
+        "mat": _mat(issue),
     }
 
 
@@ -88,4 +99,5 @@ def return_report(tool_return: Return, request=None) -> dict:
             }
             for line in lines
         ],
+        "mat": _mat(tool_return),
     }

@@ -4,8 +4,10 @@ The pages and the API both call these; each runs in one transaction and either d
 its work or none of it. Bad input raises CribError with a message fit to show the user.
 """
 
+import contextlib
+import contextvars
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from inference import preprocess
@@ -66,8 +69,32 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> 
         uploaded_by=user if user and user.is_authenticated else None,
     )
     photo.image.save(f"{sha[:16]}.{ext}", ContentFile(data), save=False)
+    if (stored := _stored_files.get()) is not None:
+        stored.append(photo.image)
     photo.save()
     return photo
+
+
+_stored_files: contextvars.ContextVar[list[FieldFile] | None] = contextvars.ContextVar(
+    "stored_files", default=None
+)
+
+
+@contextlib.contextmanager
+def photos_kept_only_if_done() -> Iterator[None]:
+    """A request refused after it stored a photo (a box that does not fit it, say) leaves no file
+    behind: the database rolls its row back, and this deletes the file at once."""
+    stored: list[FieldFile] = []
+    token = _stored_files.set(stored)
+    try:
+        yield
+    except BaseException:
+        for image in stored:
+            if image.name:
+                image.storage.delete(image.name)
+        raise
+    finally:
+        _stored_files.reset(token)
 
 
 def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
@@ -251,11 +278,14 @@ def return_tools(
     desk_user: User,
     crops: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
+    empty_slots: frozenset[int] = frozenset(),
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
 
     Every tool the engineer holds gets a line: accepted at or above the threshold; a recount when below it
     or not found in the photos. Tools in the photos that they do not hold are reported as extra.
+    `empty_slots`: tool instances whose outline on a kit mat was seen empty (toolcrib/mats):
+    they take no part in the matching and go straight to a recount.
     """
     if earlier := _earlier(Return, idempotency_key, engineer):
         return earlier
@@ -265,7 +295,10 @@ def return_tools(
         raise CribError(f"{engineer} holds no tools to return.")
     threshold = CribSettings.current().recount_threshold
     returned = _look_at(sightings)
-    pairs, extras = _match_return(engineer, held, returned)
+    # Tools whose mat slot is empty go last, out of the matching: indexes of the rest stay put.
+    held.sort(key=lambda t: t.tool_instance_id in empty_slots)
+    matched = [t for t in held if t.tool_instance_id not in empty_slots]
+    pairs, extras = _match_return(engineer, matched, returned)
     checks = _check_markings(held, returned, pairs)
 
     try:
@@ -326,7 +359,9 @@ def return_tools(
                     ToolFeature(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason="not found in the return photo"
+                    reason="its slot on the kit mat is empty"
+                    if held[h].tool_instance_id in empty_slots
+                    else "not found in the return photo"
                     if seen_any
                     else "no verified photo of this tool",
                 )
@@ -537,6 +572,45 @@ def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) 
             "recount", line, before=before, after={"decision": line.decision, "reason": reason}
         )
     return line
+
+
+def check_status_change(tool: ToolInstance | str, current: str, new: str) -> None:
+    """Whether a tool is issued changes only by an issue or a return, which keep status and
+    holder together; any other change of status (lost, broken, in calibration...) is free."""
+    issued = ToolInstance.Status.ISSUED
+    if new == current or (new != issued and current != issued):
+        return
+    if current == issued:
+        out = tool.open_issued_tool() if isinstance(tool, ToolInstance) else None
+        who = f" to {out.issue.engineer}" if out else ""
+        raise CribError(
+            f"{tool} is issued{who}: only a return at the desk takes it back; nothing was changed."
+        )
+    raise CribError(
+        f"Only an issue at the desk hands {tool} out (it is {ToolInstance.Status(current).label}); "
+        "nothing was changed."
+    )
+
+
+def save_tool(tool: ToolInstance, *, user: User, fields: list[str] | None = None) -> ToolInstance:
+    """Save a tool instance edited outside the desk (the admin, the API): `fields` are the ones
+    that were edited, and only those are written, so a stale form cannot undo an issue made
+    meanwhile. The status rule is checked against the row as it is now, locked."""
+    with audit.acting_as(user), transaction.atomic():
+        if tool.pk is None:
+            check_status_change(tool, ToolInstance.Status.IN_CRIB, tool.status)
+            tool.save()
+            return tool
+        current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        editable = {f.name for f in ToolInstance._meta.fields if f.editable}
+        fields = [f for f in fields or [] if f in editable]
+        if "status" in fields:
+            check_status_change(current, current.status, tool.status)
+        for name in fields:
+            setattr(current, name, getattr(tool, name))
+        if fields:
+            current.save(update_fields=fields)
+    return current
 
 
 def set_threshold(value: Any, *, user: User) -> CribSettings:
