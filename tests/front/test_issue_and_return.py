@@ -141,6 +141,10 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert "The desk still owes 1 click: 0 to confirm by eye, 1 to recount" in (
         page.locator("#owed").inner_text()
     )
+    # The wrench's etched number is read off the return photo and shown beside the crops.
+    wrench_line = page.locator(".return-line", has_text="AT-288293-5").locator(".marking")
+    assert "Marking read: AT-288293-5" in wrench_line.inner_text()
+    assert "verified by marking" in wrench_line.inner_text()
 
     with page.expect_download() as download:
         page.click("text=Download report (JSON)")
