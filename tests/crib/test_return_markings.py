@@ -65,7 +65,7 @@ def test_an_identical_tool_swapped_in_goes_to_a_recount(issue_one, tool_factory,
     assert line.match_percent >= CribSettings.current().recount_threshold
     # ... the marking can.
     assert line.decision == Decision.RECOUNT_REQUIRED
-    assert line.reason.startswith("swapped: this is AT-288293-6, issued was AT-288293-5")
+    assert "swapped: this is AT-288293-6, issued was AT-288293-5" in line.reason
     assert (line.marking_check, line.marking_text) == ("swapped", "AT-288293-6")
     taken.refresh_from_db()
     assert taken.status == ToolInstance.Status.ISSUED
@@ -78,7 +78,7 @@ def test_the_issued_number_read_accepts_whatever_the_match(issue_one, engineer, 
     line = give_back(engineer, desk)
 
     assert line.decision == Decision.ACCEPTED
-    assert line.reason.startswith("verified by marking")
+    assert "verified by marking" in line.reason
     assert line.marking_check == "confirmed"
     assert ToolInstance.objects.get(inventory_number="AT-288293-6").status == "in_crib"
 
@@ -98,7 +98,8 @@ def test_without_a_marking_the_visual_match_decides(issue_one, engineer, desk):
 
     line = give_back(engineer, desk, SCREW)
 
-    assert line.decision == Decision.ACCEPTED
+    # The visual verdict: accepted or one click at the desk, never a recount for the right tool.
+    assert line.decision in (Decision.ACCEPTED, Decision.CONFIRM_BY_EYE)
     assert line.marking_check == "not_read"
     assert "marking not read" in line.reason
     assert line.marking_text == ""
