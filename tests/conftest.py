@@ -11,6 +11,8 @@ PHOTOS = SHARED / "photos"
 # The app finds the model where the tests do (../shared in development), not only under CI.
 os.environ.setdefault("TOOLCRIB_MODEL", str(SHARED / "models" / "clf.onnx"))
 MODEL = Path(os.environ["TOOLCRIB_MODEL"])
+# ... and the optional mask model (table vs tools) too: tests run the app as it would run with it.
+os.environ.setdefault("TOOLCRIB_MASK_MODEL", str(SHARED / "models" / "u2netp.onnx"))
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made from
 # tests (fixtures, assertions) are still synchronous and safe there.

@@ -21,6 +21,8 @@ def recognise(photo, boxes=None, *, in_crib_only=True) -> list[dict]:
                 }
                 for i in r.instances
             ],
+            "tools_inside": r.tools,
+            "notice": r.notice,
         }
         for r in recognise_photo(photo, boxes, in_crib_only=in_crib_only)
     ]

@@ -16,8 +16,15 @@ class Command(BaseCommand):
             help="default: TOOLCRIB_ROTATION (tta)",
         )
 
-    def handle(self, *args, path, rotation, **options):
+        parser.add_argument(
+            "--no-expected",
+            dest="expected",
+            action="store_false",
+            help="do not tell the proposer how many tools each photo holds",
+        )
+
+    def handle(self, *args, path, rotation, expected, **options):
         try:
-            self.stdout.write(evaluate_kits(path, rotation=rotation))
+            self.stdout.write(evaluate_kits(path, rotation=rotation, expected=expected))
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
