@@ -13,6 +13,7 @@ import numpy as np
 
 from inference.recognise import recognise
 from inference.runtime import get_model, model_status
+from inference.similarity import pairwise_match_percent
 from tests.kit_photos import compose
 
 SCREW, PLIERS, WRENCH, PHILLIPS = (
@@ -40,7 +41,7 @@ def main():
     )
     a = np.stack([r.feature for r in recognise(issued, issued_boxes, model)])
     b = np.stack([r.feature for r in recognise(returned, returned_boxes, model)])
-    percent = (a @ b.T + 1) / 2 * 100
+    percent = pairwise_match_percent(a, b)
     columns = ["wrench", "screwdriver", "pliers", "phillips"]
     print("issued \\ returned " + "".join(f"{c:>12}" for c in columns))
     for name, row in zip(["screwdriver", "pliers", "wrench"], percent):

@@ -1,6 +1,6 @@
 """Inference speed, medians side by side in one run.
 
-(a) overhead of the app's embed call (Model.run: contract handling, dequantisation)
+(a) overhead of the app's model call (Model.run: contract handling, dequantisation)
     over a bare session.run on the same batch, batch 1 and 16 (target <= 1.10x);
 (b) a 12-megapixel JPEG with one tool, photo bytes -> class + feature, with JPEG
     draft-mode decoding vs a full decode (target >= 3x).
@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from bench.shared_dataset import shared_boxes
-from inference.recognise import embed, recognise
+from inference.recognise import model_outputs, recognise
 from inference.runtime import REPO_ROOT, load_model
 
 SHARED = REPO_ROOT.parent / "shared"
@@ -55,7 +55,7 @@ def overhead(model) -> None:
             {
                 "session.run": lambda: session.run(None, {name: batch}),
                 "Model.run": lambda: model.run(batch),
-                "embed(none)": lambda: embed(model, batch, "none"),
+                "model_outputs(none)": lambda: model_outputs(model, batch, "none"),
             },
             repeat=40 if n == 1 else 8,
         )

@@ -67,7 +67,8 @@ def propose_boxes(
     scale = min(1.0, work_side / max(rgb.size))
     small = (
         rgb.resize(
-            (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.BILINEAR
+            (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
+            Image.Resampling.BILINEAR,
         )
         if scale < 1
         else rgb
@@ -104,10 +105,10 @@ def foreground_mask(pixels: np.ndarray, table: str | None = None) -> tuple[np.nd
     `pixels` is float RGB [h, w, 3]; `table` as table_method().
     """
     h, w, _ = pixels.shape
-    method = table_method(table)
-    if method == "saliency":
+    model = masks.get_mask_model() if table_method(table) == "saliency" else None
+    if model is not None:
         image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-        salient = masks.get_mask_model().saliency(image, (w, h))
+        salient = model.saliency(image, (w, h))
         # What the model marks clearly is taken as it is: tools without their shadows, no grain.
         # Measured and not kept (docs/kits.md): adding its faint parts (0.15-0.3, hysteresis),
         # or where the colour model agrees, merged neighbours and brought the shadows back.
@@ -244,7 +245,7 @@ def _regions(mask: np.ndarray, expected: int | None = None) -> list[_Region]:
 def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Region]:
     """Cut the largest regions with looser rules until there are `expected` of them."""
     regions = sorted(regions, key=lambda r: -int(r.mask.sum()))
-    out = []
+    out: list[_Region] = []
     for n, region in enumerate(regions):
         missing = expected - len(out) - (len(regions) - n)
         if missing > 0 and region.mask.sum() > 1.4 * typical:

@@ -8,9 +8,11 @@ outputs by name. Anything else is refused with a message that names the problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import onnxruntime as ort
 
 SIDE = 112
 FEATURE_DIM = 512
@@ -49,19 +51,19 @@ class Contract:
         return p, feature.astype(np.float32, copy=False)
 
 
-def _describe(arg) -> str:
+def _describe(arg: ort.NodeArg) -> str:
     return f"'{arg.name}' {arg.type} {_shape(arg.shape)}"
 
 
-def _shape(shape) -> str:
+def _shape(shape: Sequence[object]) -> str:
     return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
 
 
-def _is_dynamic(dim) -> bool:
+def _is_dynamic(dim: object) -> bool:
     return not isinstance(dim, int)
 
 
-def _find_input(inputs) -> tuple[str, int | None]:
+def _find_input(inputs: Sequence[ort.NodeArg]) -> tuple[str, int | None]:
     want = f"one uint8 input of shape [N,{SIDE},{SIDE},3] (raw RGB pixels, HWC)"
     if not inputs:
         raise ContractError(f"the model has no inputs; expected {want}")
@@ -85,7 +87,7 @@ def _find_input(inputs) -> tuple[str, int | None]:
     return arg.name, batch
 
 
-def _check_output(arg, name: str, width: int | None) -> None:
+def _check_output(arg: ort.NodeArg, name: str, width: int | None) -> None:
     if arg.type not in _DTYPES:
         raise ContractError(
             f"output {_describe(arg)} has dtype {arg.type}; expected uint8 or float32"
@@ -98,7 +100,7 @@ def _check_output(arg, name: str, width: int | None) -> None:
         raise ContractError(f"output {_describe(arg)} is not {width}-d; expected [N,{width}]")
 
 
-def inspect_session(session) -> Contract:
+def inspect_session(session: ort.InferenceSession) -> Contract:
     """Read the contract off an onnxruntime InferenceSession, or raise ContractError."""
     input_name, batch = _find_input(session.get_inputs())
     outputs = {o.name: o for o in session.get_outputs()}

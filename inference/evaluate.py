@@ -35,7 +35,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 class Sample:
     path: Path
     label: int
-    box: tuple[float, float, float, float] | None = None
+    box: tuple[float, ...] | None = None  # x0, y0, x1, y1
     tool: str | None = None
 
 
@@ -144,7 +144,9 @@ def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -
     by_image = defaultdict(list)
     for s in samples:
         by_image[s.path].append(s)
-    used, predicted, features = [], [], []
+    used: list[Sample] = []
+    classes: list[int] = []
+    rows: list[np.ndarray] = []
     for path, members in by_image.items():
         data = path.read_bytes()
         whole = [s for s in members if s.box is None]
@@ -152,16 +154,18 @@ def evaluate(root: str | Path, model: Model, rotation_mode: str | None = None) -
         try:
             results = recognise(data, None, model, rotation_mode) * len(whole) if whole else []
             if boxed:  # all boxes of a photo in one call, as the app does
-                results += recognise(data, [s.box for s in boxed], model, rotation_mode)
+                results += recognise(
+                    data, [s.box for s in boxed if s.box is not None], model, rotation_mode
+                )
         except PhotoError as e:
             skipped.append(f"{path}: {e}")
             continue
         for sample, result in zip(whole + boxed, results):
             used.append(sample)
-            predicted.append(result.candidates[0].class_index)
-            features.append(result.feature)
+            classes.append(result.candidates[0].class_index)
+            rows.append(result.feature)
     labels = np.array([s.label for s in used])
-    predicted, features = np.array(predicted), np.stack(features)
+    predicted, features = np.array(classes), np.stack(rows)
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), int)
     np.add.at(confusion, (labels, predicted), 1)
     by_identity = None

@@ -16,6 +16,7 @@ import argparse
 import csv
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
@@ -25,8 +26,8 @@ from PIL import Image, ImageOps
 
 from inference.boxes import Proposal, propose_boxes, refine_with_model
 from inference.kits import KitItem, match_kit
-from inference.preprocess import Photo as PreparedPhoto
-from inference.recognise import CLASS_NAMES, embed, model_inputs
+from inference.preprocess import DecodedPhoto
+from inference.recognise import CLASS_NAMES, model_inputs, model_outputs
 from inference.rotation import rotation_mode
 from inference.runtime import get_model, model_status
 
@@ -47,8 +48,13 @@ def run_model(
     if model is None:
         raise RuntimeError(model_status().message)
     mode = rotation_mode(rotation)
-    photo = PreparedPhoto(image=image, size=image.size, scale=1)
-    return embed(model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode)
+    photo = DecodedPhoto(image=image, size=image.size, scale=1)
+    probs, features = model_outputs(
+        model, model_inputs(photo, [tuple(b) for b in boxes], mode), mode
+    )
+    if probs is None:
+        raise RuntimeError("the model has no `p` output: kits cannot be evaluated by class")
+    return probs, features
 
 
 @dataclass
@@ -62,7 +68,9 @@ class Truth:
 
 
 @dataclass
-class Photo:
+class PhotoResult:
+    """What the evaluation found in one kit photo."""
+
     name: str
     kit: str
     truths: list[Truth]
@@ -99,11 +107,11 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
     with (folder / "boxes.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             kit = row.get("kit") or row["image"].split("__")[0]
-            box = tuple(int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
+            x0, y0, x1, y1 = (int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
             photos.setdefault(row["image"], (kit, []))[1].append(
                 Truth(
                     row["label"],
-                    box,
+                    (x0, y0, x1, y1),
                     row.get("tool") or row["label"],
                     row.get("tier") or "",
                     row.get("table") or "",
@@ -113,7 +121,7 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
     return photos
 
 
-def iou(a, b) -> float:
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -143,7 +151,7 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
 
 def analyse(
     folder: Path, *, rotation: str | None = None, with_model: bool = True, expected: bool = True
-) -> list[Photo]:
+) -> list[PhotoResult]:
     """Proposals and the model's view of each photo. `expected`: the proposer is told how many
     tools the photo holds, as the app tells it at return (the engineer's tools)."""
     photos = []
@@ -158,7 +166,7 @@ def analyse(
             run_model(image, [p.box for p in proposals], rotation=rotation) if with_model else empty
         )
         photos.append(
-            Photo(
+            PhotoResult(
                 name,
                 kit,
                 truths,
@@ -211,12 +219,12 @@ class Figures:
     notices: tuple[int, int, int]  # boxes saying 2+ tools that hold 2+, saying 2+, holding 2+
 
 
-def _kit_key(photo: Photo) -> str:
+def _kit_key(photo: PhotoResult) -> str:
     """Photos are paired within their kit and tier: an easy photo is not a hard one's return."""
     return photo.kit if photo.tier in ("", "easy") else f"{photo.kit} {photo.tier}"
 
 
-def _kit_figures(photos: list[Photo]) -> tuple[int, dict[str, tuple[int, int, int]]]:
+def _kit_figures(photos: list[PhotoResult]) -> tuple[int, dict[str, tuple[int, int, int]]]:
     """Photo pairs, and per kit: (tools counted, right on true boxes, right on proposed boxes)."""
     kits = defaultdict(list)
     for p in photos:
@@ -233,7 +241,7 @@ def _kit_figures(photos: list[Photo]) -> tuple[int, dict[str, tuple[int, int, in
     return pairs, out
 
 
-def _slice(photos: list[Photo]) -> Slice:
+def _slice(photos: list[PhotoResult]) -> Slice:
     tools = sum(len(p.truths) for p in photos)
     found = sum(len(p.hits) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
@@ -251,7 +259,7 @@ def _slice(photos: list[Photo]) -> Slice:
     )
 
 
-def figures(photos: list[Photo]) -> Figures:
+def figures(photos: list[PhotoResult]) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     found = sum(len(p.hits) for p in photos)
@@ -268,7 +276,8 @@ def figures(photos: list[Photo]) -> Figures:
     pairs, kits = _kit_figures(photos)
     counted = sum(c for c, _, _ in kits.values())
     by_kit = {k: (t / max(1, c), r / max(1, c)) for k, (c, t, r) in kits.items()}
-    layouts = defaultdict(lambda: [0, 0, 0, 0])  # tools, found, proposals, hits
+    layouts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    # per layout: tools, found, proposals, hits
     for p in photos:
         key = p.layout if p.tier in ("", "easy") else f"{p.tier} {p.layout}"
         layouts[key][0] += len(p.truths)
@@ -311,7 +320,7 @@ def figures(photos: list[Photo]) -> Figures:
         by_kit=by_kit,
         refined_recall=refined_found / max(1, tools),
         refined_precision=refined_found / max(1, refined_count),
-        model_verdicts={k: tuple(v) for k, v in verdicts.items()},
+        model_verdicts={k: (v[0], v[1], v[2]) for k, v in verdicts.items()},
         by_tier={k: _slice(v) for k, v in sorted(tiers.items())},
         by_table={k: _slice(v) for k, v in sorted(tables.items())},
         notices=(
@@ -322,11 +331,11 @@ def figures(photos: list[Photo]) -> Figures:
     )
 
 
-def _held(photo: Photo, proposal: Proposal) -> int:
+def _held(photo: PhotoResult, proposal: Proposal) -> int:
     return sum(_inside(t.box, proposal.box) >= 0.6 for t in photo.truths)
 
 
-def _inside(inner, outer) -> float:
+def _inside(inner: Sequence[float], outer: Sequence[float]) -> float:
     """Share of box `inner` that lies within box `outer`."""
     ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
     iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
@@ -334,10 +343,10 @@ def _inside(inner, outer) -> float:
     return ix * iy / area if area else 0.0
 
 
-def _kit_right(issued: Photo, returned: Photo, *, proposed: bool) -> int:
+def _kit_right(issued: PhotoResult, returned: PhotoResult, *, proposed: bool) -> int:
     """How many of the issued photo's tools are paired with the same tool in the returned photo."""
 
-    def items(photo: Photo):
+    def items(photo: PhotoResult) -> tuple[list[KitItem], dict[int, str]]:
         if proposed:
             tool_of = {j: photo.truths[i].tool for i, j in photo.hits.items()}
             return [

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .similarity import pairwise_match_percent
+
 # Measured on ../shared/photos/single (docs/kits.md): the same tool on two backgrounds scores
 # 60-99 %, two different tools 48 % (median), 57 % (90th percentile), up to 78 %.
 MATCH_FLOOR = 60.0  # percent; below this an assigned pair is not the same tool
@@ -43,7 +45,7 @@ class KitItem:
 class Pair:
     issued: int  # index into the issued list
     returned: int  # index into the returned list
-    match: float  # percent, (cosine + 1) / 2 * 100, on the raw features
+    match: float  # match %, on the raw features
     same_class: bool | None  # None when a side's class is unknown or unsure
 
 
@@ -52,17 +54,6 @@ class KitMatch:
     pairs: list[Pair] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)  # issued indices with no returned counterpart
     extra: list[int] = field(default_factory=list)  # returned indices that match nothing issued
-
-    def below(self, threshold: float) -> list[Pair]:
-        """Pairs that need a manual recount at this acceptance threshold (percent)."""
-        return [p for p in self.pairs if p.match < threshold]
-
-
-def match_percent(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(cosine + 1) / 2 * 100 between every row of `a` and every row of `b`."""
-    a = _unit(np.atleast_2d(np.asarray(a, dtype=np.float64)))
-    b = _unit(np.atleast_2d(np.asarray(b, dtype=np.float64)))
-    return (a @ b.T + 1.0) * 50.0
 
 
 def match_kit(
@@ -75,7 +66,7 @@ def match_kit(
     """Pair returned tools with issued ones; report what is missing and what is extra."""
     if not issued or not returned:
         return KitMatch(missing=list(range(len(issued))), extra=list(range(len(returned))))
-    percent = match_percent([i.feature for i in issued], [r.feature for r in returned])
+    percent = pairwise_match_percent([i.feature for i in issued], [r.feature for r in returned])
     same = [[_same_class(i, r) for r in returned] for i in issued]  # True / False / None (unsure)
     differ = np.array([[s is False for s in row] for row in same])
     rows, cols = linear_sum_assignment(percent / 100.0 - class_penalty * differ, maximize=True)
@@ -98,13 +89,9 @@ def _same_class(a: KitItem, b: KitItem) -> bool | None:
     return None if ca is None or cb is None else ca == cb
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
 @dataclass(frozen=True)
 class Owner:
-    holder: object  # whatever the caller keys tools out elsewhere by (engineer, issue line, ...)
+    tool: object  # whatever the caller keys tools out elsewhere by (an issued tool, ...)
     match: float  # percent
 
 
@@ -118,7 +105,7 @@ def owners_of_extras(
     same assignment as a kit), or None when nothing out elsewhere matches above the floor."""
     if not extras or not out_elsewhere:
         return [None] * len(extras)
-    percent = match_percent(
+    percent = pairwise_match_percent(
         [e.feature for e in extras], [item.feature for _, item in out_elsewhere]
     )
     owners: list[Owner | None] = [None] * len(extras)

@@ -48,13 +48,15 @@ class SaliencyModel:
     def saliency(self, image: Image.Image, size: tuple[int, int]) -> np.ndarray:
         """How much each pixel belongs to an object, 0..1, float32 [size[1], size[0]]."""
         x = np.asarray(
-            image.convert("RGB").resize((SALIENCY_SIDE, SALIENCY_SIDE), Image.BILINEAR),
+            image.convert("RGB").resize((SALIENCY_SIDE, SALIENCY_SIDE), Image.Resampling.BILINEAR),
             np.float32,
         )
         x = (x / max(1.0, float(x.max())) - _MEAN) / _STD
         out = self.session.run([self._output], {self._input: x.transpose(2, 0, 1)[None]})[0][0, 0]
         out = (out - out.min()) / max(1e-6, float(out.max() - out.min()))
-        return np.asarray(Image.fromarray(out.astype(np.float32)).resize(size, Image.BILINEAR))
+        return np.asarray(
+            Image.fromarray(out.astype(np.float32)).resize(size, Image.Resampling.BILINEAR)
+        )
 
 
 def mask_model_settings() -> tuple[Path | None, str, str]:
@@ -110,6 +112,7 @@ def get_mask_model() -> SaliencyModel | None:
 
 def mask_model_status() -> MaskModelStatus:
     get_mask_model()
+    assert _state is not None  # set by get_mask_model
     return _state[1]
 
 

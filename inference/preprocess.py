@@ -43,7 +43,9 @@ class PhotoError(ValueError):
 
 
 @dataclass
-class Photo:
+class DecodedPhoto:
+    """A photo's pixels in memory, oriented; maybe decoded at a reduced JPEG scale."""
+
     image: Image.Image  # oriented, possibly decoded at reduced scale, original mode
     size: tuple[int, int]  # full-resolution size of the oriented image
     scale: int  # 1 = full decode; 2, 4, 8 = JPEG draft scale
@@ -54,8 +56,7 @@ class Photo:
 
     def crop(self, box: Box) -> np.ndarray:
         """The model's input for one box (full-resolution coordinates): uint8 [112,112,3]."""
-        check_box(box, self.size)
-        box = tuple(int(round(v)) for v in box)  # as Image.crop rounds
+        box = check_box(box, self.size)  # in whole pixels, as Image.crop rounds
         if self.scale == 1:
             # Crop before converting: cheaper, and conversion is per pixel, so identical.
             return pad_and_resize(_to_rgb(self.image.crop(box)))
@@ -78,17 +79,24 @@ class Photo:
         return _to_rgb(self.image.crop(reduced))
 
 
-def check_box(box: Box, size: tuple[int, int]) -> None:
-    if len(box) != 4:
-        raise PhotoError(f"A box needs four numbers (x0, y0, x1, y1); got {list(box)}.")
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+def check_box(box: Box | None, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The box in whole pixels (rounded as Image.crop rounds) if it fits a photo of `size`
+    (oriented); PhotoError, in words fit for the user, if not. The one box check: the crib's
+    services use it too."""
+    try:
+        if box is None:
+            raise TypeError
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+    except (TypeError, ValueError):
+        raise PhotoError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
     w, h = size
     if x1 <= x0 or y1 <= y0:
         raise PhotoError(
-            f"The box {list(box)} is empty or inverted: x1 must be greater than x0 and y1 than y0."
+            f"Box {list(box)} is empty or inverted: x1 must exceed x0 and y1 exceed y0."
         )
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
-        raise PhotoError(f"The box {list(box)} reaches outside the photo, which is {w}x{h} pixels.")
+        raise PhotoError(f"Box {list(box)} lies outside the photo ({w}x{h}).")
+    return (x0, y0, x1, y1)
 
 
 def _draft_scale(size: tuple[int, int], boxes: Iterable[Box]) -> int:
@@ -128,7 +136,7 @@ def open_photo(
     *,
     draft: bool = True,
     max_pixels: int | None = None,
-) -> Photo:
+) -> DecodedPhoto:
     """Decode an upload; `boxes` None means the whole image will be used.
 
     A JPEG is decoded at a reduced scale when all boxes stay large enough
@@ -140,7 +148,7 @@ def open_photo(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             w, h = image.size
             if w * h > limit:
                 raise PhotoError(
@@ -153,9 +161,9 @@ def open_photo(
             scale = 1
             if draft and image.format == "JPEG":
                 wanted = _draft_scale(size, boxes or [whole_image(size)])
-                if wanted > 1:
-                    _, full = image.draft(None, (w // wanted, h // wanted))
-                    scale = round(w / full[2])
+                drafted = image.draft(None, (w // wanted, h // wanted)) if wanted > 1 else None
+                if drafted is not None:
+                    scale = round(w / drafted[1][2])
             image.load()
     except PhotoError:
         raise
@@ -172,13 +180,13 @@ def open_photo(
         image = ImageOps.exif_transpose(image)
         ox, oy = _reduced_origin(orientation, (w, h), scale)
         origin = (-ox, -oy)
-    return Photo(image=image, size=size, scale=scale, origin=origin)
+    return DecodedPhoto(image=image, size=size, scale=scale, origin=origin)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     if image.mode.startswith("I;16") or image.mode == "I":
         # 16-bit greyscale: keep the top 8 bits (Pillow's convert would clip at 255).
-        a = np.asarray(image, dtype=np.uint32)
+        a: np.ndarray = np.asarray(image, dtype=np.uint32)
         if image.mode.startswith("I;16") or a.max() > 255:
             a = a >> 8
         image = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L")
@@ -228,7 +236,7 @@ def _reduced_crop(image: Image.Image, box: tuple[int, int, int, int], scale: int
     )
 
 
-def photo_crops(photo: Photo, boxes: Sequence[Box]) -> np.ndarray:
+def photo_crops(photo: DecodedPhoto, boxes: Sequence[Box]) -> np.ndarray:
     """The model's input for each box: uint8 [n,112,112,3]."""
     out = np.empty((len(boxes), SIDE, SIDE, 3), np.uint8)
     for i, box in enumerate(boxes):

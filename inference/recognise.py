@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import rotation
-from .preprocess import Box, Photo, open_photo, pad_and_resize, photo_crops, whole_image
+from .preprocess import (
+    Box,
+    DecodedPhoto,
+    check_box,
+    open_photo,
+    pad_and_resize,
+    photo_crops,
+    whole_image,
+)
 from .runtime import Model
 from .similarity import l2_normalise
 
@@ -26,7 +34,6 @@ CLASS_NAMES = (
     "10_open_end_wrench_3_4",
     "11_side_cutters",
 )
-class_names = CLASS_NAMES
 
 
 @dataclass
@@ -50,19 +57,22 @@ class Recognition:
     feature: np.ndarray  # float32 [512], unit length
 
 
-def model_inputs(photo: Photo, boxes: Sequence[Box], mode: str) -> np.ndarray:
+def model_inputs(photo: DecodedPhoto, boxes: Sequence[Box], mode: str) -> np.ndarray:
     """uint8 [n,112,112,3] for the boxes, turned to the canonical orientation if asked."""
     if mode == "canonical":
         return np.stack([pad_and_resize(rotation.canonicalise(photo.region(b))) for b in boxes])
     return photo_crops(photo, boxes)
 
 
-def embed(model: Model, crops: np.ndarray, mode: str) -> tuple[np.ndarray | None, np.ndarray]:
-    """Run all crops in one session.run; with TTA, all four rotations of all crops together."""
+def model_outputs(
+    model: Model, inputs: np.ndarray, mode: str
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Class probabilities (or None) and unit features of model inputs, in one session.run;
+    with TTA, all four rotations of all inputs together."""
     if mode == "tta":
-        p, feature = model.run(rotation.tta_batch(crops))
-        return rotation.tta_combine(p, feature, len(crops))
-    p, feature = model.run(crops)
+        p, feature = model.run(rotation.tta_batch(inputs))
+        return rotation.tta_combine(p, feature, len(inputs))
+    p, feature = model.run(inputs)
     return p, l2_normalise(feature)
 
 
@@ -81,10 +91,10 @@ def recognise(
     """
     mode = rotation.rotation_mode(rotation_mode)
     photo = open_photo(photo_bytes, boxes or None, draft=draft)
-    boxes = [tuple(int(round(v)) for v in b) for b in boxes] if boxes else [whole_image(photo.size)]
-    p, features = embed(model, model_inputs(photo, boxes, mode), mode)
+    wanted = [check_box(b, photo.size) for b in boxes] if boxes else [whole_image(photo.size)]
+    p, features = model_outputs(model, model_inputs(photo, wanted, mode), mode)
     results = []
-    for i, box in enumerate(boxes):
+    for i, box in enumerate(wanted):
         candidates = []
         if p is not None:
             order = np.argsort(-p[i])[:top]

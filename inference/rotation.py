@@ -42,7 +42,9 @@ def tta_batch(crops: np.ndarray) -> np.ndarray:
     return np.concatenate([np.rot90(crops, k, axes=(1, 2)) for k in range(4)])
 
 
-def tta_combine(p: np.ndarray | None, feature: np.ndarray, n: int):
+def tta_combine(
+    p: np.ndarray | None, feature: np.ndarray, n: int
+) -> tuple[np.ndarray | None, np.ndarray]:
     """Average the four rotations of each crop back to n results."""
     f = l2_normalise(feature).reshape(4, n, -1).mean(axis=0)
     return (None if p is None else p.reshape(4, n, -1).mean(axis=0)), l2_normalise(f)

@@ -46,7 +46,7 @@ class Model:
             return self._run_in_chunks(batch, fixed)
         return self.contract.decode(self.session.run(self._outputs, {self._feed: batch}))
 
-    def _run_in_chunks(self, batch: np.ndarray, size: int):
+    def _run_in_chunks(self, batch: np.ndarray, size: int) -> tuple[np.ndarray | None, np.ndarray]:
         # A model exported with a fixed batch size: feed it that many at a time.
         n = len(batch)
         pad = (-n) % size

@@ -19,15 +19,69 @@ os.environ.setdefault("TOOLCRIB_MASK_MODEL", str(SHARED / "models" / "u2netp.onn
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# What a test may need beyond the project itself: marker -> (is it here?, what to install).
+REQUIREMENTS = {
+    "photos": (PHOTOS.is_dir, f"the kit photos in {PHOTOS} (../shared is absent)"),
+    "model": (MODEL.is_file, f"the tool model at {MODEL} (set TOOLCRIB_MODEL)"),
+    "browser": (
+        Path(CHROMIUM).exists,
+        f"Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
+}
+# Fixtures that stand for a requirement: a test using one (directly or through another
+# fixture) gets the marker, so `-m "not browser"` and the CI check see it.
+FIXTURE_MARKERS = {
+    "photos_dir": "photos",
+    "shared_photos": "photos",
+    "model_path": "model",
+    "real_model_path": "model",
+    "tool_model": "model",
+    "playwright_driver": "browser",
+}
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(marker):
+    """Skip the running test when `marker`'s requirement is absent (a failure under CI=true)."""
+    present, what = REQUIREMENTS[marker]
+    if not present():
+        pytest.skip(f"needs {what}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture in set(item.fixturenames) & FIXTURE_MARKERS.keys():
+            item.add_marker(FIXTURE_MARKERS[fixture])
+
+
+def pytest_runtest_setup(item):
+    for marker in REQUIREMENTS:
+        if item.get_closest_marker(marker):
+            require(marker)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true a skipped test fails: a green CI run means every test ran."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true and the test was skipped: {reason}"
+
+
 def need_shared_photos():
-    if not PHOTOS.is_dir():
-        pytest.skip(f"needs the kit photos in {PHOTOS} (../shared is absent)")
+    require("photos")
     return PHOTOS
 
 
 def need_model():
-    if not MODEL.is_file():
-        pytest.skip(f"needs the tool model at {MODEL} (set TOOLCRIB_MODEL)")
+    require("model")
     return MODEL
 
 
@@ -94,15 +148,10 @@ def tool_factory(db):
     return make
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
 @pytest.fixture(scope="session")
 def playwright_driver():
     """One Playwright per test run: its sync API cannot be started twice at once."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    require("browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -103,7 +103,7 @@
   function suggestEngineer(choice) {
     if (!choice || !engineerField || engineerField.value.trim()) return;
     engineerField.value = choice;
-    say("Engineer found from the tools he holds: " + choice + ". Check it.");
+    say("Engineer found from the tools they hold: " + choice + ". Check it.");
   }
 
   function fromRecognised(tool) {

@@ -121,7 +121,7 @@ WRITES = [
         "decide a recount",
         "post",
         lambda c: f"/api/returned-tools/{c.recount_line.pk}/recount/",
-        lambda c: {"found": False, "reason": "not in his box"},
+        lambda c: {"found": False, "reason": "not in their box"},
         {"return desk"},
     ),
     (

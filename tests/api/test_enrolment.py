@@ -4,19 +4,19 @@ tool's box; the server computes the feature, never the client."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib.models import AuditEvent, Enrolment, Photo
 
 pytestmark = pytest.mark.django_db
 
 
 def tool_photo(name="5_safety_pliers__black"):
-    need_model(), need_shared_photos()
     from tests.kit_photos import single_photo
 
     return single_photo(name)
 
 
+@pytest.mark.model
+@pytest.mark.photos
 def test_it_enrols_a_tool_from_a_new_photo(api, crib_admin, tool_factory):
     tool = tool_factory("AT-288293-6", 4)
     data, box = tool_photo()
@@ -42,6 +42,8 @@ def test_it_enrols_a_tool_from_a_new_photo(api, crib_admin, tool_factory):
     ).exists()
 
 
+@pytest.mark.model
+@pytest.mark.photos
 def test_it_enrols_a_tool_from_a_stored_photo_and_the_tool_is_then_recognised(
     api, crib_admin, storekeeper, tool_factory
 ):

@@ -6,7 +6,6 @@ import threading
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib.models import AuditEvent, Issue, ToolInstance
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +22,11 @@ def upload(client, data):
     return response.json()
 
 
+@pytest.mark.model
+@pytest.mark.photos
 def test_it_issues_a_photographed_kit_and_shows_who_holds_it(
     api, storekeeper, engineer, tool_factory
 ):
-    need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
     screwdriver, pliers = tool_factory("SCR-0001", 0), tool_factory("AT-288293-6", 4)

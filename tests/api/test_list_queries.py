@@ -6,7 +6,7 @@ from toolcrib.crib import services
 
 pytestmark = pytest.mark.django_db
 
-# Every request: the token with its user, then the user's and his groups' permissions.
+# Every request: the token with its user, then the user's and their groups' permissions.
 SIGN_IN = 3
 # A page: its count, its rows.
 PAGE = 2

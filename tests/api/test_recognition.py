@@ -13,8 +13,9 @@ from toolcrib.crib.models import Photo
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.model
+@pytest.mark.photos
 def test_it_proposes_boxes_and_names_the_tools_in_a_kit_photo(api, storekeeper):
-    need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
     data, boxes = compose(

@@ -4,7 +4,6 @@ JSON report, and retries that do not take the return twice."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib.models import AuditEvent, Return, ToolInstance
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +29,8 @@ def photograph(client, placements):
 
 
 @pytest.fixture
-def kit(api, storekeeper, engineer, tool_factory):
+def kit(api, storekeeper, engineer, tool_factory, model_path, photos_dir):
     """Three tools issued to the engineer over the API, from one photo of them on the desk."""
-    need_model(), need_shared_photos()
     tools = [
         tool_factory("SCR-0001", 0),
         tool_factory("AT-288293-6", 4),
@@ -89,7 +87,7 @@ def test_it_takes_the_desk_s_recount_decision(kit, api, desk, engineer):
 
     response = client.post(
         f"/api/returned-tools/{line['id']}/recount/",
-        {"found": False, "reason": "not in his toolbox"},
+        {"found": False, "reason": "not in their toolbox"},
         format="json",
     )
 
@@ -106,7 +104,7 @@ def test_it_takes_the_desk_s_recount_decision(kit, api, desk, engineer):
     event = AuditEvent.objects.get(action="recount")
     assert event.actor_name == "rita" and event.after == {
         "decision": "missing",
-        "reason": "not in his toolbox",
+        "reason": "not in their toolbox",
     }
 
     again = client.post(

@@ -27,7 +27,9 @@ def test_it_issues_tools_and_the_engineer_holds_them(tool_factory, storekeeper, 
     ]
     assert all(t.due_back > result.created_at for t in result.tools.all())
     a.refresh_from_db()
-    assert a.status == ToolInstance.Status.ISSUED and a.holder().issue.engineer == engineer
+    assert (
+        a.status == ToolInstance.Status.ISSUED and a.open_issued_tool().issue.engineer == engineer
+    )
 
 
 def test_it_refuses_a_tool_issued_twice_and_issues_nothing(

@@ -8,11 +8,11 @@ import pytest
 from django.db import connection, transaction
 from PIL import Image
 
-from tests.conftest import PHOTOS, need_model, need_shared_photos
+from tests.conftest import MODEL, PHOTOS
 from toolcrib.crib import recognition, services
 from toolcrib.crib.models import Enrolment, ToolInstance, ToolType
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
 NOT_IN_CRIB = {
     "1_screw_flat/kit",
     "5_safety_pliers/catalog/catalog",
@@ -24,7 +24,7 @@ NOT_IN_CRIB = {
 def real_model(monkeypatch):
     from inference import runtime
 
-    monkeypatch.setenv("TOOLCRIB_MODEL", str(need_model()))
+    monkeypatch.setenv("TOOLCRIB_MODEL", str(MODEL))
     runtime.reset_model()
     yield runtime.get_model()
     runtime.reset_model()
@@ -33,7 +33,6 @@ def real_model(monkeypatch):
 @pytest.fixture
 def enrolled(real_model, crib_admin):
     """Every hand-boxed shared photo enrolled; one tool instance per physical tool."""
-    need_shared_photos()
     from bench.shared_dataset import shared_boxes, tool_of
     from inference.recognise import CLASS_NAMES
 

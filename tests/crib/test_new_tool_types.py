@@ -3,7 +3,6 @@ enrolments, so new types work without retraining."""
 
 import pytest
 
-from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib import recognition, services
 from toolcrib.crib.models import ToolType
 
@@ -11,8 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def enrolled(tool_factory, crib_admin):
-    need_model(), need_shared_photos()
+def enrolled(tool_factory, crib_admin, model_path, photos_dir):
     from tests.kit_photos import single_photo
 
     spanner = ToolType.objects.create(name="Adjustable spanner, 8 in", slug="spanner-8")

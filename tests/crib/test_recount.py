@@ -25,7 +25,7 @@ def test_it_flags_every_tool_for_recount_when_nothing_was_photographed(issued, e
     lines = list(tool_return.tools.all())
     assert [line.decision for line in lines] == [Decision.RECOUNT_REQUIRED] * 2
     assert all(line.reason == "no verified photo of this tool" for line in lines)
-    # Nothing was accepted silently: he still holds both until the desk decides.
+    # Nothing was accepted silently: the engineer still holds both until the desk decides.
     assert engineer.held_tools().count() == 2
 
 

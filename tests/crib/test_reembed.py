@@ -4,15 +4,13 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib import services
 from toolcrib.crib.models import Enrolment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
 
 
 def test_it_recomputes_only_what_another_model_made(tool_factory, crib_admin, capsys):
-    need_model(), need_shared_photos()
     from inference.runtime import get_model
     from tests.kit_photos import compose
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.conftest import need_model, need_shared_photos
 from toolcrib.crib import recognition, services
 from toolcrib.crib.models import ReturnedTool, ToolInstance
 from toolcrib.crib.services import ToolLine
@@ -18,9 +17,8 @@ SCREW, PLIERS, WRENCH, PHILLIPS = (
 
 
 @pytest.fixture
-def kit(tool_factory, storekeeper, engineer):
+def kit(tool_factory, storekeeper, engineer, model_path, photos_dir):
     """Three tools issued to the engineer from one photo of them on the desk."""
-    need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
     tools = [
@@ -127,8 +125,9 @@ def test_it_flags_a_tool_missing_from_the_photo(kit, engineer, desk):
     assert missing.photo is None and missing.match_percent is None
 
 
+@pytest.mark.model
+@pytest.mark.photos
 def test_it_recognises_an_enrolled_tool_and_proposes_it(tool_factory, crib_admin):
-    need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
     tools = {

@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.conftest import need_model, need_shared_photos
-
 
 @pytest.fixture
 def signed_in(page, live_server):
@@ -22,9 +20,8 @@ def signed_in(page, live_server):
 
 
 @pytest.fixture
-def kit_photo(tmp_path):
+def kit_photo(tmp_path, model_path, photos_dir):
     """kit_photo(placements) -> (path of a JPEG of those tools on a table, their boxes)."""
-    need_model(), need_shared_photos()
     from tests.kit_photos import compose
 
     count = iter(range(100))

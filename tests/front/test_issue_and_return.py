@@ -121,13 +121,13 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert (
         "2 accepted" in verdict
         and "1 waiting for a manual recount" in verdict
-        and "1 not issued to him" in verdict
+        and "1 not issued to Ivan Petrov" in verdict
     )
     flagged = page.locator(".return-line", has_text="AT-288293-6")
     assert "fail" in flagged.locator(".match").inner_text()
     assert "recount required" in flagged.locator(".decision").inner_text()
-    stranger = page.locator(".return-line", has_text="A tool he was not issued")
-    assert "matches none of his tools" in stranger.locator(".match").inner_text()
+    stranger = page.locator(".return-line", has_text="A tool not issued to Ivan Petrov")
+    assert "matches none of Ivan Petrov's tools" in stranger.locator(".match").inner_text()
     for number in ("SCR-0001", "OEW-0034"):
         line = page.locator(".return-line", has_text=number)
         assert (

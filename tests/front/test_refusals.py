@@ -47,7 +47,7 @@ def test_it_refuses_a_tool_already_issued_and_issues_nothing(
     assert page.locator("#form-error").inner_text() == (
         "AT-288293-6 is already issued to Olga Smirnova (E2002); nothing was issued."
     )
-    # The tools he picked are still on the page, to correct and confirm again.
+    # The tools the storekeeper picked are still on the page, to correct and confirm again.
     assert [page.locator(".tool-row input").nth(i).input_value() for i in range(2)] == [
         "AT-1",
         "AT-288293-6",

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 from inference_testdata import PHOTOS, REAL_MODEL, build_onnx
 
+from tests.conftest import require
+
 
 @pytest.fixture(scope="session")
 def photos_dir() -> Path:
-    if not PHOTOS.is_dir():
-        pytest.skip(f"shared photos not found at {PHOTOS}")
+    require("photos")
     return PHOTOS
 
 
 @pytest.fixture(scope="session")
 def real_model_path() -> Path:
-    if not REAL_MODEL.is_file():
-        pytest.skip(f"shared model not found at {REAL_MODEL}")
+    require("model")
     return REAL_MODEL
 
 

@@ -48,10 +48,10 @@ def test_it_takes_a_configured_pixel_limit():
         ((50, 20, 50, 80), "empty or inverted"),
         ((120, 20, 50, 80), "empty or inverted"),
         ((50, 80, 120, 20), "empty or inverted"),
-        ((150, 20, 201, 80), "reaches outside the photo, which is 200x100 pixels"),
-        ((-1, 0, 10, 10), "reaches outside the photo"),
-        ((300, 200, 400, 300), "reaches outside the photo"),
-        ((1, 2, 3), "needs four numbers"),
+        ((150, 20, 201, 80), r"lies outside the photo \(200x100\)"),
+        ((-1, 0, 10, 10), "lies outside the photo"),
+        ((300, 200, 400, 300), "lies outside the photo"),
+        ((1, 2, 3), "four whole numbers"),
     ],
 )
 def test_it_refuses_a_box_that_is_empty_inverted_or_outside(box, message):

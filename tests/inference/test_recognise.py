@@ -72,7 +72,7 @@ def test_it_gives_features_but_no_candidates_for_a_model_without_p(tiny_model, t
 
 
 def test_it_refuses_a_box_outside_the_photo(two_tool_photo, real_model):
-    with pytest.raises(PhotoError, match="reaches outside the photo"):
+    with pytest.raises(PhotoError, match="lies outside the photo"):
         recognise(two_tool_photo[0], [(0, 0, 5000, 10)], real_model)
 
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from inference import rotation
-from inference.recognise import embed
+from inference.recognise import model_outputs
 from inference.similarity import match_percent
 
 
@@ -40,13 +40,13 @@ def test_tta_gives_the_same_result_for_a_crop_turned_by_90_degrees(real_model, p
 
     crop = crops((photos_dir / "catalog" / "5_safety_pliers.jpg").read_bytes())
     turned = np.rot90(crop, 1, axes=(1, 2)).copy()
-    p0, f0 = embed(real_model, crop, "tta")
-    p1, f1 = embed(real_model, turned, "tta")
+    p0, f0 = model_outputs(real_model, crop, "tta")
+    p1, f1 = model_outputs(real_model, turned, "tta")
     assert np.allclose(p0, p1, atol=1e-5)
     assert match_percent(f0[0], f1[0]) == pytest.approx(100.0, abs=1e-3)
     # Without TTA the model does see the difference (so the test above can fail).
-    _, g0 = embed(real_model, crop, "none")
-    _, g1 = embed(real_model, turned, "none")
+    _, g0 = model_outputs(real_model, crop, "none")
+    _, g1 = model_outputs(real_model, turned, "none")
     assert match_percent(g0[0], g1[0]) < 99.0
 
 

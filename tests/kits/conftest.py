@@ -1,14 +1,13 @@
 """Fixtures for kit photos: real single-tool photos with hand-drawn boxes, and generated kits."""
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
-PHOTOS = ROOT.parent / "shared" / "photos"
+from tests.conftest import PHOTOS, ROOT, require
+
 sys.path.insert(0, str(ROOT / "scripts"))
 
 # Boxes drawn by hand on the single-tool photos; the tool is in the same place on every
@@ -23,8 +22,7 @@ SINGLE_BOXES = {
 
 @pytest.fixture(scope="session")
 def shared_photos():
-    if not PHOTOS.is_dir():
-        pytest.skip(f"needs the kit photos in {PHOTOS} (../shared is absent)")
+    require("photos")
     return PHOTOS
 
 

@@ -111,4 +111,4 @@ def test_it_says_whose_an_extra_tool_is(single_tool):
     ]
     owners = owners_of_extras([returned[i] for i in result.extra], out_elsewhere)
 
-    assert [o.holder for o in owners] == ["ivanova", "petrov"]
+    assert [o.tool for o in owners] == ["ivanova", "petrov"]

@@ -4,10 +4,13 @@ The crib's own refusals (CribError) are 400, a tool someone else holds (ToolUnav
 409; Django's ValidationError, ProtectedError, IntegrityError and DataError never become a 500.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from toolcrib.crib.services import CribError, ToolUnavailable
@@ -17,14 +20,14 @@ class ErrorSerializer(serializers.Serializer):
     """Every error response has this body."""
 
     detail = serializers.CharField(help_text="What went wrong, fit to show the user.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a body field, not .errors
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text='Per-field messages, e.g. {"tools[0].box": ["..."]}; only for invalid input.',
     )
 
 
-def handle(exc, context):
+def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ToolUnavailable):
         exc = Conflict(str(exc))
     elif isinstance(exc, CribError):
@@ -57,7 +60,7 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
 
 
-def flatten(detail, prefix="") -> dict[str, list[str]]:
+def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as flat paths: {"tools": [{"box": [...]}]} -> {"tools[0].box": [...]}."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
@@ -82,7 +85,7 @@ def flatten(detail, prefix="") -> dict[str, list[str]]:
     return out
 
 
-def _first_message(detail) -> str:
+def _first_message(detail: Any) -> str:
     errors = flatten(detail)
     if len(errors) == 1:
         [(field, messages)] = errors.items()

@@ -1,6 +1,7 @@
 """Filters for the lists, as query parameters (?status=issued&tool_type=3)."""
 
 from datetime import UTC
+from typing import Any
 
 import django_filters as filters
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from toolcrib.crib.models import AuditEvent, Engineer, Issue, Return, ReturnedTo
 
 class UTCDateTimeField(IsoDateTimeField):
     # PostgreSQL refuses offsets beyond ±16 h that ISO 8601 allows: send it UTC.
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         value = super().clean(value)
         try:
             return value and value.astimezone(UTC)

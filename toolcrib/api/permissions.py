@@ -6,6 +6,10 @@ names them, e.g. {"POST": ["crib.issue_tools"]}.
 """
 
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from toolcrib.crib import roles
 
 VIEW = ["%(app_label)s.view_%(model_name)s"]
 
@@ -13,7 +17,7 @@ VIEW = ["%(app_label)s.view_%(model_name)s"]
 class CribPermissions(DjangoModelPermissions):
     perms_map = {**DjangoModelPermissions.perms_map, "GET": VIEW, "HEAD": VIEW, "OPTIONS": VIEW}
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
         required = getattr(view, "write_permissions", {}).get(request.method)
@@ -22,15 +26,10 @@ class CribPermissions(DjangoModelPermissions):
         return super().has_permission(request, view)
 
 
-# Anyone who photographs tools at the crib: the desks and the admin (enrolment).
-TAKES_PHOTOS = ["crib.add_photo", "crib.issue_tools", "crib.return_tools"]
-
-
 class TakesPhotos(CribPermissions):
     """Uploading a photo or asking what is in one: any role that photographs tools."""
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
             return super().has_permission(request, view)
-        user = request.user
-        return bool(user and user.is_authenticated and any(user.has_perm(p) for p in TAKES_PHOTOS))
+        return roles.takes_photos(request.user)

@@ -1,5 +1,7 @@
 """The OpenAPI schema lists the errors each operation can answer, all in ErrorSerializer's format."""
 
+from typing import Any, Literal
+
 from drf_spectacular.openapi import AutoSchema
 
 from toolcrib.api.errors import ErrorSerializer
@@ -8,7 +10,9 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class CribSchema(AutoSchema):
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         codes = {
             "400": "Invalid input (query, body or header); `errors` says which field.",

@@ -2,9 +2,13 @@
 that services carry out (issue, return, recount, enrolment, recognition)."""
 
 import json
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -22,19 +26,20 @@ from toolcrib.crib.models import (
     Photo,
     Return,
     ReturnedTool,
+    Sighting,
     ToolInstance,
     ToolType,
 )
 
 
-def username(**kwargs):
+def username(**kwargs: Any) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
 
 
-def store_upload(upload, user) -> Photo:
+def store_upload(upload: UploadedFile, user: User | AnonymousUser) -> Photo:
     # One byte past the limit is enough for store_photo to refuse a huge upload without reading it all.
     limit = settings.TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024
-    return services.store_photo(upload.read(limit + 1), name=upload.name, user=user)
+    return services.store_photo(upload.read(limit + 1), name=upload.name or "photo.jpg", user=user)
 
 
 class BoxField(serializers.ListField):
@@ -42,10 +47,10 @@ class BoxField(serializers.ListField):
 
     child = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(min_length=4, max_length=4, **kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> list[int]:
         # A multipart form sends a box as one JSON text field, box=[x0,y0,x1,y1].
         if isinstance(data, list) and len(data) == 1 and isinstance(data[0], str):
             data = data[0]
@@ -61,11 +66,11 @@ class BoxField(serializers.ListField):
 class CropURLField(serializers.Field):
     """Absolute URL of the JPEG of a crop; null when the tool was not photographed."""
 
-    def __init__(self, kind, **kwargs):
+    def __init__(self, kind: str, **kwargs: Any) -> None:
         self.kind = kind
         super().__init__(source="*", read_only=True, **kwargs)
 
-    def to_representation(self, crop):
+    def to_representation(self, crop: Sighting) -> str | None:
         if crop.photo_id is None:
             return None
         return self.context["request"].build_absolute_uri(
@@ -117,14 +122,16 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(HolderSerializer(allow_null=True))
-    def get_holder(self, tool):
+    def get_holder(self, tool: ToolInstance) -> dict[str, Any] | None:
         # The list prefetches the open issued record as `open_issued`; a single record asks.
         holder = (
-            next(iter(tool.open_issued), None) if hasattr(tool, "open_issued") else tool.holder()
+            next(iter(tool.open_issued), None)
+            if hasattr(tool, "open_issued")
+            else tool.open_issued_tool()
         )
         return HolderSerializer(holder).data if holder else None
 
-    def validate_status(self, value):
+    def validate_status(self, value: str) -> str:
         current = self.instance.status if self.instance else ToolInstance.Status.IN_CRIB
         if (value == ToolInstance.Status.ISSUED) != (current == ToolInstance.Status.ISSUED):
             raise serializers.ValidationError(
@@ -135,7 +142,7 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
 
 class EngineerSerializer(serializers.ModelSerializer):
     held_tools = serializers.SerializerMethodField(
-        help_text="Inventory numbers of the tools he holds now."
+        help_text="Inventory numbers of the tools they hold now."
     )
 
     class Meta:
@@ -143,7 +150,7 @@ class EngineerSerializer(serializers.ModelSerializer):
         fields = ["id", "badge_number", "name", "active", "held_tools"]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_held_tools(self, engineer):
+    def get_held_tools(self, engineer: Engineer) -> list[str]:
         # The list annotates `held_numbers` in its one query; a single record asks.
         if not hasattr(engineer, "held_numbers"):
             return sorted(
@@ -163,7 +170,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = Photo
         fields = ["id", "image", "width", "height", "sha256", "uploaded_by", "created_at"]
 
-    def create(self, data):
+    def create(self, data: dict[str, Any]) -> Photo:
         return store_upload(data["image"], self.context["request"].user)
 
 
@@ -179,7 +186,7 @@ class PhotoOrImageSerializer(serializers.Serializer):
         write_only=True, required=False, help_text="A new photo (multipart)."
     )
 
-    def validate(self, data):
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if ("photo" in data) == ("image" in data):
             raise serializers.ValidationError(
                 "Send either `photo` (a stored photo's id) or `image` (a new photo)."
@@ -212,7 +219,7 @@ class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
         ]
         read_only_fields = ["model_sha256", "created_at"]
 
-    def create(self, data):
+    def create(self, data: dict[str, Any]) -> Enrolment:
         return services.enrol(
             data["tool_instance"],
             self.photo_or_upload(),
@@ -272,7 +279,7 @@ class InstanceCandidateSerializer(serializers.Serializer):
     match_percent = serializers.FloatField()
 
 
-class RecognisedSerializer(serializers.Serializer):
+class SuggestionSerializer(serializers.Serializer):
     box = BoxField()
     confidence = serializers.FloatField()
     types = TypeCandidateSerializer(
@@ -295,7 +302,7 @@ class RecognisedSerializer(serializers.Serializer):
 class RecognitionSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     recognition = RecognitionStatusSerializer()
-    tools = RecognisedSerializer(many=True)
+    tools = SuggestionSerializer(many=True)
 
 
 # --- issue and return ------------------------------------------------------------------------
@@ -338,7 +345,7 @@ class ToolLineSerializer(serializers.Serializer):
     )
     box = BoxField(required=False, allow_null=True, help_text="Required with `photo`.")
 
-    def validate(self, data):
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if (data.get("photo") is None) != (data.get("box") is None):
             raise serializers.ValidationError("A photographed tool needs both `photo` and `box`.")
         return data
@@ -346,12 +353,13 @@ class ToolLineSerializer(serializers.Serializer):
 
 class IssueRequestSerializer(serializers.Serializer):
     engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
-    tools = ToolLineSerializer(many=True, allow_empty=False, max_length=200)
+    # ListSerializer takes max_length; the stubs do not know it.
+    tools = ToolLineSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
     due_back = serializers.DateTimeField(
         required=False, help_text="Default: now + the crib's loan hours."
     )
 
-    def validate_due_back(self, value):
+    def validate_due_back(self, value: datetime) -> datetime:
         if value <= timezone.now():
             raise serializers.ValidationError("The tools cannot be due back in the past.")
         return value
@@ -405,7 +413,7 @@ class CropSerializer(serializers.Serializer):
 
 class ReturnRequestSerializer(serializers.Serializer):
     engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
-    crops = CropSerializer(
+    crops = CropSerializer(  # type: ignore[call-arg]  # max_length, as above
         many=True,
         max_length=200,
         help_text="The tools in the return photos; empty = none photographed.",
@@ -525,7 +533,7 @@ class TokenSerializer(serializers.ModelSerializer):
         model = Token
         fields = ["user_id", "user", "created"]
 
-    def validate_user(self, user):
+    def validate_user(self, user: User) -> User:
         # A token acts with all its user's rights: an admin cannot mint a superuser's.
         if user.is_superuser and not self.context["request"].user.is_superuser:
             raise serializers.ValidationError("Only a superuser may make a token for a superuser.")

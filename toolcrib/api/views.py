@@ -2,10 +2,13 @@
 return, recount, enrolment, threshold) goes through `services`, as it does from the pages."""
 
 import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Model, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
@@ -13,10 +16,13 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
+from inference import runtime
 from toolcrib.api import errors, filters, serializers
 from toolcrib.api.permissions import CribPermissions, TakesPhotos
 from toolcrib.api.schema import CribSchema
@@ -33,6 +39,7 @@ from toolcrib.crib.models import (
     ReturnedTool,
     ToolInstance,
     ToolType,
+    still_out,
 )
 
 
@@ -40,35 +47,35 @@ class Pagination(LimitOffsetPagination):
     max_limit = 500
 
 
-class CribAPI:
+class CribAPI(GenericAPIView):
     # What every endpoint shares: auth, roles, one error format, audited all-or-nothing writes.
 
     # Token first: an anonymous request gets 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [CribPermissions]
-    pagination_class = Pagination
+    pagination_class: type[BasePagination] | None = Pagination
     schema = CribSchema()
     metadata_class = None  # OPTIONS answers 405; the schema describes every endpoint
 
-    def get_exception_handler(self):
+    def get_exception_handler(self) -> Callable[..., Response | None]:
         return errors.handle
 
     @contextlib.contextmanager
-    def changing(self):
+    def changing(self) -> Iterator[None]:
         """All or nothing, in the audit trail under the request's user (ActorMiddleware knows
         only session users; token users are known from here on)."""
         with audit.acting_as(self.request.user), transaction.atomic():
             yield
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer) -> None:
         with self.changing():
             serializer.save()
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer) -> None:
         with self.changing():
             serializer.save()
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Model) -> None:
         with self.changing():
             instance.delete()
 
@@ -76,7 +83,9 @@ class CribAPI:
 JSON_OR_MULTIPART = [JSONParser, MultiPartParser, FormParser]
 
 
-class WithHistory:
+class WithHistory(GenericAPIView):
+    history_of: Callable[[Any], list]  # each viewset's history function
+
     # `{id}/history/`, for tool instances and engineers; a comment, as a docstring would
     # describe every operation of the viewset.
 
@@ -85,7 +94,7 @@ class WithHistory:
         description="Every issue, return line and change, oldest first (not paged).",
     )
     @action(detail=True, pagination_class=None, filterset_class=None)
-    def history(self, request, pk=None):
+    def history(self, request: Request, pk: str | None = None) -> Response:
         entries = self.history_of(self.get_object())
         return Response(serializers.HistoryEntrySerializer(entries, many=True).data)
 
@@ -100,7 +109,7 @@ class ToolInstanceViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = ToolInstance.objects.prefetch_related(
         Prefetch(
             "issued",
-            IssuedTool.objects.filter(closed_at__isnull=True).select_related("issue__engineer"),
+            IssuedTool.objects.open().select_related("issue__engineer"),
             to_attr="open_issued",
         )
     )
@@ -113,7 +122,7 @@ class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     queryset = Engineer.objects.annotate(
         held_numbers=ArrayAgg(
             "issues__tools__tool_instance__inventory_number",
-            filter=Q(issues__tools__closed_at__isnull=True),
+            filter=still_out("issues__tools__"),
         )
     )
     serializer_class = serializers.EngineerSerializer
@@ -154,8 +163,10 @@ class RecognitionView(CribAPI, GenericAPIView):
     parser_classes = JSON_OR_MULTIPART
 
     @extend_schema(responses=serializers.RecognitionSerializer)
-    def post(self, request):
-        asked = self.get_serializer(data=request.data)
+    def post(self, request: Request) -> Response:
+        asked = cast(
+            serializers.RecognitionRequestSerializer, self.get_serializer(data=request.data)
+        )
         asked.is_valid(raise_exception=True)
         with self.changing():  # a new photo is kept only if its boxes fit it
             photo = asked.photo_or_upload()
@@ -168,7 +179,7 @@ class RecognitionView(CribAPI, GenericAPIView):
             in_crib_only=asked.validated_data["in_crib_only"],
             expected=asked.expected(),
         )
-        result = {"photo": photo.pk, "recognition": recognition.model_status(), "tools": tools}
+        result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
         return Response(serializers.RecognitionSerializer(result).data)
 
 
@@ -181,7 +192,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def idempotency_key(request) -> str | None:
+def signed_in(request: Request) -> User:
+    """The request's user; CribPermissions has refused anonymous requests before a view runs."""
+    return cast(User, request.user)
+
+
+def idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100:
         raise drf_serializers.ValidationError({"Idempotency-Key": ["At most 100 characters."]})
@@ -191,21 +207,28 @@ def idempotency_key(request) -> str | None:
 class TransactionViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
     """Issues and returns: made at the desk through services, read by all, never changed."""
 
-    def create(self, request):
+    # Given by each subclass: what a request holds, the service call, the report.
+    request_serializer_class: type[drf_serializers.Serializer]
+    make: Callable[..., Issue | Return]
+    build_report: Callable[..., dict]
+
+    def create(self, request: Request) -> Response:
         asked = self.request_serializer_class(data=request.data)
         asked.is_valid(raise_exception=True)
-        made = self.make(request.user, asked.validated_data, idempotency_key(request))
+        made = self.make(signed_in(request), asked.validated_data, idempotency_key(request))
         return Response(
             self.get_serializer(self.get_queryset().get(pk=made.pk)).data,
             status=status.HTTP_201_CREATED,
         )
 
     @action(detail=True, filterset_class=None)
-    def report(self, request, pk=None):
+    def report(self, request: Request, pk: str | None = None) -> Response:
         return Response(self.build_report(self.get_object(), request))
 
 
-def transaction_schema(request, response, report):
+def transaction_schema(
+    request: type[BaseSerializer], response: type[BaseSerializer], report: type[BaseSerializer]
+) -> Callable[[type], type]:
     return extend_schema_view(
         create=extend_schema(
             request=request, responses={201: response}, parameters=[IDEMPOTENCY_KEY]
@@ -229,7 +252,7 @@ class IssueViewSet(TransactionViewSet):
     write_permissions = {"POST": ["crib.issue_tools"]}
     build_report = staticmethod(reports.issue_report)
 
-    def make(self, user, data, key):
+    def make(self, user: User, data: dict[str, Any], key: str | None) -> Issue:
         lines = [services.ToolLine(**line) for line in data["tools"]]
         return services.issue_tools(
             engineer=data["engineer"],
@@ -257,7 +280,7 @@ class ReturnViewSet(TransactionViewSet):
     write_permissions = {"POST": ["crib.return_tools"]}
     build_report = staticmethod(reports.return_report)
 
-    def make(self, user, data, key):
+    def make(self, user: User, data: dict[str, Any], key: str | None) -> Return:
         crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
         return services.return_tools(
             engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key
@@ -276,11 +299,11 @@ class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
         request=serializers.RecountSerializer, responses=serializers.ReturnedToolSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
-    def recount(self, request, pk=None):
+    def recount(self, request: Request, pk: str | None = None) -> Response:
         line = self.get_object()
         asked = serializers.RecountSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
-        services.decide_recount(line, user=request.user, **asked.validated_data)
+        services.decide_recount(line, user=signed_in(request), **asked.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data)
 
 
@@ -290,14 +313,14 @@ class SettingsView(CribAPI, GenericAPIView):
     queryset = CribSettings.objects.all()
     serializer_class = serializers.CribSettingsSerializer
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(self.get_serializer(CribSettings.current()).data)
 
-    def put(self, request):
+    def put(self, request: Request) -> Response:
         asked = self.get_serializer(CribSettings.current(), data=request.data)
         asked.is_valid(raise_exception=True)
         current = services.set_threshold(
-            asked.validated_data["recount_threshold"], user=request.user
+            asked.validated_data["recount_threshold"], user=signed_in(request)
         )
         return Response(self.get_serializer(current).data)
 
@@ -309,7 +332,7 @@ class DashboardView(CribAPI, GenericAPIView):
     serializer_class = serializers.DashboardSerializer
     pagination_class = None
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(
             self.get_serializer(
                 {
@@ -342,19 +365,20 @@ class TokenViewSet(
     lookup_field = "user_id"
     lookup_value_regex = r"\d+"
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return (
             serializers.NewTokenSerializer
             if self.action == "create"
             else serializers.TokenSerializer
         )
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer) -> None:
         with transaction.atomic():
             token = serializer.save()
             audit.record("token created", token.user, actor=self.request.user)
 
-    def perform_destroy(self, token):
+    def perform_destroy(self, instance: Model) -> None:
+        token = cast(Token, instance)
         with transaction.atomic():
             audit.record("token revoked", token.user, actor=self.request.user)
             token.delete()

@@ -134,3 +134,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor_name", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_repr", "actor_name"]
+
+
+@admin.register(models.BoxRecognition)
+class BoxRecognitionAdmin(admin.ModelAdmin):
+    """Kept model output, shown for inspection; made and used only by the recognition code."""
+
+    list_display = ["id", "photo", "x0", "y0", "x1", "y1", "model_sha256", "rotation"]
+    exclude = ["feature"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

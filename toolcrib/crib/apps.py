@@ -16,10 +16,8 @@ class CribConfig(AppConfig):
 
 
 def after_migrate(**kwargs):
-    """After every migrate (and every flush between tests): the roles and the kit types exist."""
-    from toolcrib.crib import roles
-    from toolcrib.crib.kit import ensure_kit_types
-    from toolcrib.crib.models import ToolType
+    """After every migrate (and every flush between tests): the roles and the model types exist."""
+    from toolcrib.crib import roles, tool_types
 
     roles.sync_groups()
-    ensure_kit_types(ToolType)
+    tool_types.ensure_model_types()

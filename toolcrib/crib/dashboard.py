@@ -9,7 +9,7 @@ from toolcrib.crib.models import Issue, IssuedTool, Return, ReturnedTool, ToolIn
 
 def tools_out():
     return (
-        IssuedTool.objects.filter(closed_at__isnull=True)
+        IssuedTool.objects.open()
         .select_related("tool_instance__tool_type", "issue__engineer")
         .order_by("due_back")
     )
@@ -37,7 +37,7 @@ def lost_tools():
 def figures(now=None) -> dict:
     now = now or timezone.now()
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    out = IssuedTool.objects.filter(closed_at__isnull=True)
+    out = IssuedTool.objects.open()
     return {
         "tools_out": out.count(),
         "overdue": out.filter(due_back__lt=now).count(),

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
+
 from toolcrib.crib.models import AuditEvent, Engineer, IssuedTool, ReturnedTool, ToolInstance
 
 
@@ -45,35 +47,31 @@ def _return_entries(lines):
 
 
 def tool_history(tool: ToolInstance) -> list[Entry]:
-    issued = IssuedTool.objects.filter(tool_instance=tool).select_related(
+    changes = AuditEvent.objects.filter(object_type="toolinstance", object_id=str(tool.pk))
+    return _history(Q(tool_instance=tool), Q(issued_tool__tool_instance=tool), changes)
+
+
+def engineer_history(engineer: Engineer) -> list[Entry]:
+    return _history(Q(issue__engineer=engineer), Q(tool_return__engineer=engineer))
+
+
+def _history(issued_tools: Q, returned_tools: Q, changes=()) -> list[Entry]:
+    """Issues, return lines (each filtered so) and record changes, oldest first."""
+    issued = IssuedTool.objects.filter(issued_tools).select_related(
         "issue__engineer", "issue__storekeeper", "tool_instance"
     )
-    lines = ReturnedTool.objects.filter(issued_tool__tool_instance=tool).select_related(
+    lines = ReturnedTool.objects.filter(returned_tools).select_related(
         "tool_return__engineer",
         "tool_return__desk_user",
         "decided_by",
         "issued_tool__tool_instance",
     )
-    changes = AuditEvent.objects.filter(object_type="toolinstance", object_id=str(tool.pk))
     entries = [*_issue_entries(issued), *_return_entries(lines)]
     entries += [
         Entry(e.created_at, f"record {e.action}", e.actor_name or "system", detail=_describe(e))
         for e in changes
     ]
     return sorted(entries, key=lambda e: e.when)
-
-
-def engineer_history(engineer: Engineer) -> list[Entry]:
-    issued = IssuedTool.objects.filter(issue__engineer=engineer).select_related(
-        "issue__engineer", "issue__storekeeper", "tool_instance"
-    )
-    lines = ReturnedTool.objects.filter(tool_return__engineer=engineer).select_related(
-        "tool_return__engineer",
-        "tool_return__desk_user",
-        "decided_by",
-        "issued_tool__tool_instance",
-    )
-    return sorted([*_issue_entries(issued), *_return_entries(lines)], key=lambda e: e.when)
 
 
 def _describe(event: AuditEvent) -> str:

@@ -57,9 +57,9 @@ class ToolInstance(models.Model):
             today or timezone.localdate()
         )
 
-    def holder(self):
+    def open_issued_tool(self):
         """The open issued-tool record of whoever holds this tool now, or None."""
-        return self.issued.filter(closed_at__isnull=True).select_related("issue__engineer").first()
+        return self.issued.open().select_related("issue__engineer").first()
 
 
 class Engineer(models.Model):
@@ -79,7 +79,7 @@ class Engineer(models.Model):
         return reverse("engineer", args=[self.pk])
 
     def held_tools(self):
-        return IssuedTool.objects.filter(issue__engineer=self, closed_at__isnull=True)
+        return IssuedTool.objects.open().filter(issue__engineer=self)
 
 
 class Photo(models.Model):
@@ -100,7 +100,43 @@ class Photo(models.Model):
         return f"photo {self.pk} ({self.width}x{self.height})"
 
 
-class Crop(models.Model):
+class BoxRecognition(models.Model):
+    """The model's recognition of one box of a photo (class candidates and feature), kept with
+    the photo so that the issue or return that uses the box does not run the model again.
+
+    It is found again only by everything that made it: the photo (whose file never changes),
+    the exact box, the model file (sha256) and the rotation mode; any other model or mode
+    computes anew (docs/inference.md, "Compute once")."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="recognitions")
+    x0 = models.PositiveIntegerField()
+    y0 = models.PositiveIntegerField()
+    x1 = models.PositiveIntegerField()
+    y1 = models.PositiveIntegerField()
+    model_sha256 = models.CharField(max_length=64)
+    rotation = models.CharField(max_length=16)
+    feature = VectorField(dimensions=FEATURE_DIMENSIONS)
+    # [[class index, probability], ...] best first; empty when the model gives no `p`.
+    candidates = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "x0", "y0", "x1", "y1", "model_sha256", "rotation"],
+                name="one_recognition_per_box_and_model",
+            )
+        ]
+
+    def __str__(self):
+        return f"recognition of {self.box} in photo {self.photo_id}"
+
+    @property
+    def box(self):
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
+class Sighting(models.Model):
     """One tool in a photo: its box and the feature the model computed from the crop."""
 
     photo = models.ForeignKey(
@@ -147,7 +183,7 @@ class Crop(models.Model):
         self.x0, self.y0, self.x1, self.y1 = value if value is not None else (None,) * 4
 
 
-class Enrolment(Crop):
+class Enrolment(Sighting):
     """A reference photo of a tool instance, used to recognise that very tool."""
 
     tool_instance = models.ForeignKey(
@@ -158,7 +194,7 @@ class Enrolment(Crop):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta(Crop.Meta):
+    class Meta(Sighting.Meta):
         ordering = ["-created_at"]
         indexes = [
             HnswIndex(
@@ -197,20 +233,34 @@ class Issue(models.Model):
         return reverse("issue", args=[self.pk])
 
 
-class IssuedTool(Crop):
+def still_out(through: str = "") -> Q:
+    """Issued tools not yet closed (the one place that says so), reached through `through`
+    (e.g. "issues__tools__" from an engineer)."""
+    return Q(**{f"{through}closed_at__isnull": True})
+
+
+class IssuedToolQuerySet(models.QuerySet):
+    def open(self):
+        """Tools still out: not back in the crib nor declared missing."""
+        return self.filter(still_out())
+
+
+class IssuedTool(Sighting):
     issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="tools")
     tool_instance = models.ForeignKey(ToolInstance, on_delete=models.PROTECT, related_name="issued")
     due_back = models.DateTimeField()
     # Set when the tool is back in the crib or declared missing: the engineer holds it no more.
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta(Crop.Meta):
+    objects = IssuedToolQuerySet.as_manager()
+
+    class Meta(Sighting.Meta):
         ordering = ["issue", "id"]
-        constraints = Crop.Meta.constraints + [
+        constraints = Sighting.Meta.constraints + [
             # One holder per tool at a time: at most one open issued record per tool instance.
             models.UniqueConstraint(
                 fields=["tool_instance"],
-                condition=Q(closed_at__isnull=True),
+                condition=still_out(),
                 name="one_holder_per_tool",
             )
         ]
@@ -248,8 +298,12 @@ class Return(models.Model):
     def get_absolute_url(self):
         return reverse("return", args=[self.pk])
 
+    def passes(self, match_percent: float | None) -> bool:
+        """A match passes at or above the threshold in force for this return."""
+        return match_percent is not None and match_percent >= self.threshold
 
-class ReturnedTool(Crop):
+
+class ReturnedTool(Sighting):
     """One line of a return: a tool in the return photo, a held tool that was not in it, or both."""
 
     class Decision(models.TextChoices):
@@ -258,8 +312,6 @@ class ReturnedTool(Crop):
         RECOUNTED_ACCEPTED = "recounted_accepted", "recounted and accepted"
         MISSING = "missing", "missing"
         EXTRA = "extra", "not issued to this engineer"
-
-    OPEN_DECISIONS = (Decision.RECOUNT_REQUIRED,)
 
     tool_return = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="tools")
     # Empty for a tool in the photo that this engineer does not hold.
@@ -274,11 +326,15 @@ class ReturnedTool(Crop):
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
-    class Meta(Crop.Meta):
+    class Meta(Sighting.Meta):
         ordering = ["tool_return", "id"]
 
     def __str__(self):
         return f"{self.issued_tool or 'extra tool'}: {self.get_decision_display()}"
+
+    @property
+    def passed(self) -> bool:
+        return self.tool_return.passes(self.match_percent)
 
 
 class CribSettings(models.Model):

@@ -6,14 +6,13 @@ from django.conf import settings
 from PIL import Image
 
 from inference.preprocess import PhotoError, open_photo
+from toolcrib.crib.errors import CribError
 
 FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 def check_photo(data: bytes) -> tuple[int, int, str]:
     """(width, height) after EXIF orientation, and a file extension; CribError when it is no photo."""
-    from toolcrib.crib.services import CribError
-
     if len(data) > settings.TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024:
         raise CribError(f"The photo is larger than {settings.TOOLCRIB_MAX_UPLOAD_MB} MB.")
     try:

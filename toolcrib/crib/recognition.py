@@ -13,11 +13,12 @@ from django.db import connection, transaction
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
-from inference import runtime
+from inference import rotation, runtime
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
-from inference.recognise import recognise
-from toolcrib.crib.models import Enrolment, Photo, ToolInstance, ToolType
+from inference.recognise import Candidate, Recognition, recognise
+from inference.similarity import percent_from_distance
+from toolcrib.crib.models import BoxRecognition, Enrolment, Photo, ToolInstance, ToolType
 
 Box = tuple[int, int, int, int]
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
@@ -41,7 +42,9 @@ class InstanceCandidate:
 
 
 @dataclass
-class Recognised:
+class Suggestion:
+    """The crib's answer for one box: likely tool types and nearest enrolled tool instances."""
+
     box: Box
     confidence: float
     types: list[TypeCandidate] = field(default_factory=list)
@@ -54,22 +57,70 @@ class Recognised:
         return Proposal(self.box, self.confidence, tools=self.tools).notice
 
 
-def model_status() -> runtime.ModelStatus:
-    return runtime.model_status()
-
-
 def _photo_bytes(photo: Photo) -> bytes:
     with photo.image.open("rb") as f:
         return f.read()
 
 
-def embed(photo: Photo, boxes: list[Box]) -> tuple[list, str]:
-    """The model's view of each box in `photo` (inference Recognition: class candidates and a
-    unit-length 512-d feature), or None for each when recognition is off; and the model's sha256."""
+def recognise_boxes(
+    photo: Photo, boxes: list[Box], *, reuse: bool = True
+) -> tuple[list[Recognition | None], str]:
+    """The model's recognition of each box in `photo` (class candidates and a unit-length 512-d
+    feature), or None for each when recognition is off; and the model's sha256. reuse=False
+    runs the model whatever was kept (`manage.py reembed` recomputes)."""
     model = runtime.get_model()
     if model is None or not boxes:
         return [None] * len(boxes), ""
-    return recognise(_photo_bytes(photo), boxes, model), model.sha256
+    if not reuse:
+        return recognise(_photo_bytes(photo), boxes, model), model.sha256
+    return kept_recognitions(photo, boxes, model), model.sha256
+
+
+def kept_recognitions(
+    photo: Photo, boxes: list[Box], model: runtime.Model, data: bytes | None = None
+) -> list[Recognition]:
+    """The recognition of each box: the kept one where this photo's box was recognised before
+    by this model file in this rotation mode, else computed now (one model run for all the
+    missing boxes, one decode of the photo) and kept. `data`: the photo's bytes, if read."""
+    mode = rotation.rotation_mode()
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    kept = {
+        row.box: row
+        for row in BoxRecognition.objects.filter(
+            photo=photo, model_sha256=model.sha256, rotation=mode
+        )
+    }
+    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
+    if missing:
+        fresh = recognise(
+            data if data is not None else _photo_bytes(photo), missing, model, rotation_mode=mode
+        )
+        made = [
+            BoxRecognition(
+                photo=photo,
+                x0=b[0],
+                y0=b[1],
+                x1=b[2],
+                y1=b[3],
+                model_sha256=model.sha256,
+                rotation=mode,
+                feature=r.feature,
+                candidates=[[c.class_index, c.probability] for c in r.candidates],
+            )
+            for b, r in zip(missing, fresh)
+        ]
+        # Two requests may recognise the same box at once: the first row stays, both are equal.
+        BoxRecognition.objects.bulk_create(made, ignore_conflicts=True)
+        kept.update(zip(missing, made))
+    return [_as_recognition(kept[b]) for b in boxes]
+
+
+def _as_recognition(row: BoxRecognition) -> Recognition:
+    return Recognition(
+        box=row.box,
+        candidates=[Candidate(int(i), float(p)) for i, p in row.candidates],
+        feature=np.asarray(row.feature, dtype=np.float32),
+    )
 
 
 def propose(
@@ -110,7 +161,7 @@ def recognise_photo(
     *,
     in_crib_only: bool = True,
     expected: int | None = None,
-) -> list["Recognised"]:
+) -> list["Suggestion"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools.
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap."""
@@ -122,15 +173,17 @@ def recognise_photo(
     )
     model = runtime.get_model()
     if model is None:
-        return [Recognised(box=b, confidence=c, tools=n) for b, c, n in boxed]
-    found = recognise(data, [b for b, _, _ in boxed], model)
-    kit_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
+        return [Suggestion(box=b, confidence=c, tools=n) for b, c, n in boxed]
+    found = kept_recognitions(photo, [b for b, _, _ in boxed], model, data)
+    model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
     for (box, confidence, count), r in zip(boxed, found):
         types = [
-            TypeCandidate(kit_types[c.class_index].pk, kit_types[c.class_index].name, c.probability)
+            TypeCandidate(
+                model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
+            )
             for c in r.candidates
-            if c.class_index in kit_types
+            if c.class_index in model_types
         ]
         types = _with_enrolled_types(types, r.feature, model.sha256)
         instances = nearest_instances(
@@ -140,7 +193,7 @@ def recognise_photo(
             in_crib_only=in_crib_only,
         )
         out.append(
-            Recognised(
+            Suggestion(
                 box=box,
                 confidence=confidence,
                 types=types,
@@ -165,8 +218,8 @@ def _with_enrolled_types(types: list[TypeCandidate], feature, sha: str) -> list[
     if not nearest:
         return types
     tool = ToolInstance.objects.select_related("tool_type").get(pk=nearest[0].tool_instance_id)
-    kit_best = nearest_instances(feature, sha, limit=1, kit_types_only=True)
-    if kit_best and kit_best[0].match_percent >= nearest[0].match_percent:
+    model_type_best = nearest_instances(feature, sha, limit=1, model_types_only=True)
+    if model_type_best and model_type_best[0].match_percent >= nearest[0].match_percent:
         return types + [
             TypeCandidate(tool.tool_type_id, tool.tool_type.name, nearest[0].match_percent / 100)
         ]
@@ -183,7 +236,7 @@ def nearest_instances(
     in_crib_only=False,
     limit=5,
     new_types_only=False,
-    kit_types_only=False,
+    model_types_only=False,
     ef_search: int | None = None,
     exact: bool | None = None,
 ) -> list[InstanceCandidate]:
@@ -203,7 +256,7 @@ def nearest_instances(
         enrolments = enrolments.filter(tool_instance__status=ToolInstance.Status.IN_CRIB)
     if new_types_only:
         enrolments = enrolments.filter(tool_instance__tool_type__model_class_index=None)
-    if kit_types_only:
+    if model_types_only:
         enrolments = enrolments.exclude(tool_instance__tool_type__model_class_index=None)
     rows = (
         enrolments.annotate(
@@ -236,8 +289,9 @@ def _instances(
         picked: dict[int, InstanceCandidate] = {}
         for pk, number, distance in rows.all():  # a fresh query each time (no result cache)
             if pk not in picked:
-                # cosine distance = 1 - cos; match % = (cos + 1) / 2 x 100
-                picked[pk] = InstanceCandidate(pk, number, round((2 - distance) / 2 * 100, 2))
+                picked[pk] = InstanceCandidate(
+                    pk, number, round(percent_from_distance(distance), 2)
+                )
             if len(picked) == limit:
                 break
         # Only reads happened: roll the savepoint back so that the SET LOCALs above end here and

@@ -74,8 +74,7 @@ def return_report(tool_return: Return, request=None) -> dict:
                 "match_percent": None
                 if line.match_percent is None
                 else round(line.match_percent, 2),
-                "passed": line.match_percent is not None
-                and line.match_percent >= tool_return.threshold,
+                "passed": line.passed,
                 "decision": line.decision,
                 "decided_by": _person(line.decided_by),
                 "decided_at": line.decided_at.isoformat() if line.decided_at else None,

@@ -47,6 +47,15 @@ ADMIN_EXTRA = [
 ]
 
 
+# Who photographs tools at the crib: the two desks, and the admin enrolling tools. The pages
+# and the API both ask `takes_photos`.
+TAKES_PHOTOS = ("crib.issue_tools", "crib.return_tools", "crib.add_photo")
+
+
+def takes_photos(user) -> bool:
+    return bool(user and user.is_authenticated and any(user.has_perm(p) for p in TAKES_PHOTOS))
+
+
 def sync_groups():
     crib = Permission.objects.filter(content_type__app_label="crib")
     for role, codenames in ROLE_PERMISSIONS.items():

@@ -5,16 +5,23 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from inference import preprocess
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from inference.preprocess import PhotoError
 from toolcrib.crib import audit, recognition
+from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -28,15 +35,11 @@ from toolcrib.crib.models import (
 )
 from toolcrib.crib.photos import check_photo
 
+__all__ = ["CribError", "ToolUnavailable"]  # raised here; callers catch them as services.X
+
 Box = tuple[int, int, int, int]
-
-
-class CribError(Exception):
-    """A request the crib refuses; the message says why, in the crib's words."""
-
-
-class ToolUnavailable(CribError):
-    pass
+Actor = User | AnonymousUser | None  # who acts: a signed-in user, or nobody known
+T = TypeVar("T", Issue, Return)
 
 
 @dataclass
@@ -48,7 +51,7 @@ class ToolLine:
     box: Box | None = None
 
 
-def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
+def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> Photo:
     """Keep an uploaded photo after checking it is one (size, format, pixels)."""
     width, height, ext = check_photo(data)
     sha = hashlib.sha256(data).hexdigest()
@@ -63,46 +66,45 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user=None) -> Photo:
     return photo
 
 
-def check_box(photo: Photo, box: Box) -> Box:
+def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
+    """The box in whole pixels if it fits the stored photo; CribError if not."""
     try:
-        x0, y0, x1, y1 = (int(v) for v in box)
-    except (TypeError, ValueError):
-        raise CribError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
-    if x1 <= x0 or y1 <= y0:
-        raise CribError(f"Box {box} is empty or inverted: x1 must exceed x0 and y1 exceed y0.")
-    if x0 < 0 or y0 < 0 or x1 > photo.width or y1 > photo.height:
-        raise CribError(f"Box {box} lies outside the photo ({photo.width}x{photo.height}).")
-    return (x0, y0, x1, y1)
+        return preprocess.check_box(box, (photo.width, photo.height))
+    except PhotoError as e:
+        raise CribError(str(e)) from None
 
 
 @dataclass
-class Seen:
+class ToolFeature:
     """What the model made of one tool in a photo."""
 
     feature: np.ndarray | None = None
     sha: str = ""
-    kit_class: int | None = None  # the model's class, where it is sure of it
+    model_class: int | None = None  # the model's class, where it is sure of it
 
 
-def _look_at(pairs: list[tuple[Photo | None, Box | None]]) -> list[Seen]:
+def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
     """The model's view of (photo, box) pairs, one model call per photo."""
-    out = [Seen() for _ in pairs]
-    by_photo: dict[int, list[int]] = {}
-    for i, (photo, _box) in enumerate(pairs):
-        if photo is not None:
-            by_photo.setdefault(photo.pk, []).append(i)
-    for indexes in by_photo.values():
-        photo = pairs[indexes[0]][0]
-        found, sha = recognition.embed(photo, [pairs[i][1] for i in indexes])
+    out = [ToolFeature() for _ in pairs]
+    by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
+    for i, (photo, box) in enumerate(pairs):
+        if photo is not None and box is not None:
+            _, indexes, boxes = by_photo.setdefault(photo.pk, (photo, [], []))
+            indexes.append(i)
+            boxes.append(box)
+    for photo, indexes, boxes in by_photo.values():
+        found, sha = recognition.recognise_boxes(photo, boxes)
         for i, r in zip(indexes, found):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
-                out[i] = Seen(r.feature, sha, top.class_index if sure else None)
+                out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
     return out
 
 
-def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> Enrolment:
+def enrol(
+    tool_instance: ToolInstance, photo: Photo, box: Sequence[float], *, user: User | None = None
+) -> Enrolment:
     box = check_box(photo, box)
     [seen] = _look_at([(photo, box)])
     with audit.acting_as(user), transaction.atomic():
@@ -121,15 +123,13 @@ def enrol(tool_instance: ToolInstance, photo: Photo, box: Box, *, user=None) -> 
 def issue_tools(
     *,
     engineer: Engineer,
-    storekeeper,
+    storekeeper: User,
     lines: list[ToolLine],
-    due_back=None,
+    due_back: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Issue:
-    if idempotency_key:
-        earlier = Issue.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return _same_request(earlier, engineer)
+    if earlier := _earlier(Issue, idempotency_key, engineer):
+        return earlier
     if not engineer.active:
         raise CribError(f"{engineer} is not active and cannot take tools.")
     if not lines:
@@ -155,11 +155,8 @@ def issue_tools(
                 .order_by("pk")
             }
             # A retry that waited for these locks finds the first request's issue now.
-            earlier = (
-                idempotency_key and Issue.objects.filter(idempotency_key=idempotency_key).first()
-            )
-            if earlier:
-                return _same_request(earlier, engineer)
+            if earlier := _earlier(Issue, idempotency_key, engineer):
+                return earlier
             for line in lines:
                 _check_can_issue(locked[line.tool_instance.pk])
             issue = Issue.objects.create(
@@ -197,16 +194,22 @@ def issue_tools(
     return issue
 
 
-def _same_request(earlier, engineer):
+def _earlier(kind: type[T], key: str | None, engineer: Engineer) -> T | None:
+    """What a retried request (the same idempotency key) made the first time, if anything."""
+    earlier = kind.objects.filter(idempotency_key=key).first() if key else None
+    return None if earlier is None else _same_request(earlier, engineer)
+
+
+def _same_request(earlier: T, engineer: Engineer) -> T:
     if earlier.engineer_id != engineer.pk:
         raise CribError("This idempotency key was already used for another engineer.")
     return earlier
 
 
-def _check_can_issue(tool: ToolInstance):
+def _check_can_issue(tool: ToolInstance) -> None:
     if tool.status == ToolInstance.Status.ISSUED:
-        holder = tool.holder()
-        who = f" to {holder.issue.engineer}" if holder else ""
+        out = tool.open_issued_tool()
+        who = f" to {out.issue.engineer}" if out else ""
         raise ToolUnavailable(f"{tool} is already issued{who}; nothing was issued.")
     if tool.status != ToolInstance.Status.IN_CRIB:
         raise ToolUnavailable(
@@ -221,40 +224,36 @@ def _check_can_issue(tool: ToolInstance):
 def return_tools(
     *,
     engineer: Engineer,
-    desk_user,
-    crops: list[tuple[Photo, Box]],
+    desk_user: User,
+    crops: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
 
-    Every tool he holds gets a line: accepted at or above the threshold; a recount when below it
-    or not found in the photos. Tools in the photos that he does not hold are reported as extra.
+    Every tool the engineer holds gets a line: accepted at or above the threshold; a recount when below it
+    or not found in the photos. Tools in the photos that they do not hold are reported as extra.
     """
-    if idempotency_key:
-        earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return _same_request(earlier, engineer)
-    crops = [(photo, check_box(photo, box)) for photo, box in crops]
+    if earlier := _earlier(Return, idempotency_key, engineer):
+        return earlier
+    sightings = [(photo, check_box(photo, box)) for photo, box in crops]
     held = list(_held_for_return(engineer))
-    if not held and not crops:
+    if not held and not sightings:
         raise CribError(f"{engineer} holds no tools to return.")
     threshold = CribSettings.current().recount_threshold
-    returned = _look_at(crops)
+    returned = _look_at(sightings)
     pairs, extras = _match_return(engineer, held, returned)
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
-            # Lock what he holds, so two desks cannot take the same tools back at once.
+            # Lock what the engineer holds, so two desks cannot take the same tools back at once.
             still_held = set(
                 IssuedTool.objects.select_for_update()
-                .filter(pk__in=[t.pk for t in held], closed_at__isnull=True)
+                .open()
+                .filter(pk__in=[t.pk for t in held])
                 .values_list("pk", flat=True)
             )
-            earlier = (
-                idempotency_key and Return.objects.filter(idempotency_key=idempotency_key).first()
-            )
-            if earlier:
-                return _same_request(earlier, engineer)
+            if earlier := _earlier(Return, idempotency_key, engineer):
+                return earlier
             if still_held != {t.pk for t in held}:
                 raise CribError(
                     "Another desk changed these tools a moment ago; take the return again."
@@ -265,12 +264,12 @@ def return_tools(
                 threshold=threshold,
                 idempotency_key=idempotency_key or None,
             )
-            tool_return.photos.set({photo for photo, _ in crops})
+            tool_return.photos.set({photo for photo, _ in sightings})
             for h, r, percent in pairs:
-                accepted = percent >= threshold
-                line = _line(
+                accepted = tool_return.passes(percent)
+                _line(
                     tool_return,
-                    crops[r],
+                    sightings[r],
                     returned[r],
                     issued_tool=held[h],
                     match_percent=percent,
@@ -282,13 +281,13 @@ def return_tools(
                     else f"match {percent:.1f}% is below the threshold {threshold:.1f}%",
                 )
                 if accepted:
-                    _back_in_crib(line.issued_tool)
+                    _back_in_crib(held[h])
             seen_any = any(v.feature is not None for v in returned)
             for h in sorted(set(range(len(held))) - {h for h, _, _ in pairs}):
                 _line(
                     tool_return,
                     None,
-                    Seen(),
+                    ToolFeature(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
                     reason="not found in the return photo"
@@ -298,7 +297,7 @@ def return_tools(
             for r, reason in extras:
                 _line(
                     tool_return,
-                    crops[r],
+                    sightings[r],
                     returned[r],
                     issued_tool=None,
                     decision=ReturnedTool.Decision.EXTRA,
@@ -312,7 +311,7 @@ def return_tools(
     return tool_return
 
 
-def _held_for_return(engineer):
+def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
     # A tool already waiting for a recount is settled by that recount, not by a new return.
     return (
         engineer.held_tools()
@@ -322,7 +321,7 @@ def _held_for_return(engineer):
     )
 
 
-def _reference(issued: IssuedTool) -> KitItem | None:
+def _compared_with(issued: IssuedTool) -> KitItem | None:
     """What a returned tool is compared with: its feature at issue time, else its enrolment."""
     feature = issued.embedding
     if feature is None:
@@ -336,25 +335,34 @@ def _reference(issued: IssuedTool) -> KitItem | None:
     )
 
 
-def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
+def _match_return(
+    engineer: Engineer, held: list[IssuedTool], returned: list[ToolFeature]
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, str]]]:
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): pairs (held index, returned index, match %), and each crop that matches
-    nothing he holds, with the reason (whose tool it looks like, if it is out to someone else)."""
-    references = [_reference(t) for t in held]
-    hi = [i for i, ref in enumerate(references) if ref is not None]
-    ri = [j for j, v in enumerate(returned) if v.feature is not None]
-    items = [KitItem(returned[j].feature, label=returned[j].kit_class) for j in ri]
-    kit = match_kit([references[i] for i in hi], items)
+    nothing the engineer holds, with the reason (whose tool it looks like, if it is out to someone else)."""
+    # Only tools with a feature take part: their indexes in `held` and `returned`.
+    hi, references = [], []
+    for i, t in enumerate(held):
+        if (ref := _compared_with(t)) is not None:
+            hi.append(i)
+            references.append(ref)
+    ri, items = [], []
+    for j, v in enumerate(returned):
+        if v.feature is not None:
+            ri.append(j)
+            items.append(KitItem(v.feature, label=v.model_class))
+    kit = match_kit(references, items)
     pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
     out_elsewhere = (
         []
         if not kit.extra
         else [  # only an extra tool needs the rest of the crib's tools
             (t, ref)
-            for t in IssuedTool.objects.filter(closed_at__isnull=True)
+            for t in IssuedTool.objects.open()
             .exclude(issue__engineer=engineer)
             .select_related("tool_instance__tool_type", "issue__engineer")
-            if (ref := _reference(t)) is not None
+            if (ref := _compared_with(t)) is not None
         ]
     )
     owners = owners_of_extras([items[e] for e in kit.extra], out_elsewhere)
@@ -362,12 +370,15 @@ def _match_return(engineer, held: list[IssuedTool], returned: list[Seen]):
     for e, owner in zip(kit.extra, owners):
         reason = f"not issued to {engineer}"
         if owner is not None:
-            reason += f"; it looks like {owner.holder.tool_instance}, out to {owner.holder.issue.engineer} ({owner.match:.0f}%)"
+            theirs = cast(IssuedTool, owner.tool)
+            reason += f"; it looks like {theirs.tool_instance}, out to {theirs.issue.engineer} ({owner.match:.0f}%)"
         extras.append((ri[e], reason))
     return pairs, extras
 
 
-def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
+def _line(
+    tool_return: Return, crop: tuple[Photo, Box] | None, seen: ToolFeature, **fields: Any
+) -> ReturnedTool:
     photo, box = crop if crop is not None else (None, None)
     line = ReturnedTool(
         tool_return=tool_return,
@@ -381,7 +392,7 @@ def _line(tool_return, crop, seen: Seen, **fields) -> ReturnedTool:
     return line
 
 
-def _back_in_crib(issued: IssuedTool):
+def _back_in_crib(issued: IssuedTool) -> None:
     issued.closed_at = timezone.now()
     issued.save(update_fields=["closed_at"])
     tool = issued.tool_instance
@@ -404,7 +415,7 @@ def _return_summary(tool_return: Return) -> dict:
     }
 
 
-def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> ReturnedTool:
+def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) -> ReturnedTool:
     """The desk's word after a manual recount: the tool is here (accepted) or it is missing (lost)."""
     reason = (reason or "").strip()
     if not reason:
@@ -415,7 +426,8 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
             .select_related("issued_tool__tool_instance")
             .get(pk=line.pk)
         )
-        if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED:
+        issued = line.issued_tool
+        if line.decision != ReturnedTool.Decision.RECOUNT_REQUIRED or issued is None:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
         before = {"decision": line.decision}
         line.decision = (
@@ -424,11 +436,11 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
         line.decided_by, line.decided_at, line.reason = user, timezone.now(), reason
         line.save()
         if found:
-            _back_in_crib(line.issued_tool)
+            _back_in_crib(issued)
         else:
-            line.issued_tool.closed_at = timezone.now()
-            line.issued_tool.save(update_fields=["closed_at"])
-            tool = line.issued_tool.tool_instance
+            issued.closed_at = timezone.now()
+            issued.save(update_fields=["closed_at"])
+            tool = issued.tool_instance
             tool.status = ToolInstance.Status.LOST
             tool.save()
         audit.record(
@@ -437,15 +449,16 @@ def decide_recount(line: ReturnedTool, *, user, found: bool, reason: str) -> Ret
     return line
 
 
-def set_threshold(value, *, user) -> CribSettings:
+def set_threshold(value: Any, *, user: User) -> CribSettings:
+    """`value`: whatever the form or the request sent; refused unless a percent, 0 to 100."""
     try:
-        value = float(value)
+        percent = float(value)
     except (TypeError, ValueError):
         raise CribError("The threshold is a number of percent, 0 to 100.") from None
-    if not 0 <= value <= 100:
+    if not 0 <= percent <= 100:
         raise CribError("The threshold is a number of percent, 0 to 100.")
     with audit.acting_as(user), transaction.atomic():
         current = CribSettings.current()
-        current.recount_threshold = value
+        current.recount_threshold = percent
         current.save()
     return current

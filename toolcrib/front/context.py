@@ -1,6 +1,6 @@
 """What every page needs: whether recognition works (for the banner)."""
 
-from toolcrib.crib.recognition import model_status
+from inference.runtime import model_status
 
 
 def recognition(request):

@@ -12,7 +12,14 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from toolcrib.crib import services
-from toolcrib.crib.models import AuditEvent, CribSettings, Engineer, ToolInstance, ToolType
+from toolcrib.crib.models import (
+    AuditEvent,
+    CribSettings,
+    Engineer,
+    ToolInstance,
+    ToolType,
+    still_out,
+)
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
@@ -105,14 +112,14 @@ def tools(request):
 @access.needs(access.VIEW)
 def engineers(request):
     people = Engineer.objects.annotate(
-        holding=Count("issues__tools", filter=Q(issues__tools__closed_at__isnull=True))
+        holding=Count("issues__tools", filter=still_out("issues__tools__"))
     ).order_by("name")
     return _list_with_form(
         request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people}
     )
 
 
-class ReferencePhotoForm(KitForm):
+class EnrolmentForm(KitForm):
     """A photo and its boxes, with no engineer: an enrolment can simply be done again."""
 
     engineer = None
@@ -124,7 +131,7 @@ class ReferencePhotoForm(KitForm):
 def enrol(request, pk):
     """Reference photos of one tool instance: every box on the photo becomes an enrolment."""
     tool = get_object_or_404(ToolInstance, pk=pk)
-    form = ReferencePhotoForm(request.POST)
+    form = EnrolmentForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
         return redirect(tool)

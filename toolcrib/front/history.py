@@ -18,7 +18,7 @@ def tool_instance(request, pk):
         "front/tool_instance.html",
         {
             "tool": tool,
-            "holder": tool.holder(),
+            "holder": tool.open_issued_tool(),
             "history": history.tool_history(tool),
             "enrolments": tool.enrolments.select_related("enrolled_by"),
             "can_enrol": request.user.has_perm(access.ENROL),

@@ -12,15 +12,12 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 from PIL import Image, ImageOps
 
-from toolcrib.crib import services
+from toolcrib.crib import roles, services
 from toolcrib.crib.models import Enrolment, IssuedTool, Photo, ReturnedTool
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.pick import likely_holder
 from toolcrib.front.recognised import recognise
-
-# Who takes photos: the storekeeper, the return desk, and the admin enrolling tools.
-TAKES_PHOTOS = (access.ISSUE, access.RETURN, access.ENROL)
 
 
 def _in_crib_only(request):
@@ -29,7 +26,7 @@ def _in_crib_only(request):
 
 
 @require_POST
-@access.needs(*TAKES_PHOTOS, any_of=True)
+@access.needs(*roles.TAKES_PHOTOS, any_of=True)
 def upload(request):
     upload = request.FILES.get("photo")
     if upload is None:
@@ -43,7 +40,7 @@ def upload(request):
 
 
 @require_POST
-@access.needs(*TAKES_PHOTOS, any_of=True)
+@access.needs(*roles.TAKES_PHOTOS, any_of=True)
 def recognise_box(request, pk):
     photo = get_object_or_404(Photo, pk=pk)
     try:
@@ -67,7 +64,7 @@ def photo_json(photo):
 
 
 def engineer_choice(engineer):
-    """How an engineer is written in the pick field: badge first, so typing either finds him."""
+    """How an engineer is written in the pick field: badge first, so typing either finds them."""
     return f"{engineer.badge_number} · {engineer.name}"
 
 

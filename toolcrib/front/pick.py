@@ -30,7 +30,8 @@ def likely_holder(tools: list[dict]):
     for tool in tools:
         for candidate in tool["instances"][:3]:
             held = (
-                IssuedTool.objects.filter(tool_instance_id=candidate["id"], closed_at__isnull=True)
+                IssuedTool.objects.open()
+                .filter(tool_instance_id=candidate["id"])
                 .select_related("issue__engineer")
                 .first()
             )

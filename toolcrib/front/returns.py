@@ -67,8 +67,6 @@ def return_page(request, pk):
     lines = list(
         tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by")
     )
-    for line in lines:
-        line.passed = line.match_percent is not None and line.match_percent >= tool_return.threshold
     # What the desk still has to decide comes first.
     lines.sort(
         key=lambda line: (

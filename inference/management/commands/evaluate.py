@@ -1,6 +1,8 @@
 """manage.py evaluate PATH: how good the model is on a dataset in the training layout."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.evaluate import evaluate, format_report
 from inference.rotation import MODES
@@ -10,7 +12,7 @@ from inference.runtime import get_model, model_status
 class Command(BaseCommand):
     help = "Top-1 accuracy, confusion matrix and verification figures on a dataset in the training layout."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path",
             help="folder with 1_screw_flat/ ... 11_side_cutters/ and optional annotations.csv",
@@ -19,7 +21,7 @@ class Command(BaseCommand):
             "--rotation", choices=MODES, help="rotation handling (default: TOOLCRIB_ROTATION)"
         )
 
-    def handle(self, path, rotation=None, **options):
+    def handle(self, path: str, rotation: str | None = None, **options: Any) -> None:
         model = get_model()
         if model is None:
             raise CommandError(model_status().message)

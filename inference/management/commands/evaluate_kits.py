@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.kit_eval import evaluate_kits
 
@@ -6,7 +8,7 @@ from inference.kit_eval import evaluate_kits
 class Command(BaseCommand):
     help = "Box recall/precision, class accuracy and kit matching accuracy on a folder of kit photos with boxes.csv."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "path", help="folder with the photos and boxes.csv (scripts/make_kits.py writes one)"
         )
@@ -23,7 +25,9 @@ class Command(BaseCommand):
             help="do not tell the proposer how many tools each photo holds",
         )
 
-    def handle(self, *args, path, rotation, expected, **options):
+    def handle(
+        self, *args: Any, path: str, rotation: str | None, expected: bool, **options: Any
+    ) -> None:
         try:
             self.stdout.write(evaluate_kits(path, rotation=rotation, expected=expected))
         except FileNotFoundError as error:

@@ -40,7 +40,9 @@ class Command(BaseCommand):
                     )
                     if not rows:
                         continue
-                    found, sha = recognition.embed(rows[0].photo, [r.box for r in rows])
+                    found, sha = recognition.recognise_boxes(
+                        rows[0].photo, [r.box for r in rows], reuse=False
+                    )
                     for row, seen in zip(rows, found):
                         row.embedding, row.model_sha256 = seen.feature, sha
                         row.save(update_fields=["embedding", "model_sha256"])

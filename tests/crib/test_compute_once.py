@@ -1,0 +1,158 @@
+"""Compute once: the model's recognitions of an upload's boxes are kept with the photo and used
+again when the issue or return is submitted, instead of running the model a second time. They
+are found again only by the same photo, box, model file and rotation mode.
+
+Model runs and photo decodes are counted around the real model and Pillow's real decoder."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from PIL import ImageFile
+
+from inference import runtime
+from toolcrib.crib import recognition, services
+from toolcrib.crib.models import BoxRecognition
+from toolcrib.crib.services import ToolLine
+
+pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
+SCREW, PLIERS, WRENCH = (
+    "1_screw_flat__black",
+    "5_safety_pliers__black",
+    "10_open_end_wrench_3_4__black",
+)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts of model runs (session runs of a batch) and photo decodes from here on."""
+    calls = Counter()
+    run, load = runtime.Model.run, ImageFile.ImageFile.load
+
+    def counted_run(self, batch):
+        calls["model runs"] += 1
+        return run(self, batch)
+
+    def counted_load(self):
+        calls["decodes"] += bool(self.tile)  # pixels not decoded yet: this call decodes them
+        return load(self)
+
+    monkeypatch.setattr(runtime.Model, "run", counted_run)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted_load)
+    return calls
+
+
+@pytest.fixture
+def uploaded(storekeeper):
+    """A kit photo as the issue page uploads it: stored, then recognised on the given boxes."""
+    from tests.kit_photos import compose
+
+    data, boxes = compose([(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
+    photo = services.store_photo(data, user=storekeeper)
+    recognition.recognise_photo(photo, boxes)
+    return photo, boxes
+
+
+def issue(photo, boxes, tools, engineer, storekeeper):
+    return services.issue_tools(
+        engineer=engineer,
+        storekeeper=storekeeper,
+        lines=[ToolLine(t, photo, b) for t, b in zip(tools, boxes)],
+    )
+
+
+@pytest.fixture
+def tools(tool_factory):
+    return [
+        tool_factory("SCR-0001", 0),
+        tool_factory("AT-288293-6", 4),
+        tool_factory("OEW-0034", 9),
+    ]
+
+
+def test_an_issue_uses_the_upload_s_recognitions_without_running_the_model(
+    uploaded, tools, engineer, storekeeper, counted
+):
+    photo, boxes = uploaded
+    kept = {r.box: np.asarray(r.feature) for r in BoxRecognition.objects.filter(photo=photo)}
+
+    made = issue(photo, boxes, tools, engineer, storekeeper)
+
+    assert counted == {}  # neither a model run nor a decode on submit
+    for line in made.tools.all():
+        assert np.array_equal(np.asarray(line.embedding), kept[line.box])
+
+
+def test_a_return_uses_the_upload_s_recognitions(
+    uploaded, tools, engineer, storekeeper, desk, counted
+):
+    from tests.kit_photos import compose
+
+    issue(*uploaded, tools, engineer, storekeeper)
+    data, boxes = compose(
+        [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1)]
+    )
+    photo = services.store_photo(data, user=desk)
+    recognition.recognise_photo(photo, boxes, in_crib_only=False)
+    counted.clear()
+
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, crops=[(photo, b) for b in boxes]
+    )
+
+    assert counted == {}
+    assert {line.decision for line in tool_return.tools.all()} == {"accepted"}
+
+
+def test_a_box_recognised_before_is_not_recognised_again_and_a_new_box_is(
+    uploaded, tools, engineer, storekeeper, counted
+):
+    photo, boxes = uploaded
+    moved = (boxes[2][0] + 8, boxes[2][1], boxes[2][2], boxes[2][3])  # the desk moved one edge
+
+    issue(photo, [boxes[0], boxes[1], moved], tools, engineer, storekeeper)
+
+    assert counted["model runs"] == 1 and counted["decodes"] == 1
+    assert BoxRecognition.objects.filter(photo=photo).count() == 4
+
+
+def test_another_rotation_mode_does_not_reuse_what_tta_made(
+    uploaded, tools, engineer, storekeeper, counted, monkeypatch
+):
+    photo, boxes = uploaded
+    monkeypatch.setenv("TOOLCRIB_ROTATION", "none")
+
+    made = issue(photo, boxes, tools, engineer, storekeeper)
+
+    assert counted["model runs"] == 1
+    tta = {r.box: np.asarray(r.feature) for r in BoxRecognition.objects.filter(rotation="tta")}
+    for line in made.tools.all():
+        assert not np.allclose(np.asarray(line.embedding), tta[line.box], atol=1e-3)
+
+
+def test_another_model_file_does_not_reuse_what_this_one_made(
+    uploaded, tools, engineer, storekeeper, counted, monkeypatch, tmp_path, model_path
+):
+    import onnx
+
+    photo, boxes = uploaded
+    # The same weights under another sha256: a retrained or re-exported file must not trust
+    # features that the old one made.
+    other = onnx.load(model_path)
+    onnx.helper.set_model_props(other, {"note": "re-exported"})
+    onnx.save(other, tmp_path / "other.onnx")
+    with monkeypatch.context() as m:
+        m.setenv("TOOLCRIB_MODEL", str(tmp_path / "other.onnx"))
+        runtime.reset_model()
+        try:
+            made = issue(photo, boxes, tools, engineer, storekeeper)
+            sha = runtime.get_model().sha256
+        finally:
+            runtime.reset_model()
+
+    assert counted["model runs"] == 1
+    assert {line.model_sha256 for line in made.tools.all()} == {sha}
+    assert set(BoxRecognition.objects.values_list("model_sha256", flat=True)) == {
+        sha,
+        runtime.get_model().sha256,
+    }
