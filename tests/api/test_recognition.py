@@ -144,6 +144,8 @@ def piled_kit_photo() -> tuple[bytes, list[tuple]]:
     return buf.getvalue(), [p.box for p in placed]
 
 
+@pytest.mark.model
+@pytest.mark.photos
 def test_it_says_where_tools_overlap_instead_of_one_box_for_several(api, storekeeper):
     need_model(), need_shared_photos()
     data, truths = piled_kit_photo()

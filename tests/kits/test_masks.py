@@ -1,7 +1,6 @@
 """Table and tools apart with the optional mask model (u2netp.onnx), and without it."""
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,6 @@ from PIL import Image
 from inference import masks
 from inference.boxes import propose_boxes, table_method
 from inference.kit_eval import Truth, _inside, match_boxes
-
-MASK_MODEL = Path(os.environ["TOOLCRIB_MASK_MODEL"])
 
 
 def real_kit(photos: Path):
@@ -25,8 +22,6 @@ def real_kit(photos: Path):
 
 @pytest.fixture
 def mask_model():
-    if not MASK_MODEL.is_file():
-        pytest.skip(f"needs the mask model at {MASK_MODEL} (set TOOLCRIB_MASK_MODEL)")
     masks.reset_mask_model()
     yield masks.get_mask_model()
     masks.reset_mask_model()
