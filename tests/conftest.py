@@ -214,3 +214,88 @@ def pg_tmp():
     path.chmod(0o755)
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test setup starts the embedded PostgreSQL (settings only describe it) and stops it
+    afterwards unless something else had started it."""
+    from django.conf import settings
+
+    from toolcrib.lib import embedded_db
+
+    with embedded_db.running(settings.EMBEDDED_DB_DIR):
+        yield
+
+
+@pytest.fixture
+def serve(pg_tmp):
+    """Start the real `manage.py serve` (embedded PostgreSQL under pg_tmp unless DATABASE_URL is
+    given); every one started is stopped after the test."""
+    from tests.serving import Served
+
+    started = []
+
+    def start(*args, **extra_env):
+        served = Served(pg_tmp / "var", extra_env, args)
+        started.append(served)
+        served.wait_for("Serving http")
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 protocol server on 127.0.0.1 (moto's server mode) for the test run."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.serving import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A new empty bucket; the environment variables that point Toolcrib at it."""
+    import uuid
+
+    import boto3
+
+    env = {
+        "TOOLCRIB_S3_BUCKET": f"crib-{uuid.uuid4().hex[:12]}",
+        "TOOLCRIB_S3_ENDPOINT_URL": s3_server,
+        "TOOLCRIB_S3_REGION": "us-east-1",
+        "TOOLCRIB_S3_ACCESS_KEY_ID": "testing",
+        "TOOLCRIB_S3_SECRET_ACCESS_KEY": "testing",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket=env["TOOLCRIB_S3_BUCKET"])
+    env["client"] = client
+    return env

@@ -1,21 +1,24 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.static import serve
+
+from toolcrib import health
+from toolcrib.front import media
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("toolcrib.api.urls")),
+    path("mats/", include("toolcrib.mats.urls")),
     path("", include("toolcrib.front.urls")),
-    # Photos are evidence: only signed-in users see them (served by Django, not a public folder).
-    path(
-        "media/<path:path>",
-        login_required(serve),
-        {"document_root": settings.MEDIA_ROOT},
-        name="media",
-    ),
+    # Photos are evidence: served by Django to the roles that may read them (and the uploader).
+    path("media/<path:path>", media.photo_file, name="media"),
 ]
+
+# The API answers JSON even where Django answers for it (unknown address, refused request, crash).
+handler400 = "toolcrib.api.errors.bad_request"
+handler403 = "toolcrib.api.errors.permission_denied"
+handler404 = "toolcrib.api.errors.page_not_found"
+handler500 = "toolcrib.api.errors.server_error"

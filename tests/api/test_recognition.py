@@ -99,6 +99,19 @@ def test_it_refuses_a_box_outside_the_photo(api, storekeeper, jpeg):
     assert response.json() == {"detail": "Box [0, 0, 900, 100] lies outside the photo (640x480)."}
 
 
+@pytest.mark.parametrize("box", ["[0, 0, 10]", "not json", "[10, 10, 5, 5]"])
+def test_it_refuses_a_box_it_cannot_read_and_keeps_nothing(api, storekeeper, jpeg, box):
+    from toolcrib.crib.models import Photo
+
+    response = api(storekeeper).post(
+        "/api/recognition/",
+        {"image": SimpleUploadedFile("k.jpg", jpeg(640, 480), "image/jpeg"), "boxes": box},
+        format="multipart",
+    )
+    assert response.status_code == 400 and response.json()["detail"]
+    assert not Photo.objects.exists()
+
+
 def test_it_keeps_no_new_photo_whose_boxes_do_not_fit(api, storekeeper, jpeg):
     from toolcrib.crib.models import Photo
 

@@ -34,7 +34,7 @@ def kit(api, storekeeper, engineer, tool_factory, model_path, photos_dir):
     tools = [
         tool_factory("SCR-0001", 0),
         tool_factory("AT-288293-6", 4),
-        tool_factory("OEW-0034", 9),
+        tool_factory("AT-288293-5", 9),  # the number etched on the wrench in the photos
     ]
     client = api(storekeeper)
     crops = photograph(
@@ -66,7 +66,7 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
     lines = {line["inventory_number"]: line for line in tool_return["tools"]}
     assert {n: line["decision"] for n, line in lines.items()} == {
         "SCR-0001": "accepted",
-        "OEW-0034": "accepted",
+        "AT-288293-5": "accepted",
         "AT-288293-6": "recount_required",
         None: "extra",
     }
@@ -142,7 +142,7 @@ def test_it_reports_a_return_in_the_versioned_format(kit, api, desk, qa, enginee
 
     report = api(qa).get(f"/api/returns/{tool_return['id']}/report/").json()
 
-    assert report["format"] == "toolcrib.report/1" and report["kind"] == "return"
+    assert report["format"] == "toolcrib.report/2" and report["kind"] == "return"
     assert (
         report["engineer"] == {"badge_number": "E1001", "name": "Ivan Petrov"}
         and report["desk_user"] == "rita"

@@ -24,8 +24,8 @@ def test_it_lists_each_model(admin_client, model, tool_factory, engineer):
 
 
 def test_it_offers_no_way_to_edit_an_audit_event(admin_client, tool_factory):
-    tool_factory("AT-1")
-    event = AuditEvent.objects.get()
+    tool = tool_factory("AT-1")
+    event = AuditEvent.objects.get(object_type="toolinstance", object_id=str(tool.pk))
     response = admin_client.post(
         reverse("admin:crib_auditevent_change", args=[event.pk]), {"action": "forged"}
     )

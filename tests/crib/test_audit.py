@@ -69,4 +69,4 @@ def test_it_cannot_be_edited_or_deleted_even_in_sql(tool_factory, statement):
         connection.cursor() as cursor,
     ):
         cursor.execute(statement)
-    assert AuditEvent.objects.filter(action="created").count() == 1
+    assert AuditEvent.objects.filter(action="created", object_type="toolinstance").count() == 1

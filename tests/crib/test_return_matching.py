@@ -24,7 +24,7 @@ def kit(tool_factory, storekeeper, engineer, model_path, photos_dir):
     tools = [
         tool_factory("SCR-0001", 0),
         tool_factory("AT-288293-6", 4),
-        tool_factory("OEW-0034", 9),
+        tool_factory("AT-288293-5", 9),  # the number etched on the wrench in the photos
     ]
     data, boxes = compose([(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
     photo = services.store_photo(data)
@@ -55,7 +55,7 @@ def test_it_accepts_the_same_tools_laid_out_anew(kit, engineer, desk):
         line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()
     }
     assert {n: line.decision for n, line in lines.items()} == dict.fromkeys(
-        ["SCR-0001", "AT-288293-6", "OEW-0034"], Decision.ACCEPTED
+        ["SCR-0001", "AT-288293-6", "AT-288293-5"], Decision.ACCEPTED
     )
     assert all(line.match_percent >= tool_return.threshold for line in lines.values())
     assert not engineer.held_tools().exists()
@@ -74,7 +74,7 @@ def test_it_flags_a_tool_swapped_for_another(kit, engineer, desk):
         line.issued_tool.tool_instance.inventory_number: line
         for line in tool_return.tools.exclude(issued_tool=None)
     }
-    assert lines["SCR-0001"].decision == lines["OEW-0034"].decision == Decision.ACCEPTED
+    assert lines["SCR-0001"].decision == lines["AT-288293-5"].decision == Decision.ACCEPTED
     # The screwdriver is nothing like the pliers: the pliers were not returned, the screwdriver is extra.
     assert lines["AT-288293-6"].decision == Decision.RECOUNT_REQUIRED
     assert lines["AT-288293-6"].reason == "not found in the return photo"
@@ -135,7 +135,7 @@ def test_it_recognises_an_enrolled_tool_and_proposes_it(tool_factory, crib_admin
         for name, number, index in [
             (SCREW, "SCR-0001", 0),
             (PHILLIPS, "PH-0002", 1),
-            (WRENCH, "OEW-0034", 9),
+            (WRENCH, "AT-288293-5", 9),
         ]
     }
     for name, tool in tools.items():
@@ -147,5 +147,6 @@ def test_it_recognises_an_enrolled_tool_and_proposes_it(tool_factory, crib_admin
 
     assert found.types[0].name == "Open-end wrench 3/4"
     assert (
-        found.instances[0].inventory_number == "OEW-0034" and found.instances[0].match_percent > 90
+        found.instances[0].inventory_number == "AT-288293-5"
+        and found.instances[0].match_percent > 90
     )

@@ -3,20 +3,31 @@
 import pytest
 
 
+def sign_in(page, live_server, user):
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "crib-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
 @pytest.fixture
 def signed_in(page, live_server):
     """signed_in(user) -> the page, signed in as that user on the live server."""
+    return lambda user: sign_in(page, live_server, user)
 
-    def sign_in(user):
-        page.context.clear_cookies()
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", "crib-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
-        return page
 
-    return sign_in
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """phone(user) -> a page on a 390 x 844 touch screen, signed in as that user."""
+    context = browser.new_context(**PHONE, device_scale_factor=2)
+    yield lambda user: sign_in(context.new_page(), live_server, user)
+    context.close()
 
 
 @pytest.fixture

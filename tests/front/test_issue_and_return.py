@@ -35,7 +35,7 @@ def centre(box):
 TOOLS = [
     (SCREW, "SCR-0001", "Flat screwdriver"),
     (PLIERS, "AT-288293-6", "Lockwire pliers"),
-    (WRENCH, "OEW-0034", "Open-end wrench 3/4"),
+    (WRENCH, "AT-288293-5", "Open-end wrench 3/4"),
 ]
 
 
@@ -109,12 +109,15 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     draw_box(page, (x0 + 12, y0 + 12, x1 + 12, y1 + 12), 1600)
     drag(page, (centre(phillips)[0] + 12, centre(phillips)[1] + 12), centre(phillips), 1600)
     assert phillips in row_boxes(page)
+    # Only the selected box moves or resizes: select the wrench's, then pull its corner.
+    page.locator(".tool-row").nth(row_of(page, centre(wrench))).click()
     x0, y0, x1, y1 = row_boxes(page)[row_of(page, centre(wrench))]
     drag(page, (x1, y1), (x1 - 5, y1 - 5), 1600)
     assert (x0, y0, x1 - 5, y1 - 5) in row_boxes(page)
     assert page.locator(".tool-row").count() == 3
     assert "Open-end wrench 3/4" in page.locator(".tool-row .type").all_inner_texts()
     page.click("text=Check the return")
+    page.wait_for_url("**/returns/*/")  # the submit first checks the session is alive
 
     assert "from Ivan Petrov (E1001)" in page.locator("h1").inner_text()
     verdict = page.locator("#verdict").inner_text()
@@ -128,7 +131,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert "recount required" in flagged.locator(".decision").inner_text()
     stranger = page.locator(".return-line", has_text="A tool not issued to Ivan Petrov")
     assert "matches none of Ivan Petrov's tools" in stranger.locator(".match").inner_text()
-    for number in ("SCR-0001", "OEW-0034"):
+    for number in ("SCR-0001", "AT-288293-5"):
         line = page.locator(".return-line", has_text=number)
         assert (
             "pass" in line.locator(".match").inner_text()
@@ -141,7 +144,7 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert sorted((t["inventory_number"] or "", t["decision"]) for t in report["tools"]) == [
         ("", "extra"),
         ("AT-288293-6", "recount_required"),
-        ("OEW-0034", "accepted"),
+        ("AT-288293-5", "accepted"),
         ("SCR-0001", "accepted"),
     ]
 
@@ -167,6 +170,6 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     page.goto(live_server.url + engineer.get_absolute_url())
     assert page.locator("#held").inner_text() == "Holds no tools."
     history = page.locator("#history").inner_text()
-    for number in ("SCR-0001", "OEW-0034"):
+    for number in ("SCR-0001", "AT-288293-5"):
         assert f"issued {number}" in history and f"returned {number}: accepted" in history
     assert "returned AT-288293-6: missing" in history

@@ -36,8 +36,6 @@ REFUSED = {
     "QA": [
         ("get", "issue-new"),
         ("get", "return-new"),
-        ("post", "photo-upload"),
-        ("post", "photo-recognise", 1),
         ("post", "recount", 1),
         ("post", "engineers"),
         ("post", "crib-settings"),

@@ -1,67 +1,12 @@
 """The README's first command: a fresh start serves the login page, and the admin it makes
 can log in and see the kit's 11 tool types."""
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-
-import pytest
-
-from tests.conftest import ROOT
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def serve(pg_tmp):
-    started = []
-
-    def start(**extra_env):
-        port = free_port()
-        env = {
-            **os.environ,
-            "TOOLCRIB_VAR": str(pg_tmp / "var"),
-            "PYTHONUNBUFFERED": "1",
-            **extra_env,
-        }
-        env.pop("DATABASE_URL", None)
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        started.append(proc)
-        output = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Quit the server" in line:
-                return f"http://127.0.0.1:{port}", "".join(output)
-        raise AssertionError("serve did not start:\n" + "".join(output))
-
-    yield start
-    for proc in started:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(30)
 
 
 def test_it_starts_fresh_with_an_admin_who_sees_the_kit(serve, page):
-    url, output = serve()
+    served = serve()
+    url, output = served.url, served.output
     password = re.search(r"log in as\s+admin\s+with password\s+(\S+)", output).group(1)
 
     page.goto(url)
@@ -77,9 +22,9 @@ def test_it_starts_fresh_with_an_admin_who_sees_the_kit(serve, page):
 
 
 def test_it_prints_no_new_password_on_the_next_start(serve):
-    _, first = serve()
+    first = serve().output
     assert "with password" in first
-    _, second = serve()
+    second = serve().output
     assert "with password" not in second
     assert "log in with your account" in second
 
@@ -87,7 +32,8 @@ def test_it_prints_no_new_password_on_the_next_start(serve):
 def test_it_says_what_is_wrong_with_a_broken_model_and_serves_anyway(serve, tmp_path):
     broken = tmp_path / "clf.onnx"
     broken.write_bytes(b"not an onnx file")
-    url, output = serve(TOOLCRIB_MODEL=str(broken))
+    served = serve(TOOLCRIB_MODEL=str(broken))
+    url, output = served.url, served.output
 
     assert f"Visual recognition is disabled: {broken} is not a loadable ONNX model" in output
     import urllib.request

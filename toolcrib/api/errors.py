@@ -6,13 +6,17 @@ The crib's own refusals (CribError) are 400, a tool someone else holds (ToolUnav
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from toolcrib.api.parsers import PayloadTooLarge
 from toolcrib.crib.services import CribError, ToolUnavailable
 
 
@@ -43,6 +47,10 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         exc = Conflict(
             "This change conflicts with records already in the crib; nothing was changed."
         )
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("The form fields of this request are too large.")
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = BadRequest("This request has too many fields.")
     elif isinstance(exc, DataError):
         exc = BadRequest("A value is out of the range the crib can store; nothing was changed.")
 
@@ -91,3 +99,39 @@ def _first_message(detail: Any) -> str:
         [(field, messages)] = errors.items()
         return messages[0] if field == "non_field_errors" else f"{field}: {messages[0]}"
     return "Invalid input: see errors for each field."
+
+
+# Django's own error answers, for what never reaches an API view (an unknown /api/ address, a
+# request Django refuses before any view, an unexpected error): JSON under /api/, pages elsewhere.
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _json(message: str, status_code: int) -> HttpResponse:
+    return JsonResponse({"detail": message}, status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api(request):
+        return _json("The request could not be read.", 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api(request):
+        return _json("You do not have permission to perform this action.", 403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api(request):
+        return _json("Not found.", 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        return _json("The server failed on this request.", 500)
+    return defaults.server_error(request)

@@ -1,7 +1,6 @@
 """What the API reads and writes. Model serializers for records; plain ones for the requests
 that services carry out (issue, return, recount, enrolment, recognition)."""
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,14 +14,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
-from toolcrib.crib import reports, services
+from toolcrib.crib import reports, roles, services
 from toolcrib.crib.models import (
+    MARKING_CHECKS,
     AuditEvent,
     CribSettings,
     Engineer,
     Enrolment,
     Issue,
     IssuedTool,
+    MarkingSource,
     Photo,
     Return,
     ReturnedTool,
@@ -30,6 +31,7 @@ from toolcrib.crib.models import (
     ToolInstance,
     ToolType,
 )
+from toolcrib.lib import json_limits
 
 
 def username(**kwargs: Any) -> serializers.SlugRelatedField:
@@ -56,9 +58,9 @@ class BoxField(serializers.ListField):
             data = data[0]
         if isinstance(data, str):
             try:
-                data = json.loads(data)
-            except ValueError:
-                self.fail("not_a_list", input_type="text")
+                data = json_limits.loads(data, what="The box")
+            except json_limits.JSONRefused as e:
+                raise serializers.ValidationError(str(e)) from None
         return super().to_internal_value(data)
 
 
@@ -132,12 +134,21 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
         return HolderSerializer(holder).data if holder else None
 
     def validate_status(self, value: str) -> str:
+        # Said by field here; checked again, on the locked row, when saved (services.save_tool).
         current = self.instance.status if self.instance else ToolInstance.Status.IN_CRIB
-        if (value == ToolInstance.Status.ISSUED) != (current == ToolInstance.Status.ISSUED):
-            raise serializers.ValidationError(
-                "Only an issue or a return changes whether a tool is issued."
-            )
+        try:
+            services.check_status_change(self.instance or "a new tool", current, value)
+        except services.CribError as e:
+            raise serializers.ValidationError(str(e)) from None
         return value
+
+    def create(self, data: dict[str, Any]) -> ToolInstance:
+        return services.save_tool(ToolInstance(**data), user=self.context["request"].user)
+
+    def update(self, tool: ToolInstance, data: dict[str, Any]) -> ToolInstance:
+        for name, value in data.items():
+            setattr(tool, name, value)
+        return services.save_tool(tool, user=self.context["request"].user, fields=list(data))
 
 
 class EngineerSerializer(serializers.ModelSerializer):
@@ -199,10 +210,38 @@ class PhotoOrImageSerializer(serializers.Serializer):
         )
 
 
+class MarkingSerializer(serializers.Serializer):
+    """What was read off the tool itself (docs/markings.md)."""
+
+    text = serializers.CharField(
+        allow_null=True, help_text="The number or code read; null when none was."
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
+        choices=MarkingSource.choices, allow_null=True
+    )
+    confidence = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["read", "unsure", "partial", "too_small", "not_found", "failed"],
+        allow_null=True,
+    )
+    message = serializers.CharField(allow_null=True)
+    char_height = serializers.FloatField(
+        allow_null=True, help_text="Estimated character height of the text seen, px."
+    )
+    box = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="Where, in the photo."
+    )
+
+
+def marking_field() -> MarkingSerializer:
+    return MarkingSerializer(source="marking_summary", read_only=True, allow_null=True)
+
+
 class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
     box = BoxField()
     enrolled_by = username(allow_null=True)
     crop_url = CropURLField("enrolment")
+    marking = marking_field()
 
     class Meta:
         model = Enrolment
@@ -216,6 +255,7 @@ class EnrolmentSerializer(PhotoOrImageSerializer, serializers.ModelSerializer):
             "enrolled_by",
             "created_at",
             "crop_url",
+            "marking",
         ]
         read_only_fields = ["model_sha256", "created_at"]
 
@@ -234,6 +274,10 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         required=False,
         max_length=100,
         help_text="Boxes drawn by the user; without them the tools' boxes are proposed from the photo.",
+    )
+    find_engineer = serializers.BooleanField(
+        default=False,
+        help_text="Also say whose tools these are (the return desk); `engineer` in the answer.",
     )
     in_crib_only = serializers.BooleanField(
         default=True, help_text="Suggest only tool instances now in the crib."
@@ -303,6 +347,11 @@ class RecognitionSerializer(serializers.Serializer):
     photo = serializers.IntegerField()
     recognition = RecognitionStatusSerializer()
     tools = SuggestionSerializer(many=True)
+    engineer = EngineerBriefSerializer(
+        allow_null=True,
+        required=False,
+        help_text="With `find_engineer`: the engineer whose tools these are; null when unsure.",
+    )
 
 
 # --- issue and return ------------------------------------------------------------------------
@@ -314,6 +363,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
     )
     box = BoxField(allow_null=True)
     crop_url = CropURLField("issued")
+    marking = marking_field()
 
     class Meta:
         model = IssuedTool
@@ -326,6 +376,7 @@ class IssuedToolSerializer(serializers.ModelSerializer):
             "due_back",
             "closed_at",
             "crop_url",
+            "marking",
         ]
 
 
@@ -375,6 +426,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
     box = BoxField(allow_null=True)
     decided_by = username(allow_null=True)
     crop_url = CropURLField("returned")
+    marking = marking_field()
 
     class Meta:
         model = ReturnedTool
@@ -392,6 +444,8 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "decided_at",
             "reason",
             "crop_url",
+            "marking",
+            "marking_check",
         ]
 
 
@@ -534,9 +588,13 @@ class TokenSerializer(serializers.ModelSerializer):
         fields = ["user_id", "user", "created"]
 
     def validate_user(self, user: User) -> User:
-        # A token acts with all its user's rights: an admin cannot mint a superuser's.
-        if user.is_superuser and not self.context["request"].user.is_superuser:
-            raise serializers.ValidationError("Only a superuser may make a token for a superuser.")
+        # A token acts with all its user's rights: no one mints one above what they may hand out.
+        if roles.outranks(user, self.context["request"].user):
+            raise serializers.ValidationError(
+                "Only a superuser may make a token for a superuser."
+                if user.is_superuser
+                else f"{user} holds rights you may not hand out: a superuser makes their token."
+            )
         if Token.objects.filter(user=user).exists():
             raise serializers.ValidationError(f"{user} already has a token: revoke it first.")
         return user
@@ -575,6 +633,7 @@ class IssueReportToolSerializer(serializers.Serializer):
     model_sha256 = serializers.CharField(
         allow_null=True, help_text="The model that computed the tool's feature."
     )
+    marking = MarkingSerializer(allow_null=True, help_text="New in toolcrib.report/2.")
 
 
 class IssueReportSerializer(ReportSerializer):
@@ -599,6 +658,10 @@ class ReturnReportToolSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     model_sha256 = serializers.CharField(allow_null=True)
+    marking = MarkingSerializer(allow_null=True, help_text="New in toolcrib.report/2.")
+    marking_check = serializers.ChoiceField(
+        choices=MARKING_CHECKS, allow_null=True, help_text="New in toolcrib.report/2."
+    )
 
 
 class ReturnReportSerializer(ReportSerializer):

@@ -4,6 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from toolcrib.api import views
+from toolcrib.mats import api as mats_api
 
 router = DefaultRouter()
 router.register("tool-types", views.ToolTypeViewSet)
@@ -22,6 +23,9 @@ urlpatterns = [
     path("recognition/", views.RecognitionView.as_view(), name="api-recognition"),
     path("settings/", views.SettingsView.as_view(), name="api-settings"),
     path("dashboard/", views.DashboardView.as_view(), name="api-dashboard"),
+    path("mat-issues/", mats_api.MatIssueView.as_view(), name="api-mat-issue"),
+    path("mat-returns/", mats_api.MatReturnView.as_view(), name="api-mat-return"),
+    path("mat-readings/<int:pk>/", mats_api.MatReadingView.as_view(), name="api-mat-reading"),
     # The schema is documentation, open to all; the data behind it needs a role.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

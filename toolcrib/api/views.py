@@ -17,16 +17,17 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination, LimitOffsetPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from inference import runtime
 from toolcrib.api import errors, filters, serializers
+from toolcrib.api.parsers import LimitedJSONParser
 from toolcrib.api.permissions import CribPermissions, TakesPhotos
 from toolcrib.api.schema import CribSchema
-from toolcrib.crib import audit, dashboard, history, recognition, reports, services
+from toolcrib.crib import audit, dashboard, history, holders, recognition, reports, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
@@ -62,9 +63,13 @@ class CribAPI(GenericAPIView):
 
     @contextlib.contextmanager
     def changing(self) -> Iterator[None]:
-        """All or nothing, in the audit trail under the request's user (ActorMiddleware knows
-        only session users; token users are known from here on)."""
-        with audit.acting_as(self.request.user), transaction.atomic():
+        """All or nothing (files of photos stored on the way included), in the audit trail
+        under the request's user (ActorMiddleware knows        only session users; token users are known from here on)."""
+        with (
+            services.photos_kept_only_if_done(),
+            audit.acting_as(self.request.user),
+            transaction.atomic(),
+        ):
             yield
 
     def perform_create(self, serializer: BaseSerializer) -> None:
@@ -80,7 +85,7 @@ class CribAPI(GenericAPIView):
             instance.delete()
 
 
-JSON_OR_MULTIPART = [JSONParser, MultiPartParser, FormParser]
+JSON_OR_MULTIPART = [LimitedJSONParser, MultiPartParser, FormParser]
 
 
 class WithHistory(GenericAPIView):
@@ -180,6 +185,8 @@ class RecognitionView(CribAPI, GenericAPIView):
             expected=asked.expected(),
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
+        if asked.validated_data["find_engineer"]:
+            result["engineer"] = holders.likely_holder(tools)
         return Response(serializers.RecognitionSerializer(result).data)
 
 

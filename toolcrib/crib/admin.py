@@ -1,6 +1,39 @@
-from django.contrib import admin
+"""The Django admin over the crib's records.
 
-from toolcrib.crib import models
+Evidence (photos, enrolments, issues, returns and their lines) is read-only here for everyone,
+superusers included: a correction is a new record made at the desk or over the API, audited.
+Tool instances are saved through `services.save_tool`, which keeps the *issued* rule. Users,
+groups and tokens: `admin_users.py`.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+
+from toolcrib.crib import admin_users, models, services  # noqa: F401 (admin_users registers)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: changes go through the desk's services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(models.ToolType)
@@ -10,20 +43,48 @@ class ToolTypeAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(ReadOnlyInline):
+    """Reference photos are taken on the tool's page (or over the API), where the model runs."""
+
     model = models.Enrolment
-    fields = ["photo", "x0", "y0", "x1", "y1", "model_sha256", "created_at"]
-    readonly_fields = ["model_sha256", "created_at"]
-    raw_id_fields = ["photo"]
-    extra = 0
+    fields = ["photo", "x0", "y0", "x1", "y1", "model_sha256", "enrolled_by", "created_at"]
+    readonly_fields = fields
+
+
+class ToolInstanceForm(forms.ModelForm):
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        tool, current = (
+            (self.instance, self.instance.status)
+            if self.instance.pk
+            else ("a new tool", models.ToolInstance.Status.IN_CRIB)
+        )
+        try:
+            services.check_status_change(tool, current, status)
+        except services.CribError as e:
+            raise forms.ValidationError(str(e)) from None
+        return status
 
 
 @admin.register(models.ToolInstance)
 class ToolInstanceAdmin(admin.ModelAdmin):
+    form = ToolInstanceForm
     list_display = ["inventory_number", "tool_type", "status", "calibration_due"]
     list_filter = ["status", "tool_type"]
     search_fields = ["inventory_number", "notes"]
     inlines = [EnrolmentInline]
+    actions = None  # no bulk delete past the service
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = services.save_tool(
+                obj, user=request.user, fields=form.changed_data if change else None
+            )
+        except services.CribError as e:
+            # Issued or returned at the desk between the form's check and this save.
+            self.message_user(request, str(e), messages.ERROR)
+            return
+        obj.pk = saved.pk
 
 
 @admin.register(models.Engineer)
@@ -34,57 +95,41 @@ class EngineerAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(ReadOnlyAdmin):
     list_display = ["id", "image", "width", "height", "uploaded_by", "created_at"]
-    readonly_fields = ["width", "height", "sha256", "created_at"]
 
 
 @admin.register(models.Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "tool_instance", "photo", "model_sha256", "created_at"]
-    raw_id_fields = ["photo", "tool_instance"]
-    readonly_fields = ["model_sha256"]
     exclude = ["embedding"]
 
 
-class IssuedToolInline(admin.TabularInline):
+class IssuedToolInline(ReadOnlyInline):
     model = models.IssuedTool
     fields = ["tool_instance", "due_back", "closed_at", "photo", "x0", "y0", "x1", "y1"]
     readonly_fields = fields
-    can_delete = False
-    extra = 0
 
 
-class ReturnedToolInline(admin.TabularInline):
+class ReturnedToolInline(ReadOnlyInline):
     model = models.ReturnedTool
     fields = ["issued_tool", "match_percent", "decision", "decided_by", "reason"]
     readonly_fields = fields
-    can_delete = False
-    extra = 0
 
 
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdmin):
     """Issues and returns are made at the desk (services), never edited here."""
 
     list_display = ["id", "engineer", "created_at"]
-    readonly_fields = ["engineer", "created_at", "photos", "idempotency_key"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Issue)
 class IssueAdmin(TransactionAdmin):
-    readonly_fields = TransactionAdmin.readonly_fields + ["storekeeper"]
     inlines = [IssuedToolInline]
 
 
 @admin.register(models.Return)
 class ReturnAdmin(TransactionAdmin):
-    readonly_fields = TransactionAdmin.readonly_fields + ["desk_user", "threshold"]
     inlines = [ReturnedToolInline]
 
 
@@ -94,19 +139,6 @@ class CribSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not models.CribSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Lines of issues and returns change only through the desk's services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

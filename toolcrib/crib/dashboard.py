@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from toolcrib.crib.models import Issue, IssuedTool, Return, ReturnedTool, ToolInstance
@@ -52,3 +53,21 @@ def figures(now=None) -> dict:
         ).count(),
         "tools_in_crib": ToolInstance.objects.filter(status=ToolInstance.Status.IN_CRIB).count(),
     }
+
+
+def shift_end(now=None):
+    """The next shift change after `now` (TOOLCRIB_SHIFT_CHANGES, in the crib's time zone)."""
+    local = timezone.localtime(now or timezone.now())
+    for days in (0, 1):
+        for change in sorted(settings.TOOLCRIB_SHIFT_CHANGES):
+            hour, minute = (int(v) for v in change.split(":"))
+            moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            moment += timedelta(days=days)
+            if moment > local:
+                return moment
+    return local + timedelta(days=1)  # no shift changes configured: a day
+
+
+def due_this_shift(now=None):
+    """Tools still out that are due back before the shift ends."""
+    return tools_out().filter(due_back__lte=shift_end(now))

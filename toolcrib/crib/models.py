@@ -9,6 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
+from inference.markings import DEFAULT_MIN_PARTIAL, DEFAULT_PATTERNS, compile_patterns
+
+# What a tool's marking said at return (toolcrib/crib/markings.py, Outcome).
+MARKING_CHECKS = [
+    ("confirmed", "verified by marking"),
+    ("swapped", "another tool's marking"),
+    ("unknown_number", "unknown number"),
+    ("not_read", "marking not read"),
+]
+
 FEATURE_DIMENSIONS = 512
 
 
@@ -99,6 +109,21 @@ class Photo(models.Model):
     def __str__(self):
         return f"photo {self.pk} ({self.width}x{self.height})"
 
+    def readable_by(self, user) -> bool:
+        """Every role reads the crib's photos; a user with no role only those they uploaded."""
+        return user.has_perm("crib.view_photo") or (
+            user.is_authenticated and self.uploaded_by_id == user.pk
+        )
+
+
+class MarkingSource(models.TextChoices):
+    OCR = "ocr", "etched or printed text"
+    DATAMATRIX = "datamatrix", "DataMatrix"
+    QR = "qr", "QR code"
+    BARCODE = "barcode", "barcode"
+    TYPED = "typed", "typed by hand"
+    SCANNED = "scanned", "scanned at the desk"
+
 
 class BoxRecognition(models.Model):
     """The model's recognition of one box of a photo (class candidates and feature), kept with
@@ -149,6 +174,16 @@ class Sighting(models.Model):
     embedding = VectorField(dimensions=FEATURE_DIMENSIONS, null=True, blank=True)
     # Which model file (sha256) made `embedding`; `manage.py reembed` recomputes the others.
     model_sha256 = models.CharField(max_length=64, blank=True)
+    # The tool's own marking (inference/markings.py): the number or code read off the tool,
+    # or typed / scanned at the desk; how it was got; and what the reader said.
+    marking_text = models.CharField(max_length=200, blank=True)
+    marking_source = models.CharField(max_length=12, blank=True, choices=MarkingSource.choices)
+    marking_confidence = models.FloatField(null=True, blank=True)
+    marking_status = models.CharField(max_length=12, blank=True)
+    marking_message = models.CharField(max_length=300, blank=True)
+    # Estimated character height (px) of the text seen; where the marking is in the photo.
+    marking_char_height = models.FloatField(null=True, blank=True)
+    marking_box = models.JSONField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -181,6 +216,37 @@ class Sighting(models.Model):
     @box.setter
     def box(self, value):
         self.x0, self.y0, self.x1, self.y1 = value if value is not None else (None,) * 4
+
+    def keep_marking(self, marking) -> None:
+        """Record what was read off this crop (an inference Marking, boxes in the crop's pixels)."""
+        if marking is None:
+            return
+        best = marking.best
+        self.marking_status = marking.status
+        self.marking_message = marking.message[:300]
+        self.marking_char_height = marking.char_height
+        if best is not None:
+            self.marking_text = best.text[:200]
+            self.marking_source = best.source
+            self.marking_confidence = round(best.confidence, 3)
+            if best.box is not None and self.box is not None:
+                x0, y0, _, _ = self.box
+                bx0, by0, bx1, by1 = best.box
+                self.marking_box = [x0 + bx0, y0 + by0, x0 + bx1, y0 + by1]
+
+    def marking_summary(self) -> dict | None:
+        """The marking as the API, reports and the audit trail give it."""
+        if not (self.marking_status or self.marking_text):
+            return None
+        return {
+            "text": self.marking_text or None,
+            "source": self.marking_source or None,
+            "confidence": self.marking_confidence,
+            "status": self.marking_status or None,
+            "message": self.marking_message or None,
+            "char_height": self.marking_char_height,
+            "box": self.marking_box,
+        }
 
 
 class Enrolment(Sighting):
@@ -325,6 +391,8 @@ class ReturnedTool(Sighting):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    # What the marking said about this line (toolcrib/crib/markings.py), empty before markings.
+    marking_check = models.CharField(max_length=20, blank=True, choices=MARKING_CHECKS)
 
     class Meta(Sighting.Meta):
         ordering = ["tool_return", "id"]
@@ -345,6 +413,15 @@ class CribSettings(models.Model):
     )
     loan_hours = models.PositiveIntegerField(
         help_text="Hours after issue at which a tool is due back."
+    )
+    marking_patterns = models.TextField(
+        default="\n".join(DEFAULT_PATTERNS),
+        help_text="The crib's inventory-number patterns (regular expressions), one per line. "
+        "Text read off a tool counts as a number only when it fits one of them.",
+    )
+    marking_min_partial = models.PositiveSmallIntegerField(
+        default=DEFAULT_MIN_PARTIAL,
+        help_text="Characters a partly read number needs before it may confirm the issued tool.",
     )
 
     class Meta:
@@ -369,6 +446,10 @@ class CribSettings(models.Model):
             },
         )
         return obj
+
+    def marking_rules(self):
+        """The compiled number patterns and the partial-read length, for inference/markings.py."""
+        return compile_patterns(self.marking_patterns), self.marking_min_partial
 
 
 class AuditEvent(models.Model):

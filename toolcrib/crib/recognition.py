@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
-from inference import rotation, runtime
+from inference import markings, rotation, runtime
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
@@ -57,7 +57,7 @@ class Suggestion:
         return Proposal(self.box, self.confidence, tools=self.tools).notice
 
 
-def _photo_bytes(photo: Photo) -> bytes:
+def photo_bytes(photo: Photo) -> bytes:
     with photo.image.open("rb") as f:
         return f.read()
 
@@ -72,7 +72,7 @@ def recognise_boxes(
     if model is None or not boxes:
         return [None] * len(boxes), ""
     if not reuse:
-        return recognise(_photo_bytes(photo), boxes, model), model.sha256
+        return recognise(photo_bytes(photo), boxes, model), model.sha256
     return kept_recognitions(photo, boxes, model), model.sha256
 
 
@@ -93,7 +93,7 @@ def kept_recognitions(
     missing = list(dict.fromkeys(b for b in boxes if b not in kept))
     if missing:
         fresh = recognise(
-            data if data is not None else _photo_bytes(photo), missing, model, rotation_mode=mode
+            data if data is not None else photo_bytes(photo), missing, model, rotation_mode=mode
         )
         made = [
             BoxRecognition(
@@ -123,13 +123,28 @@ def _as_recognition(row: BoxRecognition) -> Recognition:
     )
 
 
+def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None = None):
+    """What is read off each tool in the boxes (inference Marking per box): codes and numbers,
+    from the photo's full-resolution pixels. `rules`: (patterns, min_partial) from the crib's
+    settings. Never raises on what is in the photo: a failure is a Marking that says so."""
+    patterns, min_partial = rules or (None, markings.DEFAULT_MIN_PARTIAL)
+    try:
+        with Image.open(io.BytesIO(data or photo_bytes(photo))) as image:
+            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except (OSError, ValueError) as e:
+        return [
+            markings.Marking(status="failed", message=f"The photo could not be read: {e}")
+        ] * len(boxes)
+    return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
+
+
 def propose(
     photo: Photo, data: bytes | None = None, expected: int | None = None
 ) -> list[tuple[Box, float, int]]:
     """Boxes around the tools on the table, with a confidence and how many tools each likely
     holds; the whole photo when none is found. `data`: the photo's bytes, when the caller has
     read them already; `expected`: how many tools the photo should hold, when that is known."""
-    with Image.open(io.BytesIO(data or _photo_bytes(photo))) as image:
+    with Image.open(io.BytesIO(data or photo_bytes(photo))) as image:
         # The proposer works at ~640 px: a JPEG is decoded at the smallest DCT scale that
         # still gives that (10x faster than a full 12 MP decode); boxes are scaled back.
         width = image.width
@@ -165,7 +180,7 @@ def recognise_photo(
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools.
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap."""
-    data = _photo_bytes(photo)  # read once: proposals and the model both decode it
+    data = photo_bytes(photo)  # read once: proposals and the model both decode it
     boxed = (
         [(tuple(int(v) for v in b), 1.0, 1) for b in boxes]
         if boxes is not None

@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from toolcrib.crib.models import Issue, Return
 
-FORMAT = "toolcrib.report/1"
+# /2 added `marking` to every tool and `marking_check` to return lines; every /1 field is
+# unchanged, so a /1 reader that ignores unknown fields reads /2 as it is (docs/api.md).
+FORMAT = "toolcrib.report/2"
 
 
 def _person(user):
@@ -21,6 +23,16 @@ def _crop_url(kind, crop, request=None):
         return None
     url = reverse("crop", args=[kind, crop.pk])
     return request.build_absolute_uri(url) if request else url
+
+
+def _mat(record) -> dict | None:
+    """What the kit mat showed, slot by slot, when the photo was of a kit mat (toolcrib/mats)."""
+    reading = getattr(record, "mat_reading", None)  # a missing one-to-one raises AttributeError
+    if reading is None:
+        return None
+    from toolcrib.mats.api import reading_json  # the mats app builds on the crib, not back
+
+    return reading_json(reading)
 
 
 def issue_report(issue: Issue, request=None) -> dict:
@@ -41,9 +53,11 @@ def issue_report(issue: Issue, request=None) -> dict:
                 "due_back": t.due_back.isoformat(),
                 "returned_or_closed_at": t.closed_at.isoformat() if t.closed_at else None,
                 "model_sha256": t.model_sha256 or None,
+                "marking": t.marking_summary(),
             }
             for t in tools
         ],
+        "mat": _mat(issue),
     }
 
 
@@ -80,7 +94,10 @@ def return_report(tool_return: Return, request=None) -> dict:
                 "decided_at": line.decided_at.isoformat() if line.decided_at else None,
                 "reason": line.reason,
                 "model_sha256": line.model_sha256 or None,
+                "marking": line.marking_summary(),
+                "marking_check": line.marking_check or None,
             }
             for line in lines
         ],
+        "mat": _mat(tool_return),
     }

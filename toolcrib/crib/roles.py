@@ -1,6 +1,8 @@
 """The crib's roles as Django groups. Kept in step with the code after every migrate."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 STOREKEEPER = "storekeeper"
 RETURN_DESK = "return desk"
@@ -44,6 +46,9 @@ ADMIN_EXTRA = [
     ("authtoken", "add_tokenproxy"),
     ("authtoken", "delete_tokenproxy"),
     ("authtoken", "view_tokenproxy"),
+    # Log-in lockouts (django-axes): seen, and lifted early by deleting the attempt.
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
 ]
 
 
@@ -69,3 +74,40 @@ def sync_groups():
                     Permission.objects.filter(content_type__app_label=app, codename=codename)
                 )
         group.permissions.set(perms)
+
+
+def permission_ids(user) -> set[int]:
+    """Every permission a user holds, directly or through a group, whether active or not."""
+    return set(
+        Permission.objects.filter(Q(user=user) | Q(group__user=user)).values_list("pk", flat=True)
+    )
+
+
+def grantable_ids(actor) -> set[int]:
+    """The rights `actor` may hand out: their own, and for whoever manages users the crib's
+    roles too (making storekeepers is the admin role's job)."""
+    ids = permission_ids(actor)
+    if actor.has_perm("auth.change_user"):
+        ids |= set(
+            Permission.objects.filter(group__name__in=ROLE_PERMISSIONS).values_list("pk", flat=True)
+        )
+    return ids
+
+
+def users_within(actor):
+    """The users all of whose rights `actor` may hand out: the only ones `actor` may change or
+    make a token for (a token acts with all its user's rights). No one climbs above that, and
+    only a superuser touches a superuser."""
+    users = get_user_model().objects.all()
+    if actor.is_superuser:
+        return users
+    beyond = Permission.objects.exclude(pk__in=grantable_ids(actor))
+    return (
+        users.filter(is_superuser=False)
+        .exclude(user_permissions__in=beyond)
+        .exclude(groups__permissions__in=beyond)
+    )
+
+
+def outranks(user, actor) -> bool:
+    return not users_within(actor).filter(pk=user.pk).exists()

@@ -4,8 +4,11 @@ The pages and the API both call these; each runs in one transaction and either d
 its work or none of it. Bad input raises CribError with a message fit to show the user.
 """
 
+import contextlib
+import contextvars
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -15,13 +18,17 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from inference import preprocess
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
+from inference.markings import Marking, normalise
 from inference.preprocess import PhotoError
+from inference.similarity import match_percent
 from toolcrib.crib import audit, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
+from toolcrib.crib.markings import Check, Outcome, compare
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -62,8 +69,32 @@ def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> 
         uploaded_by=user if user and user.is_authenticated else None,
     )
     photo.image.save(f"{sha[:16]}.{ext}", ContentFile(data), save=False)
+    if (stored := _stored_files.get()) is not None:
+        stored.append(photo.image)
     photo.save()
     return photo
+
+
+_stored_files: contextvars.ContextVar[list[FieldFile] | None] = contextvars.ContextVar(
+    "stored_files", default=None
+)
+
+
+@contextlib.contextmanager
+def photos_kept_only_if_done() -> Iterator[None]:
+    """A request refused after it stored a photo (a box that does not fit it, say) leaves no file
+    behind: the database rolls its row back, and this deletes the file at once."""
+    stored: list[FieldFile] = []
+    token = _stored_files.set(stored)
+    try:
+        yield
+    except BaseException:
+        for image in stored:
+            if image.name:
+                image.storage.delete(image.name)
+        raise
+    finally:
+        _stored_files.reset(token)
 
 
 def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
@@ -76,15 +107,17 @@ def check_box(photo: Photo, box: Sequence[float] | None) -> Box:
 
 @dataclass
 class ToolFeature:
-    """What the model made of one tool in a photo."""
+    """What the model made of one tool in a photo, and what was read off the tool."""
 
     feature: np.ndarray | None = None
     sha: str = ""
     model_class: int | None = None  # the model's class, where it is sure of it
+    marking: Marking | None = None
 
 
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
-    """The model's view of (photo, box) pairs, one model call per photo."""
+    """The model's view of (photo, box) pairs, one model call per photo; the markings are read
+    from the full-resolution photo beside it, in a second thread (onnxruntime frees the GIL)."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -92,13 +125,20 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             _, indexes, boxes = by_photo.setdefault(photo.pk, (photo, [], []))
             indexes.append(i)
             boxes.append(box)
+    rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        found, sha = recognition.recognise_boxes(photo, boxes)
-        for i, r in zip(indexes, found):
+        # The bytes are read here: one FieldFile must not be opened by two threads at once.
+        data = recognition.photo_bytes(photo)
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(recognition.read_markings, photo, boxes, rules, data)
+            found, sha = recognition.recognise_boxes(photo, boxes)
+            read = reading.result()
+        for i, r, m in zip(indexes, found, read):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
                 out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
+            out[i].marking = m
     return out
 
 
@@ -116,6 +156,7 @@ def enrol(
             enrolled_by=user,
         )
         enrolment.box = box
+        enrolment.keep_marking(seen.marking)
         enrolment.save()
     return enrolment
 
@@ -174,13 +215,23 @@ def issue_tools(
                     model_sha256=view.sha,
                 )
                 issued.box = line.box
+                issued.keep_marking(view.marking)
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
             audit.record(
                 "issued",
                 issue,
-                after={"engineer": str(engineer), "tools": numbers, "due_back": due_back},
+                after={
+                    "engineer": str(engineer),
+                    "tools": numbers,
+                    "due_back": due_back,
+                    "markings": {
+                        line.tool_instance.inventory_number: view.marking.best.text
+                        for line, view in zip(lines, seen)
+                        if view.marking is not None and view.marking.best is not None
+                    },
+                },
             )
     except IntegrityError as e:
         # The database's own guards: one holder per tool, one issue per idempotency key.
@@ -227,11 +278,14 @@ def return_tools(
     desk_user: User,
     crops: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
+    empty_slots: frozenset[int] = frozenset(),
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and decide each.
 
     Every tool the engineer holds gets a line: accepted at or above the threshold; a recount when below it
     or not found in the photos. Tools in the photos that they do not hold are reported as extra.
+    `empty_slots`: tool instances whose outline on a kit mat was seen empty (toolcrib/mats):
+    they take no part in the matching and go straight to a recount.
     """
     if earlier := _earlier(Return, idempotency_key, engineer):
         return earlier
@@ -241,7 +295,11 @@ def return_tools(
         raise CribError(f"{engineer} holds no tools to return.")
     threshold = CribSettings.current().recount_threshold
     returned = _look_at(sightings)
-    pairs, extras = _match_return(engineer, held, returned)
+    # Tools whose mat slot is empty go last, out of the matching: indexes of the rest stay put.
+    held.sort(key=lambda t: t.tool_instance_id in empty_slots)
+    matched = [t for t in held if t.tool_instance_id not in empty_slots]
+    pairs, extras = _match_return(engineer, matched, returned)
+    checks = _check_markings(held, returned, pairs)
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
@@ -266,7 +324,19 @@ def return_tools(
             )
             tool_return.photos.set({photo for photo, _ in sightings})
             for h, r, percent in pairs:
-                accepted = tool_return.passes(percent)
+                check = checks[(h, r)]
+                if check.decides:
+                    # The tool's own marking decides, whatever the visual match says.
+                    accepted = check.outcome == Outcome.CONFIRMED
+                    reason = check.message
+                else:
+                    accepted = percent is not None and tool_return.passes(percent)
+                    reason = (
+                        ""
+                        if accepted or percent is None
+                        else f"match {percent:.1f}% is below the threshold {threshold:.1f}%"
+                    )
+                    reason = "; ".join(x for x in (reason, check.message) if x)
                 _line(
                     tool_return,
                     sightings[r],
@@ -276,9 +346,8 @@ def return_tools(
                     decision=ReturnedTool.Decision.ACCEPTED
                     if accepted
                     else ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason=""
-                    if accepted
-                    else f"match {percent:.1f}% is below the threshold {threshold:.1f}%",
+                    reason=reason,
+                    marking_check=check.outcome,
                 )
                 if accepted:
                     _back_in_crib(held[h])
@@ -290,7 +359,9 @@ def return_tools(
                     ToolFeature(),
                     issued_tool=held[h],
                     decision=ReturnedTool.Decision.RECOUNT_REQUIRED,
-                    reason="not found in the return photo"
+                    reason="its slot on the kit mat is empty"
+                    if held[h].tool_instance_id in empty_slots
+                    else "not found in the return photo"
                     if seen_any
                     else "no verified photo of this tool",
                 )
@@ -337,23 +408,35 @@ def _compared_with(issued: IssuedTool) -> KitItem | None:
 
 def _match_return(
     engineer: Engineer, held: list[IssuedTool], returned: list[ToolFeature]
-) -> tuple[list[tuple[int, int, float]], list[tuple[int, str]]]:
+) -> tuple[list[tuple[int, int, float | None]], list[tuple[int, str]]]:
     """Held tools to returned crops by an optimal one-to-one assignment on similarity (class
     agreement counts): pairs (held index, returned index, match %), and each crop that matches
     nothing the engineer holds, with the reason (whose tool it looks like, if it is out to someone else)."""
+    # A crop whose marking names a held tool is that tool: the visual match pairs the rest.
+    named = _named_by_marking(held, returned)
     # Only tools with a feature take part: their indexes in `held` and `returned`.
     hi, references = [], []
     for i, t in enumerate(held):
-        if (ref := _compared_with(t)) is not None:
+        if i not in named.values() and (ref := _compared_with(t)) is not None:
             hi.append(i)
             references.append(ref)
     ri, items = [], []
     for j, v in enumerate(returned):
-        if v.feature is not None:
+        if v.feature is not None and j not in named:
             ri.append(j)
             items.append(KitItem(v.feature, label=v.model_class))
     kit = match_kit(references, items)
-    pairs = [(hi[p.issued], ri[p.returned], p.match) for p in kit.pairs]
+    pairs: list[tuple[int, int, float | None]] = [
+        (hi[p.issued], ri[p.returned], p.match) for p in kit.pairs
+    ]
+    for r, h in named.items():
+        ref, feature = _compared_with(held[h]), returned[r].feature
+        percent = (
+            None
+            if ref is None or feature is None
+            else round(match_percent(ref.feature, feature), 2)
+        )
+        pairs.append((h, r, percent))
     out_elsewhere = (
         []
         if not kit.extra
@@ -376,6 +459,45 @@ def _match_return(
     return pairs, extras
 
 
+def _named_by_marking(held: list[IssuedTool], returned: list[ToolFeature]) -> dict[int, int]:
+    """Returned crop -> held tool, where the crop's code or well-formed number is that tool's."""
+    by_number = {normalise(t.tool_instance.inventory_number): i for i, t in enumerate(held)}
+    named: dict[int, int] = {}
+    for r, seen in enumerate(returned):
+        m = seen.marking
+        reads = (
+            [] if m is None else [normalise(x.text) for x in m.codes] + [x.text for x in m.numbers]
+        )
+        hits = {by_number[k] for k in reads if k in by_number}
+        if len(hits) == 1 and (h := hits.pop()) not in named.values():
+            named[r] = h
+    return named
+
+
+def _check_markings(
+    held: list[IssuedTool],
+    returned: list[ToolFeature],
+    pairs: Sequence[tuple[int, int, float | None]],
+) -> dict[tuple[int, int], Check]:
+    """What each paired crop's marking says about the held tool it was paired with."""
+    if not pairs:
+        return {}
+    patterns, min_partial = CribSettings.current().marking_rules()
+    held_numbers = [t.tool_instance.inventory_number for t in held]
+    crib = list(ToolInstance.objects.values_list("inventory_number", flat=True))
+    return {
+        (h, r): compare(
+            returned[r].marking,
+            issued=held[h].tool_instance.inventory_number,
+            held=held_numbers,
+            crib=crib,
+            patterns=patterns,
+            min_partial=min_partial,
+        )
+        for h, r, _ in pairs
+    }
+
+
 def _line(
     tool_return: Return, crop: tuple[Photo, Box] | None, seen: ToolFeature, **fields: Any
 ) -> ReturnedTool:
@@ -388,6 +510,7 @@ def _line(
         **fields,
     )
     line.box = box
+    line.keep_marking(seen.marking)
     line.save()
     return line
 
@@ -409,6 +532,8 @@ def _return_summary(tool_return: Return) -> dict:
                 "tool": str(line.issued_tool.tool_instance) if line.issued_tool else None,
                 "match_percent": line.match_percent,
                 "decision": line.decision,
+                "marking": line.marking_summary(),
+                "marking_check": line.marking_check or None,
             }
             for line in tool_return.tools.select_related("issued_tool__tool_instance")
         ],
@@ -447,6 +572,45 @@ def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) 
             "recount", line, before=before, after={"decision": line.decision, "reason": reason}
         )
     return line
+
+
+def check_status_change(tool: ToolInstance | str, current: str, new: str) -> None:
+    """Whether a tool is issued changes only by an issue or a return, which keep status and
+    holder together; any other change of status (lost, broken, in calibration...) is free."""
+    issued = ToolInstance.Status.ISSUED
+    if new == current or (new != issued and current != issued):
+        return
+    if current == issued:
+        out = tool.open_issued_tool() if isinstance(tool, ToolInstance) else None
+        who = f" to {out.issue.engineer}" if out else ""
+        raise CribError(
+            f"{tool} is issued{who}: only a return at the desk takes it back; nothing was changed."
+        )
+    raise CribError(
+        f"Only an issue at the desk hands {tool} out (it is {ToolInstance.Status(current).label}); "
+        "nothing was changed."
+    )
+
+
+def save_tool(tool: ToolInstance, *, user: User, fields: list[str] | None = None) -> ToolInstance:
+    """Save a tool instance edited outside the desk (the admin, the API): `fields` are the ones
+    that were edited, and only those are written, so a stale form cannot undo an issue made
+    meanwhile. The status rule is checked against the row as it is now, locked."""
+    with audit.acting_as(user), transaction.atomic():
+        if tool.pk is None:
+            check_status_change(tool, ToolInstance.Status.IN_CRIB, tool.status)
+            tool.save()
+            return tool
+        current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        editable = {f.name for f in ToolInstance._meta.fields if f.editable}
+        fields = [f for f in fields or [] if f in editable]
+        if "status" in fields:
+            check_status_change(current, current.status, tool.status)
+        for name in fields:
+            setattr(current, name, getattr(tool, name))
+        if fields:
+            current.save(update_fields=fields)
+    return current
 
 
 def set_threshold(value: Any, *, user: User) -> CribSettings:

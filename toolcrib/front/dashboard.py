@@ -19,6 +19,8 @@ def home(request):
             "lost": dashboard.lost_tools(),
             "out": dashboard.tools_out(),
             "flagged": dashboard.flagged_lines(),
+            "due_this_shift": dashboard.due_this_shift(),
+            "shift_end": dashboard.shift_end(),
             "issues_today": Issue.objects.filter(created_at__gte=start_of_day)
             .select_related("engineer", "storekeeper")
             .prefetch_related("tools__tool_instance"),

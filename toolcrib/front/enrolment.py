@@ -23,6 +23,7 @@ from toolcrib.crib.models import (
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
+from toolcrib.front.records import held_by, with_holders
 
 
 class ToolTypeForm(forms.ModelForm):
@@ -90,9 +91,13 @@ def tools(request):
         .annotate(enrolment_count=Count("enrolments"))
         .order_by("inventory_number")
     )
+    found = with_holders(found)
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
     if q:
-        found = found.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
+        # By number, by type, or by who holds it now (badge or name).
+        found = found.filter(
+            Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q) | held_by(q)
+        )
     if status:
         found = found.filter(status=status)
     return _list_with_form(

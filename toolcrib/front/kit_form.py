@@ -9,14 +9,14 @@ from uuid import uuid4
 from django import forms
 
 from toolcrib.crib.models import Engineer, Photo
-from toolcrib.front.photos import engineer_choice, photo_json
-from toolcrib.front.pick import EngineerField
+from toolcrib.front.pick import EngineerField, engineer_choice
+from toolcrib.lib.json_limits import JSONFormField
 
 
 class KitForm(forms.Form):
     engineer = EngineerField()
     photo = forms.ModelChoiceField(Photo.objects.all(), required=False, widget=forms.HiddenInput)
-    lines = forms.JSONField(required=False, widget=forms.HiddenInput)
+    lines = JSONFormField(required=False, widget=forms.HiddenInput)
     # A double click or a retried post must not issue or return twice.
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
@@ -48,6 +48,10 @@ class KitForm(forms.Form):
         photo = data.get("photo")
         lines = data.get("lines") if "lines" in data else None
         return {"photo": photo_json(photo) if photo else None, "lines": lines or []}
+
+
+def photo_json(photo):
+    return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
 
 
 def engineer_choices():

@@ -1,13 +1,11 @@
-"""Finding an engineer from what the desk typed or from the tools in a photo, and the tool
-search behind the instance pick fields."""
-
-from collections import Counter
+"""Finding an engineer from what the desk typed, and the tool search behind the instance
+pick fields. (From the tools in a photo: toolcrib/crib/holders.py.)"""
 
 from django import forms
 from django.db.models import Q
 from django.http import JsonResponse
 
-from toolcrib.crib.models import Engineer, IssuedTool, ToolInstance
+from toolcrib.crib.models import Engineer, ToolInstance
 from toolcrib.front import access
 
 
@@ -24,21 +22,10 @@ def find_engineer(text: str) -> Engineer | None:
     return found
 
 
-def likely_holder(tools: list[dict]):
-    """Whoever holds the tools the photo looks most like (votes weighted by match %)."""
-    votes = Counter()
-    for tool in tools:
-        for candidate in tool["instances"][:3]:
-            held = (
-                IssuedTool.objects.open()
-                .filter(tool_instance_id=candidate["id"])
-                .select_related("issue__engineer")
-                .first()
-            )
-            if held:
-                votes[held.issue.engineer] += candidate["match_percent"]
-                break
-    return votes.most_common(1)[0][0] if votes else None
+def engineer_choice(engineer: Engineer) -> str:
+    """How an engineer is written in the pick field: badge first, so typing either finds them.
+    (kit-photo.js writes a suggested engineer the same way.)"""
+    return f"{engineer.badge_number} · {engineer.name}"
 
 
 class EngineerField(forms.CharField):

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import services
+from toolcrib.crib import recognition, services
+from toolcrib.crib.holders import likely_holder
 from toolcrib.crib.models import Return, ReturnedTool
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm, engineer_choices
-from toolcrib.front.pick import EngineerField, likely_holder
-from toolcrib.front.recognised import recognise
+from toolcrib.front.pick import EngineerField
 
 
 class ReturnForm(KitForm):
@@ -24,7 +24,9 @@ class ReturnForm(KitForm):
         if self.errors or data.get("engineer"):
             return data
         boxes = [line["box"] for line in self.boxed()]
-        tools = recognise(data["photo"], boxes, in_crib_only=False) if boxes else []
+        tools = (
+            recognition.recognise_photo(data["photo"], boxes, in_crib_only=False) if boxes else []
+        )
         data["engineer"] = likely_holder(tools)
         if data["engineer"] is None:
             self.add_error(

@@ -1,14 +1,27 @@
 from django.urls import path
 
-from toolcrib.front import dashboard, enrolment, history, issue, photos, pick, returns
+from toolcrib.front import (
+    crops,
+    dashboard,
+    enrolment,
+    history,
+    issue,
+    pick,
+    records,
+    returns,
+    session,
+)
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("issue/", issue.new_issue, name="issue-new"),
+    path("issues/", records.issues, name="issues"),
     path("issues/<int:pk>/", history.issue, name="issue"),
     path("issues/<int:pk>/report.json", history.issue_report, name="issue-report"),
     path("return/", returns.new_return, name="return-new"),
+    path("returns/", records.returns, name="returns"),
     path("returns/<int:pk>/", returns.return_page, name="return"),
+    path("audit/", records.audit, name="audit"),
     path("returns/<int:pk>/report.json", history.return_report, name="return-report"),
     path("recounts/<int:pk>/", returns.decide_recount, name="recount"),
     path("tools/", enrolment.tools, name="tools"),
@@ -19,7 +32,6 @@ urlpatterns = [
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
     path("settings/", enrolment.crib_settings, name="crib-settings"),
-    path("photos/", photos.upload, name="photo-upload"),
-    path("photos/<int:pk>/recognise/", photos.recognise_box, name="photo-recognise"),
-    path("crops/<str:kind>/<int:pk>.jpg", photos.crop, name="crop"),
+    path("session.json", session.session_state, name="session-state"),
+    path("crops/<str:kind>/<int:pk>.jpg", crops.crop, name="crop"),
 ]

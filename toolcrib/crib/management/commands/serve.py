@@ -1,40 +1,186 @@
-import secrets
+"""`manage.py serve`: the one command that starts Toolcrib.
 
+It starts the embedded PostgreSQL (unless DATABASE_URL is set), applies migrations, makes the
+first admin, reports the model, then runs gunicorn (or, with --dev, Django's autoreloading
+runserver) as a child process and watches both: a dead PostgreSQL is started again (requests
+meanwhile get 503, see toolcrib/database_outage.py), and stopping serve (Ctrl-C, SIGTERM)
+stops the web server and the PostgreSQL that serve started.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from inference import runtime
 from toolcrib.crib.models import CribSettings
+from toolcrib.lib.embedded_db import EmbeddedPostgres
+
+WATCH_SECONDS = 0.5
+
+
+class Stop(Exception):
+    """Ctrl-C or SIGTERM: leave the supervising loop and stop what serve started."""
+
+
+def _stop_on_signal(signum, frame):
+    raise Stop
+
+
+def default_workers() -> int:
+    # gunicorn's advice: (2 x cores) + 1 synchronous workers.
+    return 2 * (os.cpu_count() or 1) + 1
 
 
 class Command(BaseCommand):
-    help = "Start Toolcrib: database, migrations, the kit's tool types, a first admin, and the web server."
+    help = (
+        "Start Toolcrib: database, migrations, the kit's tool types, a first admin, and the "
+        "web server (gunicorn; --dev: Django's autoreloading development server)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--dev", action="store_true", help="Django's runserver, reloading on code changes"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=settings.TOOLCRIB_WORKERS or default_workers(),
+            help="gunicorn worker processes (default TOOLCRIB_WORKERS or 2 x cores + 1)",
+        )
 
-    def handle(self, *args, addrport, **options):
+    def handle(self, *args, addrport, dev, workers, **options):
+        host, port = _split(addrport)
+        signal.signal(signal.SIGTERM, _stop_on_signal)
+        # Ctrl-C too, even when started with SIGINT ignored (as a shell's background job is).
+        signal.signal(signal.SIGINT, _stop_on_signal)
+        database = EmbeddedPostgres(settings.EMBEDDED_DB_DIR) if settings.EMBEDDED_DB_DIR else None
+        child = None
+        try:
+            if database:
+                database.start()
+            self._prepare(f"{host}:{port}")
+            if dev:
+                command = [sys.executable, "manage.py", "runserver", f"{host}:{port}"]
+                what = "Django's development server, reloading on code changes"
+            else:
+                command = [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "toolcrib.wsgi:application",
+                    "--config",
+                    "python:toolcrib.gunicorn_conf",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(workers),
+                ]
+                what = f"gunicorn, {workers} workers"
+            # Its own process group: serve decides when and how it stops (see _stop_child).
+            child = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)
+            self._wait_until_listening(child, host, port)
+            self.stdout.write(f"Serving http://{host}:{port}/ ({what}). Stop with Ctrl-C.")
+            self.stdout.flush()
+            self._supervise(child, database)
+        except Stop:
+            pass
+        finally:
+            # A second Ctrl-C or SIGTERM must not interrupt the stopping itself.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            _stop_child(child)
+            if database and database.started_here:
+                database.stop()
+                self.stdout.write("Stopped the embedded PostgreSQL.")
+        if child is not None and child.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
+            raise CommandError(f"the web server stopped with exit code {child.returncode}")
+
+    def _prepare(self, address):
         call_command("migrate", interactive=False, verbosity=0)
         CribSettings.current()
-        self._first_admin(addrport)
+        self._first_admin(address)
         # Load (or fetch) the model now, so a broken or missing file is reported at start-up.
         status = runtime.model_status()
         self.stdout.write(
             status.message if status.available else self.style.WARNING(status.message)
         )
-        call_command("runserver", addrport, use_reloader=False)
+        # The web server has its own connections; this process only watches.
+        connections.close_all()
 
-    def _first_admin(self, addrport):
+    def _wait_until_listening(self, child, host, port):
+        # Ready when a page comes back, not merely when the port is open.
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/accounts/login/"
+        while child.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=60):
+                    return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise CommandError(f"the web server did not start (exit code {child.returncode})")
+
+    def _supervise(self, child, database):
+        """Until the web server stops: start the embedded PostgreSQL again when it dies."""
+        while child.poll() is None:
+            time.sleep(WATCH_SECONDS)
+            if database is None or database.pid() is not None:
+                continue
+            self.stderr.write("The embedded PostgreSQL stopped; starting it again.")
+            try:
+                database.start()
+                self.stderr.write("The embedded PostgreSQL is back.")
+            except Exception as e:  # the supervisor must outlive any failure
+                # e.g. the old server's processes still hold its shared memory, or it died
+                # again while starting: try again.
+                self.stderr.write(f"Could not start it yet ({e}); trying again.")
+                time.sleep(1)
+
+    def _first_admin(self, address):
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
-            self.stdout.write(f"Toolcrib: http://{addrport}/ (log in with your account)")
+            self.stdout.write(f"Toolcrib: http://{address}/ (log in with your account)")
             return
         # No password in the code: a random one, shown this once.
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser("admin", password=password)
         line = "=" * 64
         self.stdout.write(
-            f"{line}\nToolcrib: http://{addrport}/\nFirst start: log in as  admin  with password  {password}\n"
+            f"{line}\nToolcrib: http://{address}/\nFirst start: log in as  admin  with password  {password}\n"
             f"It is shown only now. Change it under Admin > Users, and add your crib's users there.\n{line}"
         )
+
+
+def _split(addrport: str) -> tuple[str, int]:
+    host, _, port = addrport.rpartition(":")
+    try:
+        return (host or "127.0.0.1").strip("[]"), int(port)
+    except ValueError:
+        raise CommandError(f"{addrport!r}: expected HOST:PORT or PORT") from None
+
+
+def _stop_child(child):
+    if child is None or child.poll() is not None:
+        return
+    # gunicorn stops gracefully on SIGTERM; runserver's reloader leaves its child running
+    # unless the whole group is told.
+    os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()

@@ -1,8 +1,8 @@
-import time
-from pathlib import Path
+from datetime import timedelta
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from toolcrib.crib.models import Photo
 
@@ -19,20 +19,27 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, min_age, dry_run, **options):
-        root = Path(settings.MEDIA_ROOT)
         kept = set(Photo.objects.values_list("image", flat=True))
-        cutoff = time.time() - min_age
+        cutoff = timezone.now() - timedelta(seconds=min_age)
+        # Through the storage: the same sweep for the local folder and an object store.
         orphans = [
-            path
-            for path in (root / "photos").rglob("*")
-            if path.is_file()
-            and path.relative_to(root).as_posix() not in kept
-            and path.stat().st_mtime < cutoff
+            name
+            for name in _files(default_storage, "photos")
+            if name not in kept and default_storage.get_modified_time(name) < cutoff
         ]
-        for path in orphans:
+        for name in orphans:
             if not dry_run:
-                path.unlink()
-            self.stdout.write(
-                f"{'would delete' if dry_run else 'deleted'} {path.relative_to(root)}"
-            )
+                default_storage.delete(name)
+            self.stdout.write(f"{'would delete' if dry_run else 'deleted'} {name}")
         self.stdout.write(f"{len(orphans)} photo file(s) kept by no record.")
+
+
+def _files(storage, folder):
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a local folder not made yet
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _files(storage, f"{folder}/{sub}")

@@ -1,0 +1,505 @@
+"""A tool's own marking: its 2-D code or barcode label, and its etched, engraved or printed number.
+
+Codes are read by zxing-cpp (DataMatrix, QR, Code 128, Code 39). Text is read by RapidOCR 3.x
+(PP-OCRv6 detection and recognition models inside its wheel, run on onnxruntime; OpenCV from
+opencv-python-headless). Why this engine and version: docs/markings.md.
+
+Pure functions over RGB arrays (full-resolution crops, never the 112 px model input); nothing
+here knows the crib. What a read *means* (this tool, another tool, nobody's) is the crib's rule:
+toolcrib/crib/markings.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+# The crib's inventory numbers, e.g. AT-288293-6 (the kit's lockwire pliers). A setting.
+DEFAULT_PATTERNS = (r"[A-Z]{2}-\d{6}-\d",)
+# A partial read must have at least this many characters to confirm anything. A setting.
+DEFAULT_MIN_PARTIAL = 6
+# Below this character height (px) the OCR misreads more than it reads (bench/markings.py,
+# docs/markings.md): the line asks for a close-up instead.
+READABLE_HEIGHT = 10.0
+# The OCR's text-line box is taller than the capitals in it (the detector pads each line);
+# character height = box height x this, fitted on the synthetic set (docs/markings.md).
+HEIGHT_PER_BOX = 0.56
+# A number whose first look is less sure than this is not named (fitted on the synthetic set:
+# the one consistent misread there, an 8 px etched 5 read as 6, came at 0.88; right reads of
+# the real pliers' number came at 0.93 and above).
+MIN_CONFIDENCE = 0.9
+# Crops up to this many pixels get a second, enlarged look for codes when the first finds none.
+CODE_UPSCALE_PIXELS = 2_000_000
+# Crops smaller than this (short side, px) are enlarged before reading; the detector's longest
+# side is at most DETECT_SIDE.
+MIN_SIDE = 320
+DETECT_SIDE = 1600
+
+# Digit look-alikes that OCR confuses, mapped only inside runs that already hold a digit.
+_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
+_DASHES = re.compile(r"[\s\u2010-\u2015\u2212\uFE63\uFF0D_~.·:]+")
+_RUNS = re.compile(r"[0-9OQDILSB]+")
+_FRAGMENT = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
+class Source:
+    OCR = "ocr"
+    DATAMATRIX = "datamatrix"
+    QR = "qr"
+    BARCODE = "barcode"
+
+
+@dataclass(frozen=True)
+class Read:
+    """One thing read off the tool: normalised text or a code's payload."""
+
+    text: str
+    source: str
+    confidence: float
+    box: Box | None = None  # where, in the pixels that were read
+    char_height: float | None = None  # for text: estimated height of its characters, px
+
+
+@dataclass
+class Marking:
+    """Everything read from one crop.
+
+    `codes`: every code payload (a label is the crib's own, or foreign: the crib decides).
+    `numbers`: text reads that fit one of the crib's patterns (well-formed numbers).
+    `fragments`: text reads that fit no pattern but could be the tail of a number; they may
+    confirm a tool, never name one, and are never shown as a number.
+    `status`: read | unsure | partial | too_small | not_found | failed. `message` says it in words.
+    """
+
+    codes: list[Read] = field(default_factory=list)
+    numbers: list[Read] = field(default_factory=list)
+    fragments: list[Read] = field(default_factory=list)
+    unsure: int = 0  # lines whose looks read different numbers: no number is named from them
+    char_height: float | None = None
+    status: str = "not_found"
+    message: str = ""
+    ms: float = 0.0
+
+    @property
+    def best(self) -> Read | None:
+        """What to show as *the* reading: a code first (checksummed), then a well-formed number."""
+        reads = self.codes or self.numbers
+        return reads[0] if reads else None
+
+    @property
+    def wants_close_up(self) -> bool:
+        return self.status in ("unsure", "too_small", "not_found", "partial")
+
+
+# -- text clean-up ----------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Upper case, one dash for every dash/space variant, digit look-alikes inside digit runs
+    (and in a short piece after one: the check digit of AT-288293-B is an 8)."""
+    text = _DASHES.sub("-", text.strip().upper()).strip("-")
+    text = re.sub(r"-+", "-", text)
+
+    def digits(m: re.Match) -> str:
+        run = m.group(0)
+        return run.translate(_LOOKALIKES) if any(c.isdigit() for c in run) else run
+
+    tokens = [_RUNS.sub(digits, t) for t in text.split("-")]
+    for i in range(1, len(tokens)):
+        if tokens[i - 1].isdigit() and len(tokens[i]) <= 2 and _RUNS.fullmatch(tokens[i]):
+            tokens[i] = tokens[i].translate(_LOOKALIKES)
+    return "-".join(tokens)
+
+
+def compile_patterns(patterns: Sequence[str] | str | None) -> list[re.Pattern]:
+    """The crib's number patterns (one per line when a string), matched against whole reads.
+    Raises ValueError naming the pattern that does not compile."""
+    if patterns is None:
+        patterns = DEFAULT_PATTERNS
+    if isinstance(patterns, str):
+        patterns = [p for p in patterns.splitlines() if p.strip()]
+    out = []
+    for p in patterns:
+        try:
+            out.append(re.compile(p.strip(), re.IGNORECASE))
+        except re.error as e:
+            raise ValueError(f"Pattern {p.strip()!r} is not a regular expression: {e}") from None
+    return out
+
+
+def well_formed(text: str, patterns: Sequence[re.Pattern]) -> bool:
+    return any(p.fullmatch(text) for p in patterns)
+
+
+def numbers_in(text: str, patterns: Sequence[re.Pattern]) -> list[str]:
+    """Well-formed numbers in one OCR line: the whole line, or a part of it between separators
+    (a line may carry a maker's name beside the number)."""
+    text = normalise(text)
+    if well_formed(text, patterns):
+        return [text]
+    found = []
+    for p in patterns:
+        for m in p.finditer(text):
+            start, end = m.span()
+            # Only whole tokens: 'XAT-288293-61' holds no number.
+            if (start == 0 or not text[start - 1].isalnum()) and (
+                end == len(text) or not text[end].isalnum()
+            ):
+                found.append(m.group(0))
+    return found
+
+
+def fragments_in(text: str, min_length: int) -> list[str]:
+    """Parts of a line that could be the end of a number: letters, digits and dashes, at least
+    `min_length` characters, mostly digits. Other scripts and short pieces are junk."""
+    text = normalise(text)
+    out = []
+    for m in _FRAGMENT.finditer(text):
+        piece = m.group(0)
+        if len(piece) >= min_length and sum(c.isdigit() for c in piece) * 2 >= len(piece):
+            out.append(piece)
+    return out
+
+
+# -- codes ------------------------------------------------------------------------------------
+
+
+def read_codes(rgb: np.ndarray) -> list[Read]:
+    """DataMatrix, QR, Code 128 and Code 39 in an RGB (or grey) array, at any angle."""
+    import zxingcpp
+
+    formats = zxingcpp.barcode_formats_from_str("DataMatrix,QRCode,MicroQRCode,Code128,Code39")
+    grey = _grey(rgb)
+    found = zxingcpp.read_barcodes(grey, formats=formats, try_rotate=True, try_downscale=True)
+    scale = 1
+    if not found and grey.size <= CODE_UPSCALE_PIXELS:
+        # Modules of 2-2.5 px at an angle blur into each other; the same crop enlarged twice
+        # (cubic) reads them (synthetic set: 2.5 px/module 19/24 -> 24/24, docs/markings.md).
+        import cv2
+
+        scale = 2
+        big = cv2.resize(grey, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        found = zxingcpp.read_barcodes(big, formats=formats, try_rotate=True, try_downscale=True)
+    out = []
+    for r in found:
+        if not r.valid or not r.text.strip():
+            continue
+        p = r.position
+        xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
+        ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
+        out.append(
+            Read(
+                text=r.text.strip(),
+                source=_code_source(r.format),
+                confidence=1.0,  # codes carry their own error correction / check digits
+                box=(
+                    max(0, min(xs) // scale),
+                    max(0, min(ys) // scale),
+                    max(xs) // scale + 1,
+                    max(ys) // scale + 1,
+                ),
+            )
+        )
+    return out
+
+
+def _code_source(fmt: object) -> str:
+    import zxingcpp
+
+    F = zxingcpp.BarcodeFormat
+    if fmt == F.DataMatrix:
+        return Source.DATAMATRIX
+    if fmt in (F.QRCode, F.MicroQRCode):
+        return Source.QR
+    return Source.BARCODE
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    if rgb.ndim == 2:
+        return np.ascontiguousarray(rgb)
+    # ITU-R 601 luma, as zxing's own conversion does.
+    g = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    return np.ascontiguousarray(g.astype(np.uint8))
+
+
+# -- text -------------------------------------------------------------------------------------
+
+_engine = None
+_engine_error: str | None = None
+_engine_lock = threading.Lock()
+
+
+class OcrUnavailable(RuntimeError):
+    pass
+
+
+def ocr_engine() -> Any:
+    """The OCR engine, loaded once per process from the models inside the rapidocr wheel.
+    Raises OcrUnavailable (with the reason) when it cannot be loaded."""
+    global _engine, _engine_error
+    with _engine_lock:
+        if _engine is None and _engine_error is None:
+            try:
+                from rapidocr import RapidOCR
+
+                _engine = RapidOCR(
+                    params={
+                        "Global.log_level": "error",
+                        # Two threads: the machines have two cores, and the model runs beside.
+                        "EngineConfig.onnxruntime.intra_op_num_threads": 2,
+                        # The detector sees crops as they are (small ones are enlarged to
+                        # MIN_SIDE first) and whole photos at most DETECT_SIDE: the wheel's
+                        # default enlarges every crop to 736 px on its short side, 4x slower
+                        # for no better reads on the synthetic set (docs/markings.md).
+                        "Det.limit_type": "max",
+                        "Det.limit_side_len": DETECT_SIDE,
+                    }
+                )
+                logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+            except Exception as e:  # import errors, missing model files, bad onnxruntime
+                _engine_error = f"the OCR engine could not be loaded: {e}"
+        if _engine is None:
+            raise OcrUnavailable(_engine_error)
+        return _engine
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str  # as the OCR read it, not normalised
+    confidence: float
+    quad: np.ndarray  # 4x2 float, corners in the pixels read
+    char_height: float
+
+    @property
+    def box(self) -> Box:
+        x0, y0 = self.quad.min(axis=0)
+        x1, y1 = self.quad.max(axis=0)
+        return (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
+
+
+def read_text(rgb: np.ndarray, engine: Any = None, *, flatten: bool = False) -> list[TextLine]:
+    """Every text line the OCR finds, at any angle: the detector finds oriented lines, each is
+    turned level before recognition, and upside-down lines are turned by the angle classifier.
+    `flatten`: read the crop's local contrast instead of its pixels (see `flattened`)."""
+    import cv2
+
+    engine = engine or ocr_engine()
+    if rgb.ndim == 2:
+        rgb = np.stack([rgb] * 3, axis=-1)
+    scale = max(1.0, MIN_SIDE / max(1, min(rgb.shape[:2])))
+    if scale > 1:
+        rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    if flatten:
+        rgb = flattened(rgb)
+    # RapidOCR takes OpenCV's BGR order for arrays; the steps are named on every call because
+    # the engine keeps the last call's choice.
+    result = engine(np.ascontiguousarray(rgb[..., ::-1]), use_det=True, use_cls=True, use_rec=True)
+    if result.boxes is None or result.txts is None:
+        return []
+    return [
+        TextLine(
+            text,
+            float(score),
+            np.asarray(quad, dtype=np.float32) / scale,
+            _char_height(quad) / scale,
+        )
+        for quad, text, score in zip(result.boxes, result.txts, result.scores)
+    ]
+
+
+def flattened(rgb: np.ndarray) -> np.ndarray:
+    """Grey local contrast: the pixel minus its blurred surroundings, stretched to 0-255. Takes
+    away glare, tarnish and gradients, which hide faint etching from the detector."""
+    import cv2
+
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    detail = cv2.GaussianBlur(grey - cv2.GaussianBlur(grey, (0, 0), 12), (0, 0), 0.7)
+    lo, hi = np.percentile(detail, [0.5, 99.5])
+    out = np.clip((detail - lo) / max(hi - lo, 1e-6) * 255, 0, 255).astype(np.uint8)
+    return np.stack([out] * 3, axis=-1)
+
+
+def _char_height(quad: Any) -> float:
+    """The line box's short side (its thickness across the text), scaled to capital height."""
+    q = np.asarray(quad, dtype=np.float32)
+    sides = [float(np.linalg.norm(q[(i + 1) % 4] - q[i])) for i in range(4)]
+    across = min((sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2)
+    return across * HEIGHT_PER_BOX
+
+
+# -- one crop ---------------------------------------------------------------------------------
+
+
+def read_marking(
+    rgb: np.ndarray,
+    patterns: Sequence[re.Pattern] | None = None,
+    *,
+    min_partial: int = DEFAULT_MIN_PARTIAL,
+    engine: Any = None,
+) -> Marking:
+    """Read codes and text from one full-resolution crop. Never raises on a bad crop or a
+    failing engine: the Marking says what happened."""
+    started = time.perf_counter()
+    patterns = compile_patterns(None) if patterns is None else patterns
+    marking = Marking()
+    if rgb is None or rgb.size == 0 or min(rgb.shape[:2]) < 8:
+        return _done(marking, started, "failed", "The crop is too small to read a marking from.")
+    if float(np.ptp(rgb)) < 8:
+        return _done(marking, started, "not_found", "The crop is blank: no marking to read.")
+    marking.codes = read_codes(rgb)
+    if marking.codes:
+        # A code is checksummed and says all a number would: no need to spend the OCR's time.
+        return _done(marking, started, *_status(marking))
+    try:
+        lines = read_text(rgb, engine)
+        if not any(numbers_in(t.text, patterns) for t in lines):
+            # Faint etching under glare: a second look at the local contrast.
+            lines += read_text(rgb, engine, flatten=True)
+    except OcrUnavailable as e:
+        return _done(marking, started, "failed", f"Text not read: {e}.")
+    except Exception as e:  # the engine failing on odd pixels must not fail the line
+        return _done(marking, started, "failed", f"Text not read: the OCR failed ({e}).")
+    try:
+        _add_text(marking, lines, patterns, min_partial, lambda t: other_looks(rgb, t, engine))
+    except Exception as e:  # a second look failing leaves the first look unconfirmed
+        return _done(marking, started, "failed", f"Text not read: the OCR failed ({e}).")
+    return _done(marking, started, *_status(marking))
+
+
+def _add_text(
+    marking: Marking,
+    lines: list[TextLine],
+    patterns: Sequence[re.Pattern],
+    min_partial: int,
+    look: Callable[[TextLine], list[str]],
+) -> None:
+    """Numbers and fragments from the lines. A line's number counts only when every look at it
+    that reads a number reads the same one, and at least two do: at 8-12 px an etched 8 is read
+    as 6 with 98 % confidence by one look and as 8 by the next (docs/markings.md)."""
+    seen = set()
+    for line in sorted(lines, key=lambda t: -t.confidence):
+        if not (numbers_in(line.text, patterns) or fragments_in(line.text, min_partial)):
+            continue  # a maker's name, a size: nothing to look at twice
+        views = [line.text, *look(line)]
+        found = [set(numbers_in(v, patterns)) for v in views]
+        candidates = set().union(*found)
+        height = round(line.char_height, 1)
+        agreed = len(candidates) == 1 and sum(bool(f) for f in found) >= 2
+        if agreed and line.confidence >= MIN_CONFIDENCE:
+            [number] = candidates
+            if number not in seen:
+                seen.add(number)
+                marking.numbers.append(Read(number, Source.OCR, line.confidence, line.box, height))
+        elif candidates:
+            marking.unsure += 1
+        else:
+            tail = _common_tail([v for v in views if v.strip()])
+            if len(tail) >= min_partial:
+                marking.fragments.append(Read(tail, Source.OCR, line.confidence, line.box, height))
+    # The height the desk sees: of the number if one was read, else of the tallest text found.
+    heights = [r.char_height for r in marking.numbers if r.char_height is not None] or [
+        t.char_height for t in lines
+    ]
+    marking.char_height = round(max(heights), 1) if heights else None
+
+
+def _common_tail(texts: list[str]) -> str:
+    """The end that every read of a line shares (letters and digits only, normalised)."""
+    cleaned = [re.sub(r"[^A-Z0-9]", "", normalise(t)) for t in texts]
+    if len(cleaned) < 2:
+        return ""
+    tail = cleaned[0]
+    for c in cleaned[1:]:
+        n = 0
+        while n < min(len(tail), len(c)) and tail[-1 - n] == c[-1 - n]:
+            n += 1
+        tail = tail[len(tail) - n :]
+    return tail
+
+
+def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[str]:
+    """Three more readings of one line: enlarged 3x, enlarged with a wider margin, and its local
+    contrast enlarged. Recognition only (the line is known), a few tens of ms each."""
+    import cv2
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    engine = engine or ocr_engine()
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = line.box
+    margin = int(line.char_height * 2) + 4
+    x0, y0, x1, y1 = (
+        max(0, x0 - margin),
+        max(0, y0 - margin),
+        min(w, x1 + margin),
+        min(h, y1 + margin),
+    )
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return []
+    big = cv2.resize(rgb[y0:y1, x0:x1], None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    quad = (line.quad - (x0, y0)) * 3
+    centre = quad.mean(axis=0)
+    wider = (quad - centre) * 1.15 + centre
+    out = []
+    for image, q in ((big, quad), (big, wider), (flattened(big), quad)):
+        q = np.clip(q, 0, [image.shape[1] - 1, image.shape[0] - 1]).astype(np.float32)
+        crop = get_rotate_crop_image(np.ascontiguousarray(image[..., ::-1]), q)
+        r = engine(np.ascontiguousarray(crop), use_det=False, use_cls=True, use_rec=True)
+        out.append(r.txts[0] if r.txts else "")
+    return out
+
+
+def _status(marking: Marking) -> tuple[str, str]:
+    best = marking.best
+    if best is not None:
+        return "read", f"Read {best.text} ({best.source})."
+    if marking.char_height is not None and marking.char_height < READABLE_HEIGHT:
+        return (
+            "too_small",
+            f"Characters about {marking.char_height:.0f} px tall are too small to read: "
+            "take a close-up.",
+        )
+    if marking.unsure:
+        return "unsure", "The number was read differently on two looks: take a close-up."
+    if marking.fragments:
+        return "partial", "Only part of a number was read: take a close-up to read all of it."
+    return "not_found", "No marking found: take a close-up of the number or label."
+
+
+def _done(marking: Marking, started: float, status: str, message: str) -> Marking:
+    marking.status, marking.message = status, message
+    marking.ms = round((time.perf_counter() - started) * 1000, 1)
+    return marking
+
+
+# -- a whole photo ----------------------------------------------------------------------------
+
+
+def read_photo(
+    rgb: np.ndarray,
+    boxes: Sequence[Box],
+    patterns: Sequence[re.Pattern] | None = None,
+    *,
+    min_partial: int = DEFAULT_MIN_PARTIAL,
+    engine: Any = None,
+) -> list[Marking]:
+    """Markings of the tools in one full-resolution photo, each read from its own box.
+
+    Each box is read on its own, not found once over the whole photo: an etched number is
+    often 7-10 px tall, which the detector finds only in a crop enlarged to MIN_SIDE; over a
+    whole 1600 px photo it found nothing (docs/markings.md)."""
+    patterns = compile_patterns(None) if patterns is None else patterns
+    h, w = rgb.shape[:2]
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        crop = rgb[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
+        out.append(read_marking(crop, patterns, min_partial=min_partial, engine=engine))
+    return out

@@ -1,0 +1,104 @@
+"""At return the tool's own marking decides before the visual match: the real OCR reads the
+lockwire pliers' etched AT-288293-6 in photos composed from ../shared/photos/single."""
+
+import pytest
+
+from tests.conftest import need_model, need_shared_photos
+from toolcrib.crib import services
+from toolcrib.crib.models import CribSettings, ReturnedTool, ToolInstance
+from toolcrib.crib.services import ToolLine
+
+pytestmark = pytest.mark.django_db
+Decision = ReturnedTool.Decision
+PLIERS, SCREW = "5_safety_pliers__black", "1_screw_flat__black"
+
+
+@pytest.fixture
+def issue_one(tool_factory, storekeeper, engineer):
+    """Issue the tool numbered `number` from a photo of `photo_name` (the pliers by default)."""
+    need_model(), need_shared_photos()
+    from tests.kit_photos import single_photo
+
+    def issue(number, photo_name=PLIERS, class_index=4):
+        tool = tool_factory(number, class_index)
+        data, box = single_photo(photo_name)
+        photo = services.store_photo(data)
+        services.issue_tools(
+            engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool, photo, box)]
+        )
+        return tool
+
+    return issue
+
+
+def give_back(engineer, desk, photo_name=PLIERS, turns=2):
+    from tests.kit_photos import single_photo
+
+    data, box = single_photo(photo_name, turns)
+    photo = services.store_photo(data)
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[(photo, box)])
+    [line] = tool_return.tools.all()
+    return line
+
+
+def test_the_issue_keeps_what_was_read_off_the_tool(issue_one):
+    tool = issue_one("AT-288293-6")
+    issued = tool.issued.get()
+    assert (issued.marking_text, issued.marking_source, issued.marking_status) == (
+        "AT-288293-6",
+        "ocr",
+        "read",
+    )
+    # Where the number is, in the photo's pixels: inside the tool's box.
+    x0, y0, x1, y1 = issued.marking_box
+    assert issued.x0 <= x0 < x1 <= issued.x1 and issued.y0 <= y0 < y1 <= issued.y1
+
+
+def test_an_identical_tool_swapped_in_goes_to_a_recount(issue_one, tool_factory, engineer, desk):
+    # Two lockwire pliers of one make: the engineer took AT-288293-5 and brings back AT-288293-6.
+    taken = issue_one("AT-288293-5")
+    tool_factory("AT-288293-6", 4)
+
+    line = give_back(engineer, desk)
+
+    # The model cannot tell them apart (the same tool's photo) ...
+    assert line.match_percent >= CribSettings.current().recount_threshold
+    # ... the marking can.
+    assert line.decision == Decision.RECOUNT_REQUIRED
+    assert line.reason.startswith("swapped: this is AT-288293-6, issued was AT-288293-5")
+    assert (line.marking_check, line.marking_text) == ("swapped", "AT-288293-6")
+    taken.refresh_from_db()
+    assert taken.status == ToolInstance.Status.ISSUED
+
+
+def test_the_issued_number_read_accepts_whatever_the_match(issue_one, engineer, desk, crib_admin):
+    issue_one("AT-288293-6")
+    services.set_threshold(100, user=crib_admin)  # no visual match reaches 100 %
+
+    line = give_back(engineer, desk)
+
+    assert line.decision == Decision.ACCEPTED
+    assert line.reason.startswith("verified by marking")
+    assert line.marking_check == "confirmed"
+    assert ToolInstance.objects.get(inventory_number="AT-288293-6").status == "in_crib"
+
+
+def test_a_number_of_no_tool_goes_to_a_recount(issue_one, engineer, desk):
+    issue_one("AT-288293-5")
+
+    line = give_back(engineer, desk)
+
+    assert line.decision == Decision.RECOUNT_REQUIRED
+    assert "unknown number AT-288293-6" in line.reason
+    assert line.marking_check == "unknown_number"
+
+
+def test_without_a_marking_the_visual_match_decides(issue_one, engineer, desk):
+    issue_one("SCR-0001", SCREW, class_index=0)
+
+    line = give_back(engineer, desk, SCREW)
+
+    assert line.decision == Decision.ACCEPTED
+    assert line.marking_check == "not_read"
+    assert "marking not read" in line.reason
+    assert line.marking_text == ""

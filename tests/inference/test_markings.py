@@ -1,0 +1,212 @@
+"""Reading tool markings with the real code reader (zxing-cpp) and the real OCR (RapidOCR)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import numpy as np
+import pytest
+import zxingcpp
+from inference_testdata import PHOTOS, REPO_ROOT
+from PIL import Image
+
+from inference import markings
+from inference.marking_eval import load_rgb
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import make_markings
+
+F = zxingcpp.BarcodeFormat
+# The real pliers' crops come from ../shared/photos.
+pytestmark = pytest.mark.photos
+
+
+def rgb_of(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def pliers_number():
+    """The real lockwire pliers' etched number, cut by its box in bench/marking_boxes.csv."""
+    with open(REPO_ROOT / "bench" / "marking_boxes.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["kind"] == "number")
+    path = PHOTOS / "single" / row["file"]
+    x0, y0, x1, y1 = (int(row[k]) for k in ("x0", "y0", "x1", "y1"))
+    return load_rgb(path)[y0:y1, x0:x1], row["text"]
+
+
+# -- clean-up rules ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["AT-288293-6", "at 288293 6", "AT–288293—6", "AT_28B293-6", "AT-2BB293-6", "AT - 288293 - 6"],
+)
+def test_it_normalises_dash_space_and_lookalike_variants(raw):
+    assert markings.normalise(raw) == "AT-288293-6"
+    assert markings.numbers_in(raw, markings.compile_patterns(None)) == ["AT-288293-6"]
+
+
+def test_lookalikes_become_the_digits_they_look_like():
+    assert markings.normalise("AT-1O5S2I-B") == "AT-105521-8"
+
+
+def test_it_maps_lookalikes_only_inside_digit_runs():
+    # 'SB' has no digit beside it: letters stay letters.
+    assert markings.normalise("SB-1O2345-6") == "SB-102345-6"
+    assert markings.normalise("OBI") == "OBI"
+
+
+@pytest.mark.parametrize(
+    "junk", ["KNIPEX", "MADE IN GERMANY", "ЗУБР 160", "XAT-288293-61", "288293", "AT-2882"]
+)
+def test_it_finds_no_number_in_junk(junk):
+    assert markings.numbers_in(junk, markings.compile_patterns(None)) == []
+
+
+def test_several_patterns_and_a_bad_one():
+    patterns = markings.compile_patterns("[A-Z]{2}-\\d{6}-\\d\nSCREWDRIVER-\\d{4}\n")
+    assert markings.numbers_in("screwdriver 1234", patterns) == ["SCREWDRIVER-1234"]
+    with pytest.raises(ValueError, match="not a regular expression"):
+        markings.compile_patterns(["AT-(\\d"])
+
+
+def test_fragments_keep_digit_tails_and_drop_short_pieces():
+    assert markings.fragments_in("88293-6", 6) == ["88293-6"]
+    assert markings.fragments_in("93-6", 6) == []
+    assert markings.fragments_in("GERMANY", 6) == []
+
+
+# -- codes ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fmt,source,module,angle",
+    [
+        (F.DataMatrix, "datamatrix", 2.5, None),
+        (F.DataMatrix, "datamatrix", 6, None),
+        (F.QRCode, "qr", 3, None),
+        # Older labels' linear barcodes: level or a quarter turn (zxing reads rows).
+        (F.Code128, "barcode", 2, 90),
+        (F.Code39, "barcode", 2, 180),
+    ],
+)
+def test_it_reads_codes_on_metal_at_an_angle(fmt, source, module, angle):
+    rng = np.random.default_rng(3)
+    crop = make_markings.code(rng, "AT-288293-6", fmt, module, angle)
+    m = markings.read_marking(rgb_of(crop))
+    assert m.status == "read"
+    assert [(r.text, r.source) for r in m.codes] == [("AT-288293-6", source)]
+
+
+def test_a_code_is_read_wherever_it_is_in_the_crop():
+    rng = np.random.default_rng(5)
+    code = rgb_of(make_markings.code(rng, "AT-111111-1", F.DataMatrix, 4))
+    crop = np.full((450, 500, 3), 120, np.uint8)
+    crop[250 : 250 + code.shape[0], 300 : 300 + code.shape[1]] = code
+    [read] = markings.read_codes(crop)
+    x0, y0, x1, y1 = read.box
+    assert 250 <= y0 < y1 <= 250 + code.shape[0] and 300 <= x0 < x1 <= 300 + code.shape[1]
+
+
+# -- text, with the real OCR --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quarter", [0, 1, 2, 3])
+def test_it_reads_the_real_pliers_number_at_any_quarter_turn(pliers_number, quarter):
+    crop, text = pliers_number
+    m = markings.read_marking(np.ascontiguousarray(np.rot90(crop, quarter)))
+    assert m.status == "read", m.message
+    assert [r.text for r in m.numbers] == [text]
+    assert m.numbers[0].source == "ocr"
+    # The real characters are about 10 px tall.
+    assert 5 <= m.char_height <= 15
+
+
+@pytest.mark.parametrize("angle", [0, 37, 128, 215, 300])
+def test_it_reads_a_printed_label_at_any_angle(angle):
+    rng = np.random.default_rng(angle)
+    m = markings.read_marking(rgb_of(make_markings.label(rng, "AT-504117-3", 20)))
+    assert [r.text for r in m.numbers] == ["AT-504117-3"], m.message
+
+
+def test_it_estimates_the_character_height():
+    rng = np.random.default_rng(1)
+    small = markings.read_marking(rgb_of(make_markings.label(rng, "AT-504117-3", 14)))
+    large = markings.read_marking(rgb_of(make_markings.label(rng, "AT-504117-3", 24)))
+    assert 10 <= small.char_height <= 18
+    assert 19 <= large.char_height <= 30
+
+
+def test_a_maker_name_is_never_a_number():
+    rng = np.random.default_rng(2)
+    m = markings.read_marking(rgb_of(make_markings.etched(rng, "MADE IN GERMANY", 20)))
+    assert m.numbers == [] and m.codes == []
+    assert m.status == "not_found"
+    assert m.wants_close_up
+
+
+def test_characters_too_small_ask_for_a_close_up(pliers_number):
+    crop, _ = pliers_number
+    # Shrunk to a third: characters ~3 px, as in a whole-kit photo from far away.
+    tiny = np.asarray(Image.fromarray(crop).resize((crop.shape[1] // 3, crop.shape[0] // 3)))
+    m = markings.read_marking(tiny)
+    assert m.numbers == []
+    assert m.wants_close_up and "close-up" in m.message
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def test_a_blank_crop_is_not_read():
+    m = markings.read_marking(np.full((200, 300, 3), 128, np.uint8))
+    assert (m.status, m.numbers, m.codes) == ("not_found", [], [])
+    assert "blank" in m.message
+
+
+def test_a_tiny_crop_is_refused_with_a_message():
+    m = markings.read_marking(np.zeros((5, 5, 3), np.uint8))
+    assert m.status == "failed" and "too small" in m.message
+
+
+class BrokenEngine:
+    """An OCR engine that fails on every call (a corrupt model file, an onnxruntime error)."""
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("onnxruntime: invalid model")
+
+
+def test_an_ocr_failure_is_a_message_and_codes_are_still_read():
+    rng = np.random.default_rng(4)
+    label = rgb_of(make_markings.code(rng, "AT-222222-2", F.DataMatrix, 4))
+    text = rgb_of(make_markings.label(rng, "AT-333333-3", 20))
+    failed = markings.read_marking(text, engine=BrokenEngine())
+    assert failed.status == "failed" and "OCR failed" in failed.message
+    photo = np.full((400, 900, 3), 128, np.uint8)
+    photo[: label.shape[0], : label.shape[1]] = label
+    photo[: text.shape[0], 450 : 450 + text.shape[1]] = text
+    code, words = markings.read_photo(
+        photo, [(0, 0, 440, 400), (450, 0, 900, 400)], engine=BrokenEngine()
+    )
+    assert [r.text for r in code.codes] == ["AT-222222-2"]
+    assert words.status == "failed" and "invalid model" in words.message
+
+
+def test_a_photo_is_read_once_and_each_tool_gets_its_own_marking():
+    rng = np.random.default_rng(6)
+    a = rgb_of(make_markings.label(rng, "AT-100001-1", 22))
+    b = rgb_of(make_markings.label(rng, "AT-200002-2", 22))
+    photo = np.full(
+        (max(a.shape[0], b.shape[0]) + 20, a.shape[1] + b.shape[1] + 60, 3), 90, np.uint8
+    )
+    photo[10 : 10 + a.shape[0], 10 : 10 + a.shape[1]] = a
+    x = a.shape[1] + 50
+    photo[10 : 10 + b.shape[0], x : x + b.shape[1]] = b
+    first, second, empty = markings.read_photo(
+        photo,
+        [(0, 0, x - 20, photo.shape[0]), (x - 20, 0, photo.shape[1], photo.shape[0]), (0, 0, 9, 9)],
+    )
+    assert [r.text for r in first.numbers] == ["AT-100001-1"]
+    assert [r.text for r in second.numbers] == ["AT-200002-2"]
+    assert empty.numbers == []

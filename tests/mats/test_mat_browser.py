@@ -1,0 +1,63 @@
+"""In a real browser: a return on a mat photo with one tool missing shows the empty slot in
+red on the mat and sends that tool to a manual recount, which the desk then decides."""
+
+import pytest
+
+from toolcrib.crib.models import ToolInstance
+from toolcrib.mats import services
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.photos, pytest.mark.model]
+
+
+def test_a_return_on_a_mat_with_one_tool_missing_sends_it_to_recount(
+    kit_mat, engineer, storekeeper, desk, signed_in, live_server, tmp_path
+):
+    services.issue_on_mat(engineer=engineer, storekeeper=storekeeper, data=kit_mat.photo())
+    photo = tmp_path / "mat.jpg"
+    photo.write_bytes(kit_mat.photo(missing=[4], tilt=28.0))
+
+    page = signed_in(desk)
+    page.click("nav >> text=Mats")
+    page.click("text=Return on a mat")
+    page.fill("#id_engineer", engineer.badge_number)
+    page.set_input_files("#id_photo", str(photo))
+    page.click("text=Check the return")
+    page.wait_for_url("**/mats/readings/*/", timeout=120_000)
+
+    verdict = page.locator("#mat-verdict").inner_text()
+    assert "10 in place" in verdict and "1 empty slot: straight to a manual recount" in verdict
+    row = page.locator("#slot-outcomes tr[data-slot='5']")
+    assert row.get_attribute("class") == "slot-empty"
+    assert "MAT-05" in row.inner_text() and "empty" in row.inner_text()
+    # The picture of the mat loads, its empty slot shaded red.
+    page.wait_for_function("document.querySelector('#mat-picture').naturalWidth > 0")
+    red = page.evaluate(
+        """() => {
+          const img = document.querySelector('#mat-picture');
+          const c = document.createElement('canvas');
+          c.width = img.naturalWidth; c.height = img.naturalHeight;
+          const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+          return Array.from(g.getImageData(0, 0, c.width, c.height).data);
+        }"""
+    )
+    assert _has_red(red)
+    assert (
+        "MAT-05: recount required (its slot on the kit mat is empty)"
+        in page.locator("#return-lines").inner_text()
+    )
+
+    page.click("text=Decide the recounts")
+    line = page.locator("article[data-tool='MAT-05']")
+    line.locator("input[name=reason]").fill("not on the mat; searched the aircraft")
+    line.locator("text=Missing: mark lost").click()
+    assert "MAT-05 marked missing" in page.locator(".msg").inner_text()
+    assert ToolInstance.objects.get(inventory_number="MAT-05").status == "lost"
+
+
+def _has_red(rgba: list[int]) -> bool:
+    """Whether a good patch of the picture is the empty slot's red tint."""
+    count = 0
+    for i in range(0, len(rgba), 16):  # every fourth pixel
+        r, g, b = rgba[i], rgba[i + 1], rgba[i + 2]
+        count += r > 150 and g < 140 and b < 140 and r - g > 60
+    return count > 500

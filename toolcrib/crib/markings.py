@@ -1,0 +1,153 @@
+"""What a tool's marking says about the crib: the issued tool confirmed, another tool (a swap),
+a number the crib does not know, or nothing read. The comparison is pure (no database); the
+reading itself is inference/markings.py, and `read_markings` runs it on a stored photo.
+
+Confirm, never guess: only an exact number or code, or a long enough tail of the issued tool's
+number that fits no other tool the engineer holds, confirms a tool. A partial read never names
+another tool, and a code that fits no pattern and no tool is "foreign": it decides nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from inference import markings
+from inference.markings import Marking, Source
+
+
+class Outcome:
+    CONFIRMED = "confirmed"
+    SWAPPED = "swapped"
+    UNKNOWN = "unknown_number"
+    NOT_READ = "not_read"
+
+
+@dataclass(frozen=True)
+class Check:
+    outcome: str
+    number: str  # the number or code read ("" when none; never a fragment of another tool)
+    source: str
+    message: str
+    names: str = ""  # the crib's inventory number the marking names, when it names one
+
+    @property
+    def decides(self) -> bool:
+        """True when the marking settles the line, whatever the visual match says."""
+        return self.outcome != Outcome.NOT_READ
+
+
+def _key(number: str) -> str:
+    return markings.normalise(number)
+
+
+def _tail_key(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", markings.normalise(text))
+
+
+def compare(
+    marking: Marking | None,
+    *,
+    issued: str,
+    held: Iterable[str] = (),
+    crib: Iterable[str] = (),
+    patterns=None,
+    min_partial: int = markings.DEFAULT_MIN_PARTIAL,
+) -> Check:
+    """The marking of one returned tool against the number of the tool it was matched to.
+
+    `held`: the numbers of every tool the engineer holds (for the partial-read rule);
+    `crib`: every inventory number in the crib (to tell a swap from an unknown number).
+    """
+    if marking is None:
+        return Check(Outcome.NOT_READ, "", "", "marking not read")
+    patterns = markings.compile_patterns(None) if patterns is None else patterns
+    by_key: Mapping[str, str] = {_key(n): n for n in crib}
+    issued_key = _key(issued)
+    by_key = {**by_key, issued_key: issued}
+
+    # Codes first (checksummed), then well-formed numbers; every read is looked up.
+    reads = [(r, _key(r.text)) for r in marking.codes] + [(r, r.text) for r in marking.numbers]
+    known = [(r, k) for r, k in reads if k in by_key]
+    if any(k == issued_key for _, k in known):
+        r = next(r for r, k in known if k == issued_key)
+        others = sorted({by_key[k] for _, k in known if k != issued_key})
+        if others:  # two tools' numbers in one crop: a person must look
+            return Check(
+                Outcome.SWAPPED,
+                r.text,
+                r.source,
+                f"marking reads both {issued} and {', '.join(others)}",
+                names=others[0],
+            )
+        return Check(
+            Outcome.CONFIRMED,
+            by_key[issued_key],
+            r.source,
+            f"verified by marking ({_how(r)})",
+            names=issued,
+        )
+    if known:
+        r, k = known[0]
+        return Check(
+            Outcome.SWAPPED,
+            by_key[k],
+            r.source,
+            f"swapped: this is {by_key[k]}, issued was {issued} ({_how(r)})",
+            names=by_key[k],
+        )
+    for r, k in reads:
+        # A code with a foreign payload (a maker's label) says nothing about the crib.
+        if r.source == Source.OCR or markings.well_formed(k, patterns):
+            return Check(
+                Outcome.UNKNOWN,
+                k,
+                r.source,
+                f"unknown number {k}: it is no tool of the crib ({_how(r)})",
+            )
+    tail = _confirming_tail(marking, issued, held, min_partial)
+    if tail:
+        return Check(
+            Outcome.CONFIRMED,
+            issued,
+            Source.OCR,
+            f"verified by marking (the end of the number, …{tail}, read)",
+            names=issued,
+        )
+    foreign = [r.text for r in marking.codes]
+    if foreign:
+        return Check(
+            Outcome.NOT_READ,
+            "",
+            "",
+            f"marking not read: the code {foreign[0]!r} is no tool of the crib",
+        )
+    return Check(Outcome.NOT_READ, "", "", f"marking not read: {marking.message}".rstrip("."))
+
+
+def _confirming_tail(marking: Marking, issued: str, held: Iterable[str], min_partial: int) -> str:
+    """A fragment whose end is the end of the issued number, at least `min_partial` letters and
+    digits long, and the end of no other held tool's number."""
+    issued_tail = _tail_key(issued)
+    others = [_tail_key(n) for n in held if _key(n) != _key(issued)]
+    for fragment in marking.fragments:
+        f = _tail_key(fragment.text)
+        n = 0
+        while n < min(len(f), len(issued_tail)) and f[-1 - n] == issued_tail[-1 - n]:
+            n += 1
+        # The whole fragment must be the issued number's end, not just share a last digit or two.
+        if n >= min_partial and n == len(f):
+            shared = f[-n:]
+            if not any(o.endswith(shared) for o in others):
+                return shared
+    return ""
+
+
+def _how(read) -> str:
+    return {
+        Source.OCR: "etched or printed number read",
+        Source.DATAMATRIX: "DataMatrix read",
+        Source.QR: "QR code read",
+        Source.BARCODE: "barcode read",
+    }.get(read.source, f"{read.source} read")
