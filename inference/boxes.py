@@ -12,16 +12,21 @@ Measured figures and the layouts that work: docs/kits.md.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from . import masks
+
 WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
 BORDER = 0.04  # fraction of each side that is assumed to be bare surface
 STRONG = 1.6  # foreground: colour distance above this many surface-noise units
 MIN_DEPTH = 0.007  # a tool is this thick somewhere (half-width as a fraction of the longer side: ~1.4 cm across a 1 m table)
+OVERLAP = 1.6  # a region this many times the typical tool's area may hold several tools...
+ALONE = 2.2  # ... and without the expected count, only from this many times
 PAD = 0.01  # box padding, as a fraction of the box's longer side: tight crops classify best (docs/kits.md)
 
 
@@ -33,12 +38,31 @@ class Proposal:
     flags: tuple[
         str, ...
     ] = ()  # "split" (cut out of a larger region), "maybe_two_tools" (refine_with_model)
+    tools: int = (
+        1  # how many tools the box likely holds: > 1 where tools overlap and no cut was found
+    )
+
+    @property
+    def notice(self) -> str:
+        """What the desk should do about a box that holds several tools ("" for one tool)."""
+        if self.tools < 2:
+            return ""
+        return f"{self.tools} tools overlap here: spread them apart or draw the boxes"
 
 
 def propose_boxes(
-    image: Image.Image, *, work_side: int = WORK_SIDE, pad: float = PAD
+    image: Image.Image,
+    *,
+    work_side: int = WORK_SIDE,
+    pad: float = PAD,
+    table: str | None = None,
+    expected: int | None = None,
 ) -> list[Proposal]:
-    """Boxes around the tools in `image`, most confident first."""
+    """Boxes around the tools in `image`, most confident first (`table`: see table_method).
+
+    `expected`: how many tools the photo should hold when that is known (at return, the
+    engineer's tools; at issue, the chosen kit's). Regions are then cut harder until there are
+    that many, and a region that still holds several tools says so (Proposal.tools)."""
     rgb = image.convert("RGB")
     scale = min(1.0, work_side / max(rgb.size))
     small = (
@@ -50,18 +74,50 @@ def propose_boxes(
         else rgb
     )
     pixels = np.asarray(small, dtype=np.float32)
-    mask, contrast = foreground_mask(pixels)
+    mask, contrast = foreground_mask(pixels, table)
     scale_xy = (rgb.width / small.width, rgb.height / small.height)
-    proposals = [_proposal(region, contrast, scale_xy, rgb.size, pad) for region in _regions(mask)]
+    proposals = [
+        _proposal(region, contrast, scale_xy, rgb.size, pad) for region in _regions(mask, expected)
+    ]
     proposals = [p for p in proposals if p.confidence > 0.05]
     return sorted(proposals, key=lambda p: -p.confidence)
 
 
-def foreground_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean mask of what is not bare surface, and the colour distance in surface-noise units.
+SALIENT = 0.5  # the mask model's output (0..1) above which a pixel is part of an object
 
-    `pixels` is float RGB [h, w, 3]. The border band is taken as surface.
+
+def table_method(table: str | None = None) -> str:
+    """How the table is told from the tools (TOOLCRIB_TABLE): "border" (the default: a plain
+    surface modelled from the photo's border band) or "saliency" (the mask model,
+    inference/masks.py; border when the model is not there). Measured in docs/kits.md."""
+    table = (table or os.environ.get("TOOLCRIB_TABLE") or "border").strip().lower()
+    if table not in ("border", "saliency"):
+        raise ValueError(f"TOOLCRIB_TABLE must be border or saliency; got {table!r}")
+    if table == "saliency" and masks.get_mask_model() is None:
+        return "border"
+    return table
+
+
+def foreground_mask(pixels: np.ndarray, table: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean mask of what is not bare surface, and how clearly each pixel stands out
+    (in surface-noise units: above STRONG is clearly a tool).
+
+    `pixels` is float RGB [h, w, 3]; `table` as table_method().
     """
+    h, w, _ = pixels.shape
+    model = masks.get_mask_model() if table_method(table) == "saliency" else None
+    if model is not None:
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+        salient = model.saliency(image, (w, h))
+        # What the model marks clearly is taken as it is: tools without their shadows, no grain.
+        # Measured and not kept (docs/kits.md): adding its faint parts (0.15-0.3, hysteresis),
+        # or where the colour model agrees, merged neighbours and brought the shadows back.
+        return ndimage.binary_fill_holes(salient > SALIENT), salient * (2 * STRONG / SALIENT)
+    return _colour_mask(pixels)
+
+
+def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The border-based table model: a plain surface, modelled from the border band."""
     h, w, _ = pixels.shape
     smooth = ndimage.uniform_filter(pixels, size=(3, 3, 1))  # calms JPEG noise and fine texture
     background = _fit_background(smooth)
@@ -147,8 +203,9 @@ class _Region:
     flags: tuple[str, ...]
 
 
-def _regions(mask: np.ndarray) -> list[_Region]:
-    """Connected foreground regions, large ones split at narrow necks."""
+def _regions(mask: np.ndarray, expected: int | None = None) -> list[_Region]:
+    """Connected foreground regions, large ones split at narrow necks; with `expected`, cut
+    harder until there are that many; each region's likely number of tools in its flags."""
     h, w = mask.shape
     labels, count = ndimage.label(mask)
     if count == 0:
@@ -167,6 +224,10 @@ def _regions(mask: np.ndarray) -> list[_Region]:
     if not keep:
         return []
     typical = float(np.median(areas[keep]))
+    if expected and len(keep) < expected:
+        # the tools' typical area from what they cover together: merged regions pull the
+        # median up, the sum is the same however the tools lie
+        typical = float(areas[keep].sum()) / expected
     regions = []
     for i in keep:
         sl = slices[i]
@@ -174,10 +235,61 @@ def _regions(mask: np.ndarray) -> list[_Region]:
         parts = _split(region, typical) if areas[i] > 1.6 * typical and len(keep) >= 3 else [region]
         flags = ("split",) if len(parts) > 1 else ()
         regions += [_Region(sl, part, flags) for part in parts]
+    if expected and len(regions) < expected:
+        regions = _cut_to(regions, typical, expected)
+    if expected or len(regions) >= 3:
+        regions = _with_counts(regions, typical, expected)
     return regions
 
 
-def _split(region: np.ndarray, typical: float) -> list[np.ndarray]:
+def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Region]:
+    """Cut the largest regions with looser rules until there are `expected` of them."""
+    regions = sorted(regions, key=lambda r: -int(r.mask.sum()))
+    out: list[_Region] = []
+    for n, region in enumerate(regions):
+        missing = expected - len(out) - (len(regions) - n)
+        if missing > 0 and region.mask.sum() > 1.4 * typical:
+            parts = _split(region.mask, typical, share=0.25, ratio=1.3)
+            if len(parts) > 1:
+                out += [_Region(region.where, part, ("split",)) for part in parts]
+                continue
+        out.append(region)
+    return out
+
+
+def _with_counts(regions: list[_Region], typical: float, expected: int | None) -> list[_Region]:
+    """Mark the regions that hold several tools ("tools=k" in their flags).
+
+    With `expected`, the tools still missing are shared out among the regions large enough to
+    hold more than one (largest first, by area): a photo where every tool has its own region
+    gets no mark however large its brace is. Without it, a region counts as several tools only
+    when its area is clearly that of several (ALONE x the typical tool's)."""
+    areas = [int(r.mask.sum()) for r in regions]
+    counts = [1] * len(regions)
+    if expected:
+        missing = expected - len(regions)
+        large = sorted(
+            (i for i, a in enumerate(areas) if a >= OVERLAP * typical), key=lambda i: -areas[i]
+        )
+        for i in large:
+            if missing <= 0:
+                break
+            extra = min(missing, max(1, round(areas[i] / typical) - 1))
+            counts[i] += extra
+            missing -= extra
+        if missing > 0 and large:
+            counts[large[0]] += missing
+    else:
+        counts = [max(2, round(a / typical)) if a >= ALONE * typical else 1 for a in areas]
+    return [
+        _Region(r.where, r.mask, r.flags + (f"tools={n}",)) if n > 1 else r
+        for r, n in zip(regions, counts)
+    ]
+
+
+def _split(
+    region: np.ndarray, typical: float, *, share: float = 0.35, ratio: float = 2.0
+) -> list[np.ndarray]:
     """Split a region where it is pinched: cut the distance transform at rising depths until
     it falls apart into cores that regrow to tool-sized parts, each at least twice as thick as
     the neck between them. Two tools touching at a point or a short edge pass; a pliers'
@@ -195,7 +307,7 @@ def _split(region: np.ndarray, typical: float) -> list[np.ndarray]:
         sizes = ndimage.sum_labels(region, owner, index=np.arange(1, n + 1))
         thickness = ndimage.maximum(depth, cores, index=np.arange(1, n + 1))
         big = [
-            k + 1 for k in range(n) if sizes[k] >= 0.35 * typical and thickness[k] >= 2.0 * level
+            k + 1 for k in range(n) if sizes[k] >= share * typical and thickness[k] >= ratio * level
         ]
         if len(big) >= 2:
             # cores too small or too thin to be a tool (a wrench's second jaw) join the nearest big one
@@ -241,8 +353,14 @@ def _proposal(
         * (0.6 if touches_edge else 1.0)
         * (0.85 if "split" in region.flags else 1.0)
     )
+    tools = next((int(f[6:]) for f in region.flags if f.startswith("tools=")), 1)
+    flags = tuple(f for f in region.flags if not f.startswith("tools="))
     return Proposal(
-        box=box, confidence=round(confidence, 3), area=int(area * sx * sy), flags=region.flags
+        box=box,
+        confidence=round(confidence, 3),
+        area=int(area * sx * sy),
+        flags=flags,
+        tools=tools,
     )
 
 
@@ -276,6 +394,7 @@ def refine_with_model(
                 round(proposal.confidence * (0.5 + 0.5 * top), 3),
                 proposal.area,
                 flags,
+                proposal.tools,
             )
         )
     return refined

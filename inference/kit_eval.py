@@ -3,8 +3,11 @@
     uv run python -m inference.kit_eval PATH      (or: manage.py evaluate_kits PATH)
 
 PATH holds JPEGs and `boxes.csv` with columns image,label,x0,y0,x1,y1 and optionally
-kit,tool (scripts/make_kits.py writes both). Without `kit`, the kit is the image name up to
-"__"; without `tool`, a tool is known by its label (so one tool per type in a kit).
+kit,tool,tier,table,layout (scripts/make_kits.py writes them all). Without `kit`, the kit is
+the image name up to "__"; without `tool`, a tool is known by its label (so one tool per type
+in a kit). Photos of one kit are paired for kit matching within their tier. With `tier`,
+`table` and `layout`, the figures are also given per tier, per table and per layout. The real
+kit photo in ../shared/photos/kit is always measured too, on its own line.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from inference.similarity import pairwise_match_percent
 
 CLASSES = list(CLASS_NAMES)
 IOU_HIT = 0.5
+REAL_KIT = Path(__file__).resolve().parent.parent.parent / "shared" / "photos" / "kit"
 
 
 def run_model(
@@ -61,6 +65,9 @@ class Truth:
     label: str
     box: tuple[int, int, int, int]
     tool: str
+    tier: str = ""  # easy | hard (make_kits.py); "" for a folder that does not say
+    table: str = ""
+    layout: str = ""
 
 
 @dataclass
@@ -77,6 +84,26 @@ class PhotoResult:
     proposal_features: np.ndarray
     hits: dict[int, int]  # truth index -> proposal index (IoU >= 0.5, one-to-one)
 
+    @property
+    def tier(self) -> str:
+        return self.truths[0].tier if self.truths else ""
+
+    @property
+    def table(self) -> str:
+        return self.truths[0].table if self.truths else ""
+
+    @property
+    def layout(self) -> str:
+        """The layout as the CSV says it (table_layout), else read off the image name."""
+        if self.truths and self.truths[0].layout:
+            return f"{self.table}_{self.truths[0].layout}"
+        return self.name.split("__")[-1].rsplit(".", 1)[0].split("_", 1)[-1]
+
+    @property
+    def merged(self) -> int:
+        """Proposals holding two or more whole tools."""
+        return sum(_held(self, p) >= 2 for p in self.proposals)
+
 
 def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
     photos: dict[str, tuple[str, list[Truth]]] = {}
@@ -85,7 +112,14 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
             kit = row.get("kit") or row["image"].split("__")[0]
             x0, y0, x1, y1 = (int(float(row[k])) for k in ("x0", "y0", "x1", "y1"))
             photos.setdefault(row["image"], (kit, []))[1].append(
-                Truth(row["label"], (x0, y0, x1, y1), row.get("tool") or row["label"])
+                Truth(
+                    row["label"],
+                    (x0, y0, x1, y1),
+                    row.get("tool") or row["label"],
+                    row.get("tier") or "",
+                    row.get("table") or "",
+                    row.get("layout") or "",
+                )
             )
     return photos
 
@@ -118,14 +152,21 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
-def analyse(folder: Path, *, rotation: str | None = None) -> list[PhotoResult]:
+def analyse(
+    folder: Path, *, rotation: str | None = None, with_model: bool = True, expected: bool = True
+) -> list[PhotoResult]:
+    """Proposals and the model's view of each photo. `expected`: the proposer is told how many
+    tools the photo holds, as the app tells it at return (the engineer's tools)."""
     photos = []
+    empty = np.zeros((0, len(CLASSES)), np.float32), np.zeros((0, 512), np.float32)
     for name, (kit, truths) in sorted(read_truth(folder).items()):
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
-        proposals = propose_boxes(image)
-        true_probs, true_features = run_model(image, [t.box for t in truths], rotation=rotation)
-        proposal_probs, proposal_features = run_model(
-            image, [p.box for p in proposals], rotation=rotation
+        proposals = propose_boxes(image, expected=len(truths) if expected else None)
+        true_probs, true_features = (
+            run_model(image, [t.box for t in truths], rotation=rotation) if with_model else empty
+        )
+        proposal_probs, proposal_features = (
+            run_model(image, [p.box for p in proposals], rotation=rotation) if with_model else empty
         )
         photos.append(
             PhotoResult(
@@ -141,6 +182,20 @@ def analyse(folder: Path, *, rotation: str | None = None) -> list[PhotoResult]:
             )
         )
     return photos
+
+
+@dataclass
+class Slice:
+    """The figures of one part of the set (a tier, a table)."""
+
+    photos: int
+    tools: int
+    recall: float
+    precision: float
+    merged: int  # proposals holding two or more whole tools
+    kit_pairs: int
+    kit_accuracy_true: float
+    kit_accuracy_proposed: float
 
 
 @dataclass
@@ -162,12 +217,55 @@ class Figures:
     model_verdicts: dict[
         int, tuple[int, int, int]
     ]  # tools in box (0, 1, 2+) -> (boxes, dropped, flagged two)
+    by_tier: dict[str, Slice]  # tier -> figures; "hard, not piled" is the issue's target
+    by_table: dict[str, Slice]  # "tier table" -> figures
+    notices: tuple[int, int, int]  # boxes saying 2+ tools that hold 2+, saying 2+, holding 2+
     # The return desk's verdicts (inference/verdicts.py) on (true, proposed) boxes:
     accepted: tuple[float, float] = (0.0, 0.0)  # share of genuine returns accepted without a look
     false_accepts: tuple[float, float] = (0.0, 0.0)  # share of not-issued tools accepted as one
     confirm: tuple[float, float] = (0.0, 0.0)  # share of genuine returns waiting for one click
     genuine_recount: tuple[int, int] = (0, 0)  # genuine, correctly paired, sent to recount
     risk: float = 20.0
+
+
+def _kit_key(photo: PhotoResult) -> str:
+    """Photos are paired within their kit and tier: an easy photo is not a hard one's return."""
+    return photo.kit if photo.tier in ("", "easy") else f"{photo.kit} {photo.tier}"
+
+
+def _kit_figures(photos: list[PhotoResult]) -> tuple[int, dict[str, tuple[int, int, int]]]:
+    """Photo pairs, and per kit: (tools counted, right on true boxes, right on proposed boxes)."""
+    kits = defaultdict(list)
+    for p in photos:
+        kits[_kit_key(p)].append(p)
+    pairs, out = 0, {}
+    for kit, members in sorted(kits.items()):
+        counted = right_t = right_p = 0
+        for issued, returned in permutations(members, 2):
+            pairs += 1
+            counted += len(issued.truths)
+            right_t += _kit_right(issued, returned, proposed=False)
+            right_p += _kit_right(issued, returned, proposed=True)
+        out[kit] = (counted, right_t, right_p)
+    return pairs, out
+
+
+def _slice(photos: list[PhotoResult]) -> Slice:
+    tools = sum(len(p.truths) for p in photos)
+    found = sum(len(p.hits) for p in photos)
+    proposals = sum(len(p.proposals) for p in photos)
+    pairs, kits = _kit_figures(photos)
+    counted = sum(c for c, _, _ in kits.values())
+    return Slice(
+        photos=len(photos),
+        tools=tools,
+        recall=found / max(1, tools),
+        precision=found / max(1, proposals),
+        merged=sum(p.merged for p in photos),
+        kit_pairs=pairs,
+        kit_accuracy_true=sum(t for _, t, _ in kits.values()) / max(1, counted),
+        kit_accuracy_proposed=sum(r for _, _, r in kits.values()) / max(1, counted),
+    )
 
 
 def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
@@ -184,28 +282,25 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
         for p in photos
         for i, j in p.hits.items()
     )
-    kits = defaultdict(list)
-    for p in photos:
-        kits[p.kit].append(p)
-    pairs, right_t, right_p, counted = 0, 0, 0, 0
-    by_kit = {}
-    for kit, members in sorted(kits.items()):
-        kit_counted, kit_t, kit_p = 0, 0, 0
-        for issued, returned in permutations(members, 2):
-            pairs += 1
-            kit_counted += len(issued.truths)
-            kit_t += _kit_right(issued, returned, proposed=False)
-            kit_p += _kit_right(issued, returned, proposed=True)
-        counted, right_t, right_p = counted + kit_counted, right_t + kit_t, right_p + kit_p
-        by_kit[kit] = (kit_t / max(1, kit_counted), kit_p / max(1, kit_counted))
+    pairs, kits = _kit_figures(photos)
+    counted = sum(c for c, _, _ in kits.values())
+    by_kit = {k: (t / max(1, c), r / max(1, c)) for k, (c, t, r) in kits.items()}
     layouts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     # per layout: tools, found, proposals, hits
     for p in photos:
-        key = p.name.split("__")[-1].rsplit(".", 1)[0].split("_", 1)[-1]
+        key = p.layout if p.tier in ("", "easy") else f"{p.tier} {p.layout}"
         layouts[key][0] += len(p.truths)
         layouts[key][1] += len(p.hits)
         layouts[key][2] += len(p.proposals)
     by_layout = {k: (v[1] / v[0], v[1] / max(1, v[2])) for k, v in sorted(layouts.items())}
+    tiers, tables = defaultdict(list), defaultdict(list)
+    for p in photos:
+        if p.tier:
+            tiers[p.tier].append(p)
+            if p.layout.split("_")[-1] not in ("piled", "overlapping"):
+                tiers[f"{p.tier}, not piled"].append(p)
+        if p.table:
+            tables[f"{p.tier} {p.table}".strip()].append(p)
     refined_found = refined_count = 0
     verdicts = {0: [0, 0, 0], 1: [0, 0, 0], 2: [0, 0, 0]}
     for p in photos:
@@ -219,8 +314,12 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
             verdict[0] += 1
             verdict[1] += proposal.box not in kept
             verdict[2] += proposal.box in kept and "maybe_two_tools" in kept[proposal.box].flags
+    by_kit_photos: defaultdict[str, list[PhotoResult]] = defaultdict(list)
+    for p in photos:
+        by_kit_photos[_kit_key(p)].append(p)
     desk = {
-        proposed: _desk_verdicts(kits, proposed=proposed, risk=risk) for proposed in (False, True)
+        proposed: _desk_verdicts(by_kit_photos, proposed=proposed, risk=risk)
+        for proposed in (False, True)
     }
     return Figures(
         accepted=(desk[False][0], desk[True][0]),
@@ -236,14 +335,25 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
         class_accuracy_true=right_true / max(1, tools),
         class_accuracy_proposed=right_proposed / max(1, found),
         kit_pairs=pairs,
-        kit_accuracy_true=right_t / max(1, counted),
-        kit_accuracy_proposed=right_p / max(1, counted),
+        kit_accuracy_true=sum(t for _, t, _ in kits.values()) / max(1, counted),
+        kit_accuracy_proposed=sum(r for _, _, r in kits.values()) / max(1, counted),
         by_layout=by_layout,
         by_kit=by_kit,
         refined_recall=refined_found / max(1, tools),
         refined_precision=refined_found / max(1, refined_count),
         model_verdicts={k: (v[0], v[1], v[2]) for k, v in verdicts.items()},
+        by_tier={k: _slice(v) for k, v in sorted(tiers.items())},
+        by_table={k: _slice(v) for k, v in sorted(tables.items())},
+        notices=(
+            sum(q.tools > 1 and _held(p, q) >= 2 for p in photos for q in p.proposals),
+            sum(q.tools > 1 for p in photos for q in p.proposals),
+            sum(p.merged for p in photos),
+        ),
     )
+
+
+def _held(photo: PhotoResult, proposal: Proposal) -> int:
+    return sum(_inside(t.box, proposal.box) >= 0.6 for t in photo.truths)
 
 
 def _inside(inner: Sequence[float], outer: Sequence[float]) -> float:
@@ -378,16 +488,56 @@ def report(fig: Figures) -> str:
         f"false accepts: {fig.false_accepts[1]:.3f}",
         f"  waiting for confirm by eye: {fig.confirm[1]:.3f}; genuine sent to recount: {fig.genuine_recount[1]}",
     ]
+    right, said, held = fig.notices
+    lines.append(
+        f"overlap notices (say 2+ tools and hold 2+ / say 2+ / hold 2+): {right} / {said} / {held}"
+    )
     lines.append("by layout (recall / precision):")
     lines += [f"  {name:<17} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
+    for title, slices in (("tier", fig.by_tier), ("table", fig.by_table)):
+        if slices:
+            lines.append(
+                f"by {title} (recall / precision / boxes holding 2+ tools / "
+                "kit matching true boxes / proposed boxes / proposed as a share of true):"
+            )
+            lines += [f"  {name:<17} {_slice_line(s)}" for name, s in slices.items()]
     return "\n".join(lines)
 
 
-def evaluate_kits(folder: str | Path, *, rotation: str | None = None, risk: float = 20.0) -> str:
+def _slice_line(s: Slice) -> str:
+    share = s.kit_accuracy_proposed / s.kit_accuracy_true if s.kit_accuracy_true else 0.0
+    return (
+        f"{s.recall:.3f} / {s.precision:.3f} / {s.merged} / "
+        f"{s.kit_accuracy_true:.3f} / {s.kit_accuracy_proposed:.3f} / {share:.2f}"
+        f"  ({s.photos} photos, {s.tools} tools)"
+    )
+
+
+def real_kit_line(folder: Path = REAL_KIT, *, expected: bool = True) -> str:
+    """The real kit photo's figures, on one line: it is worth more than the synthetic set."""
+    if not (folder / "boxes.csv").is_file():
+        return f"real kit photo: not found in {folder}"
+    lines = []
+    for photo in analyse(folder, with_model=False, expected=expected):
+        lines.append(
+            f"real kit photo {photo.name}: found {len(photo.hits)} of {len(photo.truths)} tools "
+            f"(recall {len(photo.hits) / max(1, len(photo.truths)):.3f}), "
+            f"{len(photo.proposals)} proposals (precision "
+            f"{len(photo.hits) / max(1, len(photo.proposals)):.3f}), "
+            f"{photo.merged} holding 2+ tools, "
+            f"{sum(p.tools > 1 for p in photo.proposals)} saying so"
+        )
+    return "\n".join(lines)
+
+
+def evaluate_kits(
+    folder: str | Path, *, rotation: str | None = None, risk: float = 20.0, expected: bool = True
+) -> str:
     folder = Path(folder)
     if not (folder / "boxes.csv").is_file():
         raise FileNotFoundError(f"no boxes.csv in {folder}")
-    return report(figures(analyse(folder, rotation=rotation), risk=risk))
+    photos = analyse(folder, rotation=rotation, expected=expected)
+    return report(figures(photos, risk=risk)) + "\n" + real_kit_line(expected=expected)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -401,9 +551,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--risk", type=float, default=20.0, help="accepted false accepts per 1,000 (default 20)"
     )
+    parser.add_argument(
+        "--no-expected",
+        dest="expected",
+        action="store_false",
+        help="do not tell the proposer how many tools each photo holds",
+    )
     args = parser.parse_args(argv)
     try:
-        print(evaluate_kits(args.path, rotation=args.rotation, risk=args.risk))
+        print(
+            evaluate_kits(args.path, rotation=args.rotation, risk=args.risk, expected=args.expected)
+        )
     except FileNotFoundError as error:
         parser.error(str(error))
     return 0

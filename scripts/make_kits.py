@@ -1,15 +1,22 @@
 """Build a synthetic set of kit photos from ../shared/photos, with true boxes.
 
-    uv run python scripts/make_kits.py [OUT] [--seed N] [--width W]
+    uv run python scripts/make_kits.py [OUT] [--seed N] [--width W] [--tiers easy,hard]
 
 Tools are cut out of the catalogue pictures (and of the three single-tool photos whose
-background separates cleanly), rotated, scaled and laid on generated surfaces: white paper
-with a light gradient, a green mat, wood, a grey painted table. Each kit is photographed in
-several layouts (spaced, touching, overlapping, with soft shadows and crumbs), so the same
-tool instances appear in every photo of a kit and kit matching can be measured.
+background separates cleanly), rotated, scaled and laid on generated surfaces. Two tiers:
+- "easy" (the first set): plain paper, a green mat, wood, a grey table, each with a bare
+  border; spaced, touching, overlapping, soft shadows and crumbs.
+- "hard" (like the real kit photos of docs/kits.md): textured tables with no bare border
+  (wood grain and planks across the frame, a table edge with a second surface, red steel with
+  rust and paint wear, a saturated cutting mat with its grid, a dark rubber mat as dark as the
+  black handles), tools close together at any angle, apart / side by side along their length /
+  touching / piled and crossing, with hard shadows, glare on chrome, vignetting and warm light.
+Each kit is photographed in every layout of its tier, so the same tool instances appear in
+every photo of a kit and kit matching can be measured.
 
-Writes OUT/*.jpg and OUT/boxes.csv with columns image,label,x0,y0,x1,y1,kit,tool (`tool` names
-the instance, the same in every photo of a kit). Deterministic for a given seed.
+Writes OUT/*.jpg and OUT/boxes.csv with columns image,label,x0,y0,x1,y1,kit,tool,tier,table,layout
+(`tool` names the instance, the same in every photo of a kit). Deterministic for a given seed;
+the easy tier is the same as before the hard tier existed.
 """
 
 from __future__ import annotations
@@ -79,6 +86,13 @@ LAYOUTS = [
 ]
 
 
+# The hard tier: every table with every layout.
+HARD_TABLES = ("wood", "edge", "rust", "colour", "dark")
+HARD_STYLES = ("apart", "side", "touching", "piled")
+HARD_LAYOUTS = [(table, style) for style in HARD_STYLES for table in HARD_TABLES]
+HARD_GAP = 0.01  # tools laid apart on the hard tier: about a finger's width
+
+
 def _label(source: str) -> str:
     return source.split("/")[1].split(".")[0].split("__")[0]
 
@@ -101,6 +115,13 @@ class Cutout:
     label: str
     rgb: np.ndarray  # [h, w, 3] uint8, cropped to the tool
     alpha: np.ndarray  # [h, w] float32 0..1
+
+    @property
+    def axis(self) -> float:
+        """The tool's long axis, degrees counter-clockwise as seen (y grows downwards)."""
+        ys, xs = np.nonzero(self.alpha > 0.5)
+        vx, vy = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))[1][:, -1]
+        return float(-np.degrees(np.arctan2(vy, vx)))
 
 
 def cut_out(source: str) -> Cutout:
@@ -198,6 +219,7 @@ class Placed:
     x: int
     y: int
     zone: tuple  # (slice of the photo, bool mask): where no other tool may lie in a spaced layout
+    angle: float = 0.0  # degrees turned counter-clockwise from the cut-out
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -211,30 +233,54 @@ class Placed:
 
 
 def layout(
-    cuts: list[Cutout], style: str, w: int, h: int, rng: np.random.Generator
+    cuts: list[Cutout],
+    style: str,
+    w: int,
+    h: int,
+    rng: np.random.Generator,
+    *,
+    hard: bool = False,
+    allowed: np.ndarray | None = None,
 ) -> list[Placed]:
-    """Place every tool: apart, or with some pairs touching / overlapping."""
+    """Place every tool: apart, or with some pairs touching / side by side / overlapping.
+
+    `allowed`: where tools may lie (the table, not the floor beyond its edge)."""
     occupied = np.zeros((h, w), bool)
     keepout = np.zeros((h, w), np.int8)  # how many tools' gap zones cover each pixel
-    gap = max(4, round(GAP * w))
+    gap = max(4, round((HARD_GAP if hard else GAP) * w))
     placed: list[Placed] = []
     order = list(rng.permutation(len(cuts)))
-    pairs = 3 if style in ("touching", "overlapping") else 0
+    if hard:
+        pairs = {"side": 4, "touching": 4, "piled": 4}.get(style, 0)
+    else:
+        pairs = 3 if style in ("touching", "overlapping") else 0
+    forbidden = None if allowed is None else ~allowed
     fit = 1.0
     for n, i in enumerate(order):
         cut = cuts[i]
         for attempt in range(400):
             if attempt and attempt % 80 == 0:
                 fit *= 0.93  # a crowded table: lay the rest a little smaller
-            rgb, alpha = _posed(
-                cut, rng.uniform(0, 360), LENGTH[cut.label] * w * rng.uniform(0.9, 1.1) * fit
-            )
+            angle = rng.uniform(0, 360)
+            length = LENGTH[cut.label] * w * rng.uniform(0.9, 1.1) * fit
+            # a partner that finds no place against its tool is laid free (a crowded hard table)
+            partner = n % 2 == 1 and n // 2 < pairs and placed and not (hard and attempt >= 200)
+            theta = None
+            if partner and style == "side":
+                # parallel to the tool before it, slid towards it across their length
+                other = placed[-1]
+                axis = other.cut.axis + other.angle
+                angle = axis - cut.axis + rng.normal(0, 3)
+                side = 1 if rng.random() < 0.5 else -1
+                theta = np.arctan2(np.cos(np.radians(axis)), np.sin(np.radians(axis))) * side
+            rgb, alpha = _posed(cut, angle, length)
             ah, aw = alpha.shape
             if ah >= h or aw >= w:
                 continue
             solid = alpha > 0.3
-            if n % 2 == 1 and n // 2 < pairs and placed:
-                spot = _against(placed[-1], solid, occupied, keepout, style, rng)
+            if partner:
+                how = {"side": "touching", "piled": "overlapping"}.get(style, style)
+                spot = _against(placed[-1], solid, occupied, keepout, how, rng, theta, forbidden)
                 if spot is None:
                     continue
                 x, y = spot
@@ -242,10 +288,12 @@ def layout(
                 x, y = int(rng.integers(8, w - aw - 8)), int(rng.integers(8, h - ah - 8))
                 if (keepout[y : y + ah, x : x + aw].astype(bool) & solid).any():
                     continue
+                if forbidden is not None and (forbidden[y : y + ah, x : x + aw] & solid).any():
+                    continue
             occupied[y : y + ah, x : x + aw] |= solid
             zone = _zone(solid, x, y, gap, (h, w))
             keepout[zone[0]] += zone[1]
-            placed.append(Placed(cut, rgb, alpha, x, y, zone))
+            placed.append(Placed(cut, rgb, alpha, x, y, zone, angle))
             break
         else:
             raise RuntimeError(f"no room for {cut.source} in a {style} layout")
@@ -266,13 +314,22 @@ def _zone(solid: np.ndarray, x: int, y: int, gap: int, shape: tuple[int, int]):
 
 
 def _against(
-    other: Placed, solid: np.ndarray, occupied: np.ndarray, keepout: np.ndarray, style: str, rng
+    other: Placed,
+    solid: np.ndarray,
+    occupied: np.ndarray,
+    keepout: np.ndarray,
+    style: str,
+    rng,
+    theta: float | None = None,
+    forbidden: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
-    """Slide a tool towards `other` from a random direction until it touches (or overlaps it a little)."""
+    """Slide a tool towards `other` from direction `theta` (random when None) until it touches
+    (or overlaps it a little)."""
     h, w = occupied.shape
     ah, aw = solid.shape
     oy, ox = other.y + other.alpha.shape[0] / 2, other.x + other.alpha.shape[1] / 2
-    theta = rng.uniform(0, 2 * np.pi)
+    if theta is None:
+        theta = rng.uniform(0, 2 * np.pi)
     own = np.zeros_like(occupied)
     own[other.y : other.y + other.alpha.shape[0], other.x : other.x + other.alpha.shape[1]] = (
         other.alpha > 0.3
@@ -280,6 +337,8 @@ def _against(
     others = keepout.copy()
     others[other.zone[0]] -= other.zone[1]
     others = others > 0
+    if forbidden is not None:
+        others |= forbidden
     last_free = None
     for r in np.arange(max(h, w), 0, -2):
         x, y = int(ox + r * np.cos(theta) - aw / 2), int(oy + r * np.sin(theta) - ah / 2)
@@ -303,22 +362,37 @@ def _against(
 def render(placed: list[Placed], kind: str, style: str, w: int, h: int, rng) -> Image.Image:
     canvas = surface(kind, w, h, rng).copy()
     if style == "shadows":
-        shade = np.zeros((h, w), np.float32)
-        dx, dy = (int(w * rng.uniform(0.005, 0.0125)) for _ in range(2))  # light from one side
-        for p in placed:
-            ah, aw = p.alpha.shape
-            y0, x0 = min(h, p.y + dy), min(w, p.x + dx)
-            shade[y0 : y0 + ah, x0 : x0 + aw] = np.maximum(
-                shade[y0 : y0 + ah, x0 : x0 + aw], p.alpha[: h - y0, : w - x0]
-            )
-        canvas *= 1 - 0.4 * ndimage.gaussian_filter(shade, 0.0045 * w)[..., None]
+        _shadows(canvas, placed, rng, (0.005, 0.0125), 0.4, 0.0045)
         for _ in range(12):  # crumbs and dust: specks a few pixels wide
             cy, cx, r = int(rng.integers(0, h)), int(rng.integers(0, w)), int(rng.integers(1, 4))
             canvas[max(0, cy - r) : cy + r, max(0, cx - r) : cx + r] *= 0.45
+    _paste(canvas, placed)
+    return _camera(canvas, rng)
+
+
+def _shadows(canvas, placed, rng, offset: tuple[float, float], depth: float, blur: float):
+    """Darken the table where the tools' shadows fall: light from one side."""
+    h, w, _ = canvas.shape
+    shade = np.zeros((h, w), np.float32)
+    dx, dy = (int(w * rng.uniform(*offset)) for _ in range(2))
+    for p in placed:
+        ah, aw = p.alpha.shape
+        y0, x0 = min(h, p.y + dy), min(w, p.x + dx)
+        shade[y0 : y0 + ah, x0 : x0 + aw] = np.maximum(
+            shade[y0 : y0 + ah, x0 : x0 + aw], p.alpha[: h - y0, : w - x0]
+        )
+    canvas *= 1 - depth * ndimage.gaussian_filter(shade, blur * w)[..., None]
+
+
+def _paste(canvas, placed):
     for p in placed:
         ah, aw = p.alpha.shape
         region = canvas[p.y : p.y + ah, p.x : p.x + aw]
         region[:] = region * (1 - p.alpha[..., None]) + p.rgb * p.alpha[..., None]
+
+
+def _camera(canvas, rng) -> Image.Image:
+    h, w, _ = canvas.shape
     image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8)).filter(
         ImageFilter.GaussianBlur(0.6)
     )
@@ -328,28 +402,178 @@ def render(placed: list[Placed], kind: str, style: str, w: int, h: int, rng) -> 
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
+def render_hard(placed: list[Placed], table: np.ndarray, rng) -> Image.Image:
+    """A hard-tier photo: hard shadows, glare on chrome, vignetting and a warm cast."""
+    canvas = table.copy()
+    h, w, _ = canvas.shape
+    _shadows(canvas, placed, rng, (0.003, 0.012), rng.uniform(0.3, 0.6), 0.002)
+    _paste(canvas, placed)
+    for p in placed:  # glare: a bright spot where light catches the metal
+        if rng.random() < 0.5:
+            continue
+        bright = (p.alpha > 0.5) & (p.rgb.mean(axis=2) > 90)
+        ys, xs = np.nonzero(bright)
+        if len(ys) == 0:
+            continue
+        k = int(rng.integers(len(ys)))
+        yy, xx = np.mgrid[0 : p.alpha.shape[0], 0 : p.alpha.shape[1]]
+        sigma = w * rng.uniform(0.006, 0.015)
+        blob = np.exp(-((yy - ys[k]) ** 2 + (xx - xs[k]) ** 2) / (2 * sigma**2)) * p.alpha
+        region = canvas[p.y : p.y + p.alpha.shape[0], p.x : p.x + p.alpha.shape[1]]
+        region += rng.uniform(90, 170) * blob[..., None]
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    r2 = ((x / w - 0.5) ** 2 + (y / h - 0.5) ** 2) / 0.5
+    canvas *= (1 - rng.uniform(0.15, 0.4) * r2)[..., None]
+    if rng.random() < 0.5:
+        canvas *= np.array([1.06, 1.0, 0.86], np.float32)  # warm indoor light
+    return _camera(canvas, rng)
+
+
+def _noise(h: int, w: int, cells: float, rng) -> np.ndarray:
+    """Smooth noise about `cells` blobs across the width, unit spread."""
+    small = (max(2, round(cells * h / w)), max(2, round(cells)))
+    field = rng.normal(0, 1, small).astype(np.float32)
+    field = np.asarray(Image.fromarray(field).resize((w, h), Image.BICUBIC))
+    return field / (field.std() + 1e-6)
+
+
+def hard_surface(kind: str, w: int, h: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """A textured table filling the frame [h, w, 3] float32, and where tools may lie."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    allowed = np.ones((h, w), bool)
+    fine = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)).astype(np.float32), 1.0)
+    if kind == "wood":
+        table = _wood(w, h, rng)
+    elif kind == "edge":
+        # a table and, beyond its edge, the floor: a straight edge across a corner or a side
+        table = _wood(w, h, rng) if rng.random() < 0.5 else _painted(w, h, rng)
+        angle = rng.uniform(0, 2 * np.pi)
+        along = np.cos(angle) * (x / w - 0.5) + np.sin(angle) * (y / h - 0.5)
+        cut = along.max() - rng.uniform(0.12, 0.25) * (along.max() - along.min())
+        floor = np.array([70, 68, 66], np.float32) * (1 + 0.15 * _noise(h, w, 40, rng))[..., None]
+        beyond = along > cut
+        lip = (along > cut - 0.012) & ~beyond  # the table's edge catches the light
+        table = np.where(beyond[..., None], floor, table)
+        table[lip] = np.minimum(255, table[lip] * 1.3)
+        allowed = along < cut - 0.03
+    elif kind == "rust":
+        paint = np.array([150, 42, 36], np.float32) * (1 + 0.08 * _noise(h, w, 30, rng))[..., None]
+        rust = np.array([135, 72, 34], np.float32) * (
+            1 + 0.25 * fine[..., None] + 0.15 * _noise(h, w, 80, rng)[..., None]
+        )
+        steel = np.array([112, 106, 100], np.float32) * (1 + 0.1 * fine[..., None])
+        patches = _noise(h, w, 8, rng) + 0.5 * _noise(h, w, 40, rng)
+        worn = _noise(h, w, 20, rng) + 0.4 * _noise(h, w, 90, rng)
+        table = np.where((patches > 0.6)[..., None], rust, paint)
+        table = np.where((worn > 1.5)[..., None], steel, table)
+    elif kind == "colour":
+        colour = [np.array(c, np.float32) for c in ([30, 140, 62], [28, 70, 150], [35, 120, 120])]
+        base = colour[int(rng.integers(len(colour)))]
+        table = base * (1 + 0.05 * _noise(h, w, 30, rng) + 0.03 * fine)[..., None]
+        step = w / rng.uniform(14, 22)  # the cutting mat's printed grid
+        tilt = rng.uniform(-0.05, 0.05)
+        u, v = x + tilt * y, y - tilt * x
+        grid = (np.abs((u + step / 2) % step - step / 2) < 1.2) | (
+            np.abs((v + step / 2) % step - step / 2) < 1.2
+        )
+        table[grid] = table[grid] * 0.5 + np.array([200, 210, 200], np.float32) * 0.5
+    elif kind == "dark":
+        # a black rubber mat: as dark as the tools' black handles, with a fine texture
+        level = rng.uniform(28, 45)
+        table = (
+            np.full((h, w, 3), level, np.float32)
+            * (1 + 0.08 * fine + 0.06 * _noise(h, w, 60, rng))[..., None]
+        )
+    else:
+        raise ValueError(kind)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = np.cos(angle) * (x / w - 0.5) + np.sin(angle) * (y / h - 0.5)
+    light = 1.0 + rng.uniform(0.1, 0.25) * ramp
+    return table * light[..., None], allowed
+
+
+def _painted(w: int, h: int, rng) -> np.ndarray:
+    base = np.array([rng.uniform(120, 200)] * 3, np.float32) * np.array([1.0, 1.0, 0.97])
+    return base * (1 + 0.04 * _noise(h, w, 50, rng))[..., None]
+
+
+def _wood(w: int, h: int, rng) -> np.ndarray:
+    """Planks with grain running across the whole frame in one direction, and knots."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    theta = rng.uniform(0, np.pi)
+    v = -x * np.sin(theta) + y * np.cos(theta)  # across the grain
+    plank = rng.uniform(0.15, 0.3) * h
+    index = np.floor((v - v.min()) / plank).astype(int)
+    tones = rng.uniform(-0.12, 0.12, index.max() + 1).astype(np.float32)
+    phases = rng.uniform(0, 100, index.max() + 1).astype(np.float32)
+    warp = 6 * _noise(h, w, 6, rng)
+    rings = np.sin((v + warp * plank / 20) * rng.uniform(0.15, 0.4) + phases[index])
+    streak = ndimage.gaussian_filter1d(rng.normal(0, 1, 4 * (h + w)).astype(np.float32), 1.5)
+    streaks = streak[np.clip((v - v.min()).astype(int), 0, len(streak) - 1)]
+    tone = 0.25 * rings**3 + 0.08 * streaks + tones[index]
+    for _ in range(int(rng.integers(0, 3))):  # knots
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.01, 0.03) * w
+        d = np.hypot(x - cx, y - cy) / r
+        tone -= 0.35 * np.exp(-(d**2)) + 0.1 * np.sin(d * 6) * np.exp(-d / 3)
+    seam = np.abs(((v - v.min()) % plank) - plank / 2) > plank / 2 - 1.5
+    tone[seam] -= 0.35
+    base = [np.array(c, np.float32) for c in ([196, 146, 96], [160, 104, 60], [105, 66, 40])]
+    colour = base[int(rng.integers(len(base)))]
+    return colour * (1 + tone)[..., None]
+
+
 def make_kits(
-    out: Path, *, seed: int = 0, width: int = 1600, kits: dict | None = None, layouts=None
+    out: Path,
+    *,
+    seed: int = 0,
+    width: int = 1600,
+    kits: dict | None = None,
+    layouts=None,
+    hard_layouts=None,
 ) -> Path:
-    """Write the kit photos and boxes.csv into `out`; returns the csv path."""
+    """Write the kit photos and boxes.csv into `out`; returns the csv path.
+
+    With neither `layouts` nor `hard_layouts` given, both tiers in full; with one given, only
+    that tier (so the easy tier can be made alone, and made as it always was)."""
+    if layouts is None and hard_layouts is None:
+        layouts, hard_layouts = LAYOUTS, HARD_LAYOUTS
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     height = width * 3 // 4
     cuts = {s: cut_out(s) for s in SOURCES}
     rows = []
-    for kit, sources in (kits or KITS).items():
-        for n, (kind, style) in enumerate(layouts or LAYOUTS):
+    kits = kits or KITS
+    for kit, sources in kits.items():
+        for n, (kind, style) in enumerate(layouts or ()):
             name = f"{kit}__{n:02d}_{kind}_{style}.jpg"
             placed = layout([cuts[s] for s in sources], style, width, height, rng)
             render(placed, kind, style, width, height, rng).save(out / name, quality=90)
-            for p in placed:
-                rows.append([name, p.cut.label, *p.box, kit, p.cut.source.split(".")[0]])
+            rows += _rows(name, placed, kit, "easy", kind, style)
+    for kit, sources in kits.items():
+        for n, (kind, style) in enumerate(hard_layouts or ()):
+            name = f"{kit}__h{n:02d}_{kind}_{style}.jpg"
+            table, allowed = hard_surface(kind, width, height, rng)
+            placed = layout(
+                [cuts[s] for s in sources], style, width, height, rng, hard=True, allowed=allowed
+            )
+            render_hard(placed, table, rng).save(out / name, quality=90)
+            rows += _rows(name, placed, kit, "hard", kind, style)
     path = out / "boxes.csv"
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["image", "label", "x0", "y0", "x1", "y1", "kit", "tool"])
+        writer.writerow(COLUMNS)
         writer.writerows(rows)
     return path
+
+
+COLUMNS = ["image", "label", "x0", "y0", "x1", "y1", "kit", "tool", "tier", "table", "layout"]
+
+
+def _rows(name: str, placed: list[Placed], kit: str, tier: str, table: str, style: str):
+    return [
+        [name, p.cut.label, *p.box, kit, p.cut.source.split(".")[0], tier, table, style]
+        for p in placed
+    ]
 
 
 def main(argv=None) -> int:
@@ -357,11 +581,21 @@ def main(argv=None) -> int:
     parser.add_argument("out", nargs="?", default=str(REPO / "var" / "kits"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--width", type=int, default=1600)
+    parser.add_argument("--tiers", default="easy,hard", help="easy, hard or easy,hard")
     args = parser.parse_args(argv)
+    tiers = set(args.tiers.split(","))
+    if not tiers <= {"easy", "hard"} or not tiers:
+        parser.error(f"--tiers takes easy, hard or easy,hard; got {args.tiers!r}")
     if not PHOTOS.is_dir():
         print(f"no photos at {PHOTOS}", file=sys.stderr)
         return 2
-    path = make_kits(Path(args.out), seed=args.seed, width=args.width)
+    path = make_kits(
+        Path(args.out),
+        seed=args.seed,
+        width=args.width,
+        layouts=LAYOUTS if "easy" in tiers else [],
+        hard_layouts=HARD_LAYOUTS if "hard" in tiers else [],
+    )
     print(f"wrote {path}")
     return 0
 

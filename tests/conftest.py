@@ -11,6 +11,9 @@ PHOTOS = SHARED / "photos"
 # The app finds the model where the tests do (../shared in development), not only under CI.
 os.environ.setdefault("TOOLCRIB_MODEL", str(SHARED / "models" / "clf.onnx"))
 MODEL = Path(os.environ["TOOLCRIB_MODEL"])
+# ... and the optional mask model (table vs tools, used with TOOLCRIB_TABLE=saliency).
+os.environ.setdefault("TOOLCRIB_MASK_MODEL", str(SHARED / "models" / "u2netp.onnx"))
+MASK_MODEL = Path(os.environ["TOOLCRIB_MASK_MODEL"])
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made from
 # tests (fixtures, assertions) are still synchronous and safe there.
@@ -24,6 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 REQUIREMENTS = {
     "photos": (PHOTOS.is_dir, f"the kit photos in {PHOTOS} (../shared is absent)"),
     "model": (MODEL.is_file, f"the tool model at {MODEL} (set TOOLCRIB_MODEL)"),
+    "mask_model": (MASK_MODEL.is_file, f"the mask model at {MASK_MODEL} (set TOOLCRIB_MASK_MODEL)"),
     "browser": (
         Path(CHROMIUM).exists,
         f"Debian's chromium at {CHROMIUM} (apt-get install chromium)",
@@ -37,6 +41,7 @@ FIXTURE_MARKERS = {
     "model_path": "model",
     "real_model_path": "model",
     "tool_model": "model",
+    "mask_model": "mask_model",
     "playwright_driver": "browser",
 }
 IN_CI = os.environ.get("CI", "").lower() == "true"

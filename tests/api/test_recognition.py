@@ -7,6 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inference import runtime
+from tests.conftest import need_model, need_shared_photos
+from toolcrib.crib.models import Photo
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +72,14 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, 
     assert body["recognition"]["available"] is False
     assert body["recognition"]["message"].startswith("Visual recognition is disabled")
     assert body["tools"] == [
-        {"box": [10, 10, 200, 100], "confidence": 1.0, "types": [], "instances": []}
+        {
+            "box": [10, 10, 200, 100],
+            "confidence": 1.0,
+            "types": [],
+            "instances": [],
+            "tools_inside": 1,
+            "notice": "",
+        }
     ]
 
 
@@ -116,3 +125,78 @@ def test_it_keeps_no_new_photo_whose_boxes_do_not_fit(api, storekeeper, jpeg):
     )
     assert response.status_code == 400
     assert not Photo.objects.exists()
+
+
+def piled_kit_photo() -> tuple[bytes, list[tuple]]:
+    """Five catalogue tools on paper: two apart, three piled across each other."""
+    import io
+    import sys
+
+    import numpy as np
+
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_kits
+
+    def laid(name, angle, length, x, y):
+        cut = make_kits.cut_out(f"catalog/{name}.jpg")
+        rgb, alpha = make_kits._posed(cut, angle, length)
+        return make_kits.Placed(cut, rgb, alpha, x, y, zone=None)
+
+    placed = [
+        laid("10_open_end_wrench_3_4", 0, 330, 450, 420),
+        laid("6_pliers", 90, 300, 520, 330),
+        laid("2_screw_plus", 45, 300, 560, 380),
+        laid("1_screw_flat", 0, 330, 80, 80),
+        laid("8_adjustable_wrench", 0, 300, 80, 700),
+    ]
+    image = make_kits.render(placed, "paper", "spaced", 1200, 900, np.random.default_rng(0))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=92)
+    return buf.getvalue(), [p.box for p in placed]
+
+
+@pytest.mark.model
+@pytest.mark.photos
+def test_it_says_where_tools_overlap_instead_of_one_box_for_several(api, storekeeper):
+    need_model(), need_shared_photos()
+    data, truths = piled_kit_photo()
+
+    response = api(storekeeper).post(
+        "/api/recognition/",
+        {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg"), "expected_tools": 5},
+        format="multipart",
+    )
+
+    assert response.status_code == 200, response.content
+    tools = response.json()["tools"]
+
+    def inside(inner, outer):
+        ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+        iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+        return ix * iy / ((inner[2] - inner[0]) * (inner[3] - inner[1]))
+
+    piles = [t for t in tools if sum(inside(b, t["box"]) >= 0.6 for b in truths) >= 2]
+    assert piles, tools  # the three piled tools cannot be cut apart by their outline
+    for pile in piles:  # ... and the answer says so rather than offering one box for several
+        assert pile["tools_inside"] >= 2
+        assert pile["notice"] == (
+            f"{pile['tools_inside']} tools overlap here: spread them apart or draw the boxes"
+        )
+    alone = [t for t in tools if t not in piles and inside(truths[3], t["box"]) >= 0.6]
+    assert alone and alone[0]["tools_inside"] == 1 and alone[0]["notice"] == ""
+
+
+def test_it_refuses_an_expected_count_that_is_not_a_count(api, storekeeper, jpeg):
+    response = api(storekeeper).post(
+        "/api/recognition/",
+        {"image": SimpleUploadedFile("kit.jpg", jpeg(640, 480), "image/jpeg"), "expected_tools": 0},
+        format="multipart",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["expected_tools"] == [
+        "Ensure this value is greater than or equal to 1."
+    ]
+    assert not Photo.objects.exists()  # the upload is not kept

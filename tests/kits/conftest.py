@@ -69,6 +69,24 @@ def kit_folder(shared_photos, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def hard_kit_folder(shared_photos, tmp_path_factory):
+    """The 11 catalogue tools on easy paper, and on two hard tables: side by side on wood
+    grain, apart on rusty red steel."""
+    import make_kits
+
+    out = tmp_path_factory.mktemp("hard_kits")
+    make_kits.make_kits(
+        out,
+        seed=5,
+        width=1000,
+        kits={"kitA": make_kits.CATALOG},
+        layouts=[("paper", "spaced")],
+        hard_layouts=[("wood", "side"), ("rust", "apart")],
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
 def lay_out(shared_photos):
     """lay_out(kind, [(source, angle, length, x, y), ...]) -> (photo, true boxes, placed tools), laid by hand."""
     import make_kits

@@ -282,6 +282,27 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
     in_crib_only = serializers.BooleanField(
         default=True, help_text="Suggest only tool instances now in the crib."
     )
+    engineer = serializers.PrimaryKeyRelatedField(
+        queryset=Engineer.objects.all(),
+        required=False,
+        help_text="At return: whose tools these are. How many they hold tells the proposer how "
+        "many tools to look for (it cuts merged tools apart, or says where they overlap).",
+    )
+    expected_tools = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="At issue: how many tools the photo should hold (the kit's size). "
+        "Wins over `engineer` when both are given.",
+    )
+
+    def expected(self) -> int | None:
+        data = self.validated_data
+        if "expected_tools" in data:
+            return data["expected_tools"]
+        if data.get("engineer"):
+            return data["engineer"].held_tools().count() or None
+        return None
 
 
 class RecognitionStatusSerializer(serializers.Serializer):
@@ -310,6 +331,15 @@ class SuggestionSerializer(serializers.Serializer):
     )
     instances = InstanceCandidateSerializer(
         many=True, help_text="Nearest enrolled tool instances, best first."
+    )
+    tools_inside = serializers.IntegerField(
+        source="tools",
+        help_text="How many tools the box likely holds: above 1 where tools overlap and the "
+        "proposer found no cut between them.",
+    )
+    notice = serializers.CharField(
+        help_text='What the desk should do about the box, e.g. "3 tools overlap here: spread '
+        'them apart or draw the boxes"; empty for a box holding one tool.'
     )
 
 

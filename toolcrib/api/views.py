@@ -180,7 +180,10 @@ class RecognitionView(CribAPI, GenericAPIView):
             if boxes is not None:
                 boxes = [services.check_box(photo, box) for box in boxes]
         tools = recognition.recognise_photo(
-            photo, boxes, in_crib_only=asked.validated_data["in_crib_only"]
+            photo,
+            boxes,
+            in_crib_only=asked.validated_data["in_crib_only"],
+            expected=asked.expected(),
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
         if asked.validated_data["find_engineer"]:

@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 
 from inference import markings, rotation, runtime
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
-from inference.boxes import propose_boxes
+from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
 from toolcrib.crib.models import BoxRecognition, Enrolment, Photo, ToolInstance, ToolType
@@ -50,6 +50,11 @@ class Suggestion:
     types: list[TypeCandidate] = field(default_factory=list)
     instances: list[InstanceCandidate] = field(default_factory=list)
     feature: np.ndarray | None = None
+    tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
+
+    @property
+    def notice(self) -> str:
+        return Proposal(self.box, self.confidence, tools=self.tools).notice
 
 
 def photo_bytes(photo: Photo) -> bytes:
@@ -133,9 +138,12 @@ def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None
     return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
-def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
-    """Boxes around the tools on the table, with a confidence; the whole photo when none is found.
-    `data`: the photo's bytes, when the caller has read them already."""
+def propose(
+    photo: Photo, data: bytes | None = None, expected: int | None = None
+) -> list[tuple[Box, float, int]]:
+    """Boxes around the tools on the table, with a confidence and how many tools each likely
+    holds; the whole photo when none is found. `data`: the photo's bytes, when the caller has
+    read them already; `expected`: how many tools the photo should hold, when that is known."""
     with Image.open(io.BytesIO(data or photo_bytes(photo))) as image:
         # The proposer works at ~640 px: a JPEG is decoded at the smallest DCT scale that
         # still gives that (10x faster than a full 12 MP decode); boxes are scaled back.
@@ -154,30 +162,37 @@ def propose(photo: Photo, data: bytes | None = None) -> list[tuple[Box, float]]:
                 min(round(y1 * scale), photo.height),
             ),
             p.confidence,
+            p.tools,
         )
-        for p in propose_boxes(image)
+        for p in propose_boxes(image, expected=expected)
         for x0, y0, x1, y1 in [p.box]
     ]
-    return boxes or [((0, 0, photo.width, photo.height), 0.0)]
+    return boxes or [((0, 0, photo.width, photo.height), 0.0, 1)]
 
 
 def recognise_photo(
-    photo: Photo, boxes: list[Box] | None = None, *, in_crib_only: bool = True
+    photo: Photo,
+    boxes: list[Box] | None = None,
+    *,
+    in_crib_only: bool = True,
+    expected: int | None = None,
 ) -> list["Suggestion"]:
-    """For each box (proposed when none are given): likely tool types and nearest enrolled tools."""
+    """For each box (proposed when none are given): likely tool types and nearest enrolled tools.
+    `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
+    issue), which lets the proposer cut merged tools apart or say that they overlap."""
     data = photo_bytes(photo)  # read once: proposals and the model both decode it
     boxed = (
-        [(tuple(int(v) for v in b), 1.0) for b in boxes]
+        [(tuple(int(v) for v in b), 1.0, 1) for b in boxes]
         if boxes is not None
-        else propose(photo, data)
+        else propose(photo, data, expected)
     )
     model = runtime.get_model()
     if model is None:
-        return [Suggestion(box=b, confidence=c) for b, c in boxed]
-    found = kept_recognitions(photo, [b for b, _ in boxed], model, data)
+        return [Suggestion(box=b, confidence=c, tools=n) for b, c, n in boxed]
+    found = kept_recognitions(photo, [b for b, _, _ in boxed], model, data)
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence), r in zip(boxed, found):
+    for (box, confidence, count), r in zip(boxed, found):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -194,7 +209,12 @@ def recognise_photo(
         )
         out.append(
             Suggestion(
-                box=box, confidence=confidence, types=types, instances=instances, feature=r.feature
+                box=box,
+                confidence=confidence,
+                types=types,
+                instances=instances,
+                feature=r.feature,
+                tools=count,
             )
         )
     return out

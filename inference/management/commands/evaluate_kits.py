@@ -26,11 +26,23 @@ class Command(BaseCommand):
             default=20.0,
             help="accepted false accepts per 1,000 for the verdict lines (default 20)",
         )
+        parser.add_argument(
+            "--no-expected",
+            dest="expected",
+            action="store_false",
+            help="do not tell the proposer how many tools each photo holds",
+        )
 
     def handle(
-        self, *args: Any, path: str, rotation: str | None, risk: float = 20.0, **options: Any
+        self,
+        *args: Any,
+        path: str,
+        rotation: str | None,
+        expected: bool,
+        risk: float = 20.0,
+        **options: Any,
     ) -> None:
         try:
-            self.stdout.write(evaluate_kits(path, rotation=rotation, risk=risk))
+            self.stdout.write(evaluate_kits(path, rotation=rotation, risk=risk, expected=expected))
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
