@@ -70,9 +70,9 @@ def test_it_says_what_a_refused_csrf_check_means_and_keeps_the_form(signed_in, c
     page.fill("input[name=recount_threshold]", "91.5")
     # A token from before a log-in in another tab, as far as the server can tell.
     page.evaluate(
-        "document.querySelector('#threshold-form [name=csrfmiddlewaretoken]').value = 'x'.repeat(64)"
+        "document.querySelector('#settings-form [name=csrfmiddlewaretoken]').value = 'x'.repeat(64)"
     )
-    page.click("text=Save threshold")
+    page.click("text=Save settings")
 
     failure = page.locator("#csrf-failure")
     assert (
@@ -82,7 +82,7 @@ def test_it_says_what_a_refused_csrf_check_means_and_keeps_the_form(signed_in, c
     assert page.locator("header.topbar").is_visible()  # the app's own page, not Django's
     assert CribSettings.current().recount_threshold != 91.5
     page.click("text=Send again")
-    assert "Recount threshold set to 91.5%" in page.locator(".msg-success").inner_text()
+    assert "raw match floor 91.5%" in page.locator(".msg-success").inner_text()
     assert CribSettings.current().recount_threshold == 91.5
 
 
