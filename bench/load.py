@@ -90,21 +90,9 @@ class ObjectStore:
 def start_object_store() -> ObjectStore:
     import boto3
 
-    from tests.serving import free_port
+    from tests.serving import start_s3_server
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(url, timeout=1)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
+    proc, url = start_s3_server()
     keys = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
     boto3.client("s3", endpoint_url=url, region_name="us-east-1", **keys).create_bucket(
         Bucket="crib"

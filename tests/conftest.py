@@ -250,26 +250,9 @@ def serve(pg_tmp):
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3 protocol server on 127.0.0.1 (moto's server mode) for the test run."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from tests.serving import start_s3_server
 
-    from tests.serving import free_port
-
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    proc, url = start_s3_server()
     yield url
     proc.terminate()
     proc.wait(10)

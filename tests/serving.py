@@ -76,6 +76,26 @@ class Served:
             raise AssertionError(f"serve did not stop on {sig!r}:\n{self.output}") from None
 
 
+def start_s3_server() -> tuple[subprocess.Popen, str]:
+    """A real S3 protocol server (moto's server mode) on 127.0.0.1: the process and its URL."""
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, url
+
+
 def postgres_pid(pgdata: Path) -> int | None:
     """The live postmaster of a data folder, if any."""
     from toolcrib.lib.embedded_db import EmbeddedPostgres
