@@ -53,6 +53,9 @@ class ToolInstance(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # Why a service changes this tool (not a field): audit.py keeps it beside the change.
+    audit_reason = ""
+
     class Meta:
         ordering = ["inventory_number"]
 

@@ -744,6 +744,37 @@ def save_tool(tool: ToolInstance, *, user: User, fields: list[str] | None = None
     return current
 
 
+# What an admin sets by hand on a tool's page: "issued" comes only from an issue at the desk.
+SETTABLE_STATUSES = [s for s in ToolInstance.Status if s != ToolInstance.Status.ISSUED]
+
+
+def change_status(tool: ToolInstance, status: str, *, reason: str, user: User) -> ToolInstance:
+    """An admin's change of a tool's status (broken, in calibration, retired, lost, found: back
+    in the crib), with the reason, which the audit trail keeps beside the change. An issued tool
+    keeps its status until a return at the desk (checked on the locked row; the database's
+    trigger `tool_status_follows_holder` refuses it too)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CribError("Say why: a change of status needs a reason; nothing was changed.")
+    if status not in SETTABLE_STATUSES:
+        raise CribError(
+            f"“{status}” is not a status an admin sets (issued comes only from the desk); "
+            "nothing was changed."
+        )
+    with audit.acting_as(user), transaction.atomic():
+        current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        if current.status == status:
+            raise CribError(
+                f"{current} is already {current.get_status_display()}; nothing was changed."
+            )
+        check_status_change(current, current.status, status)
+        current.status = status
+        current.audit_reason = reason
+        current.save(update_fields=["status"])
+        current.audit_reason = ""
+    return current
+
+
 def set_threshold(value: Any, *, user: User) -> CribSettings:
     """`value`: whatever the form or the request sent; refused unless a percent, 0 to 100."""
     try:

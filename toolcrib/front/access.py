@@ -14,6 +14,7 @@ ENROL = "crib.add_enrolment"
 SETTINGS = "crib.change_cribsettings"
 USERS = "auth.change_user"
 EDIT_ENGINEERS = "crib.change_engineer"
+EDIT_TOOLS = "crib.change_toolinstance"
 
 
 def needs(*perms, any_of=False):

@@ -11,6 +11,7 @@ from toolcrib.front import (
     records,
     returns,
     session,
+    tool_edit,
 )
 
 urlpatterns = [
@@ -29,6 +30,8 @@ urlpatterns = [
     path("tools/", enrolment.tools, name="tools"),
     path("tools/search.json", pick.tool_search, name="tool-search"),
     path("tools/<int:pk>/", history.tool_instance, name="tool-instance"),
+    path("tools/<int:pk>/edit/", tool_edit.tool_edit, name="tool-edit"),
+    path("tools/<int:pk>/status/", tool_edit.tool_status, name="tool-status"),
     path("tools/<int:pk>/enrol/", enrolment.enrol, name="enrol"),
     path("tool-types/", enrolment.tool_types, name="tool-types"),
     path("engineers/", enrolment.engineers, name="engineers"),
