@@ -159,6 +159,7 @@ def _watched():
     return {
         models.ToolType,
         models.ToolInstance,
+        models.CalibrationRecord,
         models.Engineer,
         models.Enrolment,
         models.CribSettings,

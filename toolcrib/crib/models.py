@@ -37,6 +37,13 @@ class ToolType(models.Model):
         return self.name
 
 
+class ToolInstanceQuerySet(models.QuerySet):
+    def calibration_due_by(self, day):
+        """Tools whose calibration falls due on or before `day` (overdue ones too): the list
+        of what to send to the lab. Past due means not issued: `ToolInstance.calibration_overdue`."""
+        return self.filter(calibration_due__lte=day)
+
+
 class ToolInstance(models.Model):
     class Status(models.TextChoices):
         IN_CRIB = "in_crib", "in crib"
@@ -56,6 +63,8 @@ class ToolInstance(models.Model):
     # Why a service changes this tool (not a field): audit.py keeps it beside the change.
     audit_reason = ""
 
+    objects = ToolInstanceQuerySet.as_manager()
+
     class Meta:
         ordering = ["inventory_number"]
 
@@ -66,6 +75,8 @@ class ToolInstance(models.Model):
         return reverse("tool-instance", args=[self.pk])
 
     def calibration_overdue(self, today=None):
+        """The one rule for a tool's (metrology) calibration: past its due date it is not issued
+        (services._check_can_issue); on the due date itself it still is."""
         return self.calibration_due is not None and self.calibration_due < (
             today or timezone.localdate()
         )
@@ -73,6 +84,43 @@ class ToolInstance(models.Model):
     def open_issued_tool(self):
         """The open issued-tool record of whoever holds this tool now, or None."""
         return self.issued.open().select_related("issue__engineer").first()
+
+
+class CalibrationRecord(models.Model):
+    """A tool's calibration at the lab (metrology: is the torque wrench still true?), not the
+    match calibration of calibration.py: when, until when, the certificate and who signed it.
+    The newest record's due date becomes the tool's `calibration_due` (metrology.py)."""
+
+    tool_instance = models.ForeignKey(
+        ToolInstance, on_delete=models.PROTECT, related_name="calibration_records"
+    )
+    calibrated_on = models.DateField()
+    due_date = models.DateField()
+    certificate_number = models.CharField(max_length=100)
+    calibrated_by = models.CharField(
+        max_length=200, help_text="The lab or person who calibrated it."
+    )
+    # The certificate's scan (PDF, JPEG or PNG), in the same storage as the photos.
+    certificate = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-calibrated_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="calibration_due_after_calibrated",
+                condition=Q(due_date__gt=F("calibrated_on")),
+            ),
+            models.CheckConstraint(
+                name="calibration_certificate_numbered", condition=~Q(certificate_number="")
+            ),
+        ]
+
+    def __str__(self):
+        return f"calibration of {self.tool_instance} on {self.calibrated_on} ({self.certificate_number})"
 
 
 class Engineer(models.Model):

@@ -23,6 +23,7 @@ ROLE_PERMISSIONS = {
         "add_toolinstance",
         "change_toolinstance",
         "delete_toolinstance",
+        "add_calibrationrecord",
         "add_engineer",
         "change_engineer",
         "delete_engineer",

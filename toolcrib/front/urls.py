@@ -6,6 +6,7 @@ from toolcrib.front import (
     enrolment,
     history,
     issue,
+    metrology,
     people,
     pick,
     records,
@@ -33,6 +34,11 @@ urlpatterns = [
     path("tools/<int:pk>/edit/", tool_edit.tool_edit, name="tool-edit"),
     path("tools/<int:pk>/status/", tool_edit.tool_status, name="tool-status"),
     path("tools/<int:pk>/enrol/", enrolment.enrol, name="enrol"),
+    path("tools/<int:pk>/calibration/", metrology.record_calibration, name="record-calibration"),
+    path("calibration/", metrology.calibration_due, name="calibration-due"),
+    path(
+        "calibration/<int:pk>/certificate/", metrology.certificate, name="calibration-certificate"
+    ),
     path("tool-types/", enrolment.tool_types, name="tool-types"),
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
