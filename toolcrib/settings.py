@@ -1,6 +1,7 @@
 """Toolcrib settings. Every value that differs between machines comes from an environment
 variable; the README lists them all."""
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -206,7 +207,9 @@ if not re.fullmatch(r"[0-9a-f]{64}", TOOLCRIB_MODEL_SHA256):
 TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 60.0)
 # False accepts per 1,000 returned tools the crib accepts (the admin changes it in the app).
 TOOLCRIB_ACCEPTED_RISK = env_float("TOOLCRIB_ACCEPTED_RISK", 20.0)
+# The loan period until an admin sets one on the settings page (toolcrib/crib/loans.py).
 TOOLCRIB_LOAN_HOURS = env_int("TOOLCRIB_LOAN_HOURS", 12)
+TOOLCRIB_LOAN_HOURS_FROM_ENV = bool(os.environ.get("TOOLCRIB_LOAN_HOURS"))
 # gunicorn worker processes that `serve` starts (0: 2 x cores + 1).
 TOOLCRIB_WORKERS = env_int("TOOLCRIB_WORKERS", 0)
 

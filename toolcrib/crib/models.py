@@ -29,9 +29,21 @@ class ToolType(models.Model):
     # which are recognised from the nearest enrolled features instead.
     model_class_index = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
     description = models.TextField(blank=True)
+    # Hours after issue at which a tool of this type is due back; empty: the crib's loan period.
+    loan_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours after issue at which this type is due back; empty: the crib's period.",
+    )
 
     class Meta:
         ordering = ["model_class_index", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="tool_type_loan_hours_positive",
+                condition=Q(loan_hours__isnull=True) | Q(loan_hours__gt=0),
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -487,8 +499,11 @@ class CribSettings(models.Model):
     recount_threshold = models.FloatField(
         help_text="Match % at or above which a returned tool is accepted without a recount."
     )
+    # Empty: TOOLCRIB_LOAN_HOURS decides (toolcrib/crib/loans.py says which one is in force).
     loan_hours = models.PositiveIntegerField(
-        help_text="Hours after issue at which a tool is due back."
+        null=True,
+        blank=True,
+        help_text="Hours after issue at which a tool is due back; empty: TOOLCRIB_LOAN_HOURS.",
     )
     accepted_risk = models.FloatField(
         default=20.0,
@@ -515,6 +530,10 @@ class CribSettings(models.Model):
                 name="risk_is_per_thousand",
                 condition=Q(accepted_risk__gte=0, accepted_risk__lte=1000),
             ),
+            models.CheckConstraint(
+                name="crib_loan_hours_positive",
+                condition=Q(loan_hours__isnull=True) | Q(loan_hours__gt=0),
+            ),
         ]
 
     def __str__(self):
@@ -526,7 +545,6 @@ class CribSettings(models.Model):
             pk=1,
             defaults={
                 "recount_threshold": settings.TOOLCRIB_DEFAULT_THRESHOLD,
-                "loan_hours": settings.TOOLCRIB_LOAN_HOURS,
                 "accepted_risk": settings.TOOLCRIB_ACCEPTED_RISK,
             },
         )

@@ -27,7 +27,7 @@ from inference.kits import SURE, KitItem, match_kit, owners_of_extras
 from inference.markings import Marking, normalise
 from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
-from toolcrib.crib import audit, calibration, recognition
+from toolcrib.crib import audit, calibration, loans, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.markings import Check, Outcome, compare
 from toolcrib.crib.models import (
@@ -185,7 +185,15 @@ def issue_tools(
     for line in lines:
         if line.photo is not None:
             line.box = check_box(line.photo, line.box)
-    due_back = due_back or timezone.now() + timedelta(hours=CribSettings.current().loan_hours)
+    # The storekeeper's time for this issue, else each tool type's loan period (loans.py).
+    now, crib = timezone.now(), CribSettings.current()
+    types = ToolType.objects.in_bulk({line.tool_instance.tool_type_id for line in lines})
+    due = [
+        due_back
+        or now
+        + timedelta(hours=loans.period_for(types[line.tool_instance.tool_type_id], crib).hours)
+        for line in lines
+    ]
     # The model runs before the transaction, so no lock is held while it thinks.
     seen = _look_at([(line.photo, line.box) for line in lines])
 
@@ -207,12 +215,12 @@ def issue_tools(
                 engineer=engineer, storekeeper=storekeeper, idempotency_key=idempotency_key or None
             )
             issue.photos.set({line.photo for line in lines if line.photo is not None})
-            for line, view in zip(lines, seen):
+            for line, view, line_due in zip(lines, seen, due):
                 tool = locked[line.tool_instance.pk]
                 issued = IssuedTool(
                     issue=issue,
                     tool_instance=tool,
-                    due_back=due_back,
+                    due_back=line_due,
                     photo=line.photo,
                     embedding=view.feature,
                     model_sha256=view.sha,
@@ -228,7 +236,8 @@ def issue_tools(
                 after={
                     "engineer": str(engineer),
                     "tools": numbers,
-                    "due_back": due_back,
+                    # The first tool due; each issued tool keeps its own (types may differ).
+                    "due_back": min(due),
                     "markings": {
                         line.tool_instance.inventory_number: view.marking.best.text
                         for line, view in zip(lines, seen)

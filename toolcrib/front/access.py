@@ -15,6 +15,7 @@ SETTINGS = "crib.change_cribsettings"
 USERS = "auth.change_user"
 EDIT_ENGINEERS = "crib.change_engineer"
 EDIT_TOOLS = "crib.change_toolinstance"
+EDIT_TOOL_TYPES = "crib.change_tooltype"
 CALIBRATE = "crib.add_calibrationrecord"
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import calibration, services
+from toolcrib.crib import calibration, loans, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
@@ -76,8 +76,35 @@ def tool_types(request):
         in_crib=Count("instances", filter=Q(instances__status=ToolInstance.Status.IN_CRIB)),
     ).order_by("model_class_index", "name")  # a grouped query ignores Meta.ordering
     return _list_with_form(
-        request, ToolTypeForm, "crib.add_tooltype", "front/tool_types.html", {"tool_types": types}
+        request,
+        ToolTypeForm,
+        "crib.add_tooltype",
+        "front/tool_types.html",
+        {
+            "tool_types": types,
+            "crib_loan": loans.crib_period(),
+            "may_set_loans": request.user.has_perm(access.EDIT_TOOL_TYPES),
+        },
     )
+
+
+@require_POST
+@access.needs(access.EDIT_TOOL_TYPES)
+def tool_type_loan(request, pk):
+    tool_type = get_object_or_404(ToolType, pk=pk)
+    try:
+        tool_type = loans.set_type_hours(
+            tool_type, request.POST.get("loan_hours"), user=request.user
+        )
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        period = loans.period_for(tool_type)
+        messages.success(
+            request,
+            f"{tool_type.name}: due back {period.hours} hours after issue ({period.source}).",
+        )
+    return redirect("tool-types")
 
 
 @access.needs(access.VIEW)
@@ -156,6 +183,12 @@ class SettingsForm(forms.Form):
     recount_threshold = forms.FloatField(
         min_value=0, max_value=100, label="For experts: raw match floor (%)"
     )
+    loan_hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=loans.MAX_HOURS,
+        label="Loan period (hours after issue)",
+    )
 
 
 # How each setting reads in the list of changes.
@@ -175,11 +208,15 @@ def change_text(event) -> str:
         if key not in after:
             continue
         if event.action == "changed":
-            parts.append(f"{name} {before.get(key):g}{unit} → {after[key]:g}{unit}")
+            parts.append(f"{name} {_value(before.get(key), unit)} → {_value(after[key], unit)}")
         else:
-            parts.append(f"{name} {after[key]:g}{unit}")
+            parts.append(f"{name} {_value(after[key], unit)}")
     text = ", ".join(parts) or event.action
     return text if event.action == "changed" else f"{event.action}: {text}"
+
+
+def _value(value, unit: str) -> str:
+    return "not set" if value is None else f"{value:g}{unit}"
 
 
 def costs(in_use, current_risk: float) -> list[dict]:
@@ -210,22 +247,32 @@ def crib_settings(request):
         initial={
             "accepted_risk": current.accepted_risk,
             "recount_threshold": current.recount_threshold,
+            "loan_hours": current.loan_hours,
         },
     )
+    env_period = loans.crib_period(CribSettings(loan_hours=None))
+    form.fields[
+        "loan_hours"
+    ].help_text = f"Empty: {env_period.hours} hours, from {env_period.source}."
     if request.method == "POST" and form.is_valid():
         risk, floor = form.cleaned_data["accepted_risk"], form.cleaned_data["recount_threshold"]
+        hours = form.cleaned_data["loan_hours"]
         try:
             with transaction.atomic():
                 if risk != current.accepted_risk:
                     services.set_risk(risk, user=request.user)
                 if floor != current.recount_threshold:
                     services.set_threshold(floor, user=request.user)
+                if hours != current.loan_hours:
+                    loans.set_crib_hours(hours, user=request.user)
         except CribError as e:
             form.add_error(None, str(e))
         else:
+            period = loans.crib_period()
             messages.success(
                 request,
-                f"Accepted risk {risk:g} per 1,000 returned tools; raw match floor {floor:g}%.",
+                f"Accepted risk {risk:g} per 1,000 returned tools; raw match floor {floor:g}%; "
+                f"loan period {period.hours} hours ({period.source}).",
             )
             return redirect("crib-settings")
     in_use = calibration.in_use()
@@ -243,6 +290,8 @@ def crib_settings(request):
             "in_use": in_use,
             "point": point,
             "costs": costs(in_use, current.accepted_risk),
+            "loan": loans.crib_period(current),
+            "type_loans": ToolType.objects.exclude(loan_hours=None),
             "default": settings.TOOLCRIB_DEFAULT_THRESHOLD,
             "default_from_env": bool(os.environ.get("TOOLCRIB_THRESHOLD")),
         },
