@@ -164,6 +164,25 @@ def enrol(
     return enrolment
 
 
+def remove_enrolment(enrolment: Enrolment, *, user: User) -> None:
+    """Take a reference photo off its tool (a box around the table, a blurred shot). The audit
+    trail keeps what it was (signals); the match calibration is refitted (apps.connect_refit).
+    The photo itself stays: it is evidence, and may belong to other records."""
+    with audit.acting_as(user), transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk).select_for_update().first()
+        enrolment.delete()
+
+
+def type_read_otherwise(enrolment: Enrolment) -> ToolType | None:
+    """The model type the model read, for sure, on an enrolment's box when that is not its
+    tool's type (a box around the wrong thing, or the wrong tool), else None."""
+    read = enrolment.read_class
+    own = enrolment.tool_instance.tool_type
+    if read is None or read == own.model_class_index:
+        return None
+    return ToolType.objects.filter(model_class_index=read).first()
+
+
 def issue_tools(
     *,
     engineer: Engineer,

@@ -17,6 +17,8 @@ from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
     Engineer,
+    Enrolment,
+    Photo,
     ToolInstance,
     ToolType,
     still_out,
@@ -26,6 +28,7 @@ from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
 from toolcrib.front.people import EngineerForm
 from toolcrib.front.records import held_by, with_holders
+from toolcrib.lib.json_limits import JSONFormField
 
 
 class ToolTypeForm(forms.ModelForm):
@@ -157,20 +160,91 @@ class EnrolmentForm(KitForm):
 @require_POST
 @access.needs(access.ENROL)
 def enrol(request, pk):
-    """Reference photos of one tool instance: every box on the photo becomes an enrolment."""
-    tool = get_object_or_404(ToolInstance, pk=pk)
+    """A reference photo of one tool instance: the one box the admin chose, never every box
+    on the photo (table texture boxed by mistake would become this tool's reference)."""
+    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
     form = EnrolmentForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
         return redirect(tool)
+    if len(form.boxed()) > 1:
+        messages.error(
+            request,
+            f"The photo has {len(form.boxed())} boxes: keep only the one around {tool} "
+            "(select it, or remove the others); nothing was enrolled.",
+        )
+        return redirect(tool)
     try:
-        for line in form.boxed():
-            services.enrol(tool, form.cleaned_data["photo"], line["box"], user=request.user)
+        [line] = form.boxed()
+        enrolment = services.enrol(tool, form.cleaned_data["photo"], line["box"], user=request.user)
     except CribError as e:
         messages.error(request, str(e))
-    else:
-        n = len(form.boxed())
-        messages.success(request, f"Enrolled {n} reference photo{'s' if n != 1 else ''} of {tool}.")
+        return redirect(tool)
+    messages.success(request, f"Enrolled 1 reference photo of {tool}.")
+    if other := services.type_read_otherwise(enrolment):
+        messages.warning(
+            request,
+            f"The model reads this box as {other.name}, not {tool.tool_type.name}: if the box is "
+            f"not around {tool}, remove this reference photo below.",
+        )
+    return redirect(tool)
+
+
+class ManyPhotosForm(forms.Form):
+    """Several reference photos of one tool: [{"photo": id, "box": [x0, y0, x1, y1]}, ...],
+    each box shown with its recognised type on the page before saving."""
+
+    items = JSONFormField(required=False, widget=forms.HiddenInput)
+
+    def clean_items(self):
+        items = self.cleaned_data["items"]
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(i, dict) and isinstance(i.get("photo"), int) for i in items)
+        ):
+            raise forms.ValidationError("Choose at least one photo with a box to enrol.")
+        photos = Photo.objects.in_bulk([i["photo"] for i in items])
+        if len(photos) != len({i["photo"] for i in items}):
+            raise forms.ValidationError("One of the photos is no longer stored: add it again.")
+        return [(photos[i["photo"]], i.get("box")) for i in items]
+
+
+@require_POST
+@access.needs(access.ENROL)
+def enrol_many(request, pk):
+    """All the chosen photos, one box each, or none of them."""
+    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    form = ManyPhotosForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["items"]) + " Nothing was enrolled.")
+        return redirect(tool)
+    items = form.cleaned_data["items"]
+    try:
+        with transaction.atomic():
+            done = [services.enrol(tool, photo, box, user=request.user) for photo, box in items]
+    except CribError as e:
+        messages.error(request, f"{e} Nothing was enrolled.")
+        return redirect(tool)
+    messages.success(request, f"Enrolled {len(done)} reference photos of {tool}.")
+    others = [(n, t) for n, e in enumerate(done, 1) if (t := services.type_read_otherwise(e))]
+    if others:
+        said = ", ".join(f"photo {n} as {t.name}" for n, t in others)
+        messages.warning(
+            request,
+            f"The model reads {said}, not {tool.tool_type.name}: remove those reference photos "
+            "below if their box is not around the tool.",
+        )
+    return redirect(tool)
+
+
+@require_POST
+@access.needs("crib.delete_enrolment")
+def remove_enrolment(request, pk):
+    enrolment = get_object_or_404(Enrolment.objects.select_related("tool_instance"), pk=pk)
+    tool = enrolment.tool_instance
+    services.remove_enrolment(enrolment, user=request.user)
+    messages.success(request, f"Removed a reference photo of {tool}.")
     return redirect(tool)
 
 

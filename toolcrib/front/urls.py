@@ -34,6 +34,8 @@ urlpatterns = [
     path("tools/<int:pk>/edit/", tool_edit.tool_edit, name="tool-edit"),
     path("tools/<int:pk>/status/", tool_edit.tool_status, name="tool-status"),
     path("tools/<int:pk>/enrol/", enrolment.enrol, name="enrol"),
+    path("tools/<int:pk>/enrol-many/", enrolment.enrol_many, name="enrol-many"),
+    path("enrolments/<int:pk>/remove/", enrolment.remove_enrolment, name="remove-enrolment"),
     path("tools/<int:pk>/calibration/", metrology.record_calibration, name="record-calibration"),
     path("calibration/", metrology.calibration_due, name="calibration-due"),
     path(
