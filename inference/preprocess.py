@@ -22,7 +22,6 @@ Decisions:
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,10 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from . import config
+
 SIDE = 112
 DRAFT_MIN_SIDE = 2 * SIDE
 DRAFT_TOLERANCE = 2.0  # mean |draft - full| per 112x112x3 crop; measured max 1.71
-MAX_PIXELS = int(os.environ.get("TOOLCRIB_MAX_PHOTO_PIXELS", 50_000_000))
 
 Box = Sequence[float]
 
@@ -144,7 +144,7 @@ def open_photo(
     """
     if not data:
         raise PhotoError("The upload is empty.")
-    limit = max_pixels or MAX_PIXELS
+    limit = max_pixels or config.from_environ().max_photo_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -54,5 +54,7 @@ def test_it_reads_the_mode_from_the_environment(monkeypatch):
     monkeypatch.setenv("TOOLCRIB_ROTATION", "canonical")
     assert rotation.rotation_mode() == "canonical"
     monkeypatch.setenv("TOOLCRIB_ROTATION", "sideways")
-    with pytest.raises(ValueError, match="must be one of none, tta, canonical"):
+    with pytest.raises(
+        ValueError, match="TOOLCRIB_ROTATION='sideways': expected one of none, tta, canonical"
+    ):
         rotation.rotation_mode()
