@@ -17,7 +17,8 @@ def env_says_8(settings):
     settings.TOOLCRIB_LOAN_HOURS, settings.TOOLCRIB_LOAN_HOURS_FROM_ENV = 8, True
 
 
-def test_the_environment_variable_decides_until_the_settings_page_does(env_says_8, crib_admin):
+@pytest.mark.usefixtures("env_says_8")
+def test_the_environment_variable_decides_until_the_settings_page_does(crib_admin):
     assert loans.crib_period() == loans.LoanPeriod(
         8, "the TOOLCRIB_LOAN_HOURS environment variable"
     )
@@ -35,8 +36,9 @@ def test_without_the_variable_the_built_in_12_hours_say_so(settings):
     assert loans.crib_period() == loans.LoanPeriod(12, "built in (TOOLCRIB_LOAN_HOURS is not set)")
 
 
+@pytest.mark.usefixtures("env_says_8")
 def test_a_type_period_beats_the_crib_and_an_issue_time_beats_both(
-    env_says_8, crib_admin, storekeeper, engineer, tool_factory
+    crib_admin, storekeeper, engineer, tool_factory
 ):
     pliers = tool_factory("AT-1", class_index=4)
     wrench = tool_factory("AT-2", class_index=7)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.front.conftest import open_kit_page
+from tests.front.conftest import fill_issue_by_number, open_kit_page
 from toolcrib.crib.models import CribSettings, IssuedTool, ToolType
 
 
@@ -55,10 +55,7 @@ def test_a_type_period_and_an_issue_time_set_when_tools_are_due(
 
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
-    page.fill("input[name=engineer]", "Ivan Petrov")
-    for number in ("AT-1", "AT-2"):
-        page.click("text=Add a tool by number")
-        page.locator(".tool-row input").last.fill(number)
+    fill_issue_by_number(page, "Ivan Petrov", ["AT-1", "AT-2"])
     page.click("text=Issue these tools")
     page.wait_for_url("**/engineers/*/")
     now = timezone.now()
@@ -74,9 +71,7 @@ def test_the_storekeeper_gives_a_due_back_time_for_one_issue(
     tool_factory("AT-1")
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
-    page.fill("input[name=engineer]", "Ivan Petrov")
-    page.click("text=Add a tool by number")
-    page.locator(".tool-row input").last.fill("AT-1")
+    fill_issue_by_number(page, "Ivan Petrov", ["AT-1"])
     page.fill("input[name=due_in_hours]", "2")
     page.click("text=Issue these tools")
     page.wait_for_url("**/engineers/*/")
