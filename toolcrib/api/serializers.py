@@ -120,6 +120,11 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
             "status",
             "calibration_due",
             "notes",
+            "site",
+            "crib",
+            "cabinet",
+            "drawer",
+            "bin",
             "created_at",
             "holder",
         ]

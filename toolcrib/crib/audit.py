@@ -160,6 +160,7 @@ def _watched():
         models.ToolType,
         models.ToolInstance,
         models.CalibrationRecord,
+        models.Site,
         models.Engineer,
         models.Enrolment,
         models.CribSettings,

@@ -49,6 +49,19 @@ class ToolType(models.Model):
         return self.name
 
 
+class Site(models.Model):
+    """A station of the airline with its own crib (RIX, Riga line maintenance)."""
+
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
 class ToolInstanceQuerySet(models.QuerySet):
     def calibration_due_by(self, day):
         """Tools whose calibration falls due on or before `day` (overdue ones too): the list
@@ -71,6 +84,14 @@ class ToolInstance(models.Model):
     calibration_due = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Where the tool lives when it is in: the site, and its place in that site's crib.
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="tools"
+    )
+    crib = models.CharField(max_length=50, blank=True)
+    cabinet = models.CharField(max_length=50, blank=True)
+    drawer = models.CharField(max_length=50, blank=True)
+    bin = models.CharField(max_length=50, blank=True)
 
     # Why a service changes this tool (not a field): audit.py keeps it beside the change.
     audit_reason = ""
@@ -85,6 +106,17 @@ class ToolInstance(models.Model):
 
     def get_absolute_url(self):
         return reverse("tool-instance", args=[self.pk])
+
+    @property
+    def home(self) -> str:
+        """Its home location in words: "crib A · cabinet 3 · drawer 2 · bin 14"."""
+        parts = [
+            ("crib", self.crib),
+            ("cabinet", self.cabinet),
+            ("drawer", self.drawer),
+            ("bin", self.bin),
+        ]
+        return " · ".join(f"{name} {value}" for name, value in parts if value)
 
     def calibration_overdue(self, today=None):
         """The one rule for a tool's (metrology) calibration: past its due date it is not issued

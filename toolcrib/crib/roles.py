@@ -24,6 +24,8 @@ ROLE_PERMISSIONS = {
         "change_toolinstance",
         "delete_toolinstance",
         "add_calibrationrecord",
+        "add_site",
+        "change_site",
         "add_engineer",
         "change_engineer",
         "delete_engineer",

@@ -19,6 +19,7 @@ from toolcrib.crib.models import (
     Engineer,
     Enrolment,
     Photo,
+    Site,
     ToolInstance,
     ToolType,
     still_out,
@@ -48,10 +49,20 @@ class ToolTypeForm(forms.ModelForm):
         return name
 
 
+# Where a tool lives: the site and its place in that site's crib.
+HOME_FIELDS = ["site", "crib", "cabinet", "drawer", "bin"]
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["code", "name"]
+
+
 class ToolInstanceForm(forms.ModelForm):
     class Meta:
         model = ToolInstance
-        fields = ["inventory_number", "tool_type", "calibration_due", "notes"]
+        fields = ["inventory_number", "tool_type", "calibration_due", "notes", *HOME_FIELDS]
         widgets = {
             "calibration_due": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.TextInput,
@@ -113,12 +124,17 @@ def tool_type_loan(request, pk):
 @access.needs(access.VIEW)
 def tools(request):
     found = (
-        ToolInstance.objects.select_related("tool_type")
+        ToolInstance.objects.select_related("tool_type", "site")
         .annotate(enrolment_count=Count("enrolments"))
         .order_by("inventory_number")
     )
     found = with_holders(found)
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
+    site = request.GET.get("site", "")
+    if site.isdigit():
+        found = found.filter(site_id=int(site))
+    else:
+        site = ""
     if q:
         # By number, by type, or by who holds it now (badge or name).
         found = found.filter(
@@ -136,8 +152,16 @@ def tools(request):
             "q": q,
             "status": status,
             "statuses": ToolInstance.Status.choices,
+            "site": site,
+            "sites": Site.objects.all(),
         },
     )
+
+
+@access.needs(access.VIEW)
+def sites(request):
+    found = Site.objects.annotate(tool_count=Count("tools"))
+    return _list_with_form(request, SiteForm, "crib.add_site", "front/sites.html", {"sites": found})
 
 
 @access.needs(access.VIEW)

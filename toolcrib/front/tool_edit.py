@@ -11,6 +11,7 @@ from toolcrib.crib import services
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import ToolInstance
 from toolcrib.front import access
+from toolcrib.front.enrolment import HOME_FIELDS
 
 # How each status an admin may set reads in the form.
 STATUS_WORDS = {
@@ -25,7 +26,7 @@ STATUS_WORDS = {
 class ToolEditForm(forms.ModelForm):
     class Meta:
         model = ToolInstance
-        fields = ["inventory_number", "tool_type", "notes"]
+        fields = ["inventory_number", "tool_type", "notes", *HOME_FIELDS]
         widgets = {"notes": forms.TextInput}
 
     def clean_inventory_number(self):

@@ -42,6 +42,7 @@ urlpatterns = [
         "calibration/<int:pk>/certificate/", metrology.certificate, name="calibration-certificate"
     ),
     path("tool-types/", enrolment.tool_types, name="tool-types"),
+    path("sites/", enrolment.sites, name="sites"),
     path("tool-types/<int:pk>/loan/", enrolment.tool_type_loan, name="tool-type-loan"),
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
