@@ -51,14 +51,16 @@ export class ResultTable {
     const what = li.querySelector(".what");
     const top = line.types && line.types[0];
     const [type, prob, others, note] = ["type", "prob", "others", "note"].map((c) => what.querySelector("." + c));
-    type.textContent = top && !line.pending ? top.name : "";
+    type.textContent = top && !line.pending ? top.name : line.toolType || "";
     prob.textContent = top && !line.pending ? pct(top.probability * 100) : "";
     others.textContent =
       top && !line.pending && line.types.length > 1
         ? "or " + line.types.slice(1).map((t) => t.name + " " + pct(t.probability * 100)).join(", ")
         : "";
     note.textContent = !line.box
-      ? "No photo: picked by number"
+      ? line.scanned
+        ? "Scanned: " + line.inventory_number + (this.purpose === "return" ? ", verified by its label" : "")
+        : "No photo: picked by number"
       : line.pending
         ? "Recognising…"
         : !top
@@ -84,6 +86,7 @@ export class ResultTable {
     input.addEventListener("input", () => {
       line.inventory_number = input.value.trim();
       line.picked = true;
+      line.scanned = false; // typed over: no longer what the scanner read
       this.hooks.picked(line);
       clearTimeout(timer);
       timer = setTimeout(async () => {

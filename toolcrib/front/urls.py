@@ -28,6 +28,7 @@ urlpatterns = [
     path("returns/<int:pk>/confirm/", returns.confirm_by_eye, name="confirm"),
     path("tools/", enrolment.tools, name="tools"),
     path("tools/search.json", pick.tool_search, name="tool-search"),
+    path("tools/by-number.json", pick.tool_by_number, name="tool-by-number"),
     path("tools/<int:pk>/", history.tool_instance, name="tool-instance"),
     path("tools/<int:pk>/enrol/", enrolment.enrol, name="enrol"),
     path("tool-types/", enrolment.tool_types, name="tool-types"),
