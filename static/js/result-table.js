@@ -128,7 +128,7 @@ export class ResultTable {
       text = line.inventory_number + " is already on line " + (other + 1) + " of this issue: pick another tool.";
       kind = "error";
     } else if (c) [text, kind] = [pct(c.match_percent) + " match", ""];
-    else if (line.inventory_number) [text, kind] = ["picked by hand", "muted"];
+    else if (line.inventory_number) [text, kind] = [line.scanned ? "label scanned" : "picked by hand", "muted"];
     else if (line.box && !line.pending) [text, kind] = ["no enrolled tool of this type in the crib", "muted"];
     else [text, kind] = ["", "muted"];
     match.textContent = text;

@@ -35,6 +35,7 @@ def test_scans_on_the_issue_page_add_tools_and_never_submit(
     scan(page, "at-288293-5")  # the scan field; the number's case does not matter
     page.wait_for_selector(".tool-row:has-text('Scanned: AT-288293-5')")
     assert page.locator(".tool-count").inner_text() == "2 tools"
+    assert page.locator(".tool-row .match").all_inner_texts() == ["label scanned"] * 2
 
     for text, said in [
         ("AT-999999-9", "No tool AT-999999-9 in the crib's records: nothing changed."),
@@ -93,8 +94,9 @@ def test_scans_on_the_return_page_verify_tools_by_their_label(
     # The wrench was neither scanned nor photographed: it waits for a recount.
     other = Return.objects.get().tools.get(issued_tool__tool_instance=wrench)
     assert other.decision == "recount_required"
-    card = page.locator(".return-line", has_text="AT-288293-6")
-    assert "verified by marking" in card.inner_text()
+    card = page.locator(".return-line", has_text="AT-288293-6").inner_text()
+    assert "verified by marking" in card and "its label scanned at the desk" in card
+    assert "not in the return photo" not in card
 
 
 @pytest.mark.django_db
