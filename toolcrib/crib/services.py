@@ -750,6 +750,75 @@ def confirm_by_eye(lines: Sequence[ReturnedTool], *, user: User) -> list[Returne
     return locked
 
 
+def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[ReturnedTool, Check]:
+    """A close-up of one undecided return line's tool: its marking is read and decides the line,
+    as a marking read off the return photo would have (confirmed -> accepted, back in the crib;
+    another tool's or an unknown number -> recount). The close-up is kept on the line as
+    evidence. A close-up where nothing is read changes nothing (CribError, no file left)."""
+    line = ReturnedTool.objects.select_related(
+        "issued_tool__tool_instance", "tool_return__engineer"
+    ).get(pk=line.pk)
+    issued = line.issued_tool
+    if line.decision not in ReturnedTool.OPEN_DECISIONS or issued is None:
+        raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
+    number = issued.tool_instance.inventory_number
+    crib = CribSettings.current()
+    patterns, min_partial = crib.marking_rules()
+    with photos_kept_only_if_done(), audit.acting_as(user), transaction.atomic():
+        photo = store_photo(data, name="close-up.jpg", user=user)
+        [marking] = recognition.read_markings(
+            photo, [(0, 0, photo.width, photo.height)], (patterns, min_partial)
+        )
+        held = line.tool_return.engineer.held_tools().values_list(
+            "tool_instance__inventory_number", flat=True
+        )
+        check = compare(
+            marking,
+            issued=number,
+            held=list(held),
+            crib=ToolInstance.objects.values_list("inventory_number", flat=True),
+            patterns=patterns,
+            min_partial=min_partial,
+        )
+        if not check.decides:
+            raise CribError(
+                f"The close-up of {number} decides nothing ({check.message}). Take it again, "
+                "closer and sharp, with the number filling the picture, or decide by eye."
+            )
+        line = ReturnedTool.objects.select_for_update(of=("self",)).get(pk=line.pk)
+        if line.decision not in ReturnedTool.OPEN_DECISIONS:
+            raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
+        before = {"decision": line.decision, "marking": line.marking_summary()}
+        line.marking_text = line.marking_source = ""
+        line.marking_confidence = None
+        line.keep_marking(marking)
+        line.marking_box = None  # the marking is in the close-up, not in the return photo
+        line.close_up, line.marking_check = photo, check.outcome
+        confirmed = check.outcome == Outcome.CONFIRMED
+        verdict = "marking confirms it" if confirmed else "marking contradicts it"
+        line.decision = (
+            ReturnedTool.Decision.ACCEPTED if confirmed else ReturnedTool.Decision.RECOUNT_REQUIRED
+        )
+        line.reason = f"{verdict} ({check.message}, on a close-up)"
+        if confirmed:
+            line.decided_by, line.decided_at = user, timezone.now()
+        line.save()
+        if confirmed:
+            _back_in_crib(cast(IssuedTool, line.issued_tool))
+        audit.record(
+            "close-up read",
+            line,
+            before=before,
+            after={
+                "decision": line.decision,
+                "marking": line.marking_summary(),
+                "marking_check": check.outcome,
+                "close_up": photo.pk,
+            },
+        )
+    return line, check
+
+
 def set_risk(value: Any, *, user: User) -> CribSettings:
     """The admin's accepted risk: false accepts per 1,000 returned tools; refused unless a
     number from 0 to 1000."""

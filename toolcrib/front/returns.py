@@ -166,3 +166,25 @@ def decide_recount(request, pk):
                 f"{tool} marked missing: the tool is now lost and QA is alerted on the dashboard.",
             )
     return redirect(line.tool_return)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def close_up(request, pk):
+    """A close-up of one undecided line's tool: its marking read decides the line."""
+    line = get_object_or_404(ReturnedTool.objects.select_related("tool_return"), pk=pk)
+    upload = request.FILES.get("close_up")
+    if upload is None:
+        messages.error(request, "Take or choose a close-up of the tool's number first.")
+        return redirect(line.tool_return)
+    try:
+        line, check = services.read_close_up(line, upload.read(), user=request.user)
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        tool = line.issued_tool.tool_instance
+        if line.decision == ReturnedTool.Decision.ACCEPTED:
+            messages.success(request, f"{tool}: {check.message} on the close-up; back in the crib.")
+        else:
+            messages.warning(request, f"{tool}: {check.message} on the close-up; recount it.")
+    return redirect(line.tool_return)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("audit/", records.audit, name="audit"),
     path("returns/<int:pk>/report.json", history.return_report, name="return-report"),
     path("recounts/<int:pk>/", returns.decide_recount, name="recount"),
+    path("recounts/<int:pk>/close-up/", returns.close_up, name="close-up"),
     path("returns/<int:pk>/confirm/", returns.confirm_by_eye, name="confirm"),
     path("tools/", enrolment.tools, name="tools"),
     path("tools/search.json", pick.tool_search, name="tool-search"),
