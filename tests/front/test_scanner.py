@@ -112,7 +112,7 @@ def test_a_scanned_number_the_engineer_does_not_hold_changes_nothing(
     ]:
         with pytest.raises(CribError, match=message.replace("(", r"\(").replace(")", r"\)")):
             services.return_tools(
-                engineer=engineer, desk_user=desk, crops=[], scanned_numbers=[number]
+                engineer=engineer, desk_user=desk, sightings=[], scanned_numbers=[number]
             )
     assert not Return.objects.exists()
     pliers.refresh_from_db()
