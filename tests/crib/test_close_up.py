@@ -1,5 +1,5 @@
 """A close-up of an undecided return line's tool: its marking read decides the line (real OCR on
-a crop of the real lockwire pliers' etched AT-288293-6)."""
+a crop of the real lockwire pliers' etched AT-288293-6), in the service and on the return page."""
 
 import io
 from pathlib import Path
@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
+from tests.front.conftest import sign_in
 from toolcrib.crib import services
 from toolcrib.crib.models import AuditEvent, Photo, ReturnedTool, ToolInstance
 from toolcrib.crib.services import CribError, ToolLine
@@ -93,3 +94,35 @@ def test_a_decided_line_takes_no_close_up(desk, waiting_line, close_up):
     services.decide_recount(line, user=desk, found=True, reason="on the shadow board")
     with pytest.raises(CribError, match="already decided"):
         services.read_close_up(line, close_up(), user=desk)
+
+
+def test_the_desk_takes_a_close_up_and_the_etched_number_accepts_the_tool(
+    page, live_server, desk, waiting_line, close_up, tmp_path
+):
+    line = waiting_line("AT-288293-6")
+    picture = tmp_path / "close-up.jpg"
+    picture.write_bytes(close_up())
+    sign_in(page, live_server, desk)
+    page.goto(live_server.url + line.tool_return.get_absolute_url())
+    card = page.locator(".return-line", has_text="AT-288293-6")
+    assert "a close-up of its number or label decides this line" in card.inner_text()
+
+    # A close-up of nothing: said, and the line waits as before.
+    blank = tmp_path / "blank.jpg"
+    Image.new("RGB", (400, 300), (200, 200, 190)).save(blank)
+    card.locator("input[name=close_up]").set_input_files(str(blank))
+    with page.expect_navigation():
+        card.locator("text=Read the close-up").click()
+    assert "decides nothing" in page.locator(".msg-error").inner_text()
+    assert "recount required" in card.inner_text()
+
+    card.locator("input[name=close_up]").set_input_files(str(picture))
+    with page.expect_navigation():
+        card.locator("text=Read the close-up").click()
+    assert "back in the crib" in page.locator(".msg-success").inner_text()
+    text = card.inner_text()
+    assert "accepted" in text and "Marking read: AT-288293-6" in text
+    assert "marking confirms it (verified by marking" in text and "on a close-up" in text
+    assert card.locator("a", has_text="Close-up").count() == 1
+    assert card.locator("form.close-up").count() == 0
+    assert ToolInstance.objects.get(inventory_number="AT-288293-6").status == "in_crib"
