@@ -4,6 +4,7 @@
 #   other status until the tool is back or declared missing (services.change_status says so
 #   first).
 
+
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
@@ -51,7 +52,7 @@ def follow_the_environment(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crib', '0006_hide_token_keys_in_admin_log'),
+        ('crib', '0007_returnedtool_close_up'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -70,6 +71,37 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-calibrated_on', '-id'],
             },
+        ),
+        migrations.CreateModel(
+            name='Site',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=16, unique=True)),
+                ('name', models.CharField(max_length=200)),
+            ],
+            options={
+                'ordering': ['code'],
+            },
+        ),
+        migrations.AddField(
+            model_name='toolinstance',
+            name='bin',
+            field=models.CharField(blank=True, max_length=50),
+        ),
+        migrations.AddField(
+            model_name='toolinstance',
+            name='cabinet',
+            field=models.CharField(blank=True, max_length=50),
+        ),
+        migrations.AddField(
+            model_name='toolinstance',
+            name='crib',
+            field=models.CharField(blank=True, max_length=50),
+        ),
+        migrations.AddField(
+            model_name='toolinstance',
+            name='drawer',
+            field=models.CharField(blank=True, max_length=50),
         ),
         migrations.AddField(
             model_name='tooltype',
@@ -98,6 +130,11 @@ class Migration(migrations.Migration):
             model_name='calibrationrecord',
             name='tool_instance',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='calibration_records', to='crib.toolinstance'),
+        ),
+        migrations.AddField(
+            model_name='toolinstance',
+            name='site',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tools', to='crib.site'),
         ),
         migrations.AddConstraint(
             model_name='calibrationrecord',
