@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "axes",
     "toolcrib.crib",
     "toolcrib.mats",
+    "toolcrib.transfer",
     "inference",
 ]
 
