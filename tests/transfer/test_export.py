@@ -71,7 +71,7 @@ def test_each_export_reads_back_with_its_records(client, qa, history, fmt):
     # A cell a spreadsheet would run as a formula comes as text.
     assert status == {"AT-1": "in crib", "AT-2": "lost", "'=HYPERLINK(1)": "issued"}
 
-    assert table("engineers")[1] == ["E1001", "Ivan Petrov", "yes"]
+    assert table("engineers")[1] == ["E1001", "Ivan Petrov", "yes", ""]
     issues = table("issues")
     assert [r[5] for r in issues[1:]] == ["AT-1", "AT-2", "'=HYPERLINK(1)"]
     assert issues[1][3] == "Ivan Petrov" and issues[1][4] == "stella"

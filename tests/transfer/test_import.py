@@ -91,13 +91,19 @@ def test_it_imports_engineers_and_tool_types_from_xlsx(admin_client):
     response = preview(
         admin_client,
         "engineers",
-        xlsx_file([["Badge number", "Name"], [1042, "Ada Byrne"], ["E7", "Bo Lind"]]),
+        xlsx_file(
+            [
+                ["Badge number", "Name", "Supervisor email"],
+                [1042, "Ada Byrne", "lead@example.org"],
+                ["E7", "Bo Lind", None],
+            ]
+        ),
     )
     save(admin_client, "engineers", response)
     # A badge typed as a number in Excel comes as 1042, not 1042.0.
-    assert set(Engineer.objects.values_list("badge_number", "name")) == {
-        ("1042", "Ada Byrne"),
-        ("E7", "Bo Lind"),
+    assert set(Engineer.objects.values_list("badge_number", "name", "supervisor_email")) == {
+        ("1042", "Ada Byrne", "lead@example.org"),
+        ("E7", "Bo Lind", ""),
     }
     response = preview(
         admin_client,
@@ -247,10 +253,14 @@ def test_duplicate_badges_and_type_names_are_caught(admin_client, engineer):
     response = preview(
         admin_client,
         "engineers",
-        csv_file(f"badge_number;name\n{engineer.badge_number};Someone\nE2;A\nE2;B\n"),  # semicolons
+        # Semicolons, as spreadsheets in many locales save CSV.
+        csv_file(
+            f"badge_number;name;supervisor_email\n{engineer.badge_number};Someone;\nE2;A;\nE2;B;x@\n"
+        ),
     )
     found = problems(response)
     assert "badge number E1001 is already in the crib" in found[2]
+    assert "supervisor_email “x@” is not an address" in found[4]
     assert "badge number E2 is also on row 3 of the file" in found[4]
     wrench = ToolType.objects.get(model_class_index=4)
     response = preview(

@@ -65,7 +65,7 @@ def _tools(since, until) -> Iterator[list]:
 
 def _engineers(since, until) -> Iterator[list]:
     for e in Engineer.objects.order_by("name").iterator(chunk_size=2000):
-        yield [e.badge_number, e.name, "yes" if e.active else "no"]
+        yield [e.badge_number, e.name, "yes" if e.active else "no", e.supervisor_email]
 
 
 def _issues(since, until) -> Iterator[list]:
@@ -200,7 +200,13 @@ EXPORTS = {
             _tools,
             "added",
         ),
-        Export("engineers", "Engineers", ("badge number", "name", "active"), _engineers, ""),
+        Export(
+            "engineers",
+            "Engineers",
+            ("badge number", "name", "active", "supervisor email"),
+            _engineers,
+            "",
+        ),
         Export(
             "issues",
             "Issues",

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.text import slugify
 
@@ -241,15 +243,33 @@ class Engineers(Kind):
     columns = (
         Column("badge_number", True, "E1042", "The engineer's badge number, unique."),
         Column("name", True, "Ada Byrne", "Full name."),
+        Column(
+            "supervisor_email",
+            False,
+            "lead@example.org",
+            "Optional: the address told when their tools are overdue.",
+        ),
     )
 
     def check(self, rows: list[Row]) -> None:
         _too_long(rows, "badge_number", 32)
         _too_long(rows, "name", 200)
+        for row in rows:
+            if row.values["supervisor_email"]:
+                try:
+                    validate_email(row.values["supervisor_email"])
+                except ValidationError:
+                    row.problems.append(
+                        f"supervisor_email “{row.values['supervisor_email']}” is not an address"
+                    )
         self._unique(rows, "badge_number", "badge number")
 
     def build(self, values: dict[str, str]) -> Engineer:
-        return Engineer(badge_number=values["badge_number"], name=values["name"])
+        return Engineer(
+            badge_number=values["badge_number"],
+            name=values["name"],
+            supervisor_email=values["supervisor_email"],
+        )
 
 
 # The advisory lock key that serialises imports (any constant unique to this use).
