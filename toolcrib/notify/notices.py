@@ -113,6 +113,14 @@ def _fanout(kind: str, per_recipient: dict[str, list[Item]], subject: str, intro
     return sum(send(kind, to, subject, intro, items) for to, items in per_recipient.items())
 
 
+def _to_all(kind: str, fixed: list[str], items: list[Item], subject: str, intro: str) -> int:
+    """The same items to the fixed addresses and to the users who receive this kind."""
+    if not items:
+        return 0
+    to = [*fixed, *subscribers(kind)]
+    return _fanout(kind, dict.fromkeys(to, items), subject, intro)
+
+
 def _when(value: datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
@@ -160,13 +168,10 @@ def lost(now: datetime, only: Iterable[int] | None = None) -> int:
         if only is not None
         else lines.filter(tool_return__created_at__gte=now - LOST_LOOKBACK)
     )
-    items = _lost_items(lines.order_by("id"))
-    if not items:
-        return 0
-    to = [*settings.TOOLCRIB_QA_EMAIL, *subscribers(Kind.LOST)]
-    return _fanout(
+    return _to_all(
         Kind.LOST,
-        dict.fromkeys(to, items),
+        settings.TOOLCRIB_QA_EMAIL,
+        _lost_items(lines.order_by("id")),
         "Toolcrib: a tool marked lost",
         "The return desk marked these tools lost; the engineer's stamp waits for QA:",
     )
@@ -189,12 +194,10 @@ def calibration(now: datetime) -> int:
         )
         for t in tools
     ]
-    if not items:
-        return 0
-    to = [*settings.TOOLCRIB_CRIB_EMAIL, *subscribers(Kind.CALIBRATION)]
-    return _fanout(
+    return _to_all(
         Kind.CALIBRATION,
-        dict.fromkeys(to, items),
+        settings.TOOLCRIB_CRIB_EMAIL,
+        items,
         "Toolcrib: calibration due soon",
         f"Calibration due within {settings.TOOLCRIB_CALIBRATION_NOTICE_DAYS} days:",
     )
@@ -211,10 +214,10 @@ def digest(now: datetime) -> int:
         f"waiting for the desk, {f['lost']} tools lost, {f['tools_in_crib']} in the crib; "
         f"today so far {f['issues_today']} issues and {f['returns_today']} returns"
     )
-    to = [*settings.TOOLCRIB_CRIB_EMAIL, *subscribers(Kind.DIGEST)]
-    return _fanout(
+    return _to_all(
         Kind.DIGEST,
-        {r: [Item(f"digest:{day}", text)] for r in to},
+        settings.TOOLCRIB_CRIB_EMAIL,
+        [Item(f"digest:{day}", text)],
         f"Toolcrib: daily digest {day}",
         f"The crib on {day}:",
     )
