@@ -28,7 +28,7 @@ def history(storekeeper, desk, engineer, tool_factory):
     services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tools[2])]
     )
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     lines = {
         line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()
     }
