@@ -70,7 +70,8 @@ def preview(request, slug):
             "file": upload.name,
             "rows": [(r.number, r.values) for r in result.rows],
         }
-    good = [r for r in result.rows if not r.problems]
+    # Under a wrong header the cells are not in the kind's columns: nothing to list.
+    good = [] if result.file_problem else [r for r in result.rows if not r.problems]
     return render(
         request,
         "transfer/preview.html",
