@@ -1,12 +1,12 @@
-"""Migration 0008: a loan period copied from TOOLCRIB_LOAN_HOURS once and never chosen is
+"""Migration 0009: a loan period copied from TOOLCRIB_LOAN_HOURS once and never chosen is
 cleared (the variable decides again); one an admin set is kept."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("crib", "0007_returnedtool_close_up")]
-AFTER = [("crib", "0008_admin_tools")]
+BEFORE = [("crib", "0008_engineer_supervisor_email")]
+AFTER = [("crib", "0009_admin_tools")]
 
 
 def migrate(target):

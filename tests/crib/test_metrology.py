@@ -111,7 +111,7 @@ def test_a_database_failure_after_the_file_is_stored_deletes_it(
     assert stored_files() == []
 
 
-def test_the_due_list_has_overdue_and_soon_due_tools_but_not_retired_ones(tool_factory):
+def test_the_due_list_has_overdue_and_soon_due_tools_but_not_retired_or_lost_ones(tool_factory):
     tool_factory("LATE", calibration_due=TODAY - timedelta(days=2))
     tool_factory("TODAY", calibration_due=TODAY)
     tool_factory("IN-30", calibration_due=TODAY + timedelta(days=30))
@@ -120,6 +120,7 @@ def test_the_due_list_has_overdue_and_soon_due_tools_but_not_retired_ones(tool_f
     tool_factory(
         "OLD", calibration_due=TODAY - timedelta(days=90), status=ToolInstance.Status.RETIRED
     )
+    tool_factory("GONE", calibration_due=TODAY - timedelta(days=9), status=ToolInstance.Status.LOST)
 
     def numbers(days):
         return [t.inventory_number for t in metrology.due_within(days, TODAY)]

@@ -109,11 +109,12 @@ def record_calibration(
 
 
 def due_within(days: int, today: date | None = None) -> QuerySet[ToolInstance]:
-    """Tools (not retired) whose calibration falls due within `days` days, overdue ones first."""
+    """Tools (not retired or lost) whose calibration falls due within `days` days, overdue
+    ones first: the Calibration due page and the notices (toolcrib/notify) alike."""
     today = today or timezone.localdate()
     return (
         ToolInstance.objects.calibration_due_by(today + timedelta(days=days))
-        .exclude(status=ToolInstance.Status.RETIRED)
+        .exclude(status__in=[ToolInstance.Status.RETIRED, ToolInstance.Status.LOST])
         .select_related("tool_type")
         .order_by("calibration_due", "inventory_number")
     )

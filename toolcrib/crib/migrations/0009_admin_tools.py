@@ -5,6 +5,7 @@
 #   first).
 
 
+
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
@@ -52,7 +53,7 @@ def follow_the_environment(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crib', '0007_returnedtool_close_up'),
+        ('crib', '0008_engineer_supervisor_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
