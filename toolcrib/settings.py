@@ -1,6 +1,7 @@
 """Toolcrib settings. Every value that differs between machines comes from an environment
 variable; the README lists them all."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -205,7 +206,9 @@ except inference_config.ConfigError as e:
 TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 60.0)
 # False accepts per 1,000 returned tools the crib accepts (the admin changes it in the app).
 TOOLCRIB_ACCEPTED_RISK = env_float("TOOLCRIB_ACCEPTED_RISK", 20.0)
+# The loan period until an admin sets one on the settings page (toolcrib/crib/loans.py).
 TOOLCRIB_LOAN_HOURS = env_int("TOOLCRIB_LOAN_HOURS", 12)
+TOOLCRIB_LOAN_HOURS_FROM_ENV = bool(os.environ.get("TOOLCRIB_LOAN_HOURS"))
 # Email (notifications, `manage.py notify`): SMTP when EMAIL_HOST is set, else printed to the
 # console (development). The crib's and QA's own addresses receive their notices whatever
 # the users choose on /notifications/.

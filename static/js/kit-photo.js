@@ -356,8 +356,19 @@ function start(section) {
   });
 
   form.addEventListener("submit", (event) => {
-    photoField.value = state.photo && state.lines.some((l) => l.box) ? state.photo.id : "";
-    linesField.value = JSON.stringify(state.lines.map(({ pending, ...line }) => line));
+    let lines = state.lines;
+    // An enrolment takes one box: the selected one when the photo has several.
+    if (purpose === "enrol" && lines.filter((l) => l.box).length > 1) {
+      const chosen = lines[state.selected];
+      if (!chosen || !chosen.box) {
+        event.preventDefault();
+        fail("The photo has " + lines.filter((l) => l.box).length + " boxes: select the one around this tool (or remove the others), then enrol.");
+        return;
+      }
+      lines = [chosen];
+    }
+    photoField.value = state.photo && lines.some((l) => l.box) ? state.photo.id : "";
+    linesField.value = JSON.stringify(lines.map(({ pending, ...line }) => line));
     guardSubmit(event, form);
   });
 

@@ -12,6 +12,7 @@ export class ResultTable {
     this.rowTemplate = section.querySelector("template.tool-row-template");
     this.pickTemplate = section.querySelector("template.instance-pick-template");
     this.purpose = section.dataset.purpose;
+    this.expectedType = section.dataset.toolType || ""; // enrolment: the tool's own type
     this.rows = new WeakMap();
   }
 
@@ -65,9 +66,12 @@ export class ResultTable {
         ? "Recognising…"
         : !top
           ? "Not recognised"
-          : line.unsure
-            ? "Unsure: check this box"
-            : "";
+          : this.expectedType && top.name !== this.expectedType
+            ? "Recognised as " + top.name + ", not " + this.expectedType + ": is this box around the tool?"
+            : line.unsure
+              ? "Unsure: check this box"
+              : "";
+    li.classList.toggle("other-type", !!(this.expectedType && top && !line.pending && top.name !== this.expectedType));
     if (this.purpose === "issue") this.fillPick(li, line, i);
     if (this.purpose === "return") {
       const near = !line.pending && line.instances && line.instances[0];

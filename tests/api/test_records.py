@@ -31,6 +31,11 @@ def test_it_adds_a_tool_type_and_an_instance_and_audits_both(api, crib_admin):
         "status": "in_crib",
         "calibration_due": "2027-01-31",
         "notes": "",
+        "site": None,
+        "crib": "",
+        "cabinet": "",
+        "drawer": "",
+        "bin": "",
         "created_at": None,
         "holder": None,
     }

@@ -52,6 +52,14 @@ def open_kit_page(page, nav):
     page.wait_for_selector(".kit-photo[data-ready]", state="attached")
 
 
+def fill_issue_by_number(page, engineer, numbers):
+    """On the issue page: the engineer, and each tool added by its number (no photo)."""
+    page.fill("input[name=engineer]", engineer)
+    for number in numbers:
+        page.click("text=Add a tool by number")
+        page.locator(".tool-row input").last.fill(number)
+
+
 def wait_for_recognition(page):
     page.wait_for_function("!document.querySelector('.kit-photo').classList.contains('busy')")
 

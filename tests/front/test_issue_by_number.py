@@ -1,6 +1,6 @@
 """When the camera or the model is down, the storekeeper issues by inventory number."""
 
-from tests.front.conftest import open_kit_page
+from tests.front.conftest import fill_issue_by_number, open_kit_page
 from toolcrib.crib.models import IssuedTool
 
 
@@ -9,10 +9,8 @@ def test_it_issues_by_number_without_a_photo(signed_in, storekeeper, engineer, t
     tool_factory("AT-288293-5", class_index=9)
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
-    page.fill("input[name=engineer]", "Ivan Petrov")  # the full name works as well as the badge
-    for number in ("AT-288293-6", "AT-288293-5"):
-        page.click("text=Add a tool by number")
-        page.locator(".tool-row input").last.fill(number)
+    # The full name works as well as the badge.
+    fill_issue_by_number(page, "Ivan Petrov", ["AT-288293-6", "AT-288293-5"])
     assert page.locator(".tool-count").inner_text() == "2 tools"
     page.click("text=Issue these tools")
 

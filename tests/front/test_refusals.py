@@ -4,7 +4,7 @@ import json
 
 from django.urls import reverse
 
-from tests.front.conftest import open_kit_page
+from tests.front.conftest import fill_issue_by_number, open_kit_page
 from toolcrib.crib import services
 from toolcrib.crib.models import Issue, IssuedTool, Photo
 from toolcrib.crib.services import ToolLine
@@ -38,10 +38,7 @@ def test_it_refuses_a_tool_already_issued_and_issues_nothing(
 
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
-    page.fill("input[name=engineer]", "E1001")
-    for number in ("AT-1", "AT-288293-6"):
-        page.click("text=Add a tool by number")
-        page.locator(".tool-row input").last.fill(number)
+    fill_issue_by_number(page, "E1001", ["AT-1", "AT-288293-6"])
     page.click("text=Issue these tools")
 
     assert page.locator("#form-error").inner_text() == (

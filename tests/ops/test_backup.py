@@ -30,6 +30,15 @@ for number, (photo, box, kind) in enumerate(PHOTOS):
     stored = services.store_photo(open(photo, "rb").read(), user=keeper)
     lines.append(services.ToolLine(tool, stored, box))
 services.issue_tools(engineer=olga, storekeeper=keeper, lines=lines)
+from datetime import date, timedelta
+from django.core.files.uploadedfile import SimpleUploadedFile
+from toolcrib.crib import metrology
+metrology.record_calibration(
+    tool,
+    metrology.Calibrated(date.today(), date.today() + timedelta(days=365), "C-1", "Lab"),
+    certificate=SimpleUploadedFile("c.pdf", b"%PDF-1.4 certificate"),
+    user=keeper,
+)
 """
 
 SNAPSHOT = """
@@ -37,7 +46,7 @@ import hashlib, json
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
-from toolcrib.crib.models import Photo
+from toolcrib.crib.backup import stored_names
 
 tables = {}
 with connection.cursor() as cursor:
@@ -46,7 +55,7 @@ with connection.cursor() as cursor:
         tables[table] = [[str(v) for v in row] for row in cursor.fetchall()]
 photos = {
     name: hashlib.sha256(default_storage.open(name).read()).hexdigest()
-    for name in Photo.objects.values_list("image", flat=True)
+    for name in stored_names()
 }
 print(json.dumps({"tables": tables, "photos": photos, "key": settings.SECRET_KEY}))
 """
@@ -103,7 +112,7 @@ def wipe(env, var):
     if bucket:
         name = bucket["TOOLCRIB_S3_BUCKET"]
         listed = bucket["client"].list_objects_v2(Bucket=name).get("Contents", [])
-        assert len(listed) == 2  # the photos were in the bucket, not under var/
+        assert len(listed) == 3  # photos and certificate were in the bucket, not under var/
         for item in listed:
             bucket["client"].delete_object(Bucket=name, Key=item["Key"])
 
@@ -111,11 +120,15 @@ def wipe(env, var):
 def test_a_restore_into_a_wiped_installation_gives_back_every_row_and_photo(installation, pg_tmp):
     env = installation
     before = snapshot(env)
-    assert len(before["photos"]) == 2 and len(before["tables"]["crib_issuedtool"]) == 2
+    assert len(before["photos"]) == 3 and len(before["tables"]["crib_issuedtool"]) == 2
+    assert any(name.startswith("certificates/") for name in before["photos"])
     archive = pg_tmp / "crib.tar"
 
     out = manage("backup", str(archive), env=env).stdout
-    assert "and 2 photos to" in out and archive.stat().st_mode & 0o077 == 0
+    assert (
+        "and 3 stored files (photos, certificates) to" in out
+        and archive.stat().st_mode & 0o077 == 0
+    )
 
     wipe(env, pg_tmp / "var")
     out = manage("restore", str(archive), env=env).stdout

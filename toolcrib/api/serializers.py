@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
-from toolcrib.crib import calibration, reports, roles, services
+from toolcrib.crib import calibration, loans, reports, roles, services
 from toolcrib.crib.models import (
     MARKING_CHECKS,
     AuditEvent,
@@ -86,7 +86,8 @@ class CropURLField(serializers.Field):
 class ToolTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ToolType
-        fields = ["id", "name", "slug", "model_class_index", "description"]
+        fields = ["id", "name", "slug", "model_class_index", "description", "loan_hours"]
+        extra_kwargs = {"loan_hours": {"min_value": 1, "max_value": loans.MAX_HOURS}}
 
 
 class EngineerBriefSerializer(serializers.ModelSerializer):
@@ -119,6 +120,11 @@ class ToolInstanceSerializer(serializers.ModelSerializer):
             "status",
             "calibration_due",
             "notes",
+            "site",
+            "crib",
+            "cabinet",
+            "drawer",
+            "bin",
             "created_at",
             "holder",
         ]
@@ -407,7 +413,7 @@ class IssueRequestSerializer(serializers.Serializer):
     # ListSerializer takes max_length; the stubs do not know it.
     tools = ToolLineSerializer(many=True, allow_empty=False, max_length=200)  # type: ignore[call-arg]
     due_back = serializers.DateTimeField(
-        required=False, help_text="Default: now + the crib's loan hours."
+        required=False, help_text="Default: now + each tool type's loan period, or the crib's."
     )
 
     def validate_due_back(self, value: datetime) -> datetime:
@@ -532,11 +538,29 @@ class CribSettingsSerializer(serializers.ModelSerializer):
         help_text="Calibrated % from which a tool is accepted at this risk (null: none is)."
     )
     calibration = serializers.SerializerMethodField(help_text="Which calibration is in use.")
+    loan_hours = serializers.SerializerMethodField(
+        help_text="Hours after issue at which a tool is due back (a type may have its own)."
+    )
+    loan_source = serializers.SerializerMethodField(
+        help_text="Where the loan period comes from: the settings page or TOOLCRIB_LOAN_HOURS."
+    )
 
     class Meta:
         model = CribSettings
-        fields = ["accepted_risk", "recount_threshold", "loan_hours", "accept_level", "calibration"]
-        read_only_fields = ["loan_hours"]
+        fields = [
+            "accepted_risk",
+            "recount_threshold",
+            "loan_hours",
+            "loan_source",
+            "accept_level",
+            "calibration",
+        ]
+
+    def get_loan_hours(self, obj: CribSettings) -> int:
+        return loans.crib_period(obj).hours
+
+    def get_loan_source(self, obj: CribSettings) -> str:
+        return loans.crib_period(obj).source
 
     def get_accept_level(self, obj: CribSettings) -> float | None:
         level = calibration.in_use().level(obj.accepted_risk)

@@ -87,6 +87,19 @@ class ToolInstanceAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
 
+@admin.register(models.CalibrationRecord)
+class CalibrationRecordAdmin(ReadOnlyAdmin):
+    """Recorded on the tool's page (metrology.record_calibration keeps the due date in step)."""
+
+    list_display = ["tool_instance", "calibrated_on", "due_date", "certificate_number"]
+
+
+@admin.register(models.Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
 @admin.register(models.Engineer)
 class EngineerAdmin(admin.ModelAdmin):
     list_display = ["badge_number", "name", "active"]

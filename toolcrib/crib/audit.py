@@ -130,6 +130,9 @@ def _saved(sender, instance, created, raw=False, **kwargs):
         return
     before, after = _changed(before, after)
     if after:
+        # A service may say why (a tool's change of status): kept beside the change.
+        if reason := getattr(instance, "audit_reason", None):
+            after["reason"] = reason
         record("changed", instance, before=before, after=after)
 
 
@@ -176,6 +179,8 @@ def _watched():
     return {
         models.ToolType,
         models.ToolInstance,
+        models.CalibrationRecord,
+        models.Site,
         models.Engineer,
         models.Enrolment,
         models.CribSettings,

@@ -24,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
-from toolcrib.crib.models import Photo
+from toolcrib.crib.models import CalibrationRecord, Photo
 from toolcrib.lib.embedded_db import bin_dir
 
 FORMAT = "toolcrib.backup/1"
@@ -95,14 +95,14 @@ def write_backup(path: Path, model_sha256: str | None) -> dict:
             with tarfile.open(partial, "w") as tar:
                 tar.add(dump, DUMP)
                 _add_bytes(tar, SECRET, settings.SECRET_KEY.encode())
-                for name in Photo.objects.order_by("pk").values_list("image", flat=True):
+                for name in stored_names():
                     if name in photos:
                         continue
                     try:
                         with default_storage.open(name, "rb") as f:
                             data = f.read()
                     except FileNotFoundError:
-                        raise BackupError(f"photo file {name} is missing from storage") from None
+                        raise BackupError(f"file {name} is missing from storage") from None
                     photos[name] = {"sha256": _sha256(data), "size": len(data)}
                     _add_bytes(tar, PHOTOS + name, data)
                 manifest = {
@@ -119,6 +119,17 @@ def write_backup(path: Path, model_sha256: str | None) -> dict:
         finally:
             partial.unlink(missing_ok=True)
     return manifest
+
+
+def stored_names():
+    """Every file a record keeps: photos, then calibration certificates. The manifest lists
+    them all under "photos" (the format's key since before certificates)."""
+    yield from Photo.objects.order_by("pk").values_list("image", flat=True)
+    yield from (
+        CalibrationRecord.objects.exclude(certificate="")
+        .order_by("pk")
+        .values_list("certificate", flat=True)
+    )
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -152,8 +163,9 @@ def check_empty() -> None:
             f"the database is not empty ({len(tables)} tables): restore needs a new, empty "
             "database (for the embedded one: stop Toolcrib and move the var/ folder away)"
         )
-    if default_storage.exists("photos") and any(default_storage.listdir("photos")):
-        raise BackupError("the photo storage already holds photos/: restore needs it empty")
+    for folder in ("photos", "certificates"):
+        if default_storage.exists(folder) and any(default_storage.listdir(folder)):
+            raise BackupError(f"the storage already holds {folder}/: restore needs it empty")
 
 
 def restore_backup(path: Path) -> tuple[dict, dict[str, int]]:

@@ -76,7 +76,10 @@ def _history(issued_tools: Q, returned_tools: Q, changes=()) -> list[Entry]:
 
 def _describe(event: AuditEvent) -> str:
     if event.action == "changed":
+        before = event.before or {}
+        # A key with no "before" is said, not changed: the reason given for a change.
         return ", ".join(
-            f"{k}: {event.before.get(k)} → {v}" for k, v in (event.after or {}).items()
+            f"{k}: {before[k]} → {v}" if k in before else f"{k}: {v}"
+            for k, v in (event.after or {}).items()
         )
     return ""

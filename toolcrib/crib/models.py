@@ -29,12 +29,44 @@ class ToolType(models.Model):
     # which are recognised from the nearest enrolled features instead.
     model_class_index = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
     description = models.TextField(blank=True)
+    # Hours after issue at which a tool of this type is due back; empty: the crib's loan period.
+    loan_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours after issue at which this type is due back; empty: the crib's period.",
+    )
 
     class Meta:
         ordering = ["model_class_index", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="tool_type_loan_hours_positive",
+                condition=Q(loan_hours__isnull=True) | Q(loan_hours__gt=0),
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+
+class Site(models.Model):
+    """A station of the airline with its own crib (RIX, Riga line maintenance)."""
+
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class ToolInstanceQuerySet(models.QuerySet):
+    def calibration_due_by(self, day):
+        """Tools whose calibration falls due on or before `day` (overdue ones too): the list
+        of what to send to the lab. Past due means not issued: `ToolInstance.calibration_overdue`."""
+        return self.filter(calibration_due__lte=day)
 
 
 class ToolInstance(models.Model):
@@ -52,6 +84,19 @@ class ToolInstance(models.Model):
     calibration_due = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Where the tool lives when it is in: the site, and its place in that site's crib.
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="tools"
+    )
+    crib = models.CharField(max_length=50, blank=True)
+    cabinet = models.CharField(max_length=50, blank=True)
+    drawer = models.CharField(max_length=50, blank=True)
+    bin = models.CharField(max_length=50, blank=True)
+
+    # Why a service changes this tool (not a field): audit.py keeps it beside the change.
+    audit_reason = ""
+
+    objects = ToolInstanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["inventory_number"]
@@ -62,7 +107,20 @@ class ToolInstance(models.Model):
     def get_absolute_url(self):
         return reverse("tool-instance", args=[self.pk])
 
+    @property
+    def home(self) -> str:
+        """Its home location in words: "crib A · cabinet 3 · drawer 2 · bin 14"."""
+        parts = [
+            ("crib", self.crib),
+            ("cabinet", self.cabinet),
+            ("drawer", self.drawer),
+            ("bin", self.bin),
+        ]
+        return " · ".join(f"{name} {value}" for name, value in parts if value)
+
     def calibration_overdue(self, today=None):
+        """The one rule for a tool's (metrology) calibration: past its due date it is not issued
+        (services._check_can_issue); on the due date itself it still is."""
         return self.calibration_due is not None and self.calibration_due < (
             today or timezone.localdate()
         )
@@ -70,6 +128,43 @@ class ToolInstance(models.Model):
     def open_issued_tool(self):
         """The open issued-tool record of whoever holds this tool now, or None."""
         return self.issued.open().select_related("issue__engineer").first()
+
+
+class CalibrationRecord(models.Model):
+    """A tool's calibration at the lab (metrology: is the torque wrench still true?), not the
+    match calibration of calibration.py: when, until when, the certificate and who signed it.
+    The newest record's due date becomes the tool's `calibration_due` (metrology.py)."""
+
+    tool_instance = models.ForeignKey(
+        ToolInstance, on_delete=models.PROTECT, related_name="calibration_records"
+    )
+    calibrated_on = models.DateField()
+    due_date = models.DateField()
+    certificate_number = models.CharField(max_length=100)
+    calibrated_by = models.CharField(
+        max_length=200, help_text="The lab or person who calibrated it."
+    )
+    # The certificate's scan (PDF, JPEG or PNG), in the same storage as the photos.
+    certificate = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-calibrated_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="calibration_due_after_calibrated",
+                condition=Q(due_date__gt=F("calibrated_on")),
+            ),
+            models.CheckConstraint(
+                name="calibration_certificate_numbered", condition=~Q(certificate_number="")
+            ),
+        ]
+
+    def __str__(self):
+        return f"calibration of {self.tool_instance} on {self.calibrated_on} ({self.certificate_number})"
 
 
 class Engineer(models.Model):
@@ -443,8 +538,11 @@ class CribSettings(models.Model):
     recount_threshold = models.FloatField(
         help_text="Match % at or above which a returned tool is accepted without a recount."
     )
+    # Empty: TOOLCRIB_LOAN_HOURS decides (toolcrib/crib/loans.py says which one is in force).
     loan_hours = models.PositiveIntegerField(
-        help_text="Hours after issue at which a tool is due back."
+        null=True,
+        blank=True,
+        help_text="Hours after issue at which a tool is due back; empty: TOOLCRIB_LOAN_HOURS.",
     )
     accepted_risk = models.FloatField(
         default=20.0,
@@ -471,6 +569,10 @@ class CribSettings(models.Model):
                 name="risk_is_per_thousand",
                 condition=Q(accepted_risk__gte=0, accepted_risk__lte=1000),
             ),
+            models.CheckConstraint(
+                name="crib_loan_hours_positive",
+                condition=Q(loan_hours__isnull=True) | Q(loan_hours__gt=0),
+            ),
         ]
 
     def __str__(self):
@@ -482,7 +584,6 @@ class CribSettings(models.Model):
             pk=1,
             defaults={
                 "recount_threshold": settings.TOOLCRIB_DEFAULT_THRESHOLD,
-                "loan_hours": settings.TOOLCRIB_LOAN_HOURS,
                 "accepted_risk": settings.TOOLCRIB_ACCEPTED_RISK,
             },
         )

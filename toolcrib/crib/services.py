@@ -27,7 +27,7 @@ from inference.kits import SURE, KitItem, match_kit, owners_of_extras
 from inference.markings import Marking, normalise
 from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
-from toolcrib.crib import audit, calibration, recognition
+from toolcrib.crib import audit, calibration, loans, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.markings import Check, Outcome, compare, scanned
 from toolcrib.crib.models import (
@@ -165,6 +165,25 @@ def enrol(
     return enrolment
 
 
+def remove_enrolment(enrolment: Enrolment, *, user: User) -> None:
+    """Take a reference photo off its tool (a box around the table, a blurred shot). The audit
+    trail keeps what it was (signals); the match calibration is refitted (apps.connect_refit).
+    The photo itself stays: it is evidence, and may belong to other records."""
+    with audit.acting_as(user), transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk).select_for_update().first()
+        enrolment.delete()
+
+
+def type_read_otherwise(enrolment: Enrolment) -> ToolType | None:
+    """The model type the model read, for sure, on an enrolment's box when that is not its
+    tool's type (a box around the wrong thing, or the wrong tool), else None."""
+    read = enrolment.read_class
+    own = enrolment.tool_instance.tool_type
+    if read is None or read == own.model_class_index:
+        return None
+    return ToolType.objects.filter(model_class_index=read).first()
+
+
 def issue_tools(
     *,
     engineer: Engineer,
@@ -186,7 +205,15 @@ def issue_tools(
     for line in lines:
         if line.photo is not None:
             line.box = check_box(line.photo, line.box)
-    due_back = due_back or timezone.now() + timedelta(hours=CribSettings.current().loan_hours)
+    # The storekeeper's time for this issue, else each tool type's loan period (loans.py).
+    now, crib = timezone.now(), CribSettings.current()
+    types = ToolType.objects.in_bulk({line.tool_instance.tool_type_id for line in lines})
+    due = [
+        due_back
+        or now
+        + timedelta(hours=loans.period_for(types[line.tool_instance.tool_type_id], crib).hours)
+        for line in lines
+    ]
     # The model runs before the transaction, so no lock is held while it thinks.
     seen = _look_at([(line.photo, line.box) for line in lines])
     for line, view in zip(lines, seen):
@@ -211,12 +238,12 @@ def issue_tools(
                 engineer=engineer, storekeeper=storekeeper, idempotency_key=idempotency_key or None
             )
             issue.photos.set({line.photo for line in lines if line.photo is not None})
-            for line, view in zip(lines, seen):
+            for line, view, line_due in zip(lines, seen, due):
                 tool = locked[line.tool_instance.pk]
                 issued = IssuedTool(
                     issue=issue,
                     tool_instance=tool,
-                    due_back=due_back,
+                    due_back=line_due,
                     photo=line.photo,
                     embedding=view.feature,
                     model_sha256=view.sha,
@@ -232,7 +259,8 @@ def issue_tools(
                 after={
                     "engineer": str(engineer),
                     "tools": numbers,
-                    "due_back": due_back,
+                    # The first tool due; each issued tool keeps its own (types may differ).
+                    "due_back": min(due),
                     "markings": {
                         line.tool_instance.inventory_number: view.marking.best.text
                         for line, view in zip(lines, seen)
@@ -872,6 +900,37 @@ def save_tool(tool: ToolInstance, *, user: User, fields: list[str] | None = None
             setattr(current, name, getattr(tool, name))
         if fields:
             current.save(update_fields=fields)
+    return current
+
+
+# What an admin sets by hand on a tool's page: "issued" comes only from an issue at the desk.
+SETTABLE_STATUSES = [s for s in ToolInstance.Status if s != ToolInstance.Status.ISSUED]
+
+
+def change_status(tool: ToolInstance, status: str, *, reason: str, user: User) -> ToolInstance:
+    """An admin's change of a tool's status (broken, in calibration, retired, lost, found: back
+    in the crib), with the reason, which the audit trail keeps beside the change. An issued tool
+    keeps its status until a return at the desk (checked on the locked row; the database's
+    trigger `tool_status_follows_holder` refuses it too)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CribError("Say why: a change of status needs a reason; nothing was changed.")
+    if status not in SETTABLE_STATUSES:
+        raise CribError(
+            f"“{status}” is not a status an admin sets (issued comes only from the desk); "
+            "nothing was changed."
+        )
+    with audit.acting_as(user), transaction.atomic():
+        current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        if current.status == status:
+            raise CribError(
+                f"{current} is already {current.get_status_display()}; nothing was changed."
+            )
+        check_status_change(current, current.status, status)
+        current.status = status
+        current.audit_reason = reason
+        current.save(update_fields=["status"])
+        current.audit_reason = ""
     return current
 
 

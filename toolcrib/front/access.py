@@ -14,6 +14,9 @@ ENROL = "crib.add_enrolment"
 SETTINGS = "crib.change_cribsettings"
 USERS = "auth.change_user"
 EDIT_ENGINEERS = "crib.change_engineer"
+EDIT_TOOLS = "crib.change_toolinstance"
+EDIT_TOOL_TYPES = "crib.change_tooltype"
+CALIBRATE = "crib.add_calibrationrecord"
 
 
 def needs(*perms, any_of=False):

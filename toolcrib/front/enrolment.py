@@ -12,11 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import calibration, services
+from toolcrib.crib import calibration, loans, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
     Engineer,
+    Enrolment,
+    Photo,
+    Site,
     ToolInstance,
     ToolType,
     still_out,
@@ -26,6 +29,7 @@ from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
 from toolcrib.front.people import EngineerForm
 from toolcrib.front.records import held_by, with_holders
+from toolcrib.lib.json_limits import JSONFormField
 
 
 class ToolTypeForm(forms.ModelForm):
@@ -45,10 +49,20 @@ class ToolTypeForm(forms.ModelForm):
         return name
 
 
+# Where a tool lives: the site and its place in that site's crib.
+HOME_FIELDS = ["site", "crib", "cabinet", "drawer", "bin"]
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["code", "name"]
+
+
 class ToolInstanceForm(forms.ModelForm):
     class Meta:
         model = ToolInstance
-        fields = ["inventory_number", "tool_type", "calibration_due", "notes"]
+        fields = ["inventory_number", "tool_type", "calibration_due", "notes", *HOME_FIELDS]
         widgets = {
             "calibration_due": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.TextInput,
@@ -76,19 +90,51 @@ def tool_types(request):
         in_crib=Count("instances", filter=Q(instances__status=ToolInstance.Status.IN_CRIB)),
     ).order_by("model_class_index", "name")  # a grouped query ignores Meta.ordering
     return _list_with_form(
-        request, ToolTypeForm, "crib.add_tooltype", "front/tool_types.html", {"tool_types": types}
+        request,
+        ToolTypeForm,
+        "crib.add_tooltype",
+        "front/tool_types.html",
+        {
+            "tool_types": types,
+            "crib_loan": loans.crib_period(),
+            "may_set_loans": request.user.has_perm(access.EDIT_TOOL_TYPES),
+        },
     )
+
+
+@require_POST
+@access.needs(access.EDIT_TOOL_TYPES)
+def tool_type_loan(request, pk):
+    tool_type = get_object_or_404(ToolType, pk=pk)
+    try:
+        tool_type = loans.set_type_hours(
+            tool_type, request.POST.get("loan_hours"), user=request.user
+        )
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        period = loans.period_for(tool_type)
+        messages.success(
+            request,
+            f"{tool_type.name}: due back {period.hours} hours after issue ({period.source}).",
+        )
+    return redirect("tool-types")
 
 
 @access.needs(access.VIEW)
 def tools(request):
     found = (
-        ToolInstance.objects.select_related("tool_type")
+        ToolInstance.objects.select_related("tool_type", "site")
         .annotate(enrolment_count=Count("enrolments"))
         .order_by("inventory_number")
     )
     found = with_holders(found)
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "")
+    site = request.GET.get("site", "")
+    if site.isdigit():
+        found = found.filter(site_id=int(site))
+    else:
+        site = ""
     if q:
         # By number, by type, or by who holds it now (badge or name).
         found = found.filter(
@@ -106,8 +152,16 @@ def tools(request):
             "q": q,
             "status": status,
             "statuses": ToolInstance.Status.choices,
+            "site": site,
+            "sites": Site.objects.all(),
         },
     )
+
+
+@access.needs(access.VIEW)
+def sites(request):
+    found = Site.objects.annotate(tool_count=Count("tools"))
+    return _list_with_form(request, SiteForm, "crib.add_site", "front/sites.html", {"sites": found})
 
 
 @access.needs(access.VIEW)
@@ -130,20 +184,91 @@ class EnrolmentForm(KitForm):
 @require_POST
 @access.needs(access.ENROL)
 def enrol(request, pk):
-    """Reference photos of one tool instance: every box on the photo becomes an enrolment."""
-    tool = get_object_or_404(ToolInstance, pk=pk)
+    """A reference photo of one tool instance: the one box the admin chose, never every box
+    on the photo (table texture boxed by mistake would become this tool's reference)."""
+    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
     form = EnrolmentForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
         return redirect(tool)
+    if len(form.boxed()) > 1:
+        messages.error(
+            request,
+            f"The photo has {len(form.boxed())} boxes: keep only the one around {tool} "
+            "(select it, or remove the others); nothing was enrolled.",
+        )
+        return redirect(tool)
     try:
-        for line in form.boxed():
-            services.enrol(tool, form.cleaned_data["photo"], line["box"], user=request.user)
+        [line] = form.boxed()
+        enrolment = services.enrol(tool, form.cleaned_data["photo"], line["box"], user=request.user)
     except CribError as e:
         messages.error(request, str(e))
-    else:
-        n = len(form.boxed())
-        messages.success(request, f"Enrolled {n} reference photo{'s' if n != 1 else ''} of {tool}.")
+        return redirect(tool)
+    messages.success(request, f"Enrolled 1 reference photo of {tool}.")
+    if other := services.type_read_otherwise(enrolment):
+        messages.warning(
+            request,
+            f"The model reads this box as {other.name}, not {tool.tool_type.name}: if the box is "
+            f"not around {tool}, remove this reference photo below.",
+        )
+    return redirect(tool)
+
+
+class ManyPhotosForm(forms.Form):
+    """Several reference photos of one tool: [{"photo": id, "box": [x0, y0, x1, y1]}, ...],
+    each box shown with its recognised type on the page before saving."""
+
+    items = JSONFormField(required=False, widget=forms.HiddenInput)
+
+    def clean_items(self):
+        items = self.cleaned_data["items"]
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(i, dict) and isinstance(i.get("photo"), int) for i in items)
+        ):
+            raise forms.ValidationError("Choose at least one photo with a box to enrol.")
+        photos = Photo.objects.in_bulk([i["photo"] for i in items])
+        if len(photos) != len({i["photo"] for i in items}):
+            raise forms.ValidationError("One of the photos is no longer stored: add it again.")
+        return [(photos[i["photo"]], i.get("box")) for i in items]
+
+
+@require_POST
+@access.needs(access.ENROL)
+def enrol_many(request, pk):
+    """All the chosen photos, one box each, or none of them."""
+    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    form = ManyPhotosForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["items"]) + " Nothing was enrolled.")
+        return redirect(tool)
+    items = form.cleaned_data["items"]
+    try:
+        with transaction.atomic():
+            done = [services.enrol(tool, photo, box, user=request.user) for photo, box in items]
+    except CribError as e:
+        messages.error(request, f"{e} Nothing was enrolled.")
+        return redirect(tool)
+    messages.success(request, f"Enrolled {len(done)} reference photos of {tool}.")
+    others = [(n, t) for n, e in enumerate(done, 1) if (t := services.type_read_otherwise(e))]
+    if others:
+        said = ", ".join(f"photo {n} as {t.name}" for n, t in others)
+        messages.warning(
+            request,
+            f"The model reads {said}, not {tool.tool_type.name}: remove those reference photos "
+            "below if their box is not around the tool.",
+        )
+    return redirect(tool)
+
+
+@require_POST
+@access.needs("crib.delete_enrolment")
+def remove_enrolment(request, pk):
+    enrolment = get_object_or_404(Enrolment.objects.select_related("tool_instance"), pk=pk)
+    tool = enrolment.tool_instance
+    services.remove_enrolment(enrolment, user=request.user)
+    messages.success(request, f"Removed a reference photo of {tool}.")
     return redirect(tool)
 
 
@@ -155,6 +280,12 @@ class SettingsForm(forms.Form):
     )
     recount_threshold = forms.FloatField(
         min_value=0, max_value=100, label="For experts: raw match floor (%)"
+    )
+    loan_hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=loans.MAX_HOURS,
+        label="Loan period (hours after issue)",
     )
 
 
@@ -175,11 +306,15 @@ def change_text(event) -> str:
         if key not in after:
             continue
         if event.action == "changed":
-            parts.append(f"{name} {before.get(key):g}{unit} → {after[key]:g}{unit}")
+            parts.append(f"{name} {_value(before.get(key), unit)} → {_value(after[key], unit)}")
         else:
-            parts.append(f"{name} {after[key]:g}{unit}")
+            parts.append(f"{name} {_value(after[key], unit)}")
     text = ", ".join(parts) or event.action
     return text if event.action == "changed" else f"{event.action}: {text}"
+
+
+def _value(value, unit: str) -> str:
+    return "not set" if value is None else f"{value:g}{unit}"
 
 
 def costs(in_use, current_risk: float) -> list[dict]:
@@ -210,22 +345,32 @@ def crib_settings(request):
         initial={
             "accepted_risk": current.accepted_risk,
             "recount_threshold": current.recount_threshold,
+            "loan_hours": current.loan_hours,
         },
     )
+    env_period = loans.crib_period(CribSettings(loan_hours=None))
+    form.fields[
+        "loan_hours"
+    ].help_text = f"Empty: {env_period.hours} hours, from {env_period.source}."
     if request.method == "POST" and form.is_valid():
         risk, floor = form.cleaned_data["accepted_risk"], form.cleaned_data["recount_threshold"]
+        hours = form.cleaned_data["loan_hours"]
         try:
             with transaction.atomic():
                 if risk != current.accepted_risk:
                     services.set_risk(risk, user=request.user)
                 if floor != current.recount_threshold:
                     services.set_threshold(floor, user=request.user)
+                if hours != current.loan_hours:
+                    loans.set_crib_hours(hours, user=request.user)
         except CribError as e:
             form.add_error(None, str(e))
         else:
+            period = loans.crib_period()
             messages.success(
                 request,
-                f"Accepted risk {risk:g} per 1,000 returned tools; raw match floor {floor:g}%.",
+                f"Accepted risk {risk:g} per 1,000 returned tools; raw match floor {floor:g}%; "
+                f"loan period {period.hours} hours ({period.source}).",
             )
             return redirect("crib-settings")
     in_use = calibration.in_use()
@@ -243,6 +388,8 @@ def crib_settings(request):
             "in_use": in_use,
             "point": point,
             "costs": costs(in_use, current.accepted_risk),
+            "loan": loans.crib_period(current),
+            "type_loans": ToolType.objects.exclude(loan_hours=None),
             "default": settings.TOOLCRIB_DEFAULT_THRESHOLD,
             "default_from_env": bool(os.environ.get("TOOLCRIB_THRESHOLD")),
         },

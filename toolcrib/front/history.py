@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from toolcrib.crib import history, reports
 from toolcrib.crib.models import Engineer, Issue, Return, ToolInstance
 from toolcrib.front import access
+from toolcrib.front.metrology import CalibrationRecordForm
 
 
 @access.needs(access.VIEW)
@@ -22,6 +23,10 @@ def tool_instance(request, pk):
             "history": history.tool_history(tool),
             "enrolments": tool.enrolments.select_related("enrolled_by"),
             "can_enrol": request.user.has_perm(access.ENROL),
+            "calibrations": tool.calibration_records.select_related("recorded_by"),
+            "calibration_form": CalibrationRecordForm(label_suffix="")
+            if request.user.has_perm(access.CALIBRATE)
+            else None,
         },
     )
 

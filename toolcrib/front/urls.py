@@ -6,11 +6,13 @@ from toolcrib.front import (
     enrolment,
     history,
     issue,
+    metrology,
     people,
     pick,
     records,
     returns,
     session,
+    tool_edit,
 )
 
 urlpatterns = [
@@ -31,8 +33,19 @@ urlpatterns = [
     path("tools/search.json", pick.tool_search, name="tool-search"),
     path("tools/by-number.json", pick.tool_by_number, name="tool-by-number"),
     path("tools/<int:pk>/", history.tool_instance, name="tool-instance"),
+    path("tools/<int:pk>/edit/", tool_edit.tool_edit, name="tool-edit"),
+    path("tools/<int:pk>/status/", tool_edit.tool_status, name="tool-status"),
     path("tools/<int:pk>/enrol/", enrolment.enrol, name="enrol"),
+    path("tools/<int:pk>/enrol-many/", enrolment.enrol_many, name="enrol-many"),
+    path("enrolments/<int:pk>/remove/", enrolment.remove_enrolment, name="remove-enrolment"),
+    path("tools/<int:pk>/calibration/", metrology.record_calibration, name="record-calibration"),
+    path("calibration/", metrology.calibration_due, name="calibration-due"),
+    path(
+        "calibration/<int:pk>/certificate/", metrology.certificate, name="calibration-certificate"
+    ),
     path("tool-types/", enrolment.tool_types, name="tool-types"),
+    path("sites/", enrolment.sites, name="sites"),
+    path("tool-types/<int:pk>/loan/", enrolment.tool_type_loan, name="tool-type-loan"),
     path("engineers/", enrolment.engineers, name="engineers"),
     path("engineers/<int:pk>/", history.engineer, name="engineer"),
     path("engineers/<int:pk>/edit/", people.engineer_edit, name="engineer-edit"),

@@ -30,8 +30,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from toolcrib.crib import dashboard, roles
-from toolcrib.crib.models import IssuedTool, ReturnedTool, ToolInstance
+from toolcrib.crib import dashboard, metrology, roles
+from toolcrib.crib.models import IssuedTool, ReturnedTool
 from toolcrib.notify.models import Kind, Notice
 
 log = logging.getLogger(__name__)
@@ -179,13 +179,8 @@ def lost(now: datetime, only: Iterable[int] | None = None) -> int:
 
 def calibration(now: datetime) -> int:
     today = timezone.localdate(now)
-    until = today + timedelta(days=settings.TOOLCRIB_CALIBRATION_NOTICE_DAYS)
-    tools = (
-        ToolInstance.objects.filter(calibration_due__isnull=False, calibration_due__lte=until)
-        .exclude(status__in=[ToolInstance.Status.RETIRED, ToolInstance.Status.LOST])
-        .select_related("tool_type")
-        .order_by("calibration_due", "inventory_number")
-    )
+    # The same list as the Calibration due page (metrology.due_within).
+    tools = metrology.due_within(settings.TOOLCRIB_CALIBRATION_NOTICE_DAYS, today)
     items = [
         Item(
             f"tool:{t.pk}:due:{t.calibration_due.isoformat()}",

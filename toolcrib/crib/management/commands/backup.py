@@ -30,5 +30,5 @@ class Command(BaseCommand):
         rows = sum(manifest["tables"].values())
         self.stdout.write(
             f"Backed up {len(manifest['tables'])} tables ({rows} rows) and "
-            f"{len(manifest['photos'])} photos to {path} ({path.stat().st_size / 1e6:.1f} MB)."
+            f"{len(manifest['photos'])} stored files (photos, certificates) to {path} ({path.stat().st_size / 1e6:.1f} MB)."
         )

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"Restored {len(counts)} tables ({sum(counts.values())} rows) and "
-            f"{len(manifest['photos'])} photos from {path}; the counts match the manifest."
+            f"{len(manifest['photos'])} stored files (photos, certificates) from {path}; the counts match the manifest."
         )
 
     def _secret_key(self, path, manifest):
