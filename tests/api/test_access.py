@@ -114,7 +114,7 @@ WRITES = [
         "take a return",
         "post",
         lambda c: "/api/returns/",
-        lambda c: {"engineer": c.engineer.pk, "crops": []},
+        lambda c: {"engineer": c.engineer.pk, "crops": [], "ends": "shift"},
         {"return desk"},
     ),
     (

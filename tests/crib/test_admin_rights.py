@@ -185,7 +185,7 @@ def evidence(jpeg, tool_factory, engineer, storekeeper, desk):
     issue = services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)]
     )
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="shift")
     return {
         "photo": photo,
         "enrolment": enrolment,

@@ -446,6 +446,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "reason",
+            "identified_as",
             "crop_url",
             "marking",
             "marking_check",
@@ -461,10 +462,25 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
         }
 
 
+class StillOutToolSerializer(serializers.ModelSerializer):
+    """A tool the engineer held that was not in a normal return's photo: still out with them."""
+
+    inventory_number = serializers.CharField(source="tool_instance.inventory_number")
+
+    class Meta:
+        model = IssuedTool
+        fields = ["id", "tool_instance", "inventory_number", "issue", "due_back"]
+
+
 class ReturnSerializer(serializers.ModelSerializer):
     desk_user = username()
     tools = ReturnedToolSerializer(
         many=True, help_text="One line per tool: held, photographed, or both."
+    )
+    still_out_tools = StillOutToolSerializer(
+        many=True,
+        help_text="Tools held but not in the photos of a normal return: they stay out with the "
+        "engineer (no recount). Empty when the return ends the shift or the job.",
     )
 
     class Meta:
@@ -478,6 +494,8 @@ class ReturnSerializer(serializers.ModelSerializer):
             "accepted_risk",
             "accept_level",
             "calibration",
+            "ends",
+            "still_out_tools",
             "tools",
         ]
 
@@ -493,6 +511,13 @@ class ReturnRequestSerializer(serializers.Serializer):
         many=True,
         max_length=200,
         help_text="The tools in the return photos; empty = none photographed.",
+    )
+    ends = serializers.ChoiceField(
+        choices=Return.Ends.choices,
+        default=Return.Ends.NOTHING,
+        help_text="What the return ends. `nothing` (the default, a normal return): tools the "
+        "engineer holds that are not in the photos stay out with them (listed in "
+        "`still_out_tools`). `shift` or `job`: those tools go to a recount.",
     )
 
 

@@ -280,7 +280,8 @@ class ReturnViewSet(TransactionViewSet):
     queryset = Return.objects.select_related("desk_user").prefetch_related(
         Prefetch(
             "tools", ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by")
-        )
+        ),
+        Prefetch("still_out_tools", IssuedTool.objects.select_related("tool_instance")),
     )
     serializer_class = serializers.ReturnSerializer
     request_serializer_class = serializers.ReturnRequestSerializer
@@ -291,7 +292,11 @@ class ReturnViewSet(TransactionViewSet):
     def make(self, user: User, data: dict[str, Any], key: str | None) -> Return:
         crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
         return services.return_tools(
-            engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key
+            engineer=data["engineer"],
+            desk_user=user,
+            crops=crops,
+            idempotency_key=key,
+            ends=data["ends"],
         )
 
 

@@ -3,6 +3,7 @@ then a manual recount for whatever did not pass."""
 
 from collections import Counter
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +19,15 @@ from toolcrib.front.pick import EngineerField
 
 class ReturnForm(KitForm):
     engineer = EngineerField(required=False)
+    # A normal return is the default: most returns during a shift are partial (a tool back
+    # when its job step is done), and a tool still in the engineer's hand is not missing.
+    # At the end of the shift or the job the desk says so, and the rest go to a recount.
+    ends = forms.ChoiceField(
+        choices=Return.Ends.choices,
+        initial=Return.Ends.NOTHING,
+        widget=forms.RadioSelect,
+        label="This return ends",
+    )
 
     def clean(self):
         data = super().clean()
@@ -46,6 +56,7 @@ def new_return(request):
                 desk_user=request.user,
                 crops=[(photo, line["box"]) for line in form.boxed()],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                ends=form.cleaned_data["ends"],
             )
         except CribError as e:
             form.add_error(None, str(e))
@@ -81,6 +92,9 @@ def return_page(request, pk):
     ]
     lines.sort(key=lambda line: first.index(line.decision) if line.decision in first else 3)
     counts = Counter(line.decision for line in lines)
+    still_out = list(
+        tool_return.still_out_tools.select_related("tool_instance__tool_type").order_by("pk")
+    )
     return render(
         request,
         "front/return.html",
@@ -95,6 +109,7 @@ def return_page(request, pk):
             "missing": counts[ReturnedTool.Decision.MISSING],
             "recounted": counts[ReturnedTool.Decision.RECOUNTED_ACCEPTED],
             "can_decide": request.user.has_perm(access.RECOUNT),
+            "still_out": still_out,
         },
     )
 
