@@ -120,7 +120,9 @@ def test_it_takes_confirmations_by_eye_several_at_once_without_a_reason(kit, api
 def test_it_refuses_confirmations_from_who_may_not_decide(kit, api, qa, desk, engineer):
     tool_return = (
         api(desk)
-        .post("/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "shift"}, format="json")
+        .post(
+            "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "shift"}, format="json"
+        )
         .json()
     )
     response = api(qa).post(
@@ -263,8 +265,8 @@ def test_it_refuses_a_return_that_ends_something_unknown(kit, api, desk, enginee
     )
     assert response.status_code == 400
     assert "ends" in response.json()["errors"]
-    empty = api(desk).post(
-        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+    empty = api(desk).post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json")
+    assert (
+        empty.status_code == 400 and "a normal return leaves every tool" in empty.json()["detail"]
     )
-    assert empty.status_code == 400 and "a normal return leaves every tool" in empty.json()["detail"]
     assert not Return.objects.exists()

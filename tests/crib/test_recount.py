@@ -30,7 +30,9 @@ def test_it_flags_every_tool_for_recount_when_nothing_was_photographed(issued, e
 
 
 def test_it_puts_a_recounted_tool_back_in_the_crib(issued, engineer, desk):
-    line = services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="shift").tools.first()
+    line = services.return_tools(
+        engineer=engineer, desk_user=desk, crops=[], ends="shift"
+    ).tools.first()
 
     services.decide_recount(line, user=desk, found=True, reason="counted on the shadow board")
 
@@ -43,7 +45,9 @@ def test_it_puts_a_recounted_tool_back_in_the_crib(issued, engineer, desk):
 
 
 def test_it_marks_a_missing_tool_lost(issued, engineer, desk):
-    line = services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="shift").tools.first()
+    line = services.return_tools(
+        engineer=engineer, desk_user=desk, crops=[], ends="shift"
+    ).tools.first()
 
     services.decide_recount(
         line, user=desk, found=False, reason="not in the kit, engineer informed QA"
@@ -56,7 +60,9 @@ def test_it_marks_a_missing_tool_lost(issued, engineer, desk):
 
 
 def test_it_needs_a_reason_and_decides_only_once(issued, engineer, desk):
-    line = services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="shift").tools.first()
+    line = services.return_tools(
+        engineer=engineer, desk_user=desk, crops=[], ends="shift"
+    ).tools.first()
     with pytest.raises(CribError, match="needs a reason"):
         services.decide_recount(line, user=desk, found=True, reason="  ")
     services.decide_recount(line, user=desk, found=True, reason="found")

@@ -62,7 +62,10 @@ def test_it_returns_one_of_two_and_leaves_the_other_still_out(
     page = signed_in(qa)
     due = page.locator("#due-this-shift-list tbody tr").all_inner_texts()
     assert len(due) == 1 and "AT-288293-6" in due[0]
-    assert page.locator("#figures .figure", has_text="waiting for the desk").locator(".n").inner_text() == "0"
+    assert (
+        page.locator("#figures .figure", has_text="waiting for the desk").locator(".n").inner_text()
+        == "0"
+    )
 
 
 def test_at_the_end_of_the_shift_the_other_goes_to_a_recount(

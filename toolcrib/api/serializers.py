@@ -21,6 +21,7 @@ from toolcrib.crib.models import (
     CribSettings,
     Engineer,
     Enrolment,
+    ForeignToolReport,
     Issue,
     IssuedTool,
     MarkingSource,
@@ -70,7 +71,8 @@ class CropURLField(serializers.Field):
 
     def __init__(self, kind: str, **kwargs: Any) -> None:
         self.kind = kind
-        super().__init__(source="*", read_only=True, **kwargs)
+        kwargs.setdefault("source", "*")  # the crop itself, or the record that holds it
+        super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, crop: Sighting) -> str | None:
         if crop.photo_id is None:
@@ -528,6 +530,46 @@ class RecountSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why: what the recount found.")
 
 
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="The desk's words, optional."
+    )
+
+
+class IdentifySerializer(NoteSerializer):
+    number = serializers.CharField(
+        max_length=64, help_text="The crib tool's inventory number (e.g. AT-288293-6)."
+    )
+
+
+class CloseReportSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="What was done with the foreign tool.")
+
+
+class ForeignToolReportSerializer(serializers.ModelSerializer):
+    reported_by = username()
+    closed_by = username(allow_null=True)
+    tool_return = serializers.IntegerField(source="line.tool_return_id", read_only=True)
+    engineer = EngineerBriefSerializer(source="line.tool_return.engineer", read_only=True)
+    crop_url = CropURLField("returned", source="line")
+
+    class Meta:
+        model = ForeignToolReport
+        fields = [
+            "id",
+            "line",
+            "tool_return",
+            "engineer",
+            "reported_by",
+            "reported_at",
+            "note",
+            "crop_url",
+            "closed_by",
+            "closed_at",
+            "closing_note",
+        ]
+
+
 class ConfirmSerializer(serializers.Serializer):
     lines = serializers.PrimaryKeyRelatedField(
         queryset=ReturnedTool.objects.all(),
@@ -574,7 +616,10 @@ class CribSettingsSerializer(serializers.ModelSerializer):
 class FiguresSerializer(serializers.Serializer):
     tools_out = serializers.IntegerField()
     overdue = serializers.IntegerField()
-    flagged = serializers.IntegerField()
+    flagged = serializers.IntegerField(
+        help_text="Return lines waiting for the desk: a look, a recount, or an extra tool's action."
+    )
+    foreign_reports = serializers.IntegerField(help_text="Foreign tool reports QA has not closed.")
     lost = serializers.IntegerField()
     issues_today = serializers.IntegerField()
     returns_today = serializers.IntegerField()
@@ -621,6 +666,7 @@ class DashboardSerializer(serializers.Serializer):
     figures = FiguresSerializer()
     tools_out = ToolOutSerializer(many=True)
     flagged = FlaggedLineSerializer(many=True)
+    foreign_reports = ForeignToolReportSerializer(many=True)
     lost = LostToolSerializer(many=True)
 
 

@@ -298,7 +298,9 @@ def return_tools(
     if earlier := _earlier(Return, idempotency_key, engineer):
         return earlier
     if ends not in Return.Ends.values:
-        raise CribError("Say what the return ends: nothing (a normal return), the shift or the job.")
+        raise CribError(
+            "Say what the return ends: nothing (a normal return), the shift or the job."
+        )
     sightings = [(photo, check_box(photo, box)) for photo, box in crops]
     held = list(_held_for_return(engineer))
     if not held and not sightings:

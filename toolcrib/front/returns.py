@@ -78,7 +78,12 @@ def new_return(request):
 def return_page(request, pk):
     tool_return = get_object_or_404(Return.objects.select_related("engineer", "desk_user"), pk=pk)
     lines = list(
-        tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by")
+        tool_return.tools.select_related(
+            "issued_tool__tool_instance__tool_type",
+            "decided_by",
+            "identified_as",
+            "foreign_report__closed_by",
+        )
     )
     for line in lines:
         line.issue_size, line.return_size = same_scale(
