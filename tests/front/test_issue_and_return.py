@@ -163,7 +163,9 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     flagged.locator("input[name=reason]").fill("not in the kit; engineer informed QA")
     flagged.locator("text=Missing: mark lost").click()
     page.wait_for_selector(".return-line .tag.decision-missing")
-    assert page.locator("#owed").inner_text() == "Nothing left to decide."
+    assert page.locator("#owed").inner_text() == (
+        "No look or recount left; the tools not issued to them still wait for an action."
+    )
     assert (
         ToolInstance.objects.get(inventory_number="AT-288293-6").status == ToolInstance.Status.LOST
     )
