@@ -45,6 +45,17 @@ def crib_day(engineer, tool_factory, storekeeper, desk, jpeg):
     )
     services.issue_tools(engineer=other, storekeeper=storekeeper, lines=[ToolLine(kept)])
     tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="shift")
+    # Two tools they were not issued: one waits for the desk's action, one went to QA.
+    from toolcrib.crib import extras
+    from toolcrib.crib.models import ReturnedTool
+
+    waiting, foreign = (
+        ReturnedTool.objects.create(
+            tool_return=tool_return, decision=ReturnedTool.Decision.EXTRA, reason="not issued"
+        )
+        for _ in range(2)
+    )
+    extras.report_foreign(foreign, user=desk, note="a torque wrench, not ours")
     return tool_return
 
 
@@ -60,6 +71,9 @@ def pages_of(live_server, crib_day, engineer):
         "/tool-types/",
         f"/issues/{issue.pk}/",
         f"/returns/{crib_day.pk}/",
+        "/issues/",
+        "/returns/",
+        "/audit/",
     ]
 
 
@@ -72,6 +86,7 @@ def test_every_page_passes_axe(
     crib_admin,
     desk,
     storekeeper,
+    qa,
     crib_day,
     engineer,
     tmp_path,
@@ -80,7 +95,7 @@ def test_every_page_passes_axe(
     photo = tmp_path / "kit.jpg"
     photo.write_bytes(jpeg(800, 600))
     found = {}
-    for user in (crib_admin, desk, storekeeper):
+    for user in (crib_admin, desk, storekeeper, qa):
         page = signed_in(user) if screen == "desk" else phone(user)
         for path in pages_of(live_server, crib_day, engineer) + (
             ["/settings/"] if user == crib_admin else []
