@@ -94,7 +94,7 @@ def measure(repeat: int) -> tuple[dict[str, Counter], dict[str, list[float]]]:
         with counting(counts["return submit"]):
             t0 = time.perf_counter()
             services.return_tools(
-                engineer=engineer, desk_user=user, crops=[(photo, b) for b in boxes]
+                engineer=engineer, desk_user=user, sightings=[(photo, b) for b in boxes]
             )
             seconds["return submit"].append(time.perf_counter() - t0)
     return counts, seconds

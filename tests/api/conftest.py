@@ -68,7 +68,7 @@ def crib(tool_factory, engineer, storekeeper, desk, jpeg, make_user):
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(held)]
     )
     recount_line = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=[], ends="shift"
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
     ).tools.get()
     services.issue_tools(
         engineer=engineer,

@@ -38,7 +38,7 @@ def crib(tool_factory, storekeeper, engineer, model_path, photos_dir):
 def ivan_returns(engineer, desk, placements, extra_boxes=()):
     """Ivan's return of these tools; its extra lines."""
     tool_return = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=photo_of(placements, extra_boxes)
+        engineer=engineer, desk_user=desk, sightings=photo_of(placements, extra_boxes)
     )
     return list(tool_return.tools.filter(decision=Decision.EXTRA))
 
@@ -83,7 +83,7 @@ def test_a_tool_another_engineer_holds_is_taken_back_for_them(crib, engineer, de
 def test_it_settles_the_holder_s_waiting_recount(crib, engineer, desk):
     wrench, pliers, boris = crib
     # Boris's shift ended without the pliers: they wait for a recount.
-    waiting = services.return_tools(engineer=boris, desk_user=desk, crops=[], ends="shift")
+    waiting = services.return_tools(engineer=boris, desk_user=desk, sightings=[], ends="shift")
     [theirs] = waiting.tools.all()
     [extra] = ivan_returns(engineer, desk, [(WRENCH, (700, 550), 3), (PLIERS, (300, 200), 1)])
 
@@ -99,7 +99,7 @@ def test_it_settles_the_holder_s_waiting_recount(crib, engineer, desk):
 
 def test_a_lost_tool_found_closes_its_loss(crib, engineer, desk):
     wrench, pliers, boris = crib
-    waiting = services.return_tools(engineer=boris, desk_user=desk, crops=[], ends="job")
+    waiting = services.return_tools(engineer=boris, desk_user=desk, sightings=[], ends="job")
     services.decide_recount(waiting.tools.get(), user=desk, found=False, reason="not in the kit")
     assert list(dashboard.lost_tools()) == [pliers]
     [extra] = ivan_returns(engineer, desk, [(WRENCH, (700, 550), 3), (PLIERS, (300, 200), 1)])

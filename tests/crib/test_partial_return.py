@@ -41,7 +41,7 @@ def test_it_leaves_a_tool_not_in_the_photo_with_the_engineer(two_held, engineer,
     pliers, wrench = two_held
 
     tool_return = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=photo_of([(WRENCH, (700, 550), 3)])
+        engineer=engineer, desk_user=desk, sightings=photo_of([(WRENCH, (700, 550), 3)])
     )
 
     assert tool_return.ends == Return.Ends.NOTHING
@@ -60,7 +60,7 @@ def test_it_leaves_a_tool_not_in_the_photo_with_the_engineer(two_held, engineer,
 
     # Later the same day the pliers come back: an ordinary return takes them.
     later = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=photo_of([(PLIERS, (300, 300), 1)])
+        engineer=engineer, desk_user=desk, sightings=photo_of([(PLIERS, (300, 300), 1)])
     )
     assert later.tools.get().issued_tool.tool_instance == pliers
     assert not later.still_out_tools.exists()
@@ -71,7 +71,7 @@ def test_at_the_end_of_the_shift_or_job_the_rest_go_to_a_recount(two_held, engin
     pliers, wrench = two_held
 
     tool_return = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=photo_of([(WRENCH, (700, 550), 3)]), ends=ends
+        engineer=engineer, desk_user=desk, sightings=photo_of([(WRENCH, (700, 550), 3)]), ends=ends
     )
 
     lines = {line.issued_tool.tool_instance: line for line in tool_return.tools.all()}
@@ -86,7 +86,7 @@ def test_at_the_end_of_the_shift_or_job_the_rest_go_to_a_recount(two_held, engin
 
 def test_a_normal_return_with_nothing_in_the_photo_is_refused(two_held, engineer, desk):
     with pytest.raises(CribError, match="a normal return leaves every tool with the engineer"):
-        services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+        services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     with pytest.raises(CribError, match="Say what the return ends"):
-        services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="lunch")
+        services.return_tools(engineer=engineer, desk_user=desk, sightings=[], ends="lunch")
     assert not Return.objects.exists() and engineer.held_tools().count() == 2

@@ -44,7 +44,9 @@ def crib_day(engineer, tool_factory, storekeeper, desk, jpeg):
         engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(held), ToolLine(missing)]
     )
     services.issue_tools(engineer=other, storekeeper=storekeeper, lines=[ToolLine(kept)])
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[], ends="shift")
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+    )
     # Two tools they were not issued: one waits for the desk's action, one went to QA.
     from toolcrib.crib import extras
     from toolcrib.crib.models import ReturnedTool
@@ -74,6 +76,7 @@ def pages_of(live_server, crib_day, engineer):
         "/issues/",
         "/returns/",
         "/audit/",
+        "/labels/",
     ]
 
 

@@ -26,7 +26,7 @@ def with_extras(tool_factory, storekeeper, desk, engineer, kit_photo):
     path, boxes = kit_photo([(WRENCH, (700, 550), 3), (PLIERS, (300, 200), 1)])
     photo = services.store_photo(path.read_bytes())
     tool_return = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=[(photo, b) for b in [*boxes, TABLE]]
+        engineer=engineer, desk_user=desk, sightings=[(photo, b) for b in [*boxes, TABLE]]
     )
     assert tool_return.tools.filter(decision="extra").count() == 2
     return tool_return, boris

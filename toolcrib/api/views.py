@@ -291,11 +291,11 @@ class ReturnViewSet(TransactionViewSet):
     build_report = staticmethod(reports.return_report)
 
     def make(self, user: User, data: dict[str, Any], key: str | None) -> Return:
-        crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
+        sightings = [(crop["photo"], crop["box"]) for crop in data["crops"]]
         return services.return_tools(
             engineer=data["engineer"],
             desk_user=user,
-            crops=crops,
+            sightings=sightings,
             idempotency_key=key,
             ends=data["ends"],
         )

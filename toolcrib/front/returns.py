@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from toolcrib.crib import recognition, services
 from toolcrib.crib.holders import likely_holder
-from toolcrib.crib.models import Return, ReturnedTool
+from toolcrib.crib.models import Return, ReturnedTool, ToolInstance
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm, engineer_choices
@@ -33,6 +33,15 @@ class ReturnForm(KitForm):
         data = super().clean()
         if self.errors or data.get("engineer"):
             return data
+        holders = {
+            t.issue.engineer
+            for n in self.scanned()
+            if (tool := ToolInstance.objects.filter(inventory_number__iexact=n).first())
+            and (t := tool.open_issued_tool())
+        }
+        if len(holders) == 1:  # the tools scanned say whose they are
+            data["engineer"] = holders.pop()
+            return data
         boxes = [line["box"] for line in self.boxed()]
         tools = (
             recognition.recognise_photo(data["photo"], boxes, in_crib_only=False) if boxes else []
@@ -54,8 +63,9 @@ def new_return(request):
             tool_return = services.return_tools(
                 engineer=form.cleaned_data["engineer"],
                 desk_user=request.user,
-                crops=[(photo, line["box"]) for line in form.boxed()],
+                sightings=[(photo, line["box"]) for line in form.boxed()],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                scanned_numbers=form.scanned(),
                 ends=form.cleaned_data["ends"],
             )
         except CribError as e:
@@ -175,4 +185,26 @@ def decide_recount(request, pk):
                 request,
                 f"{tool} marked missing: the tool is now lost and QA is alerted on the dashboard.",
             )
+    return redirect(line.tool_return)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def close_up(request, pk):
+    """A close-up of one undecided line's tool: its marking read decides the line."""
+    line = get_object_or_404(ReturnedTool.objects.select_related("tool_return"), pk=pk)
+    upload = request.FILES.get("close_up")
+    if upload is None:
+        messages.error(request, "Take or choose a close-up of the tool's number first.")
+        return redirect(line.tool_return)
+    try:
+        line, check = services.read_close_up(line, upload.read(), user=request.user)
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        tool = line.issued_tool.tool_instance
+        if line.decision == ReturnedTool.Decision.ACCEPTED:
+            messages.success(request, f"{tool}: {check.message} on the close-up; back in the crib.")
+        else:
+            messages.warning(request, f"{tool}: {check.message} on the close-up; recount it.")
     return redirect(line.tool_return)
