@@ -60,7 +60,10 @@
     owed.dataset.recount = toRecount;
     owed.replaceChildren();
     if (!clicks) {
-      owed.textContent = "Nothing left to decide.";
+      // Extra tools wait for their own action (not a tool, which tool, foreign): a page load.
+      owed.textContent = Number(owed.dataset.extra || 0)
+        ? "No look or recount left; the tools not issued to them still wait for an action."
+        : "Nothing left to decide.";
     } else {
       const strong = document.createElement("strong");
       strong.textContent = `${clicks} click${clicks === 1 ? "" : "s"}`;

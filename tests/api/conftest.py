@@ -7,12 +7,13 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from toolcrib.crib import services
+from toolcrib.crib import extras, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
     Engineer,
     Enrolment,
+    ForeignToolReport,
     Issue,
     IssuedTool,
     Photo,
@@ -67,7 +68,7 @@ def crib(tool_factory, engineer, storekeeper, desk, jpeg, make_user):
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(held)]
     )
     recount_line = services.return_tools(
-        engineer=engineer, desk_user=desk, sightings=[]
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
     ).tools.get()
     services.issue_tools(
         engineer=engineer,
@@ -80,12 +81,24 @@ def crib(tool_factory, engineer, storekeeper, desk, jpeg, make_user):
     enrolment = Enrolment(tool_instance=free, photo=photo)
     enrolment.box = (10, 10, 200, 100)
     enrolment.save()
+    # Two tools they were not issued in a return photo: one waits for the desk's action, the
+    # other was reported to QA as foreign.
+    extra_return = Return.objects.create(engineer=engineer, desk_user=desk, threshold=90)
+    extra, foreign = (
+        ReturnedTool.objects.create(
+            tool_return=extra_return, decision=ReturnedTool.Decision.EXTRA, reason="not issued"
+        )
+        for _ in range(2)
+    )
+    foreign_report = extras.report_foreign(foreign, user=desk, note="airline's wrench")
     spare_type = ToolType.objects.create(name="Torque wrench", slug="torque-wrench")
     idle = Engineer.objects.create(badge_number="E2002", name="Olga Sidorova")
     return SimpleNamespace(
         free=free,
         held=held,
         recount_line=recount_line,
+        extra=extra,
+        foreign_report=foreign_report,
         photo=photo,
         enrolment=enrolment,
         spare_type=spare_type,
@@ -104,6 +117,7 @@ CRIB_MODELS = [
     IssuedTool,
     Return,
     ReturnedTool,
+    ForeignToolReport,
     AuditEvent,
     Token,
 ]

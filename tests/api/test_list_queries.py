@@ -18,7 +18,7 @@ LISTS = {
     "/api/photos/": 0,
     "/api/enrolments/": 0,
     "/api/issues/": 1,  # + the issued tools
-    "/api/returns/": 1,  # + the return lines
+    "/api/returns/": 2,  # + the return lines, + the tools still out
     "/api/returned-tools/": 0,
     "/api/audit-events/": 0,
     "/api/tokens/": 0,
@@ -40,7 +40,7 @@ def more_of_everything(crib, tool_factory, storekeeper, desk, make_user, jpeg, r
         storekeeper=storekeeper,
         lines=[services.ToolLine(t, photo, (0, 0, 50 + i, 50)) for i, t in enumerate(tools)],
     )
-    services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
+    services.return_tools(engineer=engineer, desk_user=desk, sightings=[], ends="shift")
     from rest_framework.authtoken.models import Token
 
     Token.objects.create(user=make_user(f"scanner-{round_}"))

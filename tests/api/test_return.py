@@ -58,7 +58,7 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
     )
 
     response = client.post(
-        "/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json"
+        "/api/returns/", {"engineer": engineer.pk, "crops": crops, "ends": "shift"}, format="json"
     )
 
     assert response.status_code == 201, response.content
@@ -88,7 +88,7 @@ def test_it_takes_confirmations_by_eye_several_at_once_without_a_reason(kit, api
         client, [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)]
     )
     tool_return = client.post(
-        "/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json"
+        "/api/returns/", {"engineer": engineer.pk, "crops": crops, "ends": "shift"}, format="json"
     ).json()
     lines = {line["inventory_number"]: line for line in tool_return["tools"]}
     waiting, missing = lines["SCR-0001"], lines["AT-288293-6"]
@@ -120,7 +120,9 @@ def test_it_takes_confirmations_by_eye_several_at_once_without_a_reason(kit, api
 def test_it_refuses_confirmations_from_who_may_not_decide(kit, api, qa, desk, engineer):
     tool_return = (
         api(desk)
-        .post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json")
+        .post(
+            "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "shift"}, format="json"
+        )
         .json()
     )
     response = api(qa).post(
@@ -132,7 +134,7 @@ def test_it_refuses_confirmations_from_who_may_not_decide(kit, api, qa, desk, en
 def test_it_takes_the_desk_s_recount_decision(kit, api, desk, engineer):
     client = api(desk)
     line = client.post(
-        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+        "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "shift"}, format="json"
     ).json()["tools"][1]
     assert line["decision"] == "recount_required"
 
@@ -171,7 +173,7 @@ def test_it_takes_the_desk_s_recount_decision(kit, api, desk, engineer):
 def test_it_wants_a_reason_for_a_recount(kit, api, desk, engineer):
     client = api(desk)
     line = client.post(
-        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+        "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "shift"}, format="json"
     ).json()["tools"][0]
     response = client.post(
         f"/api/returned-tools/{line['id']}/recount/", {"found": True, "reason": ""}, format="json"
@@ -217,7 +219,7 @@ def test_it_reports_a_return_in_the_versioned_format(kit, api, desk, qa, enginee
 
 def test_it_takes_a_retried_return_once(kit, api, desk, engineer):
     client = api(desk)
-    body = {"engineer": engineer.pk, "crops": []}
+    body = {"engineer": engineer.pk, "crops": [], "ends": "shift"}
     first = client.post("/api/returns/", body, format="json", HTTP_IDEMPOTENCY_KEY="ret-0001")
     again = client.post("/api/returns/", body, format="json", HTTP_IDEMPOTENCY_KEY="ret-0001")
     assert first.status_code == again.status_code == 201
@@ -227,7 +229,44 @@ def test_it_takes_a_retried_return_once(kit, api, desk, engineer):
 
 def test_it_refuses_a_return_from_someone_who_holds_nothing(api, desk, engineer):
     response = api(desk).post(
-        "/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json"
+        "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "shift"}, format="json"
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "Ivan Petrov (E1001) holds no tools to return."}
+
+
+def test_a_normal_return_leaves_what_is_not_in_the_photo_still_out(kit, api, desk, engineer):
+    client = api(desk)
+    crops = photograph(client, [(WRENCH, (700, 550), 3)])
+
+    normal = client.post("/api/returns/", {"engineer": engineer.pk, "crops": crops}, format="json")
+
+    assert normal.status_code == 201, normal.content
+    body = normal.json()
+    assert body["ends"] == "nothing"
+    assert [t["inventory_number"] for t in body["tools"]] == ["AT-288293-5"]
+    assert sorted(t["inventory_number"] for t in body["still_out_tools"]) == [
+        "AT-288293-6",
+        "SCR-0001",
+    ]
+    assert engineer.held_tools().count() == 2
+
+    # At the end of the job the same two go to a recount.
+    ended = client.post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "job"}, format="json"
+    ).json()
+    assert ended["ends"] == "job" and ended["still_out_tools"] == []
+    assert {t["decision"] for t in ended["tools"]} == {"recount_required"}
+
+
+def test_it_refuses_a_return_that_ends_something_unknown(kit, api, desk, engineer):
+    response = api(desk).post(
+        "/api/returns/", {"engineer": engineer.pk, "crops": [], "ends": "lunch"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "ends" in response.json()["errors"]
+    empty = api(desk).post("/api/returns/", {"engineer": engineer.pk, "crops": []}, format="json")
+    assert (
+        empty.status_code == 400 and "a normal return leaves every tool" in empty.json()["detail"]
+    )
+    assert not Return.objects.exists()

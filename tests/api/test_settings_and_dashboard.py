@@ -69,7 +69,8 @@ def test_it_shows_the_dashboard(api, crib, qa):
     assert body["figures"] | {"issues_today": 0, "returns_today": 0, "tools_issued_today": 0} == {
         "tools_out": 2,
         "overdue": 0,
-        "flagged": 1,
+        "flagged": 2,  # the recount, and the extra tool waiting for an action
+        "foreign_reports": 1,
         "lost": 0,
         "tools_in_crib": 1,
         "issues_today": 0,
@@ -79,6 +80,8 @@ def test_it_shows_the_dashboard(api, crib, qa):
     assert [t["inventory_number"] for t in body["tools_out"]] == ["AT-2", "AT-3"]
     assert body["tools_out"][0]["engineer"]["badge_number"] == "E1001"
     assert [(f["inventory_number"], f["decision"]) for f in body["flagged"]] == [
-        ("AT-2", "recount_required")
+        (None, "extra"),
+        ("AT-2", "recount_required"),
     ]
+    assert [r["note"] for r in body["foreign_reports"]] == ["airline's wrench"]
     assert body["lost"] == []

@@ -185,7 +185,9 @@ def evidence(jpeg, tool_factory, engineer, storekeeper, desk):
     issue = services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)]
     )
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+    )
     return {
         "photo": photo,
         "enrolment": enrolment,

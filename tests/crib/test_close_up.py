@@ -36,7 +36,9 @@ def waiting_line(storekeeper, desk, engineer, tool_factory):
     def make(number):
         tool = ToolInstance.objects.filter(inventory_number=number).first() or tool_factory(number)
         services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool)])
-        tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
+        tool_return = services.return_tools(
+            engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+        )
         line = tool_return.tools.get(issued_tool__tool_instance=tool)
         assert line.decision == ReturnedTool.Decision.RECOUNT_REQUIRED
         return line

@@ -74,7 +74,9 @@ def test_it_flags_a_tool_swapped_for_another(kit, engineer, desk):
         [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)]
     )
 
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=crops)
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=crops, ends="shift"
+    )
 
     lines = {
         line.issued_tool.tool_instance.inventory_number: line
@@ -134,7 +136,9 @@ def test_it_says_whose_tool_came_back_with_someone_else(
 def test_it_flags_a_tool_missing_from_the_photo(kit, engineer, desk):
     crops = return_photo([(WRENCH, (700, 550), 0), (SCREW, (100, 900), 0)])
 
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=crops)
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=crops, ends="shift"
+    )
 
     missing = tool_return.tools.get(issued_tool__tool_instance__inventory_number="AT-288293-6")
     assert (

@@ -44,7 +44,20 @@ def crib_day(engineer, tool_factory, storekeeper, desk, jpeg):
         engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(held), ToolLine(missing)]
     )
     services.issue_tools(engineer=other, storekeeper=storekeeper, lines=[ToolLine(kept)])
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+    )
+    # Two tools they were not issued: one waits for the desk's action, one went to QA.
+    from toolcrib.crib import extras
+    from toolcrib.crib.models import ReturnedTool
+
+    waiting, foreign = (
+        ReturnedTool.objects.create(
+            tool_return=tool_return, decision=ReturnedTool.Decision.EXTRA, reason="not issued"
+        )
+        for _ in range(2)
+    )
+    extras.report_foreign(foreign, user=desk, note="a torque wrench, not ours")
     return tool_return
 
 
@@ -60,6 +73,9 @@ def pages_of(live_server, crib_day, engineer):
         "/tool-types/",
         f"/issues/{issue.pk}/",
         f"/returns/{crib_day.pk}/",
+        "/issues/",
+        "/returns/",
+        "/audit/",
         "/labels/",
         "/exports/",
         "/notifications/",
@@ -75,6 +91,7 @@ def test_every_page_passes_axe(
     crib_admin,
     desk,
     storekeeper,
+    qa,
     crib_day,
     engineer,
     tmp_path,
@@ -83,7 +100,7 @@ def test_every_page_passes_axe(
     photo = tmp_path / "kit.jpg"
     photo.write_bytes(jpeg(800, 600))
     found = {}
-    for user in (crib_admin, desk, storekeeper):
+    for user in (crib_admin, desk, storekeeper, qa):
         page = signed_in(user) if screen == "desk" else phone(user)
         for path in pages_of(live_server, crib_day, engineer) + (
             ["/settings/", "/import/"] if user == crib_admin else []

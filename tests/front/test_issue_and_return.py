@@ -116,6 +116,9 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert (x0, y0, x1 - 5, y1 - 5) in row_boxes(page)
     assert page.locator(".tool-row").count() == 3
     assert "Open-end wrench 3/4" in page.locator(".tool-row .type").all_inner_texts()
+    # The engineer's shift ends: whatever they hold and did not bring goes to a recount.
+    assert page.get_by_label("Nothing: a normal return").is_checked()
+    page.get_by_label("The end of the shift").check()
     page.click("text=Check the return")
     page.wait_for_url("**/returns/*/")  # the submit first checks the session is alive
 
@@ -160,7 +163,9 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     flagged.locator("input[name=reason]").fill("not in the kit; engineer informed QA")
     flagged.locator("text=Missing: mark lost").click()
     page.wait_for_selector(".return-line .tag.decision-missing")
-    assert page.locator("#owed").inner_text() == "Nothing left to decide."
+    assert page.locator("#owed").inner_text() == (
+        "No look or recount left; the tools not issued to them still wait for an action."
+    )
     assert (
         ToolInstance.objects.get(inventory_number="AT-288293-6").status == ToolInstance.Status.LOST
     )

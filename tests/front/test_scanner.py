@@ -91,9 +91,10 @@ def test_scans_on_the_return_page_verify_tools_by_their_label(
     assert "scanned at the desk" in line.verdict_reason
     pliers.refresh_from_db()
     assert pliers.status == ToolInstance.Status.IN_CRIB
-    # The wrench was neither scanned nor photographed: it waits for a recount.
-    other = Return.objects.get().tools.get(issued_tool__tool_instance=wrench)
-    assert other.decision == "recount_required"
+    # The wrench was neither scanned nor photographed: a normal return leaves it still out.
+    assert not Return.objects.get().tools.filter(issued_tool__tool_instance=wrench).exists()
+    assert [t.tool_instance for t in Return.objects.get().still_out_tools.all()] == [wrench]
+    assert "AT-288293-5" in page.locator("#still-out-list").inner_text()
     card = page.locator(".return-line", has_text="AT-288293-6").inner_text()
     assert "verified by marking" in card and "its label scanned at the desk" in card
     assert "not in the return photo" not in card

@@ -81,7 +81,7 @@ def test_a_tool_marked_lost_goes_to_qa_at_once_and_never_again(
 ):
     notices.run(SEVEN_AM)
     mailoutbox.clear()
-    tool_return = services.return_tools(engineer=crib, desk_user=desk, sightings=[])
+    tool_return = services.return_tools(engineer=crib, desk_user=desk, sightings=[], ends="shift")
     line = tool_return.tools.get(issued_tool__tool_instance__inventory_number="AT-1")
     with django_capture_on_commit_callbacks(execute=True):
         services.decide_recount(line, user=desk, found=False, reason="not on the aircraft")

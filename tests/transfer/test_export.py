@@ -28,7 +28,9 @@ def history(storekeeper, desk, engineer, tool_factory):
     services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tools[2])]
     )
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+    )
     lines = {
         line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()
     }

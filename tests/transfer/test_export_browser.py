@@ -37,7 +37,9 @@ def test_the_return_page_links_its_pdf_to_sign(
     services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool_factory("AT-1"))]
     )
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
+    tool_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+    )
     page = signed_in(desk)
     page.goto(live_server.url + f"/returns/{tool_return.pk}/")
     pdf = page.request.get(live_server.url + page.locator("#return-pdf").get_attribute("href"))

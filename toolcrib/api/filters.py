@@ -7,7 +7,15 @@ import django_filters as filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
-from toolcrib.crib.models import AuditEvent, Engineer, Issue, Return, ReturnedTool, ToolInstance
+from toolcrib.crib.models import (
+    AuditEvent,
+    Engineer,
+    ForeignToolReport,
+    Issue,
+    Return,
+    ReturnedTool,
+    ToolInstance,
+)
 
 
 class UTCDateTimeField(IsoDateTimeField):
@@ -69,6 +77,14 @@ class ReturnedToolFilter(filters.FilterSet):
     class Meta:
         model = ReturnedTool
         fields = ["decision", "engineer", "tool_return"]
+
+
+class ForeignToolReportFilter(filters.FilterSet):
+    open = filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull", label="Not closed")
+
+    class Meta:
+        model = ForeignToolReport
+        fields = ["open"]
 
 
 class AuditEventFilter(ByTime):

@@ -21,6 +21,7 @@ from toolcrib.crib.models import (
     CribSettings,
     Engineer,
     Enrolment,
+    ForeignToolReport,
     Issue,
     IssuedTool,
     MarkingSource,
@@ -70,7 +71,8 @@ class CropURLField(serializers.Field):
 
     def __init__(self, kind: str, **kwargs: Any) -> None:
         self.kind = kind
-        super().__init__(source="*", read_only=True, **kwargs)
+        kwargs.setdefault("source", "*")  # the crop itself, or the record that holds it
+        super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, crop: Sighting) -> str | None:
         if crop.photo_id is None:
@@ -452,6 +454,7 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "reason",
+            "identified_as",
             "crop_url",
             "marking",
             "marking_check",
@@ -467,10 +470,25 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
         }
 
 
+class StillOutToolSerializer(serializers.ModelSerializer):
+    """A tool the engineer held that was not in a normal return's photo: still out with them."""
+
+    inventory_number = serializers.CharField(source="tool_instance.inventory_number")
+
+    class Meta:
+        model = IssuedTool
+        fields = ["id", "tool_instance", "inventory_number", "issue", "due_back"]
+
+
 class ReturnSerializer(serializers.ModelSerializer):
     desk_user = username()
     tools = ReturnedToolSerializer(
         many=True, help_text="One line per tool: held, photographed, or both."
+    )
+    still_out_tools = StillOutToolSerializer(
+        many=True,
+        help_text="Tools held but not in the photos of a normal return: they stay out with the "
+        "engineer (no recount). Empty when the return ends the shift or the job.",
     )
 
     class Meta:
@@ -484,6 +502,8 @@ class ReturnSerializer(serializers.ModelSerializer):
             "accepted_risk",
             "accept_level",
             "calibration",
+            "ends",
+            "still_out_tools",
             "tools",
         ]
 
@@ -500,6 +520,13 @@ class ReturnRequestSerializer(serializers.Serializer):
         max_length=200,
         help_text="The tools in the return photos; empty = none photographed.",
     )
+    ends = serializers.ChoiceField(
+        choices=Return.Ends.choices,
+        default=Return.Ends.NOTHING,
+        help_text="What the return ends. `nothing` (the default, a normal return): tools the "
+        "engineer holds that are not in the photos stay out with them (listed in "
+        "`still_out_tools`). `shift` or `job`: those tools go to a recount.",
+    )
 
 
 class RecountSerializer(serializers.Serializer):
@@ -507,6 +534,46 @@ class RecountSerializer(serializers.Serializer):
         help_text="true: the tool is here (back in the crib); false: it is missing (lost)."
     )
     reason = serializers.CharField(max_length=2000, help_text="Why: what the recount found.")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="The desk's words, optional."
+    )
+
+
+class IdentifySerializer(NoteSerializer):
+    number = serializers.CharField(
+        max_length=64, help_text="The crib tool's inventory number (e.g. AT-288293-6)."
+    )
+
+
+class CloseReportSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="What was done with the foreign tool.")
+
+
+class ForeignToolReportSerializer(serializers.ModelSerializer):
+    reported_by = username()
+    closed_by = username(allow_null=True)
+    tool_return = serializers.IntegerField(source="line.tool_return_id", read_only=True)
+    engineer = EngineerBriefSerializer(source="line.tool_return.engineer", read_only=True)
+    crop_url = CropURLField("returned", source="line")
+
+    class Meta:
+        model = ForeignToolReport
+        fields = [
+            "id",
+            "line",
+            "tool_return",
+            "engineer",
+            "reported_by",
+            "reported_at",
+            "note",
+            "crop_url",
+            "closed_by",
+            "closed_at",
+            "closing_note",
+        ]
 
 
 class ConfirmSerializer(serializers.Serializer):
@@ -573,7 +640,10 @@ class CribSettingsSerializer(serializers.ModelSerializer):
 class FiguresSerializer(serializers.Serializer):
     tools_out = serializers.IntegerField()
     overdue = serializers.IntegerField()
-    flagged = serializers.IntegerField()
+    flagged = serializers.IntegerField(
+        help_text="Return lines waiting for the desk: a look, a recount, or an extra tool's action."
+    )
+    foreign_reports = serializers.IntegerField(help_text="Foreign tool reports QA has not closed.")
     lost = serializers.IntegerField()
     issues_today = serializers.IntegerField()
     returns_today = serializers.IntegerField()
@@ -620,6 +690,7 @@ class DashboardSerializer(serializers.Serializer):
     figures = FiguresSerializer()
     tools_out = ToolOutSerializer(many=True)
     flagged = FlaggedLineSerializer(many=True)
+    foreign_reports = ForeignToolReportSerializer(many=True)
     lost = LostToolSerializer(many=True)
 
 

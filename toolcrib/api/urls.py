@@ -15,6 +15,7 @@ router.register("enrolments", views.EnrolmentViewSet)
 router.register("issues", views.IssueViewSet)
 router.register("returns", views.ReturnViewSet)
 router.register("returned-tools", views.ReturnedToolViewSet)
+router.register("foreign-reports", views.ForeignToolReportViewSet)
 router.register("audit-events", views.AuditEventViewSet)
 router.register("tokens", views.TokenViewSet)
 

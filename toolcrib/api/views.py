@@ -28,12 +28,13 @@ from toolcrib.api import errors, filters, serializers
 from toolcrib.api.parsers import LimitedJSONParser
 from toolcrib.api.permissions import CribPermissions, TakesPhotos
 from toolcrib.api.schema import CribSchema
-from toolcrib.crib import audit, dashboard, history, holders, recognition, reports, services
+from toolcrib.crib import audit, dashboard, extras, history, holders, recognition, reports, services
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
     Engineer,
     Enrolment,
+    ForeignToolReport,
     Issue,
     IssuedTool,
     Photo,
@@ -280,7 +281,8 @@ class ReturnViewSet(TransactionViewSet):
     queryset = Return.objects.select_related("desk_user").prefetch_related(
         Prefetch(
             "tools", ReturnedTool.objects.select_related("issued_tool__tool_instance", "decided_by")
-        )
+        ),
+        Prefetch("still_out_tools", IssuedTool.objects.select_related("tool_instance")),
     )
     serializer_class = serializers.ReturnSerializer
     request_serializer_class = serializers.ReturnRequestSerializer
@@ -291,7 +293,11 @@ class ReturnViewSet(TransactionViewSet):
     def make(self, user: User, data: dict[str, Any], key: str | None) -> Return:
         sightings = [(crop["photo"], crop["box"]) for crop in data["crops"]]
         return services.return_tools(
-            engineer=data["engineer"], desk_user=user, sightings=sightings, idempotency_key=key
+            engineer=data["engineer"],
+            desk_user=user,
+            sightings=sightings,
+            idempotency_key=key,
+            ends=data["ends"],
         )
 
 
@@ -327,6 +333,65 @@ class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
         lines = services.confirm_by_eye(asked.validated_data["lines"], user=signed_in(request))
         fresh = self.get_queryset().filter(pk__in=[line.pk for line in lines]).order_by("pk")
         return Response(self.get_serializer(fresh, many=True).data)
+
+    # An extra line's actions (toolcrib/crib/extras.py): each answers the line as it is now.
+
+    def _extra_action(
+        self,
+        request: Request,
+        serializer: type[drf_serializers.Serializer],
+        act: Callable[..., Any],
+    ) -> Response:
+        line = self.get_object()
+        asked = serializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        act(line, user=signed_in(request), **asked.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data)
+
+    @extend_schema(request=serializers.NoteSerializer, responses=serializers.ReturnedToolSerializer)
+    @action(detail=True, methods=["post"], url_path="not-a-tool", filterset_class=None)
+    def not_a_tool(self, request: Request, pk: str | None = None) -> Response:
+        """An extra line that is no tool (table texture, a shadow): dismissed, kept as evidence."""
+        return self._extra_action(request, serializers.NoteSerializer, extras.not_a_tool)
+
+    @extend_schema(
+        request=serializers.IdentifySerializer, responses=serializers.ReturnedToolSerializer
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def identify(self, request: Request, pk: str | None = None) -> Response:
+        """An extra line is the crib tool `number`: a lost one's loss is closed; one another
+        engineer holds is taken back for them (their waiting recount settled as found)."""
+        return self._extra_action(request, serializers.IdentifySerializer, extras.identify)
+
+    @extend_schema(request=serializers.NoteSerializer, responses=serializers.ReturnedToolSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def foreign(self, request: Request, pk: str | None = None) -> Response:
+        """An extra line is a tool that is not the crib's: a report to QA (foreign-reports)."""
+        return self._extra_action(request, serializers.NoteSerializer, extras.report_foreign)
+
+
+class ForeignToolReportViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
+    """Foreign tools reported to QA; `?open=true` lists those QA has not closed."""
+
+    queryset = ForeignToolReport.objects.select_related(
+        "line__tool_return__engineer", "reported_by", "closed_by"
+    )
+    serializer_class = serializers.ForeignToolReportSerializer
+    filterset_class = filters.ForeignToolReportFilter
+    write_permissions = {"POST": ["crib.close_foreigntoolreport"]}
+
+    @extend_schema(
+        request=serializers.CloseReportSerializer,
+        responses=serializers.ForeignToolReportSerializer,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        """QA closes the report, saying what was done."""
+        report = self.get_object()
+        asked = serializers.CloseReportSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        extras.close_report(report, user=signed_in(request), **asked.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
 
 
 class SettingsView(CribAPI, GenericAPIView):
@@ -370,6 +435,7 @@ class DashboardView(CribAPI, GenericAPIView):
                     "figures": dashboard.figures(),
                     "tools_out": dashboard.tools_out(),
                     "flagged": dashboard.flagged_lines(),
+                    "foreign_reports": extras.open_reports(),
                     "lost": dashboard.lost_tools(),
                 }
             ).data

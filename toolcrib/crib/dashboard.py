@@ -5,7 +5,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from toolcrib.crib.models import Issue, IssuedTool, Return, ReturnedTool, ToolInstance
+from toolcrib.crib.models import (
+    ForeignToolReport,
+    Issue,
+    IssuedTool,
+    Return,
+    ReturnedTool,
+    ToolInstance,
+)
 
 
 def tools_out():
@@ -16,17 +23,14 @@ def tools_out():
     )
 
 
+WAITING = (*ReturnedTool.OPEN_DECISIONS, ReturnedTool.Decision.EXTRA)
+
+
 def flagged_lines():
-    """Return lines waiting for the desk (a confirmation by eye or a recount), and tools brought
-    back by the wrong engineer."""
-    recent = timezone.now() - timedelta(days=7)
+    """Return lines waiting for the desk: a confirmation by eye, a recount, or an extra tool
+    (one they were not issued) waiting for its action (toolcrib/crib/extras.py)."""
     return (
-        (
-            ReturnedTool.objects.filter(decision__in=ReturnedTool.OPEN_DECISIONS)
-            | ReturnedTool.objects.filter(
-                decision=ReturnedTool.Decision.EXTRA, tool_return__created_at__gte=recent
-            )
-        )
+        ReturnedTool.objects.filter(decision__in=WAITING)
         .select_related("tool_return__engineer", "issued_tool__tool_instance")
         .order_by("-tool_return__created_at", "id")
     )
@@ -43,7 +47,8 @@ def figures(now=None) -> dict:
     return {
         "tools_out": out.count(),
         "overdue": out.filter(due_back__lt=now).count(),
-        "flagged": ReturnedTool.objects.filter(decision__in=ReturnedTool.OPEN_DECISIONS).count(),
+        "flagged": ReturnedTool.objects.filter(decision__in=WAITING).count(),
+        "foreign_reports": ForeignToolReport.objects.filter(closed_at__isnull=True).count(),
         "lost": ToolInstance.objects.filter(status=ToolInstance.Status.LOST).count(),
         "issues_today": Issue.objects.filter(created_at__gte=start_of_day).count(),
         "returns_today": Return.objects.filter(created_at__gte=start_of_day).count(),

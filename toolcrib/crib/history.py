@@ -35,9 +35,12 @@ def _issue_entries(issued_tools):
 def _return_entries(lines):
     for line in lines:
         tool = line.issued_tool.tool_instance if line.issued_tool else "an extra tool"
+        what = f"returned {tool}: {line.get_decision_display()}"
+        if line.identified_as_id:  # an extra tool the desk identified as this crib tool
+            what = f"found {line.identified_as} among {line.tool_return.engineer}'s tools"
         yield Entry(
             line.tool_return.created_at,
-            f"returned {tool}: {line.get_decision_display()}",
+            what,
             (line.decided_by or line.tool_return.desk_user).get_username(),
             engineer=str(line.tool_return.engineer),
             return_id=line.tool_return_id,
@@ -48,7 +51,9 @@ def _return_entries(lines):
 
 def tool_history(tool: ToolInstance) -> list[Entry]:
     changes = AuditEvent.objects.filter(object_type="toolinstance", object_id=str(tool.pk))
-    return _history(Q(tool_instance=tool), Q(issued_tool__tool_instance=tool), changes)
+    return _history(
+        Q(tool_instance=tool), Q(issued_tool__tool_instance=tool) | Q(identified_as=tool), changes
+    )
 
 
 def engineer_history(engineer: Engineer) -> list[Entry]:
@@ -65,6 +70,7 @@ def _history(issued_tools: Q, returned_tools: Q, changes=()) -> list[Entry]:
         "tool_return__desk_user",
         "decided_by",
         "issued_tool__tool_instance",
+        "identified_as",
     )
     entries = [*_issue_entries(issued), *_return_entries(lines)]
     entries += [

@@ -461,6 +461,18 @@ class Return(models.Model):
     calibration = models.CharField(max_length=300, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
+    class Ends(models.TextChoices):
+        # What the desk says the return ends: a normal return (the default) covers only the
+        # tools in the photo; at the end of the shift or of the job the rest go to a recount.
+        NOTHING = "nothing", "nothing: a normal return"
+        SHIFT = "shift", "the end of the shift"
+        JOB = "job", "the end of the job"
+
+    ends = models.CharField(max_length=8, choices=Ends.choices, default=Ends.NOTHING)
+    # Tools the engineer held that were not in this return's photo and stayed out with them
+    # (a normal return): recorded so the return result can list them.
+    still_out_tools = models.ManyToManyField(IssuedTool, blank=True, related_name="left_out_by")
+
     class Meta:
         ordering = ["-created_at"]
         permissions = [
@@ -490,6 +502,10 @@ class ReturnedTool(Sighting):
         RECOUNTED_ACCEPTED = "recounted_accepted", "recounted and accepted"
         MISSING = "missing", "missing"
         EXTRA = "extra", "not issued to this engineer"
+        # What the desk made of an extra line (toolcrib/crib/extras.py):
+        NOT_A_TOOL = "not_a_tool", "not a tool"
+        IDENTIFIED = "identified", "identified as a crib tool"
+        FOREIGN = "foreign", "foreign tool: reported to QA"
 
     # Lines the desk still owes a decision: one click (confirm by eye) or a recount.
     OPEN_DECISIONS = (Decision.CONFIRM_BY_EYE, Decision.RECOUNT_REQUIRED)
@@ -520,9 +536,26 @@ class ReturnedTool(Sighting):
     close_up = models.ForeignKey(
         Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The crib tool an extra line turned out to be ("this is AT-…"), decision `identified`.
+    identified_as = models.ForeignKey(
+        ToolInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="identified_in"
+    )
 
     class Meta(Sighting.Meta):
         ordering = ["tool_return", "id"]
+        constraints = Sighting.Meta.constraints + [
+            # An identified line names its tool; no other line names one.
+            models.CheckConstraint(
+                condition=Q(decision="identified", identified_as__isnull=False)
+                | (~Q(decision="identified") & Q(identified_as__isnull=True)),
+                name="identified_names_the_tool",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision__in=["not_a_tool", "identified", "foreign"])
+                | Q(issued_tool__isnull=True),
+                name="extra_actions_only_on_extra_lines",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.issued_tool or 'extra tool'}: {self.get_decision_display()}"
@@ -638,3 +671,40 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.object_repr}"
+
+
+class ForeignToolReport(models.Model):
+    """A tool at the return desk that is not the crib's: reported to QA, on QA's list until
+    QA closes it (with what was done)."""
+
+    line = models.OneToOneField(
+        ReturnedTool, on_delete=models.PROTECT, related_name="foreign_report"
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(default=timezone.now, editable=False)
+    note = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        permissions = [("close_foreigntoolreport", "Can close a foreign tool report (QA)")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_by__isnull=True)
+                | (Q(closed_at__isnull=False, closed_by__isnull=False) & ~Q(closing_note="")),
+                name="closed_report_says_who_and_what",
+            )
+        ]
+
+    def __str__(self):
+        return f"foreign tool report {self.pk} (return {self.line.tool_return_id})"
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None

@@ -11,7 +11,8 @@ QA = "QA"
 
 _VIEW_ALL = "view_*"
 
-# Permission codenames of app `crib` per role; QA reads everything and changes nothing.
+# Permission codenames of app `crib` per role; QA reads everything and closes foreign tool
+# reports (toolcrib/crib/extras.py).
 ROLE_PERMISSIONS = {
     STOREKEEPER: [_VIEW_ALL, "issue_tools"],
     RETURN_DESK: [_VIEW_ALL, "return_tools", "decide_recount"],
@@ -35,7 +36,7 @@ ROLE_PERMISSIONS = {
         "add_photo",
         "change_cribsettings",
     ],
-    QA: [_VIEW_ALL],
+    QA: [_VIEW_ALL, "close_foreigntoolreport"],
 }
 # Admins also manage users and their API tokens.
 ADMIN_EXTRA = [

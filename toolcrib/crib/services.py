@@ -315,25 +315,39 @@ def return_tools(
     idempotency_key: str | None = None,
     empty_slots: frozenset[int] = frozenset(),
     scanned_numbers: Sequence[str] = (),
+    ends: str = Return.Ends.NOTHING,
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and give each a verdict.
 
-    Every tool the engineer holds gets a line: accepted (the calibrated match clears the level
-    of the crib's accepted risk, same type, best of their tools), confirm by eye (plausible:
-    one click at the desk), or recount (not in the photos, or not plausibly their tool). Tools
-    in the photos that they do not hold are reported as extra (inference/verdicts.py).
-    `empty_slots`: tool instances whose outline on a kit mat was seen empty (toolcrib/mats):
-    they take no part in the matching and go straight to a recount.
+    Each tool in the photos paired with one they hold gets a line: accepted (the calibrated
+    match clears the level of the crib's accepted risk, same type, best of their tools),
+    confirm by eye (plausible: one click at the desk), or recount (not plausibly their tool).
+    Tools in the photos that they do not hold are reported as extra (inference/verdicts.py).
+    A tool they hold that is neither in the photos nor scanned stays out with them (*still
+    out*, recorded on the return) in a normal return; when the return `ends` the shift or the
+    job, it goes to a recount. `empty_slots`: tool instances whose outline on a kit mat was
+    seen empty (toolcrib/mats): the desk sees the hole in the kit, so they go to a recount
+    either way.
     `scanned_numbers`: tools whose label the desk scanned: each must be one the engineer has to
     return, and is verified by that marking (with a crop, if one was paired with it, or without).
     """
     if earlier := _earlier(Return, idempotency_key, engineer):
         return earlier
+    if ends not in Return.Ends.values:
+        raise CribError(
+            "Say what the return ends: nothing (a normal return), the shift or the job."
+        )
     checked = [(photo, check_box(photo, box)) for photo, box in sightings]
     held = list(_held_for_return(engineer))
     scans = _scanned_held(engineer, held, scanned_numbers)
     if not held and not checked:
         raise CribError(f"{engineer} holds no tools to return.")
+    if not checked and not scans and not empty_slots and ends == Return.Ends.NOTHING:
+        raise CribError(
+            "No tool in the photo: a normal return leaves every tool with the engineer, so "
+            "nothing was returned. At the end of the shift or the job, say so: the tools they "
+            "hold then go to a recount."
+        )
     crib = CribSettings.current()
     in_use = calibration.in_use()
     level = in_use.level(crib.accepted_risk)
@@ -372,8 +386,9 @@ def return_tools(
                 accept_level=None if level is None else round(level * 100, 2),
                 calibration="the crib's own" if in_use.own else "built in",
                 idempotency_key=idempotency_key or None,
+                ends=ends,
             )
-            tool_return.photos.set({photo for photo, _ in sightings})
+            tool_return.photos.set({photo for photo, _ in checked})
             for pair in pairs:
                 check = checks[(pair.held, pair.returned)]
                 # The tool's own marking decides first, whatever the visual match says.
@@ -441,7 +456,11 @@ def return_tools(
                     _back_in_crib(held[h])
             seen_any = any(v.feature is not None for v in returned)
             settled = {p.held for p in pairs} | set(scanned_only)
+            still_out = []
             for h in sorted(set(range(len(held))) - settled):
+                if ends == Return.Ends.NOTHING and held[h].tool_instance_id not in empty_slots:
+                    still_out.append(held[h])  # not brought back yet: still with the engineer
+                    continue
                 missing = (
                     "its slot on the kit mat is empty"
                     if held[h].tool_instance_id in empty_slots
@@ -468,6 +487,7 @@ def return_tools(
                     reason=reason,
                     verdict_reason=reason,
                 )
+            tool_return.still_out_tools.set(still_out)
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
         if idempotency_key and "idempotency_key" in str(e):
@@ -692,6 +712,11 @@ def _return_summary(tool_return: Return) -> dict:
     return {
         "engineer": str(tool_return.engineer),
         "threshold": tool_return.threshold,
+        "ends": tool_return.ends,
+        "still_out": [
+            t.tool_instance.inventory_number
+            for t in tool_return.still_out_tools.select_related("tool_instance")
+        ],
         "tools": [
             {
                 "tool": str(line.issued_tool.tool_instance) if line.issued_tool else None,

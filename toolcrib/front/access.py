@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 ISSUE = "crib.issue_tools"
 RETURN = "crib.return_tools"
 RECOUNT = "crib.decide_recount"
+CLOSE_FOREIGN = "crib.close_foreigntoolreport"
 VIEW = "crib.view_toolinstance"
 ENROL = "crib.add_enrolment"
 SETTINGS = "crib.change_cribsettings"

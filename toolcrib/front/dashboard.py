@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from toolcrib.crib import dashboard
+from toolcrib.crib import dashboard, extras
 from toolcrib.crib.models import Issue, Return
 from toolcrib.front import access
 
@@ -19,6 +19,7 @@ def home(request):
             "lost": dashboard.lost_tools(),
             "out": dashboard.tools_out(),
             "flagged": dashboard.flagged_lines(),
+            "foreign_reports": extras.open_reports(),
             "due_this_shift": dashboard.due_this_shift(),
             "shift_end": dashboard.shift_end(),
             "issues_today": Issue.objects.filter(created_at__gte=start_of_day)

@@ -127,7 +127,7 @@ def returns(request):
     found = (
         Return.objects.filter(pk__in=found.values("pk"))
         .select_related("engineer", "desk_user")
-        .annotate(**counts)
+        .annotate(**counts, still_out_count=Count("still_out_tools", distinct=True))
         .order_by("-created_at", "-id")
     )
     page, query = _page(request, found)

@@ -3,6 +3,7 @@ then a manual recount for whatever did not pass."""
 
 from collections import Counter
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +19,15 @@ from toolcrib.front.pick import EngineerField
 
 class ReturnForm(KitForm):
     engineer = EngineerField(required=False)
+    # A normal return is the default: most returns during a shift are partial (a tool back
+    # when its job step is done), and a tool still in the engineer's hand is not missing.
+    # At the end of the shift or the job the desk says so, and the rest go to a recount.
+    ends = forms.ChoiceField(
+        choices=Return.Ends.choices,
+        initial=Return.Ends.NOTHING,
+        widget=forms.RadioSelect,
+        label="This return ends",
+    )
 
     def clean(self):
         data = super().clean()
@@ -56,6 +66,7 @@ def new_return(request):
                 sightings=[(photo, line["box"]) for line in form.boxed()],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 scanned_numbers=form.scanned(),
+                ends=form.cleaned_data["ends"],
             )
         except CribError as e:
             form.add_error(None, str(e))
@@ -77,7 +88,12 @@ def new_return(request):
 def return_page(request, pk):
     tool_return = get_object_or_404(Return.objects.select_related("engineer", "desk_user"), pk=pk)
     lines = list(
-        tool_return.tools.select_related("issued_tool__tool_instance__tool_type", "decided_by")
+        tool_return.tools.select_related(
+            "issued_tool__tool_instance__tool_type",
+            "decided_by",
+            "identified_as",
+            "foreign_report__closed_by",
+        )
     )
     for line in lines:
         line.issue_size, line.return_size = same_scale(
@@ -91,6 +107,9 @@ def return_page(request, pk):
     ]
     lines.sort(key=lambda line: first.index(line.decision) if line.decision in first else 3)
     counts = Counter(line.decision for line in lines)
+    still_out = list(
+        tool_return.still_out_tools.select_related("tool_instance__tool_type").order_by("pk")
+    )
     return render(
         request,
         "front/return.html",
@@ -105,6 +124,7 @@ def return_page(request, pk):
             "missing": counts[ReturnedTool.Decision.MISSING],
             "recounted": counts[ReturnedTool.Decision.RECOUNTED_ACCEPTED],
             "can_decide": request.user.has_perm(access.RECOUNT),
+            "still_out": still_out,
         },
     )
 

@@ -1,0 +1,78 @@
+"""The desk's actions on an extra line (not a tool, this is AT-…, foreign tool) and QA's closing
+of a foreign tool report, without JavaScript: each posts, then goes back where it came from
+(the return page or the dashboard). The work is done in toolcrib/crib/extras.py."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from toolcrib.crib import extras
+from toolcrib.crib.models import ForeignToolReport, ReturnedTool
+from toolcrib.crib.services import CribError
+from toolcrib.front import access
+
+
+def _back(request, default):
+    """To the page the form was on, if it is one of ours; else `default`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def not_a_tool(request, pk):
+    line = get_object_or_404(ReturnedTool, pk=pk)
+    try:
+        extras.not_a_tool(line, user=request.user, note=request.POST.get("note", ""))
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "Dismissed: not a tool. The crop stays in the return.")
+    return _back(request, line.tool_return)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def identify(request, pk):
+    line = get_object_or_404(ReturnedTool, pk=pk)
+    try:
+        line = extras.identify(
+            line,
+            request.POST.get("number", ""),
+            user=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Found: {line.reason}.")
+    return _back(request, line.tool_return)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def foreign(request, pk):
+    line = get_object_or_404(ReturnedTool, pk=pk)
+    try:
+        extras.report_foreign(line, user=request.user, note=request.POST.get("note", ""))
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        messages.warning(request, "Foreign tool reported to QA: on QA's list until QA closes it.")
+    return _back(request, line.tool_return)
+
+
+@require_POST
+@access.needs(access.CLOSE_FOREIGN)
+def close_report(request, pk):
+    report = get_object_or_404(ForeignToolReport, pk=pk)
+    try:
+        extras.close_report(report, user=request.user, note=request.POST.get("note", ""))
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"Foreign tool report {report.pk} closed.")
+    return _back(request, "home")
