@@ -6,7 +6,10 @@ are suggested, no features are stored, and every returned tool goes to a manual 
 
 import io
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -18,9 +21,18 @@ from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
-from toolcrib.crib.models import BoxRecognition, Enrolment, Photo, ToolInstance, ToolType
+from toolcrib.crib.models import (
+    BoxMarking,
+    BoxRecognition,
+    CribSettings,
+    Enrolment,
+    Photo,
+    ToolInstance,
+    ToolType,
+)
 
 Box = tuple[int, int, int, int]
+T = TypeVar("T")
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
 # nearest tools of one type in the answer. On 100,000 enrolments (bench/nearest.py,
 # docs/nearest.md) 200 gave recall@5 0.91-0.95 against exact search, 800 gave 0.97-0.98.
@@ -50,6 +62,7 @@ class Suggestion:
     types: list[TypeCandidate] = field(default_factory=list)
     instances: list[InstanceCandidate] = field(default_factory=list)
     feature: np.ndarray | None = None
+    marking: markings.Marking | None = None  # what was read off the tool (None: not read)
     tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
 
     @property
@@ -138,6 +151,49 @@ def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None
     return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
+def markings_beside(
+    photo: Photo,
+    boxes: list[Box],
+    work: Callable[[], T],
+    *,
+    rules=None,
+    data: bytes | None = None,
+) -> tuple[T, list[markings.Marking]]:
+    """`work()` (the model's run) and the marking of each box: the kept one where this box was
+    read before under the crib's present rules, else read now from the full-resolution photo in
+    a second thread while `work` runs (onnxruntime and the OCR free the GIL), and kept. The
+    database is used from the calling thread only. A reading that failed (OCR engine missing)
+    is not kept: the next look tries again."""
+    patterns, min_partial = rules or CribSettings.current().marking_rules()
+    key = markings.rules_key(patterns, min_partial)
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    kept = {
+        row.box: markings.Marking.from_dict(row.reading)
+        for row in BoxMarking.objects.filter(photo=photo, rules=key)
+    }
+    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
+    if not missing:
+        return work(), [kept[b] for b in boxes]
+    # The bytes are read here: one FieldFile must not be opened by two threads at once.
+    data = data if data is not None else photo_bytes(photo)
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(read_markings, photo, missing, (patterns, min_partial), data)
+        done = work()
+        read = reading.result()
+    BoxMarking.objects.bulk_create(
+        [
+            BoxMarking(
+                photo=photo, x0=b[0], y0=b[1], x1=b[2], y1=b[3], rules=key, reading=m.to_dict()
+            )
+            for b, m in zip(missing, read)
+            if m.status != "failed"
+        ],
+        ignore_conflicts=True,  # two requests reading one box at once: both read the same
+    )
+    kept.update(zip(missing, read))
+    return done, [kept[b] for b in boxes]
+
+
 def propose(
     photo: Photo, data: bytes | None = None, expected: int | None = None
 ) -> list[tuple[Box, float, int]]:
@@ -176,23 +232,36 @@ def recognise_photo(
     *,
     in_crib_only: bool = True,
     expected: int | None = None,
+    read: bool = True,
 ) -> list["Suggestion"]:
-    """For each box (proposed when none are given): likely tool types and nearest enrolled tools.
+    """For each box (proposed when none are given): likely tool types and nearest enrolled tools,
+    and what is read off the tool (`read`; kept, so the issue or return reuses it).
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap."""
-    data = photo_bytes(photo)  # read once: proposals and the model both decode it
+    data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
         [(tuple(int(v) for v in b), 1.0, 1) for b in boxes]
         if boxes is not None
         else propose(photo, data, expected)
     )
     model = runtime.get_model()
-    if model is None:
-        return [Suggestion(box=b, confidence=c, tools=n) for b, c, n in boxed]
-    found = kept_recognitions(photo, [b for b, _, _ in boxed], model, data)
+    boxes = [b for b, _, _ in boxed]
+
+    def run_model() -> list[Recognition] | None:
+        return kept_recognitions(photo, boxes, model, data) if model is not None else None
+
+    if read:
+        found, read_off = markings_beside(photo, boxes, run_model, data=data)
+    else:
+        found, read_off = run_model(), [None] * len(boxes)
+    if model is None or found is None:
+        return [
+            Suggestion(box=b, confidence=c, tools=n, marking=m)
+            for (b, c, n), m in zip(boxed, read_off)
+        ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count), r in zip(boxed, found):
+    for (box, confidence, count), r, m in zip(boxed, found, read_off):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -214,6 +283,7 @@ def recognise_photo(
                 types=types,
                 instances=instances,
                 feature=r.feature,
+                marking=m,
                 tools=count,
             )
         )

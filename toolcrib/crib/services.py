@@ -8,9 +8,9 @@ import contextlib
 import contextvars
 import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -118,8 +118,9 @@ class ToolFeature:
 
 
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
-    """The model's view of (photo, box) pairs, one model call per photo; the markings are read
-    from the full-resolution photo beside it, in a second thread (onnxruntime frees the GIL)."""
+    """The model's view of (photo, box) pairs and what is read off each tool: the ones kept when
+    the photo was uploaded and its boxes recognised, else computed now (one model call per
+    photo, the markings read beside it in a second thread) and kept."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -129,12 +130,10 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             boxes.append(box)
     rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        # The bytes are read here: one FieldFile must not be opened by two threads at once.
-        data = recognition.photo_bytes(photo)
-        with ThreadPoolExecutor(1) as pool:
-            reading = pool.submit(recognition.read_markings, photo, boxes, rules, data)
-            found, sha = recognition.recognise_boxes(photo, boxes)
-            read = reading.result()
+        # Kept at upload (recognition.recognise_photo): then neither the model nor the OCR runs.
+        (found, sha), read = recognition.markings_beside(
+            photo, boxes, partial(recognition.recognise_boxes, photo, boxes), rules=rules
+        )
         for i, r, m in zip(indexes, found, read):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
