@@ -151,6 +151,15 @@ def main():
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "toolcrib.settings")
     django.setup()
+    from django.conf import settings
+
+    from toolcrib.lib import embedded_db
+
+    with embedded_db.running(settings.EMBEDDED_DB_DIR):  # as manage.py runs it
+        run(args)
+
+
+def run(args) -> None:
     from django.db import connection
     from django.test import override_settings
 
@@ -161,6 +170,8 @@ def main():
         raise SystemExit(model_status().message)
     markings.ocr_engine()  # loaded once per process, outside the timing
     old_name = connection.settings_dict["NAME"]
+    # Its own throwaway database: a pytest run in the same checkout keeps its test database.
+    connection.settings_dict["TEST"]["NAME"] = "bench_compute_once"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):

@@ -30,7 +30,7 @@ function start(section) {
   const statusText = $(".status"), errorText = $(".photo-error");
 
   // photo: {id, url, width, height}; lines: {box: [x0,y0,x1,y1] | null, confidence, types,
-  // instances, recognisedBox, inventory_number, picked, pending, unsure}
+  // instances, marking, recognisedBox, inventory_number, picked, pending, unsure}
   const state = { photo: null, lines: [], selected: -1 };
   const undo = [], redo = [];
   let busy = 0; // uploads and recognitions in flight: confirm waits for them
@@ -100,7 +100,7 @@ function start(section) {
   }
 
   function newLine(fields) {
-    return { box: null, confidence: 1, types: [], instances: [], recognisedBox: null, inventory_number: "", picked: false, pending: false, unsure: false, ...fields };
+    return { box: null, confidence: 1, types: [], instances: [], marking: null, recognisedBox: null, inventory_number: "", picked: false, pending: false, unsure: false, ...fields };
   }
 
   function select(i) {
@@ -186,7 +186,7 @@ function start(section) {
   }
 
   function fromRecognised(line, tool) {
-    Object.assign(line, { box: tool.box, confidence: tool.confidence, types: tool.types, instances: tool.instances, recognisedBox: tool.box.slice() });
+    Object.assign(line, { box: tool.box, confidence: tool.confidence, types: tool.types, instances: tool.instances, marking: tool.marking, recognisedBox: tool.box.slice() });
     line.unsure = isUnsure(line);
     return line;
   }
@@ -208,10 +208,17 @@ function start(section) {
     say("Engineer found from the tools they hold: " + engineer.name + ". Check it.");
   }
 
-  // For an issue, each box proposes its nearest instance that no other box has taken.
+  // For an issue, each box proposes the tool its marking names (the marking beats the look),
+  // else its nearest instance that no other box has taken.
   function proposeInstances() {
     if (purpose !== "issue") return;
     const taken = new Set(state.lines.filter((l) => l.inventory_number).map((l) => l.inventory_number));
+    for (const line of state.lines) {
+      const named = line.marking && line.marking.check === "confirmed" && line.marking.inventory_number;
+      if (line.inventory_number || !named || taken.has(named)) continue;
+      line.inventory_number = named;
+      taken.add(named);
+    }
     for (const line of state.lines) {
       if (line.inventory_number || !line.instances) continue;
       const free = line.instances.find((c) => !taken.has(c.inventory_number));

@@ -233,6 +233,21 @@ class MarkingSerializer(serializers.Serializer):
     )
 
 
+class RecognisedMarkingSerializer(MarkingSerializer):
+    """What was read off the tool in one box at upload, and what it says about the crib."""
+
+    check = serializers.ChoiceField(
+        choices=["confirmed", "partial", "unknown_number", "not_read"],
+        help_text="confirmed: the marking names a tool of the crib (`tool_instance`); "
+        "unknown_number: a well-formed number or code no tool has; partial: only part of a "
+        "number was read (never shown as a number); not_read: nothing usable.",
+    )
+    tool_instance = serializers.IntegerField(
+        allow_null=True, help_text="The tool instance the marking names, when confirmed."
+    )
+    inventory_number = serializers.CharField(allow_null=True)
+
+
 def marking_field() -> MarkingSerializer:
     return MarkingSerializer(source="marking_summary", read_only=True, allow_null=True)
 
@@ -340,6 +355,12 @@ class SuggestionSerializer(serializers.Serializer):
     notice = serializers.CharField(
         help_text='What the desk should do about the box, e.g. "3 tools overlap here: spread '
         'them apart or draw the boxes"; empty for a box holding one tool.'
+    )
+    marking = RecognisedMarkingSerializer(
+        source="marking_answer",
+        allow_null=True,
+        help_text="What was read off the tool (read once at upload and kept: the issue or "
+        "return that uses this box does not read it again); null when not read.",
     )
 
 

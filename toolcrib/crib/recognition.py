@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
@@ -21,6 +22,7 @@ from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
+from toolcrib.crib.markings import Named, name_tool, reads_of
 from toolcrib.crib.models import (
     BoxMarking,
     BoxRecognition,
@@ -63,11 +65,35 @@ class Suggestion:
     instances: list[InstanceCandidate] = field(default_factory=list)
     feature: np.ndarray | None = None
     marking: markings.Marking | None = None  # what was read off the tool (None: not read)
+    named: Named | None = None  # what the marking says about the crib's tools
     tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
 
     @property
     def notice(self) -> str:
         return Proposal(self.box, self.confidence, tools=self.tools).notice
+
+    @property
+    def marking_answer(self) -> dict | None:
+        """The marking as the recognition API gives it (None: not read at all)."""
+        if self.marking is None or self.named is None:
+            return None
+        read = self.named.read
+        box = None
+        if read is not None and read.box is not None:
+            x0, y0 = self.box[:2]
+            box = [x0 + read.box[0], y0 + read.box[1], x0 + read.box[2], y0 + read.box[3]]
+        return {
+            "text": self.named.text or None,
+            "source": read.source if read else None,
+            "confidence": round(read.confidence, 3) if read else None,
+            "status": self.marking.status,
+            "message": self.named.message,
+            "char_height": self.marking.char_height,
+            "box": box,
+            "check": self.named.check,
+            "tool_instance": self.named.tool_instance_id,
+            "inventory_number": self.named.inventory_number or None,
+        }
 
 
 def photo_bytes(photo: Photo) -> bytes:
@@ -194,6 +220,23 @@ def markings_beside(
     return done, [kept[b] for b in boxes]
 
 
+def name_tools(read_off: list[markings.Marking | None], patterns=None) -> list[Named | None]:
+    """What each marking says about the crib's tools (one query for all of them)."""
+    keys = {k for m in read_off if m is not None for _, k in reads_of(m)}
+    crib: dict[str, tuple[int, str]] = {}
+    if keys:
+        asked = Q()
+        for k in keys:
+            asked |= Q(inventory_number__iexact=k)
+        crib = {
+            markings.normalise(number): (pk, number)
+            for pk, number in ToolInstance.objects.filter(asked).values_list(
+                "pk", "inventory_number"
+            )
+        }
+    return [None if m is None else name_tool(m, crib, patterns) for m in read_off]
+
+
 def propose(
     photo: Photo, data: bytes | None = None, expected: int | None = None
 ) -> list[tuple[Box, float, int]]:
@@ -250,18 +293,22 @@ def recognise_photo(
     def run_model() -> list[Recognition] | None:
         return kept_recognitions(photo, boxes, model, data) if model is not None else None
 
+    read_off: list[markings.Marking | None] = [None] * len(boxes)
     if read:
-        found, read_off = markings_beside(photo, boxes, run_model, data=data)
+        rules = CribSettings.current().marking_rules()
+        found, kept = markings_beside(photo, boxes, run_model, rules=rules, data=data)
+        read_off = list(kept)
+        named = name_tools(read_off, rules[0])
     else:
-        found, read_off = run_model(), [None] * len(boxes)
+        found, named = run_model(), [None] * len(boxes)
     if model is None or found is None:
         return [
-            Suggestion(box=b, confidence=c, tools=n, marking=m)
-            for (b, c, n), m in zip(boxed, read_off)
+            Suggestion(box=b, confidence=c, tools=n, marking=m, named=t)
+            for (b, c, n), m, t in zip(boxed, read_off, named)
         ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count), r, m in zip(boxed, found, read_off):
+    for (box, confidence, count), r, m, t in zip(boxed, found, read_off, named):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -284,6 +331,7 @@ def recognise_photo(
                 instances=instances,
                 feature=r.feature,
                 marking=m,
+                named=t,
                 tools=count,
             )
         )

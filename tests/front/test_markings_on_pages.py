@@ -1,0 +1,62 @@
+"""What was read off each tool at upload, on the issue, return and enrolment pages (real
+browser, real model, real OCR): two identical lockwire pliers, the photo's pliers etched
+AT-288293-6. The marking picks AT-288293-6 at issue although the look is nearer AT-288293-5."""
+
+import pytest
+
+from tests.front.conftest import open_kit_page, upload_photo
+from tests.kit_photos import single_photo
+from toolcrib.crib import services
+
+pytestmark = pytest.mark.browser
+PLIERS = "5_safety_pliers"
+
+
+@pytest.fixture
+def two_pliers(tool_factory, crib_admin, model_path, photos_dir):
+    """AT-288293-5 enrolled from the very photo the desk will show (the nearest look),
+    AT-288293-6 from its photo on wood."""
+    tools = {}
+    for number, photo_name in (("AT-288293-5", "black"), ("AT-288293-6", "wood")):
+        tools[number] = tool_factory(number, 4)
+        data, box = single_photo(f"{PLIERS}__{photo_name}")
+        services.enrol(tools[number], services.store_photo(data), box, user=crib_admin)
+    return tools
+
+
+def test_the_marking_picks_the_tool_at_issue_and_shows_on_every_page(
+    two_pliers, signed_in, storekeeper, desk, crib_admin, engineer, kit_photo, live_server
+):
+    photo, _ = kit_photo([(f"{PLIERS}__black", (150, 120), 0)])
+    page = signed_in(storekeeper)
+    open_kit_page(page, "Issue")
+    page.fill("input[name=engineer]", "E1001")
+    upload_photo(page, photo)
+
+    [row] = [r for r in page.locator(".tool-row").all() if r.locator(".marking").inner_text()]
+    assert row.locator(".marking").inner_text() == "Marking AT-288293-6 read"
+    # The nearest look is the other pliers (first in the list); the marking wins.
+    assert row.locator("datalist option").first.get_attribute("value") == "AT-288293-5"
+    assert row.locator("input").input_value() == "AT-288293-6"
+    assert row.locator(".match").inner_text().startswith("picked by its marking")
+    page.click("text=Issue these tools")
+    page.wait_for_url(f"**/engineers/{engineer.pk}/")
+    assert "AT-288293-6" in page.locator("#held").inner_text()
+
+    # The desk sees the reading on the line before checking the return.
+    page = signed_in(desk)
+    open_kit_page(page, "Return")
+    page.fill("input[name=engineer]", "E1001")
+    upload_photo(page, photo)
+    marks = [m for m in page.locator(".tool-row .marking").all_inner_texts() if m]
+    assert marks == ["Marking AT-288293-6 read"]
+    page.click("text=Check the return")
+    page.wait_for_url("**/returns/*/")
+    assert "verified by marking" in page.locator("main").inner_text()
+
+    # Enrolling this photo as the other pliers: the page says the marking is not its number.
+    page = signed_in(crib_admin)
+    page.goto(live_server.url + two_pliers["AT-288293-5"].get_absolute_url())
+    upload_photo(page, photo)
+    marks = [m for m in page.locator(".tool-row .marking").all_inner_texts() if m]
+    assert marks == ["Marking reads AT-288293-6, not this tool's number AT-288293-5"]
