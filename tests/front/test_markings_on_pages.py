@@ -60,3 +60,21 @@ def test_the_marking_picks_the_tool_at_issue_and_shows_on_every_page(
     upload_photo(page, photo)
     marks = [m for m in page.locator(".tool-row .marking").all_inner_texts() if m]
     assert marks == ["Marking reads AT-288293-6, not this tool's number AT-288293-5"]
+
+
+def test_a_photo_fills_a_new_tool_s_number_from_its_marking(
+    signed_in, crib_admin, kit_photo, live_server
+):
+    photo, _ = kit_photo([(f"{PLIERS}__black", (150, 120), 0)])
+    page = signed_in(crib_admin)
+    page.click("nav >> text=Tools")
+    page.wait_for_selector(".read-number[data-ready]", state="attached")
+    page.set_input_files("input[data-action=read-number]", str(photo))
+    page.wait_for_function(
+        "document.querySelector('.read-number .status').textContent.startsWith('Read ')"
+    )
+
+    assert page.input_value("#id_inventory_number") == "AT-288293-6"
+    assert page.locator("#id_tool_type option:checked").inner_text() == "Lockwire pliers"
+    page.click("text=Add tool")
+    assert page.locator(".msg-success").inner_text() == "Added AT-288293-6."
