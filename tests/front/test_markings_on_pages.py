@@ -78,3 +78,27 @@ def test_a_photo_fills_a_new_tool_s_number_from_its_marking(
     assert page.locator("#id_tool_type option:checked").inner_text() == "Lockwire pliers"
     page.click("text=Add tool")
     assert page.locator(".msg-success").inner_text() == "Added AT-288293-6."
+
+
+def test_the_admin_sets_the_number_patterns_on_the_settings_page(signed_in, crib_admin):
+    page = signed_in(crib_admin)
+    page.click("nav >> text=Settings")
+    patterns = page.locator("#id_marking_patterns")
+    assert patterns.input_value() == "[A-Z]{2}-\\d{6}-\\d"
+
+    patterns.fill("[A-Z]{2}-\\d{6}-\\d\nTC-(\\d{5}")
+    page.click("text=Save settings")
+    assert (
+        "Pattern 2 (TC-(\\d{5}) is not a regular expression"
+        in page.locator("#settings-form").inner_text()
+    )
+    assert "→" not in page.locator("#setting-changes").inner_text()  # nothing was changed
+
+    page.locator("#id_marking_patterns").fill("[A-Z]{2}-\\d{6}-\\d\nTC-\\d{5}")
+    page.fill("#id_marking_min_partial", "7")
+    page.click("text=Save settings")
+    page.wait_for_selector(".msg-success")
+    changes = page.locator("#setting-changes").inner_text()
+    assert "number patterns “[A-Z]{2}-\\d{6}-\\d” → “[A-Z]{2}-\\d{6}-\\d” “TC-\\d{5}”" in changes
+    assert "shortest partial read 6 characters → 7 characters" in changes
+    assert crib_admin.username in changes

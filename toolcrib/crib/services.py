@@ -24,7 +24,7 @@ from django.utils import timezone
 from inference import preprocess, verdicts
 from inference.calibration import Candidate
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
-from inference.markings import Marking, normalise
+from inference.markings import Marking, compile_patterns, normalise
 from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
 from toolcrib.crib import audit, calibration, recognition
@@ -700,6 +700,50 @@ def set_risk(value: Any, *, user: User) -> CribSettings:
     with audit.acting_as(user), transaction.atomic():
         current = CribSettings.current()
         current.accepted_risk = value
+        current.save()
+    return current
+
+
+MAX_PATTERNS, MAX_PATTERN_LENGTH = 20, 200
+MIN_PARTIAL_RANGE = (4, 20)
+
+
+def clean_marking_patterns(text: Any) -> str:
+    """The crib's inventory-number patterns as typed (one regular expression per line), blank
+    lines dropped; CribError naming the line that is not a usable pattern."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if not lines:
+        raise CribError("Give at least one inventory-number pattern, e.g. [A-Z]{2}-\\d{6}-\\d.")
+    if len(lines) > MAX_PATTERNS:
+        raise CribError(f"At most {MAX_PATTERNS} patterns, one per line.")
+    for n, line in enumerate(lines, 1):
+        if len(line) > MAX_PATTERN_LENGTH:
+            raise CribError(f"Pattern {n} is longer than {MAX_PATTERN_LENGTH} characters.")
+        try:
+            [pattern] = compile_patterns([line])
+        except ValueError as e:
+            why = str(e).split(": ", 1)[-1]  # compile_patterns names the pattern: say it once
+            raise CribError(f"Pattern {n} ({line}) is not a regular expression: {why}.") from None
+        if pattern.fullmatch(""):
+            # It would accept any junk read as a number (and an empty one).
+            raise CribError(f"Pattern {n} ({line}) matches an empty read: make it name a number.")
+    return "\n".join(lines)
+
+
+def set_marking_rules(patterns: Any, min_partial: Any, *, user: User) -> CribSettings:
+    """The admin's inventory-number patterns and the shortest partial read that may confirm a
+    tool. Markings kept under the old rules are read again when next used."""
+    text = clean_marking_patterns(patterns)
+    low, high = MIN_PARTIAL_RANGE
+    try:
+        length = int(min_partial)
+    except (TypeError, ValueError):
+        length = -1
+    if not low <= length <= high:
+        raise CribError(f"The shortest partial read is a number of characters, {low} to {high}.")
+    with audit.acting_as(user), transaction.atomic():
+        current = CribSettings.current()
+        current.marking_patterns, current.marking_min_partial = text, length
         current.save()
     return current
 

@@ -156,6 +156,24 @@ class SettingsForm(forms.Form):
     recount_threshold = forms.FloatField(
         min_value=0, max_value=100, label="For experts: raw match floor (%)"
     )
+    marking_patterns = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        label="Inventory-number patterns (regular expressions, one per line)",
+        error_messages={"required": "Give at least one inventory-number pattern."},
+        help_text="Text read off a tool counts as a number only when it fits one of them, "
+        "e.g. [A-Z]{2}-\\d{6}-\\d for AT-288293-6.",
+    )
+    marking_min_partial = forms.IntegerField(
+        min_value=services.MIN_PARTIAL_RANGE[0],
+        max_value=services.MIN_PARTIAL_RANGE[1],
+        label="Shortest partial read that may confirm the issued tool (characters)",
+    )
+
+    def clean_marking_patterns(self):
+        try:
+            return services.clean_marking_patterns(self.cleaned_data["marking_patterns"])
+        except CribError as e:
+            raise forms.ValidationError(str(e)) from None
 
 
 # How each setting reads in the list of changes.
@@ -163,7 +181,17 @@ SETTING_WORDS = {
     "accepted_risk": ("accepted risk", " per 1,000"),
     "recount_threshold": ("raw match floor", " %"),
     "loan_hours": ("loan", " hours"),
+    "marking_patterns": ("number patterns", ""),
+    "marking_min_partial": ("shortest partial read", " characters"),
 }
+
+
+def _setting_value(value) -> str:
+    if isinstance(value, str):  # the patterns, one per line
+        return " ".join(f"“{line}”" for line in value.splitlines()) or "none"
+    return f"{value:g}" if value is not None else "—"
+
+
 RISK_STEPS = (1, 2, 5, 10, 20, 50, 100)
 
 
@@ -175,9 +203,12 @@ def change_text(event) -> str:
         if key not in after:
             continue
         if event.action == "changed":
-            parts.append(f"{name} {before.get(key):g}{unit} → {after[key]:g}{unit}")
+            parts.append(
+                f"{name} {_setting_value(before.get(key))}{unit} → "
+                f"{_setting_value(after[key])}{unit}"
+            )
         else:
-            parts.append(f"{name} {after[key]:g}{unit}")
+            parts.append(f"{name} {_setting_value(after[key])}{unit}")
     text = ", ".join(parts) or event.action
     return text if event.action == "changed" else f"{event.action}: {text}"
 
@@ -210,16 +241,24 @@ def crib_settings(request):
         initial={
             "accepted_risk": current.accepted_risk,
             "recount_threshold": current.recount_threshold,
+            "marking_patterns": current.marking_patterns,
+            "marking_min_partial": current.marking_min_partial,
         },
     )
     if request.method == "POST" and form.is_valid():
         risk, floor = form.cleaned_data["accepted_risk"], form.cleaned_data["recount_threshold"]
+        patterns, partial = (
+            form.cleaned_data["marking_patterns"],
+            form.cleaned_data["marking_min_partial"],
+        )
         try:
             with transaction.atomic():
                 if risk != current.accepted_risk:
                     services.set_risk(risk, user=request.user)
                 if floor != current.recount_threshold:
                     services.set_threshold(floor, user=request.user)
+                if (patterns, partial) != (current.marking_patterns, current.marking_min_partial):
+                    services.set_marking_rules(patterns, partial, user=request.user)
         except CribError as e:
             form.add_error(None, str(e))
         else:
