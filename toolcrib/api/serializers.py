@@ -549,6 +549,18 @@ class CribSettingsSerializer(serializers.ModelSerializer):
         required=False,
         help_text="For experts: raw match % below which nothing is accepted without a look.",
     )
+    marking_patterns = serializers.CharField(
+        required=False,
+        max_length=5000,
+        help_text="The crib's inventory-number patterns, one regular expression per line; text "
+        "read off a tool counts as a number only when it fits one.",
+    )
+    marking_min_partial = serializers.IntegerField(
+        min_value=services.MIN_PARTIAL_RANGE[0],
+        max_value=services.MIN_PARTIAL_RANGE[1],
+        required=False,
+        help_text="Characters a partly read number needs before it may confirm the issued tool.",
+    )
     accept_level = serializers.SerializerMethodField(
         help_text="Calibrated % from which a tool is accepted at this risk (null: none is)."
     )
@@ -556,8 +568,22 @@ class CribSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CribSettings
-        fields = ["accepted_risk", "recount_threshold", "loan_hours", "accept_level", "calibration"]
+        fields = [
+            "accepted_risk",
+            "recount_threshold",
+            "marking_patterns",
+            "marking_min_partial",
+            "loan_hours",
+            "accept_level",
+            "calibration",
+        ]
         read_only_fields = ["loan_hours"]
+
+    def validate_marking_patterns(self, value: str) -> str:
+        try:
+            return services.clean_marking_patterns(value)
+        except services.CribError as e:
+            raise serializers.ValidationError(str(e)) from None
 
     def get_accept_level(self, obj: CribSettings) -> float | None:
         level = calibration.in_use().level(obj.accepted_risk)

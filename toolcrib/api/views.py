@@ -331,7 +331,8 @@ class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
 
 class SettingsView(CribAPI, GenericAPIView):
     """The crib's settings; the admin sets the accepted risk (false accepts per 1,000 returned
-    tools) and, for experts, the raw match % floor."""
+    tools), for experts the raw match % floor, and the inventory-number patterns with the
+    shortest partial read that may confirm a tool."""
 
     queryset = CribSettings.objects.all()
     serializer_class = serializers.CribSettingsSerializer
@@ -352,6 +353,12 @@ class SettingsView(CribAPI, GenericAPIView):
             if "recount_threshold" in given:
                 current = services.set_threshold(
                     given["recount_threshold"], user=signed_in(request)
+                )
+            if "marking_patterns" in given or "marking_min_partial" in given:
+                current = services.set_marking_rules(
+                    given.get("marking_patterns", current.marking_patterns),
+                    given.get("marking_min_partial", current.marking_min_partial),
+                    user=signed_in(request),
                 )
         return Response(self.get_serializer(current).data)
 
