@@ -123,7 +123,7 @@ def measure(data: bytes, repeat: int, *, read_at_upload: bool, tag: str):
         timed(
             "return submit",
             lambda: services.return_tools(
-                engineer=engineer, desk_user=user, crops=[(photo, s.box) for s in seen]
+                engineer=engineer, desk_user=user, sightings=[(photo, s.box) for s in seen]
             ),
         )
     return counts, seconds

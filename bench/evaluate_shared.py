@@ -12,9 +12,10 @@ import tempfile
 from pathlib import Path
 
 from bench.shared_dataset import layout
+from inference.config import REPO_ROOT
 from inference.evaluate import evaluate, format_report
 from inference.rotation import MODES, rotation_mode
-from inference.runtime import REPO_ROOT, load_model
+from inference.runtime import load_model
 
 
 def main() -> None:

@@ -20,8 +20,9 @@ import numpy as np
 from PIL import Image
 
 from bench.shared_dataset import shared_boxes
+from inference.config import REPO_ROOT
 from inference.recognise import model_outputs, recognise
-from inference.runtime import REPO_ROOT, load_model
+from inference.runtime import load_model
 
 SHARED = REPO_ROOT.parent / "shared"
 

@@ -4,6 +4,7 @@ through the API for a fixed time, then the database is checked.
     uv run python -m bench.load              # 20 clients, 60 s, one serve, embedded PostgreSQL
     uv run python -m bench.load --kill-db    # the same; the embedded PostgreSQL SIGKILLed at 30 s
     uv run python -m bench.load --two        # two serve on two ports, one database, one object store
+    uv run python -m bench.load --pace 5     # each desk takes 2.5-7.5 s of its own before a call
 
 Bounded: 127.0.0.1 only, in a scratch folder under var/, at most 300 s and 50 clients; it stops
 everything it started. The photos are kits composed from the real tool photos in
@@ -123,6 +124,8 @@ class Client(threading.Thread):
 
     def call(self, name, method, path, **kw):
         """One request, repeated after a 503 (with the same Idempotency-Key) until the end."""
+        if self.run_.pace:  # the desk's own time: laying tools out, checking the boxes
+            time.sleep(self.random.uniform(0.5, 1.5) * self.run_.pace)
         # A call started before the end may be repeated up to GRACE seconds after it.
         while time.monotonic() < self.run_.deadline + GRACE:
             started = time.monotonic()
@@ -201,8 +204,9 @@ class Client(threading.Thread):
 
 
 class Run:
-    def __init__(self, urls, token, engineers, kits, photos, seconds):
+    def __init__(self, urls, token, engineers, kits, photos, seconds, pace=0.0):
         self.urls, self.token, self.engineers = urls, token, engineers
+        self.pace = pace
         self.kits, self.photos = kits, photos
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
@@ -303,6 +307,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds a desk spends before each call (0.5-1.5 x, random): 0 = back to back",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--kill-db", action="store_true", help="SIGKILL the embedded PostgreSQL at half time"
@@ -364,6 +374,7 @@ def main():
             seeded["kits"],
             kits,
             args.seconds,
+            args.pace,
         )
         clients = [Client(run, n) for n in range(args.clients)]
         warm = [threading.Thread(target=c.warm_up) for c in clients]
@@ -372,7 +383,10 @@ def main():
         for w in warm:
             w.join()
         run.deadline = time.monotonic() + args.seconds
-        print(f"{args.clients} clients for {args.seconds} s against {', '.join(run.urls)} ...")
+        pace = f", {args.pace:g} s desk time before each call" if args.pace else ", back to back"
+        print(
+            f"{args.clients} clients for {args.seconds} s{pace} against {', '.join(run.urls)} ..."
+        )
         for c in clients:
             c.start()
         killed_at = None

@@ -39,7 +39,7 @@ def read(data: bytes, template: mats.Template, model, references, designs):
     view = mats.read_mat(data)
     seen = mats.look(view, template)
     present = [s.slot for s in seen.slots if s.present]
-    p, features = mats.embed_slots(model, mats.slot_crops(view, present))
+    p, features = mats.slot_model_outputs(model, mats.slot_model_inputs(view, present))
     expected = [CLASS_NAMES.index(s.tool_type) for s in template.slots]
     return mats.judge(seen.slots, p, features, expected, references, designs), seen
 
@@ -55,7 +55,9 @@ def main(argv=None) -> int:
     # The design photo: the kit laid on a blank mat (markers only), as an admin designs one.
     blank = mats.Template("blank", 0, template.paper, (), "TCM1-BENCH-0-0")
     design = mats.read_mat(mat_photos.design_photo(template, rng, sheet=blank))
-    _, references = mats.embed_slots(model, mats.slot_crops(design, list(template.slots)))
+    _, references = mats.slot_model_outputs(
+        model, mats.slot_model_inputs(design, list(template.slots))
+    )
     designs = [(s.presence, s.spill) for s in mats.look(design, template).slots]
 
     rectified, right, slots, times = 0, 0, 0, []

@@ -22,10 +22,11 @@ import numpy as np
 from PIL import Image
 
 from bench.shared_dataset import SHARED_PHOTOS, layout
+from inference.config import REPO_ROOT
 from inference.evaluate import FARS, evaluate, roc_auc, threshold_at_far
 from inference.recognise import recognise
 from inference.rotation import MODES
-from inference.runtime import REPO_ROOT, load_model
+from inference.runtime import load_model
 from inference.similarity import pairwise_match_percent
 
 ANGLES = (0, 90, 180, 270, 30)

@@ -12,14 +12,13 @@ Measured figures and the layouts that work: docs/kits.md.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from . import masks
+from . import config, masks
 
 WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
 BORDER = 0.04  # fraction of each side that is assumed to be bare surface
@@ -90,9 +89,11 @@ def table_method(table: str | None = None) -> str:
     """How the table is told from the tools (TOOLCRIB_TABLE): "border" (the default: a plain
     surface modelled from the photo's border band) or "saliency" (the mask model,
     inference/masks.py; border when the model is not there). Measured in docs/kits.md."""
-    table = (table or os.environ.get("TOOLCRIB_TABLE") or "border").strip().lower()
-    if table not in ("border", "saliency"):
-        raise ValueError(f"TOOLCRIB_TABLE must be border or saliency; got {table!r}")
+    table = (table or config.from_environ().table).strip().lower()
+    if table not in config.TABLE_METHODS:
+        raise ValueError(
+            f"table method {table!r}: expected one of {', '.join(config.TABLE_METHODS)}"
+        )
     if table == "saliency" and masks.get_mask_model() is None:
         return "border"
     return table

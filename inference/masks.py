@@ -11,7 +11,6 @@ model: fetched by URL + sha256; without it the border-based table model is used.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +19,11 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
+from . import config
 from .fetch import FetchError, fetch, sha256_of
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MASK_MODEL_PATH = "models/u2netp.onnx"
-DEFAULT_MASK_MODEL_URL = "https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2netp.onnx"
-DEFAULT_MASK_MODEL_SHA256 = "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"
 SALIENCY_SIDE = 320  # the file's fixed input; a 4:3 photo is squeezed into it, and back
 _MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 _STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -61,13 +58,8 @@ class SaliencyModel:
 
 def mask_model_settings() -> tuple[Path | None, str, str]:
     """(path or None when switched off with TOOLCRIB_MASK_MODEL=off, url, sha256)."""
-    value = os.environ.get("TOOLCRIB_MASK_MODEL") or DEFAULT_MASK_MODEL_PATH
-    url = os.environ.get("TOOLCRIB_MASK_MODEL_URL") or DEFAULT_MASK_MODEL_URL
-    sha = os.environ.get("TOOLCRIB_MASK_MODEL_SHA256") or DEFAULT_MASK_MODEL_SHA256
-    if value.strip().lower() == "off":
-        return None, url, sha
-    path = Path(value)
-    return (path if path.is_absolute() else Path(__file__).resolve().parent.parent / path), url, sha
+    found = config.from_environ()
+    return found.mask_model_path, found.mask_model_url, found.mask_model_sha256
 
 
 _lock = threading.Lock()

@@ -532,7 +532,7 @@ def _end_bands(slot: Slot, px_per_mm: float) -> list[np.ndarray]:
     return bands
 
 
-def slot_crops(view: MatView, slots: list[Slot]) -> np.ndarray:
+def slot_model_inputs(view: MatView, slots: list[Slot]) -> np.ndarray:
     """The model's input for each slot: its outline cut from the photo and turned so the tool's
     axis lies along x (the slot knows the tool's orientation), padded and resized: [n,112,112,3]."""
     out = []
@@ -560,14 +560,14 @@ def slot_crops(view: MatView, slots: list[Slot]) -> np.ndarray:
     return np.stack(out) if out else np.zeros((0, 112, 112, 3), np.uint8)
 
 
-def embed_slots(model: Model, crops: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """Class probabilities and unit features of canonical slot crops. A tool may lie head to
+def slot_model_outputs(model: Model, inputs: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Class probabilities and unit features of the slots' model inputs. A tool may lie head to
     the left or to the right in its slot: both half turns go through the model, averaged."""
-    if not len(crops):
+    if not len(inputs):
         return None, np.zeros((0, 512), np.float32)
-    batch = np.concatenate([crops, np.rot90(crops, 2, axes=(1, 2))])
+    batch = np.concatenate([inputs, np.rot90(inputs, 2, axes=(1, 2))])
     p, feature = model.run(np.ascontiguousarray(batch))
-    n = len(crops)
+    n = len(inputs)
     f = l2_normalise(l2_normalise(feature).reshape(2, n, -1).mean(axis=0))
     return (None if p is None else p.reshape(2, n, -1).mean(axis=0)), f
 

@@ -22,7 +22,6 @@ Decisions:
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,10 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from . import config
+
 SIDE = 112
 DRAFT_MIN_SIDE = 2 * SIDE
 DRAFT_TOLERANCE = 2.0  # mean |draft - full| per 112x112x3 crop; measured max 1.71
-MAX_PIXELS = int(os.environ.get("TOOLCRIB_MAX_PHOTO_PIXELS", 50_000_000))
 
 Box = Sequence[float]
 
@@ -54,7 +54,7 @@ class DecodedPhoto:
         0,
     )  # where the reduced image's (0, 0) lies, in full-resolution pixels
 
-    def crop(self, box: Box) -> np.ndarray:
+    def model_input(self, box: Box) -> np.ndarray:
         """The model's input for one box (full-resolution coordinates): uint8 [112,112,3]."""
         box = check_box(box, self.size)  # in whole pixels, as Image.crop rounds
         if self.scale == 1:
@@ -144,7 +144,7 @@ def open_photo(
     """
     if not data:
         raise PhotoError("The upload is empty.")
-    limit = max_pixels or MAX_PIXELS
+    limit = max_pixels or config.from_environ().max_photo_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -236,11 +236,11 @@ def _reduced_crop(image: Image.Image, box: tuple[int, int, int, int], scale: int
     )
 
 
-def photo_crops(photo: DecodedPhoto, boxes: Sequence[Box]) -> np.ndarray:
+def photo_model_inputs(photo: DecodedPhoto, boxes: Sequence[Box]) -> np.ndarray:
     """The model's input for each box: uint8 [n,112,112,3]."""
     out = np.empty((len(boxes), SIDE, SIDE, 3), np.uint8)
     for i, box in enumerate(boxes):
-        out[i] = photo.crop(box)
+        out[i] = photo.model_input(box)
     return out
 
 
@@ -248,7 +248,9 @@ def whole_image(size: tuple[int, int]) -> tuple[int, int, int, int]:
     return (0, 0, size[0], size[1])
 
 
-def crops(data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool = True) -> np.ndarray:
+def model_inputs(
+    data: bytes, boxes: Sequence[Box] | None = None, *, draft: bool = True
+) -> np.ndarray:
     """Photo bytes + boxes -> uint8 [n,112,112,3]; the whole image when `boxes` is None/empty."""
     photo = open_photo(data, boxes or None, draft=draft)
-    return photo_crops(photo, boxes or [whole_image(photo.size)])
+    return photo_model_inputs(photo, boxes or [whole_image(photo.size)])

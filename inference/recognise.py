@@ -14,7 +14,7 @@ from .preprocess import (
     check_box,
     open_photo,
     pad_and_resize,
-    photo_crops,
+    photo_model_inputs,
     whole_image,
 )
 from .runtime import Model
@@ -61,7 +61,7 @@ def model_inputs(photo: DecodedPhoto, boxes: Sequence[Box], mode: str) -> np.nda
     """uint8 [n,112,112,3] for the boxes, turned to the canonical orientation if asked."""
     if mode == "canonical":
         return np.stack([pad_and_resize(rotation.canonicalise(photo.region(b))) for b in boxes])
-    return photo_crops(photo, boxes)
+    return photo_model_inputs(photo, boxes)
 
 
 def model_outputs(

@@ -12,17 +12,14 @@ docs/inference.md.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 from PIL import Image
 
+from . import config
 from .similarity import l2_normalise
 
-MODES = ("none", "tta", "canonical")
-DEFAULT_MODE = (
-    "tta"  # best same-tool separation with drawn boxes on ../shared/photos, see docs/inference.md
-)
+MODES = config.ROTATION_MODES
+DEFAULT_MODE = config.DEFAULT_ROTATION
 
 _FOREGROUND_DIFF = 40  # max channel difference from the border colour that counts as tool
 _PCA_SIDE = 256  # the axis is estimated on a copy this size at most
@@ -31,9 +28,12 @@ _WORK_SIDE = 4 * 112  # crops are shrunk to this before turning: the model sees 
 
 
 def rotation_mode(value: str | None = None) -> str:
-    mode = (value or os.environ.get("TOOLCRIB_ROTATION") or DEFAULT_MODE).strip().lower()
+    """`value` if given, else TOOLCRIB_ROTATION (inference/config.py)."""
+    if value is None:
+        return config.from_environ().rotation
+    mode = value.strip().lower()
     if mode not in MODES:
-        raise ValueError(f"TOOLCRIB_ROTATION must be one of {', '.join(MODES)}; got {mode!r}")
+        raise ValueError(f"rotation mode {mode!r}: expected one of {', '.join(MODES)}")
     return mode
 
 

@@ -11,18 +11,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from . import config
 from .contract import SIDE, Contract, ContractError, inspect_session
 from .fetch import FetchError, fetch, sha256_of
 
 log = logging.getLogger(__name__)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = "models/clf.onnx"
-DEFAULT_MODEL_URL = (
-    "https://github.com/glebzadorozhnyi/lct_aeroflot_2025/raw/"
-    "26dedb3c0a99bf11b270c6108465d6b09c803434/models/clf.onnx"
-)
-DEFAULT_MODEL_SHA256 = "e58c98f79b4b8e22f4e890b8eac3fe3684d57b5283bd69cb6fb8346e0aacb2c6"
 
 
 class Model:
@@ -97,12 +90,8 @@ class ModelStatus:
 
 
 def model_settings() -> tuple[Path, str, str]:
-    path = Path(os.environ.get("TOOLCRIB_MODEL") or DEFAULT_MODEL_PATH)
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    url = os.environ.get("TOOLCRIB_MODEL_URL") or DEFAULT_MODEL_URL
-    sha = os.environ.get("TOOLCRIB_MODEL_SHA256") or DEFAULT_MODEL_SHA256
-    return path, url, sha
+    found = config.from_environ()
+    return found.model_path, found.model_url, found.model_sha256
 
 
 _lock = threading.Lock()

@@ -216,6 +216,26 @@ def pg_tmp():
     shutil.rmtree(path, ignore_errors=True)
 
 
+def pytest_configure(config):
+    """With workers (`-n`), the embedded PostgreSQL is started once, here in the controller, before
+    any worker, and stopped after the last: each worker makes its own test database in it and
+    leaves the server alone (embedded_db.running stops only what it started)."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        import contextlib
+
+        from django.conf import settings
+
+        from toolcrib.lib import embedded_db
+
+        config.embedded_db = contextlib.ExitStack()
+        config.embedded_db.enter_context(embedded_db.running(settings.EMBEDDED_DB_DIR))
+
+
+def pytest_unconfigure(config):
+    if started := getattr(config, "embedded_db", None):
+        started.close()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """The test setup starts the embedded PostgreSQL (settings only describe it) and stops it

@@ -10,6 +10,28 @@ errorlog = "-"
 preload_app = True
 
 
+def when_ready(server):
+    """Started by `serve` (which names itself in TOOLCRIB_SERVE_PID): stop when serve is gone.
+    A serve killed with SIGKILL cannot stop us, and we run in our own session, so without this
+    we would hold the port with no one to stop us."""
+    import os
+    import signal
+    import threading
+    import time
+
+    serve = int(os.environ.get("TOOLCRIB_SERVE_PID") or 0)
+    if not serve:
+        return
+
+    def watch():
+        while os.getppid() == serve:
+            time.sleep(0.5)
+        server.log.info("serve (pid %s) is gone: stopping", serve)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="watch-serve").start()
+
+
 def post_worker_init(worker):
     # Each worker loads the model before its first request, not during it.
     from inference import runtime

@@ -1,18 +1,16 @@
 """Toolcrib settings. Every value that differs between machines comes from an environment
 variable; the README lists them all."""
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from inference import rotation, runtime
+from inference import config as inference_config
 from toolcrib.lib import embedded_db
 from toolcrib.lib.env import (
     SettingError,
     env_bool,
-    env_choice,
     env_float,
     env_int,
     env_list,
@@ -191,13 +189,12 @@ TOOLCRIB_MAX_JSON_KB = env_int("TOOLCRIB_MAX_JSON_KB", 1024)
 TOOLCRIB_MAX_JSON_DEPTH = env_int("TOOLCRIB_MAX_JSON_DEPTH", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TOOLCRIB_MAX_JSON_KB * 1024
 
-# Recognition settings that inference/ reads (it has no Django): validated here, so a bad
-# value stops start-up with a message instead of failing at the first photo.
-TOOLCRIB_ROTATION = env_choice("TOOLCRIB_ROTATION", rotation.MODES, rotation.DEFAULT_MODE)
-TOOLCRIB_MAX_PHOTO_PIXELS = env_int("TOOLCRIB_MAX_PHOTO_PIXELS", 50_000_000)
-TOOLCRIB_MODEL_PATH, TOOLCRIB_MODEL_URL, TOOLCRIB_MODEL_SHA256 = runtime.model_settings()
-if not re.fullmatch(r"[0-9a-f]{64}", TOOLCRIB_MODEL_SHA256):
-    raise SettingError(f"TOOLCRIB_MODEL_SHA256={TOOLCRIB_MODEL_SHA256!r}: expected 64 hex digits")
+# What inference/ reads (it has no Django; inference/config.py is its one reader): all of it
+# checked here, so a bad value stops start-up with a message instead of failing at the first photo.
+try:
+    TOOLCRIB_INFERENCE = inference_config.from_environ()
+except inference_config.ConfigError as e:
+    raise SettingError(str(e)) from None
 
 # The recount threshold (match %) until an admin sets one: where 1% of different-type pairs
 # pass in `manage.py evaluate` on ../shared/photos (README, "How good it is").

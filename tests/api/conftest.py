@@ -66,7 +66,9 @@ def crib(tool_factory, engineer, storekeeper, desk, jpeg, make_user):
     services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(held)]
     )
-    recount_line = services.return_tools(engineer=engineer, desk_user=desk, crops=[]).tools.get()
+    recount_line = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[]
+    ).tools.get()
     services.issue_tools(
         engineer=engineer,
         storekeeper=storekeeper,

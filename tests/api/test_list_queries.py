@@ -40,7 +40,7 @@ def more_of_everything(crib, tool_factory, storekeeper, desk, make_user, jpeg, r
         storekeeper=storekeeper,
         lines=[services.ToolLine(t, photo, (0, 0, 50 + i, 50)) for i, t in enumerate(tools)],
     )
-    services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     from rest_framework.authtoken.models import Token
 
     Token.objects.create(user=make_user(f"scanner-{round_}"))

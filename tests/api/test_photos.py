@@ -54,7 +54,7 @@ def test_it_refuses_what_is_not_a_photo_it_can_keep(
     api, storekeeper, jpeg, settings, monkeypatch, limit, make, message
 ):
     settings.TOOLCRIB_MAX_UPLOAD_MB = 1
-    monkeypatch.setattr("inference.preprocess.MAX_PIXELS", 1_000_000)  # TOOLCRIB_MAX_PHOTO_PIXELS
+    monkeypatch.setenv("TOOLCRIB_MAX_PHOTO_PIXELS", "1000000")
     response = upload(api(storekeeper), make(jpeg))
 
     assert response.status_code == 400

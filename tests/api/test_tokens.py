@@ -47,6 +47,6 @@ def test_it_lets_no_admin_mint_a_superuser_s_token(api, crib_admin, make_user):
     response = api(crib_admin).post("/api/tokens/", {"user": "root"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "user": ["Only a superuser may make a token for a superuser."]
+        "user": ["root is a superuser: only a superuser may change them or make their token."]
     }
     assert not Token.objects.filter(user__username="root").exists()

@@ -6,7 +6,7 @@ issued tool back to *in crib* (status and holder would disagree)."""
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from toolcrib.crib import services
 from toolcrib.crib.models import AuditEvent, Enrolment, Photo, ToolInstance
@@ -185,7 +185,7 @@ def evidence(jpeg, tool_factory, engineer, storekeeper, desk):
     issue = services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(tool)]
     )
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     return {
         "photo": photo,
         "enrolment": enrolment,
@@ -329,3 +329,36 @@ def test_settings_changed_in_the_admin_are_audited(staff, crib_admin):
     )
     assert refused.status_code == 200  # the form says why; nothing saved
     assert CribSettings.current().recount_threshold == 90.0
+
+
+def test_old_admin_log_rows_lose_the_token_keys_they_named(crib_admin, storekeeper):
+    """Rows Django's admin wrote before tokens read as "token of <user>" named them by key."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    hide = importlib.import_module("toolcrib.crib.migrations.0006_hide_token_keys_in_admin_log")
+    key = Token.objects.create(user=storekeeper).key
+    for model, object_id in ((Token, key), (TokenProxy, str(storekeeper.pk))):
+        LogEntry.objects.create(
+            user=crib_admin,
+            content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+            object_id=object_id,
+            object_repr=key,
+            action_flag=ADDITION,
+        )
+    kept = LogEntry.objects.create(
+        user=crib_admin,
+        content_type=ContentType.objects.get_for_model(TokenProxy, for_concrete_model=False),
+        object_id=str(storekeeper.pk),
+        object_repr="token of stella",
+        action_flag=ADDITION,
+    )
+
+    hide.hide_token_keys(apps, None)
+
+    assert key not in str(list(LogEntry.objects.values()))
+    assert LogEntry.objects.filter(object_repr=hide.HIDDEN).count() == 2
+    assert LogEntry.objects.get(pk=kept.pk).object_repr == "token of stella"

@@ -110,7 +110,7 @@ def test_a_return_uses_the_upload_s_recognitions(
     counted.clear()
 
     tool_return = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=[(photo, b) for b in boxes]
+        engineer=engineer, desk_user=desk, sightings=[(photo, b) for b in boxes]
     )
 
     assert counted == {}  # no model run, no decode, no OCR

@@ -23,7 +23,7 @@ def test_it_counts_today_and_leaves_yesterday_out(tool_factory, storekeeper, eng
         storekeeper=storekeeper,
         lines=[ToolLine(tool_factory("AT-2")), ToolLine(tool_factory("AT-3"))],
     )
-    services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
 
     figures = dashboard.figures()
 

@@ -20,7 +20,7 @@ def issued(tool_factory, storekeeper, engineer):
 
 
 def test_it_flags_every_tool_for_recount_when_nothing_was_photographed(issued, engineer, desk):
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
 
     lines = list(tool_return.tools.all())
     assert [line.decision for line in lines] == [Decision.RECOUNT_REQUIRED] * 2
@@ -30,7 +30,7 @@ def test_it_flags_every_tool_for_recount_when_nothing_was_photographed(issued, e
 
 
 def test_it_puts_a_recounted_tool_back_in_the_crib(issued, engineer, desk):
-    line = services.return_tools(engineer=engineer, desk_user=desk, crops=[]).tools.first()
+    line = services.return_tools(engineer=engineer, desk_user=desk, sightings=[]).tools.first()
 
     services.decide_recount(line, user=desk, found=True, reason="counted on the shadow board")
 
@@ -43,7 +43,7 @@ def test_it_puts_a_recounted_tool_back_in_the_crib(issued, engineer, desk):
 
 
 def test_it_marks_a_missing_tool_lost(issued, engineer, desk):
-    line = services.return_tools(engineer=engineer, desk_user=desk, crops=[]).tools.first()
+    line = services.return_tools(engineer=engineer, desk_user=desk, sightings=[]).tools.first()
 
     services.decide_recount(
         line, user=desk, found=False, reason="not in the kit, engineer informed QA"
@@ -56,7 +56,7 @@ def test_it_marks_a_missing_tool_lost(issued, engineer, desk):
 
 
 def test_it_needs_a_reason_and_decides_only_once(issued, engineer, desk):
-    line = services.return_tools(engineer=engineer, desk_user=desk, crops=[]).tools.first()
+    line = services.return_tools(engineer=engineer, desk_user=desk, sightings=[]).tools.first()
     with pytest.raises(CribError, match="needs a reason"):
         services.decide_recount(line, user=desk, found=True, reason="  ")
     services.decide_recount(line, user=desk, found=True, reason="found")
@@ -65,6 +65,6 @@ def test_it_needs_a_reason_and_decides_only_once(issued, engineer, desk):
 
 
 def test_it_leaves_tools_awaiting_a_recount_out_of_the_next_return(issued, engineer, desk):
-    services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     with pytest.raises(CribError, match="holds no tools to return"):
-        services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+        services.return_tools(engineer=engineer, desk_user=desk, sightings=[])

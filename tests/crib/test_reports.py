@@ -13,7 +13,7 @@ def test_it_reports_a_return_awaiting_recount_then_decided(
 ):
     tool = tool_factory("AT-288293-6")
     issue = services.issue_tools(engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(tool)])
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     services.decide_recount(
         tool_return.tools.get(), user=desk, found=False, reason="not in the kit"
     )

@@ -36,7 +36,7 @@ def give_back(engineer, desk, photo_name=PLIERS, turns=2):
 
     data, box = single_photo(photo_name, turns)
     photo = services.store_photo(data)
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[(photo, box)])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[(photo, box)])
     [line] = tool_return.tools.all()
     return line
 

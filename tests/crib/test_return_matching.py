@@ -49,7 +49,7 @@ def test_it_accepts_the_same_tools_laid_out_anew(kit, engineer, desk):
         [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PLIERS, (1000, 100), 1)]
     )
 
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=crops)
 
     lines = {
         line.issued_tool.tool_instance.inventory_number: line for line in tool_return.tools.all()
@@ -74,7 +74,7 @@ def test_it_flags_a_tool_swapped_for_another(kit, engineer, desk):
         [(WRENCH, (700, 550), 3), (SCREW, (100, 900), 2), (PHILLIPS, (1000, 100), 1)]
     )
 
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=crops)
 
     lines = {
         line.issued_tool.tool_instance.inventory_number: line
@@ -120,7 +120,7 @@ def test_it_says_whose_tool_came_back_with_someone_else(
         ]
     )
 
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=crops)
 
     extra = tool_return.tools.get(issued_tool=None)
     assert extra.reason.startswith(
@@ -134,7 +134,7 @@ def test_it_says_whose_tool_came_back_with_someone_else(
 def test_it_flags_a_tool_missing_from_the_photo(kit, engineer, desk):
     crops = return_photo([(WRENCH, (700, 550), 0), (SCREW, (100, 900), 0)])
 
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=crops)
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=crops)
 
     missing = tool_return.tools.get(issued_tool__tool_instance__inventory_number="AT-288293-6")
     assert (

@@ -44,7 +44,7 @@ def crib_day(engineer, tool_factory, storekeeper, desk, jpeg):
         engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(held), ToolLine(missing)]
     )
     services.issue_tools(engineer=other, storekeeper=storekeeper, lines=[ToolLine(kept)])
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     return tool_return
 
 

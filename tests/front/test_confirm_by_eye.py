@@ -40,7 +40,7 @@ def waiting_return(tool_factory, storekeeper, desk, engineer, crib_admin):
     )
     photo = services.store_photo(data)
     tool_return = services.return_tools(
-        engineer=engineer, desk_user=desk, crops=[(photo, b) for b in boxes]
+        engineer=engineer, desk_user=desk, sightings=[(photo, b) for b in boxes]
     )
     assert CribSettings.current().accepted_risk == 0 and tool_return.accept_level is None
     assert set(tool_return.tools.values_list("decision", flat=True)) == {"confirm_by_eye"}

@@ -25,7 +25,7 @@ def test_it_lists_what_is_due_back_this_shift_and_still_out(
         due_back=end + timedelta(hours=2),
     )
     # AT-3 came back already (found at a recount); AT-1 waits for its recount: still out.
-    tool_return = services.return_tools(engineer=engineer, desk_user=storekeeper, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=storekeeper, sightings=[])
     services.decide_recount(
         tool_return.tools.get(issued_tool__tool_instance=back),
         user=storekeeper,

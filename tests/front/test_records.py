@@ -23,7 +23,7 @@ def records(engineer, tool_factory, storekeeper, desk):
         engineer=engineer, storekeeper=storekeeper, lines=[ToolLine(pliers), ToolLine(wrench)]
     )
     services.issue_tools(engineer=olga, storekeeper=storekeeper, lines=[ToolLine(spanner)])
-    tool_return = services.return_tools(engineer=engineer, desk_user=desk, crops=[])
+    tool_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[])
     lost = tool_return.tools.get(issued_tool__tool_instance=pliers)
     services.decide_recount(lost, user=desk, found=False, reason="not in the kit")
     found = tool_return.tools.get(issued_tool__tool_instance=wrench)

@@ -9,7 +9,7 @@ import pytest
 from inference_testdata import jpeg_bytes
 from PIL import Image
 
-from inference.preprocess import DRAFT_TOLERANCE, crops, open_photo
+from inference.preprocess import DRAFT_TOLERANCE, model_inputs, open_photo
 from inference.similarity import match_percent
 
 W, H = 4000, 3000
@@ -36,15 +36,15 @@ def test_it_decodes_at_the_smallest_scale_that_keeps_each_box_at_least_224_pixel
 
 def test_it_stays_within_the_stated_tolerance_of_a_full_decode(big_photo):
     for box in BOXES:
-        full = crops(big_photo, [box], draft=False)[0].astype(np.int16)
-        reduced = crops(big_photo, [box])[0].astype(np.int16)
+        full = model_inputs(big_photo, [box], draft=False)[0].astype(np.int16)
+        reduced = model_inputs(big_photo, [box])[0].astype(np.int16)
         assert np.abs(full - reduced).mean() < DRAFT_TOLERANCE, box
 
 
 def test_it_gives_the_model_the_same_tool_as_a_full_decode(big_photo, real_model):
     box = BOXES[1]
-    _, full = real_model.run(crops(big_photo, [box], draft=False))
-    _, reduced = real_model.run(crops(big_photo, [box]))
+    _, full = real_model.run(model_inputs(big_photo, [box], draft=False))
+    _, reduced = real_model.run(model_inputs(big_photo, [box]))
     assert match_percent(full[0], reduced[0]) > 99.0
 
 
@@ -56,8 +56,8 @@ def test_it_scales_boxes_in_the_oriented_photo(big_photo):
     box = (1000, 700, 2600, 2300)  # in the displayed photo, which is upright again
     photo = open_photo(stored, [box])
     assert photo.size == (W, H) and photo.scale == 4
-    full = crops(stored, [box], draft=False)[0].astype(np.int16)
-    assert np.abs(full - crops(stored, [box])[0]).mean() < DRAFT_TOLERANCE
+    full = model_inputs(stored, [box], draft=False)[0].astype(np.int16)
+    assert np.abs(full - model_inputs(stored, [box])[0]).mean() < DRAFT_TOLERANCE
 
 
 # EXIF orientation -> the transpose that stores an upright photo so that it displays upright again.
@@ -87,5 +87,5 @@ def test_it_keeps_the_tolerance_for_mirrored_orientations_of_odd_sized_photos(
     box = (500, 350, 1450, 1150)
     photo = open_photo(stored, [box])
     assert photo.size == (2005, 1501) and photo.scale == 4
-    full = crops(stored, [box], draft=False)[0].astype(np.int16)
-    assert np.abs(full - crops(stored, [box])[0]).mean() < 1.5
+    full = model_inputs(stored, [box], draft=False)[0].astype(np.int16)
+    assert np.abs(full - model_inputs(stored, [box])[0]).mean() < 1.5

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bench.shared_dataset import layout
-from inference import runtime
+from inference import config, runtime
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_it_prints_the_report(
         )
     finally:
         runtime.reset_model()
-    assert f"model sha256 {runtime.DEFAULT_MODEL_SHA256}" in out.getvalue()
+    assert f"model sha256 {config.DEFAULT_MODEL_SHA256}" in out.getvalue()
     assert "top-1 accuracy: 0.500" in out.getvalue()
     assert "suggested raw match floor (FAR 1%): " in out.getvalue()
     # Calibration on pairs of different photos, measured out of sample.

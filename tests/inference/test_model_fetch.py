@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from inference import runtime
+from inference import config, runtime
 from inference.fetch import FetchError, fetch
 
 
@@ -116,8 +116,8 @@ def test_fetch_writes_nothing_on_failure(served, tmp_path):
 
 
 def test_it_reads_the_real_model_from_the_settings(real_model_path, configured, monkeypatch):
-    configured("http://127.0.0.1:9/never-asked", runtime.DEFAULT_MODEL_SHA256)
+    configured("http://127.0.0.1:9/never-asked", config.DEFAULT_MODEL_SHA256)
     monkeypatch.setenv("TOOLCRIB_MODEL", str(real_model_path))
     status = runtime.model_status()
-    assert status.available and status.sha256 == runtime.DEFAULT_MODEL_SHA256
+    assert status.available and status.sha256 == config.DEFAULT_MODEL_SHA256
     assert "not the pinned model" not in status.message

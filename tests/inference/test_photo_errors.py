@@ -9,7 +9,7 @@ import pytest
 from inference_testdata import jpeg_bytes
 from PIL import Image
 
-from inference.preprocess import PhotoError, crops, open_photo
+from inference.preprocess import PhotoError, model_inputs, open_photo
 
 SMALL = jpeg_bytes(Image.new("RGB", (200, 100), (90, 120, 30)))
 
@@ -25,7 +25,7 @@ SMALL = jpeg_bytes(Image.new("RGB", (200, 100), (90, 120, 30)))
 )
 def test_it_refuses_an_unusable_upload(data, message):
     with pytest.raises(PhotoError, match=message):
-        crops(data, [(0, 0, 10, 10)])
+        model_inputs(data, [(0, 0, 10, 10)])
 
 
 def test_it_refuses_a_decompression_bomb_without_decoding_it():
@@ -33,7 +33,7 @@ def test_it_refuses_a_decompression_bomb_without_decoding_it():
     Image.new("1", (8000, 8000)).save(buf, "PNG")  # 64 MP in a few kB
     start = time.perf_counter()
     with pytest.raises(PhotoError, match="8000x8000 pixels; the limit is 50 megapixels"):
-        crops(buf.getvalue())
+        model_inputs(buf.getvalue())
     assert time.perf_counter() - start < 0.5
 
 
@@ -56,11 +56,11 @@ def test_it_takes_a_configured_pixel_limit():
 )
 def test_it_refuses_a_box_that_is_empty_inverted_or_outside(box, message):
     with pytest.raises(PhotoError, match=message):
-        crops(SMALL, [(0, 0, 200, 100), box])
+        model_inputs(SMALL, [(0, 0, 200, 100), box])
 
 
 def test_it_accepts_a_box_touching_the_photos_edges():
-    assert crops(SMALL, [(0, 0, 200, 100), (199, 99, 200, 100)]).shape == (2, 112, 112, 3)
+    assert model_inputs(SMALL, [(0, 0, 200, 100), (199, 99, 200, 100)]).shape == (2, 112, 112, 3)
 
 
 def test_photo_error_is_a_value_error():

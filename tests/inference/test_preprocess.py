@@ -9,7 +9,7 @@ import pytest
 from inference_testdata import shared_photos
 from PIL import Image, ImageOps
 
-from inference.preprocess import crops
+from inference.preprocess import model_inputs
 
 
 def reference(data: bytes, box=None) -> np.ndarray:
@@ -34,7 +34,7 @@ def test_it_gives_identical_arrays_to_the_reference_on_every_shared_photo(photos
     data = path.read_bytes()
     w, h = Image.open(path).size
     boxes = [(0, 0, w, h), (w // 5, h // 7, w // 2 + 31, h - 5), (10.4, 3.6, 70.5, 200.5)]
-    got = crops(data, boxes, draft=False)
+    got = model_inputs(data, boxes, draft=False)
     assert got.dtype == np.uint8 and got.shape == (3, 112, 112, 3)
     for crop, box in zip(got, boxes):
         assert np.array_equal(crop, reference(data, box))
@@ -42,12 +42,12 @@ def test_it_gives_identical_arrays_to_the_reference_on_every_shared_photo(photos
 
 def test_it_uses_the_whole_photo_when_no_box_is_given(photos_dir):
     data = (photos_dir / "catalog" / "6_pliers.jpg").read_bytes()
-    assert np.array_equal(crops(data, draft=False)[0], reference(data))
+    assert np.array_equal(model_inputs(data, draft=False)[0], reference(data))
 
 
 def test_it_pads_a_wide_crop_with_black_above_and_below():
     data = png(Image.new("RGB", (200, 100), (255, 255, 255)))
-    crop = crops(data)[0]
+    crop = model_inputs(data)[0]
     assert (crop[:20] == 0).all() and (crop[-20:] == 0).all() and (crop[40:70] == 255).all()
 
 
@@ -58,7 +58,7 @@ def test_it_applies_the_exif_orientation_before_cropping(photos_dir):
     exif[0x0112] = 6
     stored = png(upright.transpose(Image.Transpose.ROTATE_90), exif=exif)
     box = (100, 50, 900, 500)  # in the upright photo's coordinates
-    assert np.array_equal(crops(stored, [box])[0], crops(png(upright), [box])[0])
+    assert np.array_equal(model_inputs(stored, [box])[0], model_inputs(png(upright), [box])[0])
 
 
 def test_it_handles_greyscale_cmyk_rgba_palette_webp_and_16_bit(photos_dir):
@@ -73,14 +73,14 @@ def test_it_handles_greyscale_cmyk_rgba_palette_webp_and_16_bit(photos_dir):
     }
     for name, image in cases.items():
         data = png(image) if image.mode in ("RGBA", "P") else _jpeg(image)
-        assert np.array_equal(crops(data, [box], draft=False)[0], reference(data, box)), name
+        assert np.array_equal(model_inputs(data, [box], draft=False)[0], reference(data, box)), name
     # WEBP lossless keeps the pixels: same result as the PNG of the same image.
     webp = io.BytesIO()
     rgb.save(webp, "WEBP", lossless=True)
-    assert np.array_equal(crops(webp.getvalue(), [box])[0], crops(png(rgb), [box])[0])
+    assert np.array_equal(model_inputs(webp.getvalue(), [box])[0], model_inputs(png(rgb), [box])[0])
     # 16-bit greyscale is scaled to 8 bits (a plain convert would clip it to white).
     sixteen = Image.fromarray(np.asarray(grey).astype(np.uint16) * 257)
-    assert np.array_equal(crops(png(sixteen), [box])[0], crops(png(grey), [box])[0])
+    assert np.array_equal(model_inputs(png(sixteen), [box])[0], model_inputs(png(grey), [box])[0])
 
 
 def _jpeg(image: Image.Image) -> bytes:

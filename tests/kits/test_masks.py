@@ -57,5 +57,7 @@ def test_it_falls_back_to_the_table_colour_without_the_mask_model(
 
 def test_it_refuses_an_unknown_table_setting(monkeypatch):
     monkeypatch.setenv("TOOLCRIB_TABLE", "velvet")
-    with pytest.raises(ValueError, match="TOOLCRIB_TABLE must be border or saliency"):
+    with pytest.raises(
+        ValueError, match="TOOLCRIB_TABLE='velvet': expected one of border, saliency"
+    ):
         table_method()

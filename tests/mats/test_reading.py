@@ -32,7 +32,7 @@ def judged(data, template, model, references):
     view = mats.read_mat(data)
     seen = mats.look(view, template)
     present = [s.slot for s in seen.slots if s.present]
-    p, features = mats.embed_slots(model, mats.slot_crops(view, present))
+    p, features = mats.slot_model_outputs(model, mats.slot_model_inputs(view, present))
     expected = [CLASS_NAMES.index(s.tool_type) for s in template.slots]
     return view, seen, mats.judge(seen.slots, p, features, expected, references)
 
@@ -40,7 +40,9 @@ def judged(data, template, model, references):
 def test_it_finds_the_empty_slot_the_swapped_tools_and_the_rag(template, model):
     rng = np.random.default_rng(11)
     design = mats.read_mat(mat_photos.design_photo(template, rng))
-    _, references = mats.embed_slots(model, mats.slot_crops(design, list(template.slots)))
+    _, references = mats.slot_model_outputs(
+        model, mats.slot_model_inputs(design, list(template.slots))
+    )
     data, truth = mat_photos.return_photo(
         template, rng, missing=[4], wrong=True, foreign=True, tilt=30.0
     )

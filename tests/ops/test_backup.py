@@ -143,3 +143,38 @@ def test_restore_refuses_an_installation_that_is_in_use(installation, pg_tmp):
     not_a_backup.write_bytes(b"not an archive at all")
     refused = manage("restore", str(not_a_backup), env=installation, ok=False)
     assert "cannot read" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("installation", ["local folder"], indirect=True)
+def test_a_backup_of_the_embedded_database_restores_into_a_database_url(installation, pg_tmp):
+    """Moving to a PostgreSQL of one's own: restore into an empty DATABASE_URL database."""
+    from urllib.parse import quote
+
+    import psycopg
+
+    from toolcrib.lib.embedded_db import PORT, EmbeddedPostgres
+
+    env = installation
+    before = snapshot(env)
+    archive = pg_tmp / "crib.tar"
+    manage("backup", str(archive), env=env)
+
+    other = EmbeddedPostgres(pg_tmp / "own-server")  # stands for the crib's own PostgreSQL
+    other.start()
+    try:
+        with psycopg.connect(
+            host=str(other.sockets), port=PORT, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute('CREATE DATABASE "crib"')
+        url = f"postgresql://postgres@{quote(str(other.sockets), safe='')}:{PORT}/crib"
+        moved = {**env, "DATABASE_URL": url, "TOOLCRIB_VAR": str(pg_tmp / "new-var")}
+
+        out = manage("restore", str(archive), env=moved).stdout
+
+        assert "the counts match the manifest" in out
+        after = snapshot(moved)
+        for table, rows in before["tables"].items():
+            assert after["tables"][table] == rows, table
+        assert after["photos"] == before["photos"]
+    finally:
+        other.stop()

@@ -90,6 +90,34 @@ def test_stopping_serve_stops_its_postgres_even_after_a_crash_left_a_stale_pid(s
     assert "Stopped the embedded PostgreSQL." in served.output
 
 
+def test_a_serve_killed_with_sigkill_leaves_no_web_server_and_the_next_serve_stops_its_postgres(
+    serve,
+):
+    served = serve("--workers", "1")
+    pgdata = served.var / "pgdata"
+    assert get(f"{served.url}/healthz")[0] == 200
+    served.proc.kill()  # SIGKILL: serve stops nothing itself
+    served.proc.wait()
+
+    # gunicorn runs in its own session; it sees serve gone and stops, freeing the port.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            get(f"{served.url}/healthz")
+        except OSError:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the web server still answers 20 s after serve was killed")
+    assert postgres_pid(pgdata) is not None  # left running: nobody was there to stop it
+
+    again = serve("--workers", "1")
+    assert "takes it over and stops it at the end" in again.output
+    assert get(f"{again.url}/healthz")[0] == 200
+    assert again.stop(signal.SIGTERM) == 0
+    assert postgres_pid(pgdata) is None
+
+
 def test_with_database_url_an_outage_gets_503_and_the_app_recovers(serve, pg_tmp):
     external = EmbeddedPostgres(pg_tmp / "external")
     external.start()

@@ -40,6 +40,8 @@ def test_loading_the_settings_starts_no_database(pg_tmp):
         ("TOOLCRIB_ROTATION", "sideways", "expected one of none, tta, canonical"),
         ("TOOLCRIB_MAX_PHOTO_PIXELS", "lots", "expected a whole number"),
         ("TOOLCRIB_MODEL_SHA256", "abc", "expected 64 hex digits"),
+        ("TOOLCRIB_TABLE", "velvet", "expected one of border, saliency"),
+        ("TOOLCRIB_MASK_MODEL_SHA256", "abc", "expected 64 hex digits"),
         ("TOOLCRIB_WORKERS", "many", "expected a whole number"),
     ],
 )

@@ -689,12 +689,8 @@ class TokenSerializer(serializers.ModelSerializer):
 
     def validate_user(self, user: User) -> User:
         # A token acts with all its user's rights: no one mints one above what they may hand out.
-        if roles.outranks(user, self.context["request"].user):
-            raise serializers.ValidationError(
-                "Only a superuser may make a token for a superuser."
-                if user.is_superuser
-                else f"{user} holds rights you may not hand out: a superuser makes their token."
-            )
+        if why := roles.refusal(user, self.context["request"].user):
+            raise serializers.ValidationError(why)
         if Token.objects.filter(user=user).exists():
             raise serializers.ValidationError(f"{user} already has a token: revoke it first.")
         return user

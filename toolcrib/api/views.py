@@ -289,9 +289,9 @@ class ReturnViewSet(TransactionViewSet):
     build_report = staticmethod(reports.return_report)
 
     def make(self, user: User, data: dict[str, Any], key: str | None) -> Return:
-        crops = [(crop["photo"], crop["box"]) for crop in data["crops"]]
+        sightings = [(crop["photo"], crop["box"]) for crop in data["crops"]]
         return services.return_tools(
-            engineer=data["engineer"], desk_user=user, crops=crops, idempotency_key=key
+            engineer=data["engineer"], desk_user=user, sightings=sightings, idempotency_key=key
         )
 
 

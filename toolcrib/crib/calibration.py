@@ -70,8 +70,8 @@ def _enrolments(sha: str):
     return Enrolment.objects.filter(model_sha256=sha).exclude(embedding=None)
 
 
-def crops(sha: str, limit: int | None = None) -> list[cal.Sighting]:
-    """The crib's enrolments as calibration crops: the tool instance is the identity, the photo
+def sightings(sha: str, limit: int | None = None) -> list[cal.Sighting]:
+    """The crib's enrolments as calibration sightings: the tool instance is the identity, the photo
     tells two photos apart, the type the model read is compared with the tool's type."""
     type_of_class = dict(
         ToolType.objects.exclude(model_class_index=None).values_list("model_class_index", "pk")
@@ -107,7 +107,7 @@ def refit(*, limit: int | None = None) -> CalibrationFit | None:
         return None
     enrolments = _enrolments(sha)
     fingerprint = _fingerprint(enrolments)
-    found = crops(sha, limit)
+    found = sightings(sha, limit)
     candidates, genuine = cal.events(found, rounds=3)
     n_genuine = int(sum(genuine))
     parameters, points = None, []

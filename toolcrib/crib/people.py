@@ -3,7 +3,8 @@
 A user's account and role change together, so each change is one service call in one
 transaction; the audit trail records them from the model signals (audit.py), with the acting
 admin as actor and a password only as "(hidden)". Who may do what (the admin's own rights are the ceiling):
-- only a superuser changes a superuser, and only a staff user changes a staff user;
+- who may change whom is `roles.refusal` (only a superuser changes a superuser, only staff
+  change staff, no one changes a user holding rights they may not hand out);
 - the admin role is granted only by someone who holds every right of that role; the desk
   roles (storekeeper, return desk, QA) are the admin's to hand out;
 - the app never sets staff or superuser: those stay with `manage.py createsuperuser`.
@@ -35,12 +36,8 @@ def _rights(group: Group) -> set[str]:
 def _check_may_change(actor: User, target: User | None) -> None:
     if not actor.has_perm(MANAGE_USERS):
         raise CribError("Only an admin may manage users.")
-    if target is None:
-        return
-    if target.is_superuser and not actor.is_superuser:
-        raise CribError(f"{target.username} is a superuser: only a superuser may change them.")
-    if target.is_staff and not (actor.is_staff or actor.is_superuser):
-        raise CribError(f"{target.username} is staff: only staff may change them.")
+    if target is not None and (why := roles.refusal(target, actor)):
+        raise CribError(why)
 
 
 def _check_may_grant(actor: User, role: str) -> Group:

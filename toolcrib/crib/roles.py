@@ -96,11 +96,14 @@ def grantable_ids(actor) -> set[int]:
 
 def users_within(actor):
     """The users all of whose rights `actor` may hand out: the only ones `actor` may change or
-    make a token for (a token acts with all its user's rights). No one climbs above that, and
-    only a superuser touches a superuser."""
+    make a token for (a token acts with all its user's rights). No one climbs above that, only
+    a superuser touches a superuser, and only staff touch staff. The one rule of who may change
+    whom: the Django admin, the Users page (people.py) and the API's tokens all ask here."""
     users = get_user_model().objects.all()
     if actor.is_superuser:
         return users
+    if not actor.is_staff:
+        users = users.filter(is_staff=False)
     beyond = Permission.objects.exclude(pk__in=grantable_ids(actor))
     return (
         users.filter(is_superuser=False)
@@ -109,5 +112,18 @@ def users_within(actor):
     )
 
 
+def refusal(user, actor) -> str | None:
+    """Why `actor` may not change `user` (nor make their token), in words; None when they may."""
+    if users_within(actor).filter(pk=user.pk).exists():
+        return None
+    if user.is_superuser:
+        return (
+            f"{user.username} is a superuser: only a superuser may change them or make their token."
+        )
+    if user.is_staff and not actor.is_staff:
+        return f"{user.username} is staff: only staff may change them or make their token."
+    return f"{user.username} holds rights you may not hand out: only a superuser may change them or make their token."
+
+
 def outranks(user, actor) -> bool:
-    return not users_within(actor).filter(pk=user.pk).exists()
+    return refusal(user, actor) is not None

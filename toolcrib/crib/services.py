@@ -278,7 +278,7 @@ def return_tools(
     *,
     engineer: Engineer,
     desk_user: User,
-    crops: Sequence[tuple[Photo, Sequence[float]]],
+    sightings: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
     empty_slots: frozenset[int] = frozenset(),
 ) -> Return:
@@ -293,14 +293,14 @@ def return_tools(
     """
     if earlier := _earlier(Return, idempotency_key, engineer):
         return earlier
-    sightings = [(photo, check_box(photo, box)) for photo, box in crops]
+    checked = [(photo, check_box(photo, box)) for photo, box in sightings]
     held = list(_held_for_return(engineer))
-    if not held and not sightings:
+    if not held and not checked:
         raise CribError(f"{engineer} holds no tools to return.")
     crib = CribSettings.current()
     in_use = calibration.in_use()
     level = in_use.level(crib.accepted_risk)
-    returned = _look_at(sightings)
+    returned = _look_at(checked)
     # Tools whose mat slot is empty go last, out of the matching: indexes of the rest stay put.
     held.sort(key=lambda t: t.tool_instance_id in empty_slots)
     matched = [t for t in held if t.tool_instance_id not in empty_slots]
@@ -360,7 +360,7 @@ def return_tools(
                     reason = f"{reason}; {check.message}"
                 _line(
                     tool_return,
-                    sightings[pair.returned],
+                    checked[pair.returned],
                     returned[pair.returned],
                     issued_tool=held[pair.held],
                     match_percent=pair.match,
@@ -394,7 +394,7 @@ def return_tools(
             for r, reason in extras:
                 _line(
                     tool_return,
-                    sightings[r],
+                    checked[r],
                     returned[r],
                     issued_tool=None,
                     decision=ReturnedTool.Decision.EXTRA,

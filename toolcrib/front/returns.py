@@ -44,7 +44,7 @@ def new_return(request):
             tool_return = services.return_tools(
                 engineer=form.cleaned_data["engineer"],
                 desk_user=request.user,
-                crops=[(photo, line["box"]) for line in form.boxed()],
+                sightings=[(photo, line["box"]) for line in form.boxed()],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except CribError as e:

@@ -133,8 +133,10 @@ def _types_of(view: mats.MatView, specs: list[SlotSpec]) -> list[ToolType | None
     model = runtime.get_model()
     if model is None or not specs:
         return [None] * len(specs)
-    crops = mats.slot_crops(view, [sp.as_slot() if sp.tool_type else _untyped(sp) for sp in specs])
-    p, _ = mats.embed_slots(model, crops)
+    inputs = mats.slot_model_inputs(
+        view, [sp.as_slot() if sp.tool_type else _untyped(sp) for sp in specs]
+    )
+    p, _ = mats.slot_model_outputs(model, inputs)
     kit = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     return [kit.get(int(np.argmax(row))) for row in p] if p is not None else [None] * len(specs)
 
@@ -182,7 +184,7 @@ def save_template(
         designs = [(s.presence, s.spill) for s in looked.slots]
         model = runtime.get_model()
         if model is not None:
-            _, features = mats.embed_slots(model, mats.slot_crops(view, pure))
+            _, features = mats.slot_model_outputs(model, mats.slot_model_inputs(view, pure))
             references, sha = list(features), model.sha256
     with audit.acting_as(user), transaction.atomic():
         last = (
@@ -267,7 +269,7 @@ def read(data: bytes, *, for_return: bool = False, engineer: Engineer | None = N
     p, features = None, np.zeros((0, 512), np.float32)
     if model is not None:
         present = [s.slot for s in seen.slots if s.present]
-        p, features = mats.embed_slots(model, mats.slot_crops(view, present))
+        p, features = mats.slot_model_outputs(model, mats.slot_model_inputs(view, present))
     references = [
         None
         if model is None or s.reference is None or s.model_sha256 != model.sha256
@@ -392,12 +394,15 @@ def return_on_mat(
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
         if earlier:
             return services.return_tools(
-                engineer=engineer, desk_user=desk_user, crops=[], idempotency_key=idempotency_key
+                engineer=engineer,
+                desk_user=desk_user,
+                sightings=[],
+                idempotency_key=idempotency_key,
             )
     reading = read(data, for_return=True, engineer=engineer)
     with transaction.atomic():
         photo = services.store_photo(data, user=desk_user)
-        crops = [(photo, j.photo_box) for j in reading.slots if j.state != "empty"]
+        sightings = [(photo, j.photo_box) for j in reading.slots if j.state != "empty"]
         empty = frozenset(
             slot.tool_instance_id
             for j, slot in zip(reading.slots, reading.stored)
@@ -406,7 +411,7 @@ def return_on_mat(
         tool_return = services.return_tools(
             engineer=engineer,
             desk_user=desk_user,
-            crops=crops,
+            sightings=sightings,
             idempotency_key=idempotency_key,
             empty_slots=empty,
         )

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         child = None
         try:
             if database:
-                database.start()
+                self._start_or_adopt(database)
             self._prepare(f"{host}:{port}")
             if dev:
                 command = [sys.executable, "manage.py", "runserver", f"{host}:{port}"]
@@ -89,7 +90,12 @@ class Command(BaseCommand):
                 ]
                 what = f"gunicorn, {workers} workers"
             # Its own process group: serve decides when and how it stops (see _stop_child).
-            child = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)
+            child = subprocess.Popen(
+                command,
+                cwd=settings.BASE_DIR,
+                start_new_session=True,
+                env={**os.environ, "TOOLCRIB_SERVE_PID": str(os.getpid())},
+            )
             self._wait_until_listening(child, host, port)
             self.stdout.write(f"Serving http://{host}:{port}/ ({what}). Stop with Ctrl-C.")
             self.stdout.flush()
@@ -103,9 +109,30 @@ class Command(BaseCommand):
             _stop_child(child)
             if database and database.started_here:
                 database.stop()
+                _owner_file(database).unlink(missing_ok=True)
                 self.stdout.write("Stopped the embedded PostgreSQL.")
         if child is not None and child.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
             raise CommandError(f"the web server stopped with exit code {child.returncode}")
+
+    def _start_or_adopt(self, database: EmbeddedPostgres) -> None:
+        """Start the embedded PostgreSQL, or take over one that a serve killed without a chance
+        to stop it left running (its pid is in the owner file, and it is dead): this serve stops
+        it at the end. One started by someone else (a `manage.py` command, a second serve) is
+        left alone."""
+        owner = _owner_file(database)
+        if not database.start():
+            try:
+                earlier = int(owner.read_text())
+            except (OSError, ValueError):
+                return
+            if earlier == os.getpid() or _alive(earlier):
+                return
+            database.started_here = True
+            self.stdout.write(
+                f"The embedded PostgreSQL was left running by a serve (pid {earlier}) that was "
+                "killed: this serve takes it over and stops it at the end."
+            )
+        owner.write_text(str(os.getpid()))
 
     def _prepare(self, address):
         call_command("migrate", interactive=False, verbosity=0)
@@ -171,6 +198,21 @@ def _split(addrport: str) -> tuple[str, int]:
         return (host or "127.0.0.1").strip("[]"), int(port)
     except ValueError:
         raise CommandError(f"{addrport!r}: expected HOST:PORT or PORT") from None
+
+
+def _owner_file(database: EmbeddedPostgres) -> Path:
+    """Which serve started the embedded PostgreSQL (beside its data folder, not in it)."""
+    return database.data_dir.parent / "serve.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _stop_child(child):
