@@ -145,7 +145,7 @@ export class ResultTable {
     if (other >= 0) {
       text = line.inventory_number + " is already on line " + (other + 1) + " of this issue: pick another tool.";
       kind = "error";
-    } else if (byMarking) [text, kind] = ["picked by its marking" + (c ? ", " + pct(c.match_percent) + " match" : ""), ""];
+    } else if (byMarking) [text, kind] = ["picked by its marking" + (c ? ", " + pct(c.match_percent) + " match" : ""), "by-marking"];
     else if (c) [text, kind] = [pct(c.match_percent) + " match", ""];
     else if (line.inventory_number) [text, kind] = ["picked by hand", "muted"];
     else if (line.box && !line.pending) [text, kind] = ["no enrolled tool of this type in the crib", "muted"];
