@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("toolcrib.api.urls")),
     path("mats/", include("toolcrib.mats.urls")),
+    path("labels/", include("toolcrib.labels.urls")),
     path("", include("toolcrib.front.urls")),
     # Photos are evidence: served by Django to the roles that may read them (and the uploader).
     path("media/<path:path>", media.photo_file, name="media"),

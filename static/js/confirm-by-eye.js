@@ -47,7 +47,7 @@
     tag.className = `tag decision-${line.decision}`;
     tag.textContent = { confirmed: "confirmed by eye", recounted_accepted: "recounted and accepted", missing: "missing" }[line.decision] || line.decision;
     article.querySelector(".decision .why").textContent = line.reason;
-    article.querySelectorAll(".buttons.confirm, form.recount").forEach((el) => el.remove());
+    article.querySelectorAll(".buttons.confirm, form.recount, form.close-up").forEach((el) => el.remove());
     say(article.querySelector(".line-error"), "");
     count();
   }

@@ -4,12 +4,17 @@
 // user corrects the boxes, and each changed box is recognised again. On submit the boxes (and,
 // for an issue, the picked tool instances) go in the form as JSON.
 //
-// Jobs live in their own modules: camera.js, box-editor.js, result-table.js, fetch-json.js;
+// A scanned label (scan.js) adds its tool as a line: for an issue as "Add a tool by number"
+// does, for a return verified by that marking.
+//
+// Jobs live in their own modules: camera.js, box-editor.js, result-table.js, fetch-json.js,
+// scan.js;
 // session.js keeps the work when the session ends. This one holds the state and the undo.
 import { BoxEditor } from "./box-editor.js";
 import { camera } from "./camera.js";
 import { Latest, isAbort, send } from "./fetch-json.js";
 import { ResultTable } from "./result-table.js";
+import { listenForScans } from "./scan.js";
 import { guardSubmit } from "./session.js";
 
 // A proposal or a type this unsure of itself is shown apart (dashed, "Unsure: check this box").
@@ -27,7 +32,7 @@ function start(section) {
   const confirmButton = form.querySelector("[data-action=confirm]");
   const countText = form.querySelector(".tool-count");
   const $ = (sel) => section.querySelector(sel);
-  const statusText = $(".status"), errorText = $(".photo-error");
+  const statusText = $(".status"), errorText = $(".photo-error"), scanNote = $(".scan-note");
 
   // photo: {id, url, width, height}; lines: {box: [x0,y0,x1,y1] | null, confidence, types,
   // instances, marking, recognisedBox, inventory_number, picked, pending, unsure}
@@ -229,6 +234,56 @@ function start(section) {
     }
   }
 
+  // ---- a scanned label ----
+
+  function sayScan(text, bad) {
+    scanNote.textContent = text;
+    scanNote.classList.toggle("error", !!bad);
+  }
+
+  // Whatever the scan says is refused in words, and nothing changes.
+  async function scanned(text) {
+    let tool;
+    setBusy(+1);
+    try {
+      tool = await send(section.dataset.numberUrl + "?number=" + encodeURIComponent(text));
+    } catch (e) {
+      return sayScan(e.message, true);
+    } finally {
+      setBusy(-1);
+    }
+    const number = tool.inventory_number;
+    const on = state.lines.findIndex((l) => (l.inventory_number || "").toLowerCase() === number.toLowerCase());
+    if (on >= 0) {
+      const line = state.lines[on];
+      select(on);
+      if (line.box && !line.picked) {
+        line.picked = true; // proposed from the photo, now confirmed by its label
+        render();
+        return sayScan("Scanned " + number + ": it is the tool on line " + (on + 1) + ".", false);
+      }
+      return sayScan(number + " is already on line " + (on + 1) + ": nothing added.", true);
+    }
+    const holder = tool.holder;
+    if (purpose === "issue" && !tool.in_crib) {
+      return sayScan(number + " is not in the crib (" + tool.status.toLowerCase() + (holder ? ", out to " + holder.name : "") + "): nothing added.", true);
+    }
+    if (purpose === "return") {
+      if (!holder) return sayScan(number + " is not out to anyone (" + tool.status.toLowerCase() + "): nothing to return.", true);
+      const typed = engineerField.value.trim().toLowerCase();
+      if (!typed) {
+        engineerField.value = holder.choice;
+        say("Engineer found from the tool scanned: " + holder.name + ". Check it.");
+      } else if (![holder.choice, holder.badge_number, holder.name].some((v) => v.toLowerCase() === typed)) {
+        return sayScan(number + " is out to " + holder.name + ", not to " + engineerField.value.trim() + ": nothing added.", true);
+      }
+    }
+    begin();
+    state.lines.push(newLine({ inventory_number: number, picked: true, scanned: true, toolType: tool.tool_type }));
+    render();
+    sayScan("Scanned " + number + " (" + tool.tool_type + ")" + (purpose === "return" ? ": verified by its label." : "."), false);
+  }
+
   // ---- the parts ----
 
   const editor = new BoxEditor(section, state, {
@@ -264,6 +319,7 @@ function start(section) {
   svg.addEventListener("pointerout", () => table.mark(-1, "hover"));
 
   const cam = camera(section, { onPhoto: (blob, name) => upload(blob, name), onError: fail });
+  listenForScans(section, scanned);
 
   section.addEventListener("click", (event) => {
     const action = event.target.closest("[data-action]")?.dataset.action;

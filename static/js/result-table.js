@@ -52,14 +52,16 @@ export class ResultTable {
     const what = li.querySelector(".what");
     const top = line.types && line.types[0];
     const [type, prob, others, note] = ["type", "prob", "others", "note"].map((c) => what.querySelector("." + c));
-    type.textContent = top && !line.pending ? top.name : "";
+    type.textContent = top && !line.pending ? top.name : line.toolType || "";
     prob.textContent = top && !line.pending ? pct(top.probability * 100) : "";
     others.textContent =
       top && !line.pending && line.types.length > 1
         ? "or " + line.types.slice(1).map((t) => t.name + " " + pct(t.probability * 100)).join(", ")
         : "";
     note.textContent = !line.box
-      ? "No photo: picked by number"
+      ? line.scanned
+        ? "Scanned: " + line.inventory_number + (this.purpose === "return" ? ", verified by its label" : "")
+        : "No photo: picked by number"
       : line.pending
         ? "Recognising…"
         : !top
@@ -104,6 +106,7 @@ export class ResultTable {
     input.addEventListener("input", () => {
       line.inventory_number = input.value.trim();
       line.picked = true;
+      line.scanned = false; // typed over: no longer what the scanner read
       this.hooks.picked(line);
       clearTimeout(timer);
       timer = setTimeout(async () => {
@@ -147,7 +150,7 @@ export class ResultTable {
       kind = "error";
     } else if (byMarking) [text, kind] = ["picked by its marking" + (c ? ", " + pct(c.match_percent) + " match" : ""), "by-marking"];
     else if (c) [text, kind] = [pct(c.match_percent) + " match", ""];
-    else if (line.inventory_number) [text, kind] = ["picked by hand", "muted"];
+    else if (line.inventory_number) [text, kind] = [line.scanned ? "label scanned" : "picked by hand", "muted"];
     else if (line.box && !line.pending) [text, kind] = ["no enrolled tool of this type in the crib", "muted"];
     else [text, kind] = ["", "muted"];
     match.textContent = text;

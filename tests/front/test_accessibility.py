@@ -60,6 +60,7 @@ def pages_of(live_server, crib_day, engineer):
         "/tool-types/",
         f"/issues/{issue.pk}/",
         f"/returns/{crib_day.pk}/",
+        "/labels/",
     ]
 
 

@@ -145,8 +145,19 @@ def _confirming_tail(marking: Marking, issued: str, held: Iterable[str], min_par
     return ""
 
 
+SCANNED = "scanned"  # a label read by the desk's handheld scanner (MarkingSource.SCANNED)
+
+
+def scanned(number: str) -> Marking:
+    """What a scan at the desk read: the code's payload, as sure as a code read off the photo."""
+    return Marking(
+        codes=[markings.Read(number, SCANNED, 1.0)], status="read", message="scanned at the desk"
+    )
+
+
 def _how(read) -> str:
     return {
+        SCANNED: "scanned at the desk",
         Source.OCR: "etched or printed number read",
         Source.DATAMATRIX: "DataMatrix read",
         Source.QR: "QR code read",

@@ -451,6 +451,11 @@ class ReturnedTool(Sighting):
     reason = models.TextField(blank=True)
     # What the marking said about this line (toolcrib/crib/markings.py), empty before markings.
     marking_check = models.CharField(max_length=20, blank=True, choices=MARKING_CHECKS)
+    # A close-up of the tool's marking, taken at the desk when the return photo did not settle
+    # the line; its read decided the line and it is kept as evidence (services.read_close_up).
+    close_up = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta(Sighting.Meta):
         ordering = ["tool_return", "id"]

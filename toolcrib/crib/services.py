@@ -8,7 +8,7 @@ import contextlib
 import contextvars
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -29,7 +29,7 @@ from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
 from toolcrib.crib import audit, calibration, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
-from toolcrib.crib.markings import Check, Outcome, compare
+from toolcrib.crib.markings import Check, Outcome, compare, scanned
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -58,6 +58,7 @@ class ToolLine:
     tool_instance: ToolInstance
     photo: Photo | None = None
     box: Box | None = None
+    scanned: bool = False  # its label was scanned at the desk: recorded as the line's marking
 
 
 def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> Photo:
@@ -187,6 +188,9 @@ def issue_tools(
     due_back = due_back or timezone.now() + timedelta(hours=CribSettings.current().loan_hours)
     # The model runs before the transaction, so no lock is held while it thinks.
     seen = _look_at([(line.photo, line.box) for line in lines])
+    for line, view in zip(lines, seen):
+        if line.scanned and view.marking is None:
+            view.marking = scanned(line.tool_instance.inventory_number)
 
     try:
         with audit.acting_as(storekeeper), transaction.atomic():
@@ -281,6 +285,7 @@ def return_tools(
     sightings: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
     empty_slots: frozenset[int] = frozenset(),
+    scanned_numbers: Sequence[str] = (),
 ) -> Return:
     """Match the tools in the return photos to what the engineer holds, and give each a verdict.
 
@@ -290,11 +295,14 @@ def return_tools(
     in the photos that they do not hold are reported as extra (inference/verdicts.py).
     `empty_slots`: tool instances whose outline on a kit mat was seen empty (toolcrib/mats):
     they take no part in the matching and go straight to a recount.
+    `scanned_numbers`: tools whose label the desk scanned: each must be one the engineer has to
+    return, and is verified by that marking (with a crop, if one was paired with it, or without).
     """
     if earlier := _earlier(Return, idempotency_key, engineer):
         return earlier
     checked = [(photo, check_box(photo, box)) for photo, box in sightings]
     held = list(_held_for_return(engineer))
+    scans = _scanned_held(engineer, held, scanned_numbers)
     if not held and not checked:
         raise CribError(f"{engineer} holds no tools to return.")
     crib = CribSettings.current()
@@ -306,6 +314,11 @@ def return_tools(
     matched = [t for t in held if t.tool_instance_id not in empty_slots]
     pairs, extras = _match_return(engineer, matched, returned)
     checks = _check_markings(held, returned, pairs)
+    for p in pairs:
+        if p.held in scans:  # the scan, not the crop's reading, says which tool it is
+            returned[p.returned] = replace(returned[p.returned], marking=scans[p.held])
+            checks[(p.held, p.returned)] = _scan_check(held[p.held], scans[p.held])
+    scanned_only = sorted(set(scans) - {p.held for p in pairs})
 
     try:
         with audit.acting_as(desk_user), transaction.atomic():
@@ -373,8 +386,33 @@ def return_tools(
                 )
                 if verdict.kind == verdicts.ACCEPTED:
                     _back_in_crib(held[pair.held])
+            for h in scanned_only:
+                check = _scan_check(held[h], scans[h])
+                verdict = verdicts.decide(
+                    probability=0.0,
+                    match=0.0,
+                    next_best=None,
+                    agree=0,
+                    read_type=None,
+                    level=None,
+                    marking="confirmed",
+                    marking_note=check.message,
+                )
+                _line(
+                    tool_return,
+                    None,
+                    ToolFeature(marking=scans[h]),
+                    issued_tool=held[h],
+                    decision=VERDICT_DECISION[verdict.kind],
+                    reason=verdict.reason,
+                    verdict_reason=verdict.reason,
+                    marking_check=check.outcome,
+                )
+                if verdict.kind == verdicts.ACCEPTED:
+                    _back_in_crib(held[h])
             seen_any = any(v.feature is not None for v in returned)
-            for h in sorted(set(range(len(held))) - {p.held for p in pairs}):
+            settled = {p.held for p in pairs} | set(scanned_only)
+            for h in sorted(set(range(len(held))) - settled):
                 missing = (
                     "its slot on the kit mat is empty"
                     if held[h].tool_instance_id in empty_slots
@@ -433,6 +471,30 @@ class Paired:
         # Holding nothing else, the crop is compared with an unrelated tool's typical 50 %.
         margin = match - (50.0 if self.next_best is None else self.next_best)
         return Candidate(match, margin, self.agree, str(issued.tool_instance.tool_type_id))
+
+
+def _scanned_held(
+    engineer: Engineer, held: list[IssuedTool], numbers: Sequence[str]
+) -> dict[int, Marking]:
+    """Index into `held` -> the scan's marking, for each number scanned at the desk; CribError
+    (nothing changed) for a number of no tool, or of a tool the engineer has not to return."""
+    index = {normalise(t.tool_instance.inventory_number): i for i, t in enumerate(held)}
+    out: dict[int, Marking] = {}
+    for number in numbers:
+        number = number.strip()
+        h = index.get(normalise(number))
+        if h is None:
+            if not ToolInstance.objects.filter(inventory_number__iexact=number).exists():
+                raise CribError(f"There is no tool {number} in the crib's records.")
+            raise CribError(f"{number} is not among the tools {engineer} has to return.")
+        out[h] = scanned(held[h].tool_instance.inventory_number)
+    return out
+
+
+def _scan_check(issued: IssuedTool, marking: Marking) -> Check:
+    """A scan names the held tool it was looked up as (_scanned_held): verified by marking."""
+    number = issued.tool_instance.inventory_number
+    return compare(marking, issued=number, held=[number], crib=[number])
 
 
 def _held_for_return(engineer: Engineer) -> QuerySet[IssuedTool]:
@@ -685,6 +747,75 @@ def confirm_by_eye(lines: Sequence[ReturnedTool], *, user: User) -> list[Returne
                 after={"decision": line.decision},
             )
     return locked
+
+
+def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[ReturnedTool, Check]:
+    """A close-up of one undecided return line's tool: its marking is read and decides the line,
+    as a marking read off the return photo would have (confirmed -> accepted, back in the crib;
+    another tool's or an unknown number -> recount). The close-up is kept on the line as
+    evidence. A close-up where nothing is read changes nothing (CribError, no file left)."""
+    line = ReturnedTool.objects.select_related(
+        "issued_tool__tool_instance", "tool_return__engineer"
+    ).get(pk=line.pk)
+    issued = line.issued_tool
+    if line.decision not in ReturnedTool.OPEN_DECISIONS or issued is None:
+        raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
+    number = issued.tool_instance.inventory_number
+    crib = CribSettings.current()
+    patterns, min_partial = crib.marking_rules()
+    with photos_kept_only_if_done(), audit.acting_as(user), transaction.atomic():
+        photo = store_photo(data, name="close-up.jpg", user=user)
+        [marking] = recognition.read_markings(
+            photo, [(0, 0, photo.width, photo.height)], (patterns, min_partial)
+        )
+        held = line.tool_return.engineer.held_tools().values_list(
+            "tool_instance__inventory_number", flat=True
+        )
+        check = compare(
+            marking,
+            issued=number,
+            held=list(held),
+            crib=ToolInstance.objects.values_list("inventory_number", flat=True),
+            patterns=patterns,
+            min_partial=min_partial,
+        )
+        if not check.decides:
+            raise CribError(
+                f"The close-up of {number} decides nothing ({check.message}). Take it again, "
+                "closer and sharp, with the number filling the picture, or decide by eye."
+            )
+        line = ReturnedTool.objects.select_for_update(of=("self",)).get(pk=line.pk)
+        if line.decision not in ReturnedTool.OPEN_DECISIONS:
+            raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
+        before = {"decision": line.decision, "marking": line.marking_summary()}
+        line.marking_text = line.marking_source = ""
+        line.marking_confidence = None
+        line.keep_marking(marking)
+        line.marking_box = None  # the marking is in the close-up, not in the return photo
+        line.close_up, line.marking_check = photo, check.outcome
+        confirmed = check.outcome == Outcome.CONFIRMED
+        verdict = "marking confirms it" if confirmed else "marking contradicts it"
+        line.decision = (
+            ReturnedTool.Decision.ACCEPTED if confirmed else ReturnedTool.Decision.RECOUNT_REQUIRED
+        )
+        line.reason = f"{verdict} ({check.message}, on a close-up)"
+        if confirmed:
+            line.decided_by, line.decided_at = user, timezone.now()
+        line.save()
+        if confirmed:
+            _back_in_crib(cast(IssuedTool, line.issued_tool))
+        audit.record(
+            "close-up read",
+            line,
+            before=before,
+            after={
+                "decision": line.decision,
+                "marking": line.marking_summary(),
+                "marking_check": check.outcome,
+                "close_up": photo.pk,
+            },
+        )
+    return line, check
 
 
 def set_risk(value: Any, *, user: User) -> CribSettings:

@@ -22,7 +22,8 @@ class IssueForm(KitForm):
             if tool is None:
                 raise CribError(f"There is no tool {number} in the crib's records.")
             box = line.get("box")
-            out.append(ToolLine(tool, photo if box else None, box))
+            scanned = not box and line.get("scanned") is True
+            out.append(ToolLine(tool, photo if box else None, box, scanned=scanned))
         return out
 
 

@@ -42,6 +42,14 @@ class KitForm(forms.Form):
     def boxed(self):
         return [line for line in self.cleaned_data["lines"] if line.get("box")]
 
+    def scanned(self) -> list[str]:
+        """Numbers scanned at the desk (lines without a box that the scanner field added)."""
+        return [
+            str(line.get("inventory_number") or "").strip()
+            for line in self.cleaned_data["lines"]
+            if not line.get("box") and line.get("scanned") is True
+        ]
+
     def editor_state(self):
         """What the box editor shows again after a refusal: the same photo, boxes and picks."""
         data = getattr(self, "cleaned_data", None) or {}

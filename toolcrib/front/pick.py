@@ -55,6 +55,42 @@ class EngineerField(forms.CharField):
 
 
 @access.needs(access.VIEW)
+def tool_by_number(request):
+    """The one tool with exactly this inventory number (what a scanner typed), with its
+    holder; 404 with the reason in words when there is none."""
+    number = request.GET.get("number", "").strip()
+    tool = (
+        ToolInstance.objects.select_related("tool_type")
+        .filter(inventory_number__iexact=number)
+        .first()
+        if number
+        else None
+    )
+    if tool is None:
+        return JsonResponse(
+            {"detail": f"No tool {number[:100]} in the crib's records: nothing changed."},
+            status=404,
+        )
+    held = tool.open_issued_tool()
+    return JsonResponse(
+        {
+            "id": tool.pk,
+            "inventory_number": tool.inventory_number,
+            "tool_type": tool.tool_type.name,
+            "status": tool.get_status_display(),
+            "in_crib": tool.status == ToolInstance.Status.IN_CRIB,
+            "holder": None
+            if held is None
+            else {
+                "badge_number": held.issue.engineer.badge_number,
+                "name": held.issue.engineer.name,
+                "choice": engineer_choice(held.issue.engineer),
+            },
+        }
+    )
+
+
+@access.needs(access.VIEW)
 def tool_search(request):
     """Tool instances whose number starts with / contains the query (for the instance pick)."""
     q = request.GET.get("q", "").strip()

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from toolcrib.crib import recognition, services
 from toolcrib.crib.holders import likely_holder
-from toolcrib.crib.models import Return, ReturnedTool
+from toolcrib.crib.models import Return, ReturnedTool, ToolInstance
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm, engineer_choices
@@ -22,6 +22,15 @@ class ReturnForm(KitForm):
     def clean(self):
         data = super().clean()
         if self.errors or data.get("engineer"):
+            return data
+        holders = {
+            t.issue.engineer
+            for n in self.scanned()
+            if (tool := ToolInstance.objects.filter(inventory_number__iexact=n).first())
+            and (t := tool.open_issued_tool())
+        }
+        if len(holders) == 1:  # the tools scanned say whose they are
+            data["engineer"] = holders.pop()
             return data
         boxes = [line["box"] for line in self.boxed()]
         tools = (
@@ -46,6 +55,7 @@ def new_return(request):
                 desk_user=request.user,
                 sightings=[(photo, line["box"]) for line in form.boxed()],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                scanned_numbers=form.scanned(),
             )
         except CribError as e:
             form.add_error(None, str(e))
@@ -155,4 +165,26 @@ def decide_recount(request, pk):
                 request,
                 f"{tool} marked missing: the tool is now lost and QA is alerted on the dashboard.",
             )
+    return redirect(line.tool_return)
+
+
+@require_POST
+@access.needs(access.RECOUNT)
+def close_up(request, pk):
+    """A close-up of one undecided line's tool: its marking read decides the line."""
+    line = get_object_or_404(ReturnedTool.objects.select_related("tool_return"), pk=pk)
+    upload = request.FILES.get("close_up")
+    if upload is None:
+        messages.error(request, "Take or choose a close-up of the tool's number first.")
+        return redirect(line.tool_return)
+    try:
+        line, check = services.read_close_up(line, upload.read(), user=request.user)
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        tool = line.issued_tool.tool_instance
+        if line.decision == ReturnedTool.Decision.ACCEPTED:
+            messages.success(request, f"{tool}: {check.message} on the close-up; back in the crib.")
+        else:
+            messages.warning(request, f"{tool}: {check.message} on the close-up; recount it.")
     return redirect(line.tool_return)
