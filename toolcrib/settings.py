@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "axes",
     "toolcrib.crib",
     "toolcrib.mats",
+    "toolcrib.transfer",
+    "toolcrib.notify",
     "inference",
 ]
 
@@ -204,6 +206,28 @@ TOOLCRIB_DEFAULT_THRESHOLD = env_float("TOOLCRIB_THRESHOLD", 60.0)
 # False accepts per 1,000 returned tools the crib accepts (the admin changes it in the app).
 TOOLCRIB_ACCEPTED_RISK = env_float("TOOLCRIB_ACCEPTED_RISK", 20.0)
 TOOLCRIB_LOAN_HOURS = env_int("TOOLCRIB_LOAN_HOURS", 12)
+# Email (notifications, `manage.py notify`): SMTP when EMAIL_HOST is set, else printed to the
+# console (development). The crib's and QA's own addresses receive their notices whatever
+# the users choose on /notifications/.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "toolcrib@localhost")
+TOOLCRIB_CRIB_EMAIL = env_list("TOOLCRIB_CRIB_EMAIL", [])
+TOOLCRIB_QA_EMAIL = env_list("TOOLCRIB_QA_EMAIL", [])
+# Calibration due within this many days is announced (once per tool and due date).
+TOOLCRIB_CALIBRATION_NOTICE_DAYS = env_int("TOOLCRIB_CALIBRATION_NOTICE_DAYS", 14)
+# The daily digest goes out with the first `notify` run at or after this hour (crib's time).
+TOOLCRIB_DIGEST_HOUR = env_int("TOOLCRIB_DIGEST_HOUR", 6)
 # gunicorn worker processes that `serve` starts (0: 2 x cores + 1).
 TOOLCRIB_WORKERS = env_int("TOOLCRIB_WORKERS", 0)
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/", include("toolcrib.api.urls")),
     path("mats/", include("toolcrib.mats.urls")),
     path("labels/", include("toolcrib.labels.urls")),
+    path("", include("toolcrib.transfer.urls")),
+    path("", include("toolcrib.notify.urls")),
     path("", include("toolcrib.front.urls")),
     # Photos are evidence: served by Django to the roles that may read them (and the uploader).
     path("media/<path:path>", media.photo_file, name="media"),

@@ -61,6 +61,8 @@ def pages_of(live_server, crib_day, engineer):
         f"/issues/{issue.pk}/",
         f"/returns/{crib_day.pk}/",
         "/labels/",
+        "/exports/",
+        "/notifications/",
     ]
 
 
@@ -84,7 +86,7 @@ def test_every_page_passes_axe(
     for user in (crib_admin, desk, storekeeper):
         page = signed_in(user) if screen == "desk" else phone(user)
         for path in pages_of(live_server, crib_day, engineer) + (
-            ["/settings/"] if user == crib_admin else []
+            ["/settings/", "/import/"] if user == crib_admin else []
         ):
             page.goto(live_server.url + path)
             count, report = violations(page)

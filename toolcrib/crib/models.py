@@ -78,6 +78,8 @@ class Engineer(models.Model):
     badge_number = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+    # Who is told when this engineer's tools are overdue (toolcrib/notify).
+    supervisor_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -143,7 +143,7 @@ class EngineerForm(forms.ModelForm):
 
     class Meta:
         model = Engineer
-        fields = ["badge_number", "name"]
+        fields = ["badge_number", "name", "supervisor_email"]
 
     def clean_badge_number(self):
         badge = self.cleaned_data["badge_number"].strip()

@@ -1,0 +1,33 @@
+"""Each user chooses what they receive, on their own page, in a real browser."""
+
+from toolcrib.notify import notices
+
+
+def test_a_storekeeper_sets_an_address_and_chooses_the_digest(signed_in, storekeeper):
+    page = signed_in(storekeeper)
+    page.click(".topbar >> text=stella")
+    assert page.locator("#no-email").is_visible()
+    overdue = page.get_by_label("Tools overdue (your role's default)")
+    assert overdue.is_checked()
+    page.fill("input[name=email]", "stella@example.org")
+    overdue.uncheck()
+    page.get_by_label("Daily digest").check()
+    page.click("#choices button[type=submit]")
+    assert "Your notifications are saved." in page.locator(".msg-success").inner_text()
+
+    storekeeper.refresh_from_db()
+    assert storekeeper.email == "stella@example.org"
+    assert notices.wanted(storekeeper) == {"digest"}
+    assert notices.subscribers("digest") == ["stella@example.org"]
+    assert page.get_by_label("Daily digest").is_checked()
+
+
+def test_a_wrong_address_is_refused(signed_in, storekeeper):
+    page = signed_in(storekeeper)
+    page.goto(page.url + "notifications/")
+    page.fill("input[name=email]", "not an address")
+    page.evaluate("document.querySelector('#choices').noValidate = true")
+    page.click("#choices button[type=submit]")
+    assert "Enter a valid email address." in page.content()
+    storekeeper.refresh_from_db()
+    assert storekeeper.email == ""
