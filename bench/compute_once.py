@@ -1,5 +1,5 @@
 """Model runs, photo decodes and marking reads per request of an issue and a return, and the
-time of the upload and of the submit.
+time of the upload (boxes first, markings after) and of the submit.
 
 Run: uv run python -m bench.compute_once [--repeat 5] [--before]
 
@@ -8,7 +8,9 @@ kit photo composed from the real tool photos of ../shared/photos (the return tes
 tools on a 1600x1200 table, tests/kit_photos.py); the real model (TOOLCRIB_MODEL), the real
 reader (zxing-cpp + RapidOCR). Each request is the call the page and the API make, in a
 throwaway database on the app's server: the upload (store the photo, propose boxes, recognise
-them and read their markings: `recognition.recognise_photo`) and the submit (issue_tools /
+them: `recognition.recognise_photo(wait=False)`, the first answer the page gets), the markings
+(`recognition.read_boxes` on all the boxes, the page's second request; "all read" = upload +
+markings, the time until the page shows every marking) and the submit (issue_tools /
 return_tools on the proposed boxes, one tool instance per box). A model run is one session run
 of a batch (`Model.run`); a decode is Pillow decoding a photo's pixels (`ImageFile.load` with
 pixels still to read); a marking read is one box's codes + OCR (`markings.read_marking`).
@@ -98,12 +100,20 @@ def measure(data: bytes, repeat: int, *, read_at_upload: bool, tag: str):
         # A fresh photo each time (a new upload of the same file is a new photo: nothing kept).
         photo = services.store_photo(data, user=user)
         return photo, recognition.recognise_photo(
-            photo, in_crib_only=in_crib_only, read=read_at_upload
+            photo, in_crib_only=in_crib_only, read=read_at_upload, wait=False
         )
+
+    def read_markings(request, photo, seen):
+        if read_at_upload:
+            timed(request, lambda: recognition.read_boxes(photo, [s.box for s in seen]))
+            seconds[request.replace("markings", "all read")].append(
+                seconds[request.replace("markings", "upload")][-1] + seconds[request][-1]
+            )
 
     for n in range(repeat):
         engineer = Engineer.objects.create(badge_number=f"{tag}{n}", name=f"Bench {tag} {n}")
         photo, seen = timed("issue upload", lambda: upload(True))
+        read_markings("issue markings", photo, seen)
         lines = [
             services.ToolLine(
                 ToolInstance.objects.create(
@@ -120,6 +130,7 @@ def measure(data: bytes, repeat: int, *, read_at_upload: bool, tag: str):
             lambda: services.issue_tools(engineer=engineer, storekeeper=user, lines=lines),
         )
         photo, seen = timed("return upload", lambda: upload(False))
+        read_markings("return markings", photo, seen)
         timed(
             "return submit",
             lambda: services.return_tools(
@@ -131,11 +142,20 @@ def measure(data: bytes, repeat: int, *, read_at_upload: bool, tag: str):
 
 def report(name: str, counts, seconds, repeat: int, label: str = "") -> None:
     print(f"{name}{label}:")
-    for request in ("issue upload", "issue submit", "return upload", "return submit"):
+    for request in [
+        f"{desk} {step}"
+        for desk in ("issue", "return")
+        for step in ("upload", "markings", "all read", "submit")
+    ]:
+        if not seconds[request]:
+            continue
         c = counts[request]
+        line = f"  {request:<16} median {statistics.median(seconds[request]):6.2f} s"
+        if request.endswith("all read"):  # upload + markings: the counts are theirs
+            print(line)
+            continue
         print(
-            f"  {request:<14} median {statistics.median(seconds[request]):6.2f} s"
-            f"   per request: model runs {c['model runs'] / repeat:.1f}"
+            line + f"   per request: model runs {c['model runs'] / repeat:.1f}"
             f"  decodes {c['decodes'] / repeat:.1f}"
             f"  marking reads {c['marking reads'] / repeat:.1f}"
         )

@@ -12,7 +12,7 @@ if (box) {
     if (!file) return;
     status.textContent = "Reading the number…";
     try {
-      const answer = await send(box.dataset.recognitionUrl, { form: { image: file } });
+      const answer = await send(box.dataset.recognitionUrl, { form: { image: file, markings: "wait" } });
       const tool = answer.tools.find((t) => t.marking && t.marking.text);
       const m = tool && tool.marking;
       if (!m) {

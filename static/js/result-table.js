@@ -86,6 +86,7 @@ export class ResultTable {
   markingText(line) {
     const m = line.marking;
     if (!line.box || !m) return ["", ""];
+    if (m.check === "reading") return ["Reading the marking…", "muted"];
     if (m.check === "partial") return ["Marking partly read: take a close-up to read all of it", "muted"];
     if (m.check === "not_read") return ["Marking not read", "muted"];
     const own = this.toolNumber && m.text.toLowerCase() === this.toolNumber.toLowerCase();

@@ -63,6 +63,7 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, 
         {
             "image": SimpleUploadedFile("kit.jpg", jpeg(640, 480), "image/jpeg"),
             "boxes": "[10, 10, 200, 100]",
+            "markings": "wait",
         },
         format="multipart",
     )

@@ -11,11 +11,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
 PLIERS = "5_safety_pliers__black"
 
 
-def recognise(api, user):
+def recognise(api, user, markings="wait"):
     from tests.kit_photos import single_photo
 
     data, _ = single_photo(PLIERS)
-    body = {"image": SimpleUploadedFile("pliers.jpg", data, "image/jpeg")}
+    body = {"image": SimpleUploadedFile("pliers.jpg", data, "image/jpeg"), "markings": markings}
     response = api(user).post("/api/recognition/", body, format="multipart")
     assert response.status_code == 200, response.content
     return response.json()
@@ -69,10 +69,59 @@ def test_a_box_with_no_marking_says_not_read(api, storekeeper):
         format="multipart",
     ).json()
     response = client.post(
-        "/api/recognition/", {"photo": photo["id"], "boxes": [list(box)]}, format="json"
+        "/api/recognition/",
+        {"photo": photo["id"], "boxes": [list(box)], "markings": "wait"},
+        format="json",
     )
 
     assert response.status_code == 200, response.content
     [tool] = response.json()["tools"]
     assert tool["marking"]["check"] in ("not_read", "partial")
     assert tool["marking"]["text"] is None and tool["marking"]["tool_instance"] is None
+
+
+def test_boxes_come_first_and_the_markings_after_on_a_second_call(api, storekeeper, tool_factory):
+    tool = tool_factory("AT-288293-6", 4)
+
+    first = recognise(api, storekeeper, markings="later")
+
+    # The first answer does not wait for the OCR: every box's marking is still being read.
+    assert first["tools"] and {t["marking"]["check"] for t in first["tools"]} == {"reading"}
+    assert not BoxMarking.objects.filter(photo_id=first["photo"]).exists()
+    boxes = [t["box"] for t in first["tools"]]
+    client = api(storekeeper)
+    response = client.post(
+        "/api/recognition/markings/", {"photo": first["photo"], "boxes": boxes}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    read = response.json()["markings"]
+    assert [m["box"] for m in read] == boxes
+    [pliers] = [m["marking"] for m in read if m["marking"]["text"]]
+    assert (pliers["check"], pliers["tool_instance"]) == ("confirmed", tool.pk)
+    assert BoxMarking.objects.filter(photo_id=first["photo"]).count() == len(boxes)
+    # Asked again, the boxes come with their kept markings at once.
+    again = client.post(
+        "/api/recognition/", {"photo": first["photo"], "boxes": boxes}, format="json"
+    ).json()
+    assert [t["marking"]["check"] for t in again["tools"]] == [m["marking"]["check"] for m in read]
+
+
+def test_markings_of_a_box_outside_the_photo_are_refused(api, storekeeper):
+    from tests.kit_photos import single_photo
+
+    data, _ = single_photo(PLIERS)
+    client = api(storekeeper)
+    photo = client.post(
+        "/api/photos/",
+        {"image": SimpleUploadedFile("pliers.jpg", data, "image/jpeg")},
+        format="multipart",
+    ).json()
+    response = client.post(
+        "/api/recognition/markings/",
+        {"photo": photo["id"], "boxes": [[0, 0, 99999, 99999]]},
+        format="json",
+    )
+
+    assert response.status_code == 400, response.content
+    assert "box" in response.content.decode().lower()
+    assert not BoxMarking.objects.filter(photo_id=photo["id"]).exists()

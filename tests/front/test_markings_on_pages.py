@@ -24,6 +24,28 @@ def two_pliers(tool_factory, crib_admin, model_path, photos_dir):
     return tools
 
 
+def wait_for_markings(page):
+    page.wait_for_function(
+        "document.querySelector('.marking-progress').textContent.startsWith('Markings read')"
+    )
+
+
+def hold_marking_reads(page):
+    """The marking reads are held back (then sent on, to the real server) so that the test sees
+    the page between the boxes' answer and the markings'."""
+    held = []
+    page.route("**/api/recognition/markings/", lambda route: held.append(route))
+    return held
+
+
+def sent(page, held):
+    for _ in range(100):
+        if held:
+            return held
+        page.wait_for_timeout(50)
+    raise AssertionError("the page asked for no marking")
+
+
 def test_the_marking_picks_the_tool_at_issue_and_shows_on_every_page(
     two_pliers, signed_in, storekeeper, desk, crib_admin, engineer, kit_photo, live_server
 ):
@@ -31,7 +53,24 @@ def test_the_marking_picks_the_tool_at_issue_and_shows_on_every_page(
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
     page.fill("input[name=engineer]", "E1001")
-    upload_photo(page, photo)
+    held = hold_marking_reads(page)
+    with page.expect_response("**/api/recognition/") as first:
+        upload_photo(page, photo)
+
+    # The boxes came without waiting for the OCR: the marking is still being read.
+    assert [t["marking"]["check"] for t in first.value.json()["tools"]] == ["reading"]
+    page.wait_for_function("document.querySelector('.marking-progress').textContent !== ''")
+    assert page.locator(".marking-progress").inner_text() == "Reading markings… 0 of 1"
+    assert page.locator(".tool-row .marking").inner_text() == "Reading the marking…"
+    # Meanwhile the nearest look is proposed.
+    assert page.locator(".tool-row input").input_value() == "AT-288293-5"
+    [route] = sent(page, held)
+    with page.expect_response("**/api/recognition/markings/") as second:
+        route.continue_()
+    page.unroute("**/api/recognition/markings/")
+    wait_for_markings(page)
+    assert second.value.json()["markings"][0]["marking"]["check"] == "confirmed"
+    assert page.locator(".marking-progress").inner_text() == "Markings read: 1 of 1"
 
     [row] = [r for r in page.locator(".tool-row").all() if r.locator(".marking").inner_text()]
     assert row.locator(".marking").inner_text() == "Marking AT-288293-6 read"
@@ -48,6 +87,7 @@ def test_the_marking_picks_the_tool_at_issue_and_shows_on_every_page(
     open_kit_page(page, "Return")
     page.fill("input[name=engineer]", "E1001")
     upload_photo(page, photo)
+    wait_for_markings(page)
     marks = [m for m in page.locator(".tool-row .marking").all_inner_texts() if m]
     assert marks == ["Marking AT-288293-6 read"]
     page.click("text=Check the return")
@@ -58,8 +98,34 @@ def test_the_marking_picks_the_tool_at_issue_and_shows_on_every_page(
     page = signed_in(crib_admin)
     page.goto(live_server.url + two_pliers["AT-288293-5"].get_absolute_url())
     upload_photo(page, photo)
+    wait_for_markings(page)
     marks = [m for m in page.locator(".tool-row .marking").all_inner_texts() if m]
     assert marks == ["Marking reads AT-288293-6, not this tool's number AT-288293-5"]
+
+
+def test_a_tool_picked_by_hand_stays_when_the_marking_arrives(
+    two_pliers, signed_in, storekeeper, engineer, kit_photo
+):
+    photo, _ = kit_photo([(f"{PLIERS}__black", (150, 120), 0)])
+    page = signed_in(storekeeper)
+    open_kit_page(page, "Issue")
+    page.fill("input[name=engineer]", "E1001")
+    held = hold_marking_reads(page)
+    upload_photo(page, photo)
+    page.wait_for_function("document.querySelector('.marking-progress').textContent !== ''")
+    page.locator(".tool-row input").fill("AT-288293-5")  # the storekeeper's own pick
+
+    [route] = sent(page, held)
+    route.continue_()
+    page.unroute("**/api/recognition/markings/")
+    wait_for_markings(page)
+
+    row = page.locator(".tool-row")
+    assert row.locator(".marking").inner_text() == "Marking AT-288293-6 read"
+    assert row.locator("input").input_value() == "AT-288293-5"
+    page.click("text=Issue these tools")
+    page.wait_for_url(f"**/engineers/{engineer.pk}/")
+    assert "AT-288293-5" in page.locator("#held").inner_text()
 
 
 def test_a_photo_fills_a_new_tool_s_number_from_its_marking(

@@ -237,10 +237,11 @@ class RecognisedMarkingSerializer(MarkingSerializer):
     """What was read off the tool in one box at upload, and what it says about the crib."""
 
     check = serializers.ChoiceField(
-        choices=["confirmed", "partial", "unknown_number", "not_read"],
+        choices=["confirmed", "partial", "unknown_number", "not_read", "reading"],
         help_text="confirmed: the marking names a tool of the crib (`tool_instance`); "
         "unknown_number: a well-formed number or code no tool has; partial: only part of a "
-        "number was read (never shown as a number); not_read: nothing usable.",
+        "number was read (never shown as a number); not_read: nothing usable; reading: not "
+        "read yet (POST /api/recognition/markings/ reads it, or ask with `markings: wait`).",
     )
     tool_instance = serializers.IntegerField(
         allow_null=True, help_text="The tool instance the marking names, when confirmed."
@@ -310,6 +311,13 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         help_text="At issue: how many tools the photo should hold (the kit's size). "
         "Wins over `engineer` when both are given.",
     )
+    markings = serializers.ChoiceField(
+        choices=["later", "wait"],
+        default="later",
+        help_text="later: answer without waiting for the markings (OCR, seconds a box): boxes "
+        "not read before say `check: reading`; POST /api/recognition/markings/ reads them. "
+        "wait: read every box's marking before answering.",
+    )
 
     def expected(self) -> int | None:
         data = self.validated_data
@@ -318,6 +326,26 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         if data.get("engineer"):
             return data["engineer"].held_tools().count() or None
         return None
+
+
+class MarkingsRequestSerializer(serializers.Serializer):
+    photo = serializers.PrimaryKeyRelatedField(queryset=Photo.objects.all())
+    boxes = serializers.ListField(
+        child=BoxField(),
+        min_length=1,
+        max_length=100,
+        help_text="The boxes whose markings to read (as /api/recognition/ answered or drawn).",
+    )
+
+
+class BoxMarkingSerializer(serializers.Serializer):
+    box = BoxField()
+    marking = RecognisedMarkingSerializer()
+
+
+class MarkingsSerializer(serializers.Serializer):
+    photo = serializers.IntegerField()
+    markings = BoxMarkingSerializer(many=True, help_text="One per box asked, in order.")
 
 
 class RecognitionStatusSerializer(serializers.Serializer):

@@ -184,11 +184,41 @@ class RecognitionView(CribAPI, GenericAPIView):
             boxes,
             in_crib_only=asked.validated_data["in_crib_only"],
             expected=asked.expected(),
+            wait=asked.validated_data["markings"] == "wait",
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
         if asked.validated_data["find_engineer"]:
             result["engineer"] = holders.likely_holder(tools)
         return Response(serializers.RecognitionSerializer(result).data)
+
+
+class RecognitionMarkingsView(CribAPI, GenericAPIView):
+    """What is read off the tool in each box (codes, numbers), for the boxes /api/recognition/
+    answered with `check: reading`: kept readings are given, the others read now (seconds a
+    box) and kept, so the issue or return that uses these boxes does not read them again."""
+
+    queryset = Photo.objects.none()  # what it reads
+    permission_classes = [TakesPhotos]
+    serializer_class = serializers.MarkingsRequestSerializer
+
+    @extend_schema(responses=serializers.MarkingsSerializer)
+    def post(self, request: Request) -> Response:
+        asked = self.get_serializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        photo = asked.validated_data["photo"]
+        boxes = [services.check_box(photo, box) for box in asked.validated_data["boxes"]]
+        read = recognition.read_boxes(photo, boxes)
+        answer = {
+            "photo": photo.pk,
+            "markings": [
+                {
+                    "box": box,
+                    "marking": recognition.Suggestion(box, 1.0, marking=m, named=t).marking_answer,
+                }
+                for box, (m, t) in zip(boxes, read)
+            ],
+        }
+        return Response(serializers.MarkingsSerializer(answer).data)
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -66,6 +66,7 @@ class Suggestion:
     feature: np.ndarray | None = None
     marking: markings.Marking | None = None  # what was read off the tool (None: not read)
     named: Named | None = None  # what the marking says about the crib's tools
+    reading: bool = False  # the marking is not read yet: asked for apart (markings="later")
     tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
 
     @property
@@ -75,6 +76,8 @@ class Suggestion:
     @property
     def marking_answer(self) -> dict | None:
         """The marking as the recognition API gives it (None: not read at all)."""
+        if self.reading:
+            return READING
         if self.marking is None or self.named is None:
             return None
         read = self.named.read
@@ -94,6 +97,21 @@ class Suggestion:
             "tool_instance": self.named.tool_instance_id,
             "inventory_number": self.named.inventory_number or None,
         }
+
+
+# A box's marking not read yet: the answer to POST /api/recognition/markings/ fills it in.
+READING = {
+    "text": None,
+    "source": None,
+    "confidence": None,
+    "status": None,
+    "message": "Reading the marking…",
+    "char_height": None,
+    "box": None,
+    "check": "reading",
+    "tool_instance": None,
+    "inventory_number": None,
+}
 
 
 def photo_bytes(photo: Photo) -> bytes:
@@ -193,10 +211,7 @@ def markings_beside(
     patterns, min_partial = rules or CribSettings.current().marking_rules()
     key = markings.rules_key(patterns, min_partial)
     boxes = [tuple(int(v) for v in b) for b in boxes]
-    kept = {
-        row.box: markings.Marking.from_dict(row.reading)
-        for row in BoxMarking.objects.filter(photo=photo, rules=key)
-    }
+    kept = kept_markings(photo, (patterns, min_partial))
     missing = list(dict.fromkeys(b for b in boxes if b not in kept))
     if not missing:
         return work(), [kept[b] for b in boxes]
@@ -218,6 +233,23 @@ def markings_beside(
     )
     kept.update(zip(missing, read))
     return done, [kept[b] for b in boxes]
+
+
+def kept_markings(photo: Photo, rules) -> dict[Box, markings.Marking]:
+    """The markings kept for `photo`'s boxes under these rules (patterns, min_partial)."""
+    key = markings.rules_key(*rules)
+    return {
+        row.box: markings.Marking.from_dict(row.reading)
+        for row in BoxMarking.objects.filter(photo=photo, rules=key)
+    }
+
+
+def read_boxes(photo: Photo, boxes: list[Box]) -> list[tuple[markings.Marking, Named | None]]:
+    """The marking of each box and what it says about the crib: kept ones reused, the others
+    read now and kept (POST /api/recognition/markings/, after the boxes were answered)."""
+    rules = CribSettings.current().marking_rules()
+    _, read = markings_beside(photo, boxes, lambda: None, rules=rules)
+    return list(zip(read, name_tools(list(read), rules[0])))
 
 
 def name_tools(read_off: list[markings.Marking | None], patterns=None) -> list[Named | None]:
@@ -276,9 +308,12 @@ def recognise_photo(
     in_crib_only: bool = True,
     expected: int | None = None,
     read: bool = True,
+    wait: bool = True,
 ) -> list["Suggestion"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools,
     and what is read off the tool (`read`; kept, so the issue or return reuses it).
+    wait=False answers without reading: kept markings are given, the others are `reading`
+    (read_boxes reads them after; the OCR takes seconds a box, the rest ~1 s a photo).
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap."""
     data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
@@ -294,21 +329,28 @@ def recognise_photo(
         return kept_recognitions(photo, boxes, model, data) if model is not None else None
 
     read_off: list[markings.Marking | None] = [None] * len(boxes)
-    if read:
+    named: list[Named | None] = [None] * len(boxes)
+    if read and wait:
         rules = CribSettings.current().marking_rules()
         found, kept = markings_beside(photo, boxes, run_model, rules=rules, data=data)
         read_off = list(kept)
         named = name_tools(read_off, rules[0])
     else:
-        found, named = run_model(), [None] * len(boxes)
+        found = run_model()
+        if read:
+            rules = CribSettings.current().marking_rules()
+            on_hand = kept_markings(photo, rules)
+            read_off = [on_hand.get(b) for b in boxes]
+            named = name_tools(read_off, rules[0])
+    reading = [read and m is None for m in read_off]
     if model is None or found is None:
         return [
-            Suggestion(box=b, confidence=c, tools=n, marking=m, named=t)
-            for (b, c, n), m, t in zip(boxed, read_off, named)
+            Suggestion(box=b, confidence=c, tools=n, marking=m, named=t, reading=w)
+            for (b, c, n), m, t, w in zip(boxed, read_off, named, reading)
         ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count), r, m, t in zip(boxed, found, read_off, named):
+    for (box, confidence, count), r, m, t, w in zip(boxed, found, read_off, named, reading):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -332,6 +374,7 @@ def recognise_photo(
                 feature=r.feature,
                 marking=m,
                 named=t,
+                reading=w,
                 tools=count,
             )
         )
