@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -99,6 +99,29 @@ class Marking:
     def wants_close_up(self) -> bool:
         return self.status in ("unsure", "too_small", "not_found", "partial")
 
+    def to_dict(self) -> dict:
+        """Plain JSON, to keep a reading with its photo (the crib's BoxMarking)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Marking:
+        def reads(key: str) -> list[Read]:
+            return [
+                Read(**{**r, "box": tuple(r["box"]) if r.get("box") else None})
+                for r in data.get(key, [])
+            ]
+
+        return cls(
+            codes=reads("codes"),
+            numbers=reads("numbers"),
+            fragments=reads("fragments"),
+            unsure=data.get("unsure", 0),
+            char_height=data.get("char_height"),
+            status=data.get("status", "not_found"),
+            message=data.get("message", ""),
+            ms=data.get("ms", 0.0),
+        )
+
 
 # -- text clean-up ----------------------------------------------------------------------------
 
@@ -134,6 +157,15 @@ def compile_patterns(patterns: Sequence[str] | str | None) -> list[re.Pattern]:
         except re.error as e:
             raise ValueError(f"Pattern {p.strip()!r} is not a regular expression: {e}") from None
     return out
+
+
+def rules_key(patterns: Sequence[re.Pattern], min_partial: int) -> str:
+    """What a reading depends on besides the pixels: the patterns and the partial length (a
+    kept reading is reused only under the same rules)."""
+    import hashlib
+
+    text = "\n".join(p.pattern for p in patterns) + f"\n{min_partial}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def well_formed(text: str, patterns: Sequence[re.Pattern]) -> bool:

@@ -1,7 +1,9 @@
 // The photo of the tools on the desk, with one box per tool (issue, return and enrolment pages).
 // Camera or upload -> the photo is stored (POST /api/photos/) and recognised
 // (POST /api/recognition/: proposed boxes, likely tool types, nearest tool instances); the
-// user corrects the boxes, and each changed box is recognised again. On submit the boxes (and,
+// user corrects the boxes, and each changed box is recognised again. The markings (OCR, seconds
+// a box) come after the boxes: each box whose marking is still "reading" is read by
+// POST /api/recognition/markings/, one box at a time, and its row filled in as it arrives. On submit the boxes (and,
 // for an issue, the picked tool instances) go in the form as JSON.
 //
 // A scanned label (scan.js) adds its tool as a line: for an issue as "Add a tool by number"
@@ -35,11 +37,14 @@ function start(section) {
   const statusText = $(".status"), errorText = $(".photo-error"), scanNote = $(".scan-note");
 
   // photo: {id, url, width, height}; lines: {box: [x0,y0,x1,y1] | null, confidence, types,
-  // instances, recognisedBox, inventory_number, picked, pending, unsure}
+  // instances, marking, recognisedBox, inventory_number, picked, pending, unsure}
   const state = { photo: null, lines: [], selected: -1 };
   const undo = [], redo = [];
   let busy = 0; // uploads and recognitions in flight: confirm waits for them
   const latest = new Latest(); // one recognition per line, one upload: late answers are dropped
+  const markingReads = new Latest(); // one marking read per line: a moved box's is dropped
+  const toRead = []; // lines whose marking is still being read, in order
+  const progress = { done: 0, total: 0, running: false, round: 0 }; // round: one per photo
 
   // ---- showing it all ----
 
@@ -97,15 +102,17 @@ function start(section) {
     to.push(snapshot());
     const back = from.pop();
     latest.abortAll();
+    stopMarkings();
     state.lines = back.lines.map((l) => ({ ...l, pending: false }));
     state.selected = back.selected;
     // A box whose recognition belongs to another box (or never came) is recognised again.
     state.lines.filter((l) => l.box && String(l.box) !== String(l.recognisedBox)).forEach(recogniseLine);
+    readMarkings();
     render();
   }
 
   function newLine(fields) {
-    return { box: null, confidence: 1, types: [], instances: [], recognisedBox: null, inventory_number: "", picked: false, pending: false, unsure: false, ...fields };
+    return { box: null, confidence: 1, types: [], instances: [], marking: null, recognisedBox: null, inventory_number: "", picked: false, pending: false, unsure: false, ...fields };
   }
 
   function select(i) {
@@ -119,6 +126,7 @@ function start(section) {
     if (undoable) begin();
     const [gone] = state.lines.splice(i, 1);
     latest.signal(gone); // its late answer, if any, is dropped
+    markingReads.signal(gone);
     state.selected = -1;
     proposeInstances();
     render();
@@ -129,6 +137,7 @@ function start(section) {
   async function upload(file, name) {
     fail("");
     latest.abortAll(); // a newer photo makes every answer about the older one stale
+    stopMarkings();
     const signal = latest.signal("upload");
     setBusy(+1);
     say("Storing the photo…");
@@ -149,6 +158,7 @@ function start(section) {
       suggestEngineer(answer.engineer);
       editor.zoom = 1;
       render();
+      readMarkings();
     } catch (e) {
       if (isAbort(e)) return;
       say("");
@@ -179,6 +189,7 @@ function start(section) {
       suggestEngineer(answer.engineer);
       if (!line.picked) line.inventory_number = "";
       proposeInstances();
+      readMarkings();
     } catch (e) {
       if (isAbort(e)) return;
       fail(e.message);
@@ -190,8 +201,75 @@ function start(section) {
     }
   }
 
+  // ---- the markings, after the boxes ----
+
+  const markingPending = (line) => line.box && line.marking && line.marking.check === "reading";
+
+  function sayProgress() {
+    const text = progress.total && progress.done < progress.total ? "Reading markings… " + progress.done + " of " + progress.total : progress.total ? "Markings read: " + progress.total + " of " + progress.total : "";
+    $(".marking-progress").textContent = text;
+  }
+
+  function stopMarkings() {
+    markingReads.abortAll();
+    toRead.length = 0;
+    progress.done = progress.total = 0;
+    progress.running = false;
+    progress.round++; // the reads under way belong to the older photo or boxes
+    sayProgress();
+  }
+
+  // Queues every line whose marking is still being read; one request at a time (the OCR is
+  // the machine's bottleneck), so each row fills in as its box is read.
+  function readMarkings() {
+    for (const line of state.lines) {
+      if (markingPending(line) && !toRead.includes(line)) {
+        toRead.push(line);
+        progress.total++;
+      }
+    }
+    sayProgress();
+    if (!progress.running) drainMarkings();
+  }
+
+  async function drainMarkings() {
+    const round = progress.round;
+    progress.running = true;
+    while (toRead.length && round === progress.round) {
+      const line = toRead.shift();
+      if (state.lines.includes(line) && markingPending(line)) await readMarking(line);
+      if (round !== progress.round) return;
+      progress.done++;
+      sayProgress();
+    }
+    if (round === progress.round) progress.running = false;
+  }
+
+  async function readMarking(line) {
+    const signal = markingReads.signal(line);
+    const box = line.box.map(Math.round), photo = state.photo.id;
+    try {
+      const answer = await send(section.dataset.markingsUrl, { json: { photo, boxes: [box] }, signal });
+      // Dropped when the box moved, was recognised again or the photo changed meanwhile.
+      if (signal.aborted || state.photo?.id !== photo || String(line.box.map(Math.round)) !== String(box)) return;
+      line.marking = answer.markings[0].marking;
+      // The marking beats the look for every pick the user did not make by hand.
+      if (purpose === "issue" && line.marking.check === "confirmed") {
+        state.lines.forEach((l) => {
+          if (l.box && !l.picked) l.inventory_number = "";
+        });
+        proposeInstances();
+      }
+      render();
+    } catch (e) {
+      if (!isAbort(e)) fail(e.message);
+    } finally {
+      markingReads.done(line, signal);
+    }
+  }
+
   function fromRecognised(line, tool) {
-    Object.assign(line, { box: tool.box, confidence: tool.confidence, types: tool.types, instances: tool.instances, recognisedBox: tool.box.slice() });
+    Object.assign(line, { box: tool.box, confidence: tool.confidence, types: tool.types, instances: tool.instances, marking: tool.marking, recognisedBox: tool.box.slice() });
     line.unsure = isUnsure(line);
     return line;
   }
@@ -213,10 +291,17 @@ function start(section) {
     say("Engineer found from the tools they hold: " + engineer.name + ". Check it.");
   }
 
-  // For an issue, each box proposes its nearest instance that no other box has taken.
+  // For an issue, each box proposes the tool its marking names (the marking beats the look),
+  // else its nearest instance that no other box has taken.
   function proposeInstances() {
     if (purpose !== "issue") return;
     const taken = new Set(state.lines.filter((l) => l.inventory_number).map((l) => l.inventory_number));
+    for (const line of state.lines) {
+      const named = line.marking && line.marking.check === "confirmed" && line.marking.inventory_number;
+      if (line.inventory_number || !named || taken.has(named)) continue;
+      line.inventory_number = named;
+      taken.add(named);
+    }
     for (const line of state.lines) {
       if (line.inventory_number || !line.instances) continue;
       const free = line.instances.find((c) => !taken.has(c.inventory_number));
@@ -383,5 +468,6 @@ function start(section) {
     });
   }
   render();
+  readMarkings();
   section.dataset.ready = "1";
 }

@@ -13,6 +13,7 @@ export class ResultTable {
     this.pickTemplate = section.querySelector("template.instance-pick-template");
     this.purpose = section.dataset.purpose;
     this.expectedType = section.dataset.toolType || ""; // enrolment: the tool's own type
+    this.toolNumber = section.dataset.toolNumber || ""; // enrolment: the tool being enrolled
     this.rows = new WeakMap();
   }
 
@@ -72,11 +73,31 @@ export class ResultTable {
               ? "Unsure: check this box"
               : "";
     li.classList.toggle("other-type", !!(this.expectedType && top && !line.pending && top.name !== this.expectedType));
+    const [markText, markKind] = line.pending ? ["", ""] : this.markingText(line);
+    const mark = what.querySelector(".marking");
+    mark.textContent = markText;
+    mark.className = "marking small " + markKind;
+    mark.dataset.check = (!line.pending && line.marking && line.marking.check) || "";
     if (this.purpose === "issue") this.fillPick(li, line, i);
     if (this.purpose === "return") {
       const near = !line.pending && line.instances && line.instances[0];
       li.querySelector(".near").textContent = near ? "Looks like " + near.inventory_number + " (" + pct(near.match_percent) + ")" : "";
     }
+  }
+
+  // What was read off the tool at upload: [text, class]. At enrolment it is checked against
+  // the tool being enrolled.
+  markingText(line) {
+    const m = line.marking;
+    if (!line.box || !m) return ["", ""];
+    if (m.check === "reading") return ["Reading the marking…", "muted"];
+    if (m.check === "partial") return ["Marking partly read: take a close-up to read all of it", "muted"];
+    if (m.check === "not_read") return ["Marking not read", "muted"];
+    const own = this.toolNumber && m.text.toLowerCase() === this.toolNumber.toLowerCase();
+    if (this.purpose === "enrol" && this.toolNumber)
+      return own ? ["Marking " + m.text + " read: this tool's number", "pass"] : ["Marking reads " + m.text + ", not this tool's number " + this.toolNumber, "error"];
+    if (m.check === "confirmed") return ["Marking " + m.text + " read", "pass"];
+    return ["Marking " + m.text + " read: no tool of the crib has this number", "error"];
   }
 
   // ---- the tool instance picked for a line (issue) ----
@@ -115,7 +136,7 @@ export class ResultTable {
     input.setAttribute("list", list.id);
     if (document.activeElement !== input) input.value = line.inventory_number || "";
     if (list.shows !== line.instances) {
-      fillList(list, line.instances || []);
+      fillList(list, line.instances || [], line.marking && line.marking.check === "confirmed" ? [{ inventory_number: line.marking.inventory_number, tool_type: "marking read" }] : []);
       list.shows = line.instances; // filled again only when recognition answered anew
     }
     this.showMatch(li, line, i);
@@ -127,11 +148,13 @@ export class ResultTable {
     const number = (line.inventory_number || "").toLowerCase();
     const other = number ? this.state.lines.findIndex((l, k) => k !== i && (l.inventory_number || "").toLowerCase() === number) : -1;
     const c = (line.instances || []).find((x) => x.inventory_number === line.inventory_number);
+    const byMarking = line.marking && line.marking.check === "confirmed" && line.marking.inventory_number === line.inventory_number;
     let text, kind;
     if (other >= 0) {
       text = line.inventory_number + " is already on line " + (other + 1) + " of this issue: pick another tool.";
       kind = "error";
-    } else if (c) [text, kind] = [pct(c.match_percent) + " match", ""];
+    } else if (byMarking) [text, kind] = ["picked by its marking" + (c ? ", " + pct(c.match_percent) + " match" : ""), "by-marking"];
+    else if (c) [text, kind] = [pct(c.match_percent) + " match", ""];
     else if (line.inventory_number) [text, kind] = [line.scanned ? "label scanned" : "picked by hand", "muted"];
     else if (line.box && !line.pending) [text, kind] = ["no enrolled tool of this type in the crib", "muted"];
     else [text, kind] = ["", "muted"];

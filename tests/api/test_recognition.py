@@ -63,6 +63,7 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, 
         {
             "image": SimpleUploadedFile("kit.jpg", jpeg(640, 480), "image/jpeg"),
             "boxes": "[10, 10, 200, 100]",
+            "markings": "wait",
         },
         format="multipart",
     )
@@ -71,16 +72,18 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, 
     body = response.json()
     assert body["recognition"]["available"] is False
     assert body["recognition"]["message"].startswith("Visual recognition is disabled")
-    assert body["tools"] == [
-        {
-            "box": [10, 10, 200, 100],
-            "confidence": 1.0,
-            "types": [],
-            "instances": [],
-            "tools_inside": 1,
-            "notice": "",
-        }
-    ]
+    [tool] = body["tools"]
+    marking = tool.pop("marking")
+    assert tool == {
+        "box": [10, 10, 200, 100],
+        "confidence": 1.0,
+        "types": [],
+        "instances": [],
+        "tools_inside": 1,
+        "notice": "",
+    }
+    # The marking needs no model: it is still read (a plain test picture holds none).
+    assert (marking["check"], marking["text"]) == ("not_read", None)
 
 
 def test_it_refuses_a_box_outside_the_photo(api, storekeeper, jpeg):

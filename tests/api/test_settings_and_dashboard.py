@@ -85,3 +85,21 @@ def test_it_shows_the_dashboard(api, crib, qa):
     ]
     assert [r["note"] for r in body["foreign_reports"]] == ["airline's wrench"]
     assert body["lost"] == []
+
+
+def test_it_sets_the_number_patterns_and_refuses_a_bad_one_by_line(api, crib_admin):
+    client = api(crib_admin)
+    response = client.put(
+        "/api/settings/",
+        {"marking_patterns": "AT-\\d{6}-\\d\nTC-\\d{5}", "marking_min_partial": 7},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["marking_patterns"] == "AT-\\d{6}-\\d\nTC-\\d{5}"
+    assert CribSettings.current().marking_min_partial == 7
+
+    bad = client.put("/api/settings/", {"marking_patterns": "AT-\\d{6}\n(TC"}, format="json")
+    assert bad.status_code == 400
+    assert "Pattern 2 ((TC) is not a regular expression" in str(bad.json())
+    assert CribSettings.current().marking_patterns == "AT-\\d{6}-\\d\nTC-\\d{5}"
+    assert AuditEvent.objects.filter(object_type="cribsettings", action="changed").count() == 1

@@ -1,8 +1,10 @@
-"""Compute once: the model's recognitions of an upload's boxes are kept with the photo and used
-again when the issue or return is submitted, instead of running the model a second time. They
-are found again only by the same photo, box, model file and rotation mode.
+"""Compute once: the model's recognitions and the markings read off the tools of an upload's
+boxes are kept with the photo and used again when the issue or return is submitted, instead of
+running the model or the OCR a second time. Recognitions are found again only by the same photo,
+box, model file and rotation mode; markings by the same photo, box and the crib's rules.
 
-Model runs and photo decodes are counted around the real model and Pillow's real decoder."""
+Model runs, photo decodes and marking reads are counted around the real model, Pillow's real
+decoder and the real reader (zxing-cpp + OCR)."""
 
 from collections import Counter
 
@@ -10,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import ImageFile
 
-from inference import runtime
+from inference import markings, runtime
 from toolcrib.crib import recognition, services
-from toolcrib.crib.models import BoxRecognition
+from toolcrib.crib.models import BoxMarking, BoxRecognition, CribSettings
 from toolcrib.crib.services import ToolLine
 
 pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
@@ -25,9 +27,14 @@ SCREW, PLIERS, WRENCH = (
 
 @pytest.fixture
 def counted(monkeypatch):
-    """Counts of model runs (session runs of a batch) and photo decodes from here on."""
+    """Counts of model runs (session runs of a batch), photo decodes and marking reads (one
+    box's codes + OCR) from here on."""
     calls = Counter()
-    run, load = runtime.Model.run, ImageFile.ImageFile.load
+    run, load, read = runtime.Model.run, ImageFile.ImageFile.load, markings.read_marking
+
+    def counted_read(*args, **kwargs):
+        calls["marking reads"] += 1
+        return read(*args, **kwargs)
 
     def counted_run(self, batch):
         calls["model runs"] += 1
@@ -39,6 +46,7 @@ def counted(monkeypatch):
 
     monkeypatch.setattr(runtime.Model, "run", counted_run)
     monkeypatch.setattr(ImageFile.ImageFile, "load", counted_load)
+    monkeypatch.setattr(markings, "read_marking", counted_read)
     return calls
 
 
@@ -78,10 +86,14 @@ def test_an_issue_uses_the_upload_s_recognitions_without_running_the_model(
 
     made = issue(photo, boxes, tools, engineer, storekeeper)
 
-    # No model run on submit; one decode: the markings are read off the full-resolution pixels.
-    assert counted == {"decodes": 1}
+    # No model run, no decode, no OCR on submit: all of it was done at upload.
+    assert counted == {}
     for line in made.tools.all():
         assert np.array_equal(np.asarray(line.embedding), kept[line.box])
+    wrench = made.tools.get(tool_instance__inventory_number="AT-288293-5")
+    kept_reading = BoxMarking.objects.get(photo=photo, x0=wrench.x0, y0=wrench.y0).reading
+    assert wrench.marking_status == kept_reading["status"]
+    assert wrench.marking_text == (kept_reading["numbers"] or [{"text": ""}])[0]["text"]
 
 
 def test_a_return_uses_the_upload_s_recognitions(
@@ -101,7 +113,7 @@ def test_a_return_uses_the_upload_s_recognitions(
         engineer=engineer, desk_user=desk, sightings=[(photo, b) for b in boxes]
     )
 
-    assert counted == {"decodes": 1}  # the markings' full-resolution read, no model run
+    assert counted == {}  # no model run, no decode, no OCR
     assert {line.decision for line in tool_return.tools.all()} <= {"accepted", "confirm_by_eye"}
 
 
@@ -113,9 +125,25 @@ def test_a_box_recognised_before_is_not_recognised_again_and_a_new_box_is(
 
     issue(photo, [boxes[0], boxes[1], moved], tools, engineer, storekeeper)
 
-    # One run and decode for the moved box, one decode for the markings' full-resolution read.
-    assert counted["model runs"] == 1 and counted["decodes"] == 2
+    # The moved box only: one model run and its decode, one full-resolution decode and one read
+    # for its marking.
+    assert counted == {"model runs": 1, "decodes": 2, "marking reads": 1}
     assert BoxRecognition.objects.filter(photo=photo).count() == 4
+    assert BoxMarking.objects.filter(photo=photo).count() == 4
+
+
+def test_the_markings_are_read_again_under_other_number_patterns(
+    uploaded, tools, engineer, storekeeper, counted
+):
+    photo, boxes = uploaded
+    settings = CribSettings.current()
+    settings.marking_patterns = r"[A-Z]{2}-\d{6}-\d" + "\n" + r"SCR-\d{4}"
+    settings.save()
+
+    issue(photo, boxes, tools, engineer, storekeeper)
+
+    assert counted == {"decodes": 1, "marking reads": 3}  # no model run: its outputs are kept
+    assert BoxMarking.objects.filter(photo=photo).values("rules").distinct().count() == 2
 
 
 def test_another_rotation_mode_does_not_reuse_what_tta_made(

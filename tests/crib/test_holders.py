@@ -55,3 +55,18 @@ def test_it_asks_when_the_photo_is_not_clearly_one_engineers(out):
     # Mostly tools nobody holds.
     assert likely_holder(boxes(tools, ["AT-1"], ["AT-5"], ["AT-5"])) is None
     assert likely_holder(boxes(tools, [], [])) is None
+
+
+def test_tools_that_nobody_holds_name_nobody(out):
+    tools, _ = out
+    # Every nearest tool is in the crib: no votes at all (this once answered with a 500).
+    assert likely_holder(boxes(tools, ["AT-5"])) is None
+
+
+def test_the_tool_a_marking_names_speaks_for_its_holder_over_the_look(out, engineer):
+    from toolcrib.crib.markings import Named
+
+    tools, _ = out
+    [box] = boxes(tools, ["AT-3"])  # looks most like Anna's AT-3 ...
+    box.named = Named("confirmed", "AT-1", "marking AT-1 read", None, tools["AT-1"].pk, "AT-1")
+    assert likely_holder([box]) == engineer  # ... but its marking reads Ivan's AT-1

@@ -241,6 +241,22 @@ class MarkingSerializer(serializers.Serializer):
     )
 
 
+class RecognisedMarkingSerializer(MarkingSerializer):
+    """What was read off the tool in one box at upload, and what it says about the crib."""
+
+    check = serializers.ChoiceField(
+        choices=["confirmed", "partial", "unknown_number", "not_read", "reading"],
+        help_text="confirmed: the marking names a tool of the crib (`tool_instance`); "
+        "unknown_number: a well-formed number or code no tool has; partial: only part of a "
+        "number was read (never shown as a number); not_read: nothing usable; reading: not "
+        "read yet (POST /api/recognition/markings/ reads it, or ask with `markings: wait`).",
+    )
+    tool_instance = serializers.IntegerField(
+        allow_null=True, help_text="The tool instance the marking names, when confirmed."
+    )
+    inventory_number = serializers.CharField(allow_null=True)
+
+
 def marking_field() -> MarkingSerializer:
     return MarkingSerializer(source="marking_summary", read_only=True, allow_null=True)
 
@@ -303,6 +319,13 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         help_text="At issue: how many tools the photo should hold (the kit's size). "
         "Wins over `engineer` when both are given.",
     )
+    markings = serializers.ChoiceField(
+        choices=["later", "wait"],
+        default="later",
+        help_text="later: answer without waiting for the markings (OCR, seconds a box): boxes "
+        "not read before say `check: reading`; POST /api/recognition/markings/ reads them. "
+        "wait: read every box's marking before answering.",
+    )
 
     def expected(self) -> int | None:
         data = self.validated_data
@@ -311,6 +334,26 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         if data.get("engineer"):
             return data["engineer"].held_tools().count() or None
         return None
+
+
+class MarkingsRequestSerializer(serializers.Serializer):
+    photo = serializers.PrimaryKeyRelatedField(queryset=Photo.objects.all())
+    boxes = serializers.ListField(
+        child=BoxField(),
+        min_length=1,
+        max_length=100,
+        help_text="The boxes whose markings to read (as /api/recognition/ answered or drawn).",
+    )
+
+
+class BoxMarkingSerializer(serializers.Serializer):
+    box = BoxField()
+    marking = RecognisedMarkingSerializer()
+
+
+class MarkingsSerializer(serializers.Serializer):
+    photo = serializers.IntegerField()
+    markings = BoxMarkingSerializer(many=True, help_text="One per box asked, in order.")
 
 
 class RecognitionStatusSerializer(serializers.Serializer):
@@ -348,6 +391,12 @@ class SuggestionSerializer(serializers.Serializer):
     notice = serializers.CharField(
         help_text='What the desk should do about the box, e.g. "3 tools overlap here: spread '
         'them apart or draw the boxes"; empty for a box holding one tool.'
+    )
+    marking = RecognisedMarkingSerializer(
+        source="marking_answer",
+        allow_null=True,
+        help_text="What was read off the tool (read once at upload and kept: the issue or "
+        "return that uses this box does not read it again); null when not read.",
     )
 
 
@@ -601,6 +650,18 @@ class CribSettingsSerializer(serializers.ModelSerializer):
         required=False,
         help_text="For experts: raw match % below which nothing is accepted without a look.",
     )
+    marking_patterns = serializers.CharField(
+        required=False,
+        max_length=5000,
+        help_text="The crib's inventory-number patterns, one regular expression per line; text "
+        "read off a tool counts as a number only when it fits one.",
+    )
+    marking_min_partial = serializers.IntegerField(
+        min_value=services.MIN_PARTIAL_RANGE[0],
+        max_value=services.MIN_PARTIAL_RANGE[1],
+        required=False,
+        help_text="Characters a partly read number needs before it may confirm the issued tool.",
+    )
     accept_level = serializers.SerializerMethodField(
         help_text="Calibrated % from which a tool is accepted at this risk (null: none is)."
     )
@@ -617,6 +678,8 @@ class CribSettingsSerializer(serializers.ModelSerializer):
         fields = [
             "accepted_risk",
             "recount_threshold",
+            "marking_patterns",
+            "marking_min_partial",
             "loan_hours",
             "loan_source",
             "accept_level",
@@ -628,6 +691,12 @@ class CribSettingsSerializer(serializers.ModelSerializer):
 
     def get_loan_source(self, obj: CribSettings) -> str:
         return loans.crib_period(obj).source
+
+    def validate_marking_patterns(self, value: str) -> str:
+        try:
+            return services.clean_marking_patterns(value)
+        except services.CribError as e:
+            raise serializers.ValidationError(str(e)) from None
 
     def get_accept_level(self, obj: CribSettings) -> float | None:
         level = calibration.in_use().level(obj.accepted_risk)

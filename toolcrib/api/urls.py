@@ -22,6 +22,11 @@ router.register("tokens", views.TokenViewSet)
 urlpatterns = [
     path("", include(router.urls)),
     path("recognition/", views.RecognitionView.as_view(), name="api-recognition"),
+    path(
+        "recognition/markings/",
+        views.RecognitionMarkingsView.as_view(),
+        name="api-recognition-markings",
+    ),
     path("settings/", views.SettingsView.as_view(), name="api-settings"),
     path("dashboard/", views.DashboardView.as_view(), name="api-dashboard"),
     path("mat-issues/", mats_api.MatIssueView.as_view(), name="api-mat-issue"),

@@ -185,11 +185,41 @@ class RecognitionView(CribAPI, GenericAPIView):
             boxes,
             in_crib_only=asked.validated_data["in_crib_only"],
             expected=asked.expected(),
+            wait=asked.validated_data["markings"] == "wait",
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
         if asked.validated_data["find_engineer"]:
             result["engineer"] = holders.likely_holder(tools)
         return Response(serializers.RecognitionSerializer(result).data)
+
+
+class RecognitionMarkingsView(CribAPI, GenericAPIView):
+    """What is read off the tool in each box (codes, numbers), for the boxes /api/recognition/
+    answered with `check: reading`: kept readings are given, the others read now (seconds a
+    box) and kept, so the issue or return that uses these boxes does not read them again."""
+
+    queryset = Photo.objects.none()  # what it reads
+    permission_classes = [TakesPhotos]
+    serializer_class = serializers.MarkingsRequestSerializer
+
+    @extend_schema(responses=serializers.MarkingsSerializer)
+    def post(self, request: Request) -> Response:
+        asked = self.get_serializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        photo = asked.validated_data["photo"]
+        boxes = [services.check_box(photo, box) for box in asked.validated_data["boxes"]]
+        read = recognition.read_boxes(photo, boxes)
+        answer = {
+            "photo": photo.pk,
+            "markings": [
+                {
+                    "box": box,
+                    "marking": recognition.Suggestion(box, 1.0, marking=m, named=t).marking_answer,
+                }
+                for box, (m, t) in zip(boxes, read)
+            ],
+        }
+        return Response(serializers.MarkingsSerializer(answer).data)
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -396,7 +426,8 @@ class ForeignToolReportViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
 
 class SettingsView(CribAPI, GenericAPIView):
     """The crib's settings; the admin sets the accepted risk (false accepts per 1,000 returned
-    tools) and, for experts, the raw match % floor."""
+    tools), for experts the raw match % floor, and the inventory-number patterns with the
+    shortest partial read that may confirm a tool."""
 
     queryset = CribSettings.objects.all()
     serializer_class = serializers.CribSettingsSerializer
@@ -417,6 +448,12 @@ class SettingsView(CribAPI, GenericAPIView):
             if "recount_threshold" in given:
                 current = services.set_threshold(
                     given["recount_threshold"], user=signed_in(request)
+                )
+            if "marking_patterns" in given or "marking_min_partial" in given:
+                current = services.set_marking_rules(
+                    given.get("marking_patterns", current.marking_patterns),
+                    given.get("marking_min_partial", current.marking_min_partial),
+                    user=signed_in(request),
                 )
         return Response(self.get_serializer(current).data)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from inference import markings
-from inference.markings import Marking, Source
+from inference.markings import Marking, Read, Source
 
 
 class Outcome:
@@ -22,6 +22,7 @@ class Outcome:
     SWAPPED = "swapped"
     UNKNOWN = "unknown_number"
     NOT_READ = "not_read"
+    PARTIAL = "partial"  # at upload: only part of a number read (it may confirm at return)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def compare(
     by_key = {**by_key, issued_key: issued}
 
     # Codes first (checksummed), then well-formed numbers; every read is looked up.
-    reads = [(r, _key(r.text)) for r in marking.codes] + [(r, r.text) for r in marking.numbers]
+    reads = reads_of(marking)
     known = [(r, k) for r, k in reads if k in by_key]
     if any(k == issued_key for _, k in known):
         r = next(r for r, k in known if k == issued_key)
@@ -162,3 +163,47 @@ def _how(read) -> str:
         Source.QR: "QR code read",
         Source.BARCODE: "barcode read",
     }.get(read.source, f"{read.source} read")
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a marking read at upload says before any tool is picked: it names a tool of the
+    crib (confirmed), reads a number no tool has (unknown_number), only part of one (partial),
+    or nothing (not_read). A partial read names nothing and is not shown as a number."""
+
+    check: str
+    text: str  # the number or code to show ("" when partial or not read)
+    message: str
+    read: Read | None = None  # the read that says it (source, confidence, where)
+    tool_instance_id: int | None = None
+    inventory_number: str = ""
+
+
+def reads_of(marking: Marking) -> list[tuple[Read, str]]:
+    """Each code and well-formed number read, with its key for looking up a crib number."""
+    return [(r, _key(r.text)) for r in marking.codes] + [(r, r.text) for r in marking.numbers]
+
+
+def name_tool(marking: Marking, crib: Mapping[str, tuple[int, str]], patterns=None) -> Named:
+    """`crib`: key (`normalise`d inventory number) -> (tool instance id, inventory number), for
+    at least every key `reads_of(marking)` gives."""
+    patterns = markings.compile_patterns(None) if patterns is None else patterns
+    reads = reads_of(marking)
+    named = {crib[k] for _, k in reads if k in crib}
+    if len(named) == 1:
+        [(pk, number)] = named
+        r = next(r for r, k in reads if k in crib)
+        return Named(Outcome.CONFIRMED, number, f"marking {number} read ({_how(r)})", r, pk, number)
+    if len(named) > 1:
+        both = ", ".join(sorted(n for _, n in named))
+        return Named(Outcome.NOT_READ, "", f"the marking reads several tools: {both}")
+    for r, k in reads:
+        if r.source == Source.OCR or markings.well_formed(k, patterns):
+            return Named(Outcome.UNKNOWN, k, f"unknown number {k}: it is no tool of the crib", r)
+    if marking.codes:
+        return Named(
+            Outcome.NOT_READ, "", f"the code {marking.codes[0].text!r} is no tool of the crib"
+        )
+    if marking.fragments:
+        return Named(Outcome.PARTIAL, "", "only part of a number read: take a close-up")
+    return Named(Outcome.NOT_READ, "", f"marking not read: {marking.message}".rstrip("."))

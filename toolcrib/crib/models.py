@@ -258,6 +258,39 @@ class BoxRecognition(models.Model):
         return (self.x0, self.y0, self.x1, self.y1)
 
 
+class BoxMarking(models.Model):
+    """What was read off the tool in one box of a photo (inference Marking as JSON), kept with
+    the photo like its BoxRecognition: read once when the boxes are proposed or drawn, reused
+    by the issue, return or enrolment that uses the box (no OCR at submit).
+
+    Found again only by the photo, the exact box and the rules it was read under (the crib's
+    patterns and partial length, `markings.rules_key`); under other rules it is read anew."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="markings")
+    x0 = models.PositiveIntegerField()
+    y0 = models.PositiveIntegerField()
+    x1 = models.PositiveIntegerField()
+    y1 = models.PositiveIntegerField()
+    rules = models.CharField(max_length=64)
+    reading = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "x0", "y0", "x1", "y1", "rules"],
+                name="one_marking_per_box_and_rules",
+            )
+        ]
+
+    def __str__(self):
+        return f"marking of {self.box} in photo {self.photo_id}"
+
+    @property
+    def box(self):
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
 class Sighting(models.Model):
     """One tool in a photo: its box and the feature the model computed from the crop."""
 

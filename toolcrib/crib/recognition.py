@@ -6,10 +6,14 @@ are suggested, no features are stored, and every returned tool goes to a manual 
 
 import io
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
@@ -18,9 +22,19 @@ from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
-from toolcrib.crib.models import BoxRecognition, Enrolment, Photo, ToolInstance, ToolType
+from toolcrib.crib.markings import Named, name_tool, reads_of
+from toolcrib.crib.models import (
+    BoxMarking,
+    BoxRecognition,
+    CribSettings,
+    Enrolment,
+    Photo,
+    ToolInstance,
+    ToolType,
+)
 
 Box = tuple[int, int, int, int]
+T = TypeVar("T")
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
 # nearest tools of one type in the answer. On 100,000 enrolments (bench/nearest.py,
 # docs/nearest.md) 200 gave recall@5 0.91-0.95 against exact search, 800 gave 0.97-0.98.
@@ -50,11 +64,54 @@ class Suggestion:
     types: list[TypeCandidate] = field(default_factory=list)
     instances: list[InstanceCandidate] = field(default_factory=list)
     feature: np.ndarray | None = None
+    marking: markings.Marking | None = None  # what was read off the tool (None: not read)
+    named: Named | None = None  # what the marking says about the crib's tools
+    reading: bool = False  # the marking is not read yet: asked for apart (markings="later")
     tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
 
     @property
     def notice(self) -> str:
         return Proposal(self.box, self.confidence, tools=self.tools).notice
+
+    @property
+    def marking_answer(self) -> dict | None:
+        """The marking as the recognition API gives it (None: not read at all)."""
+        if self.reading:
+            return READING
+        if self.marking is None or self.named is None:
+            return None
+        read = self.named.read
+        box = None
+        if read is not None and read.box is not None:
+            x0, y0 = self.box[:2]
+            box = [x0 + read.box[0], y0 + read.box[1], x0 + read.box[2], y0 + read.box[3]]
+        return {
+            "text": self.named.text or None,
+            "source": read.source if read else None,
+            "confidence": round(read.confidence, 3) if read else None,
+            "status": self.marking.status,
+            "message": self.named.message,
+            "char_height": self.marking.char_height,
+            "box": box,
+            "check": self.named.check,
+            "tool_instance": self.named.tool_instance_id,
+            "inventory_number": self.named.inventory_number or None,
+        }
+
+
+# A box's marking not read yet: the answer to POST /api/recognition/markings/ fills it in.
+READING = {
+    "text": None,
+    "source": None,
+    "confidence": None,
+    "status": None,
+    "message": "Reading the marking…",
+    "char_height": None,
+    "box": None,
+    "check": "reading",
+    "tool_instance": None,
+    "inventory_number": None,
+}
 
 
 def photo_bytes(photo: Photo) -> bytes:
@@ -138,6 +195,80 @@ def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None
     return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
+def markings_beside(
+    photo: Photo,
+    boxes: list[Box],
+    work: Callable[[], T],
+    *,
+    rules=None,
+    data: bytes | None = None,
+) -> tuple[T, list[markings.Marking]]:
+    """`work()` (the model's run) and the marking of each box: the kept one where this box was
+    read before under the crib's present rules, else read now from the full-resolution photo in
+    a second thread while `work` runs (onnxruntime and the OCR free the GIL), and kept. The
+    database is used from the calling thread only. A reading that failed (OCR engine missing)
+    is not kept: the next look tries again."""
+    patterns, min_partial = rules or CribSettings.current().marking_rules()
+    key = markings.rules_key(patterns, min_partial)
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    kept = kept_markings(photo, (patterns, min_partial))
+    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
+    if not missing:
+        return work(), [kept[b] for b in boxes]
+    # The bytes are read here: one FieldFile must not be opened by two threads at once.
+    data = data if data is not None else photo_bytes(photo)
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(read_markings, photo, missing, (patterns, min_partial), data)
+        done = work()
+        read = reading.result()
+    BoxMarking.objects.bulk_create(
+        [
+            BoxMarking(
+                photo=photo, x0=b[0], y0=b[1], x1=b[2], y1=b[3], rules=key, reading=m.to_dict()
+            )
+            for b, m in zip(missing, read)
+            if m.status != "failed"
+        ],
+        ignore_conflicts=True,  # two requests reading one box at once: both read the same
+    )
+    kept.update(zip(missing, read))
+    return done, [kept[b] for b in boxes]
+
+
+def kept_markings(photo: Photo, rules) -> dict[Box, markings.Marking]:
+    """The markings kept for `photo`'s boxes under these rules (patterns, min_partial)."""
+    key = markings.rules_key(*rules)
+    return {
+        row.box: markings.Marking.from_dict(row.reading)
+        for row in BoxMarking.objects.filter(photo=photo, rules=key)
+    }
+
+
+def read_boxes(photo: Photo, boxes: list[Box]) -> list[tuple[markings.Marking, Named | None]]:
+    """The marking of each box and what it says about the crib: kept ones reused, the others
+    read now and kept (POST /api/recognition/markings/, after the boxes were answered)."""
+    rules = CribSettings.current().marking_rules()
+    _, read = markings_beside(photo, boxes, lambda: None, rules=rules)
+    return list(zip(read, name_tools(list(read), rules[0])))
+
+
+def name_tools(read_off: list[markings.Marking | None], patterns=None) -> list[Named | None]:
+    """What each marking says about the crib's tools (one query for all of them)."""
+    keys = {k for m in read_off if m is not None for _, k in reads_of(m)}
+    crib: dict[str, tuple[int, str]] = {}
+    if keys:
+        asked = Q()
+        for k in keys:
+            asked |= Q(inventory_number__iexact=k)
+        crib = {
+            markings.normalise(number): (pk, number)
+            for pk, number in ToolInstance.objects.filter(asked).values_list(
+                "pk", "inventory_number"
+            )
+        }
+    return [None if m is None else name_tool(m, crib, patterns) for m in read_off]
+
+
 def propose(
     photo: Photo, data: bytes | None = None, expected: int | None = None
 ) -> list[tuple[Box, float, int]]:
@@ -176,23 +307,50 @@ def recognise_photo(
     *,
     in_crib_only: bool = True,
     expected: int | None = None,
+    read: bool = True,
+    wait: bool = True,
 ) -> list["Suggestion"]:
-    """For each box (proposed when none are given): likely tool types and nearest enrolled tools.
+    """For each box (proposed when none are given): likely tool types and nearest enrolled tools,
+    and what is read off the tool (`read`; kept, so the issue or return reuses it).
+    wait=False answers without reading: kept markings are given, the others are `reading`
+    (read_boxes reads them after; the OCR takes seconds a box, the rest ~1 s a photo).
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap."""
-    data = photo_bytes(photo)  # read once: proposals and the model both decode it
+    data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
         [(tuple(int(v) for v in b), 1.0, 1) for b in boxes]
         if boxes is not None
         else propose(photo, data, expected)
     )
     model = runtime.get_model()
-    if model is None:
-        return [Suggestion(box=b, confidence=c, tools=n) for b, c, n in boxed]
-    found = kept_recognitions(photo, [b for b, _, _ in boxed], model, data)
+    boxes = [b for b, _, _ in boxed]
+
+    def run_model() -> list[Recognition] | None:
+        return kept_recognitions(photo, boxes, model, data) if model is not None else None
+
+    read_off: list[markings.Marking | None] = [None] * len(boxes)
+    named: list[Named | None] = [None] * len(boxes)
+    if read and wait:
+        rules = CribSettings.current().marking_rules()
+        found, kept = markings_beside(photo, boxes, run_model, rules=rules, data=data)
+        read_off = list(kept)
+        named = name_tools(read_off, rules[0])
+    else:
+        found = run_model()
+        if read:
+            rules = CribSettings.current().marking_rules()
+            on_hand = kept_markings(photo, rules)
+            read_off = [on_hand.get(b) for b in boxes]
+            named = name_tools(read_off, rules[0])
+    reading = [read and m is None for m in read_off]
+    if model is None or found is None:
+        return [
+            Suggestion(box=b, confidence=c, tools=n, marking=m, named=t, reading=w)
+            for (b, c, n), m, t, w in zip(boxed, read_off, named, reading)
+        ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count), r in zip(boxed, found):
+    for (box, confidence, count), r, m, t, w in zip(boxed, found, read_off, named, reading):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -214,6 +372,9 @@ def recognise_photo(
                 types=types,
                 instances=instances,
                 feature=r.feature,
+                marking=m,
+                named=t,
+                reading=w,
                 tools=count,
             )
         )

@@ -8,9 +8,9 @@ import contextlib
 import contextvars
 import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -24,7 +24,7 @@ from django.utils import timezone
 from inference import preprocess, verdicts
 from inference.calibration import Candidate
 from inference.kits import SURE, KitItem, match_kit, owners_of_extras
-from inference.markings import Marking, normalise
+from inference.markings import Marking, compile_patterns, normalise
 from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
 from toolcrib.crib import audit, calibration, loans, recognition
@@ -119,8 +119,9 @@ class ToolFeature:
 
 
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
-    """The model's view of (photo, box) pairs, one model call per photo; the markings are read
-    from the full-resolution photo beside it, in a second thread (onnxruntime frees the GIL)."""
+    """The model's view of (photo, box) pairs and what is read off each tool: the ones kept when
+    the photo was uploaded and its boxes recognised, else computed now (one model call per
+    photo, the markings read beside it in a second thread) and kept."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -130,12 +131,10 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             boxes.append(box)
     rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        # The bytes are read here: one FieldFile must not be opened by two threads at once.
-        data = recognition.photo_bytes(photo)
-        with ThreadPoolExecutor(1) as pool:
-            reading = pool.submit(recognition.read_markings, photo, boxes, rules, data)
-            found, sha = recognition.recognise_boxes(photo, boxes)
-            read = reading.result()
+        # Kept at upload (recognition.recognise_photo): then neither the model nor the OCR runs.
+        (found, sha), read = recognition.markings_beside(
+            photo, boxes, partial(recognition.recognise_boxes, photo, boxes), rules=rules
+        )
         for i, r, m in zip(indexes, found, read):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
@@ -885,6 +884,50 @@ def set_risk(value: Any, *, user: User) -> CribSettings:
     with audit.acting_as(user), transaction.atomic():
         current = CribSettings.current()
         current.accepted_risk = value
+        current.save()
+    return current
+
+
+MAX_PATTERNS, MAX_PATTERN_LENGTH = 20, 200
+MIN_PARTIAL_RANGE = (4, 20)
+
+
+def clean_marking_patterns(text: Any) -> str:
+    """The crib's inventory-number patterns as typed (one regular expression per line), blank
+    lines dropped; CribError naming the line that is not a usable pattern."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if not lines:
+        raise CribError("Give at least one inventory-number pattern, e.g. [A-Z]{2}-\\d{6}-\\d.")
+    if len(lines) > MAX_PATTERNS:
+        raise CribError(f"At most {MAX_PATTERNS} patterns, one per line.")
+    for n, line in enumerate(lines, 1):
+        if len(line) > MAX_PATTERN_LENGTH:
+            raise CribError(f"Pattern {n} is longer than {MAX_PATTERN_LENGTH} characters.")
+        try:
+            [pattern] = compile_patterns([line])
+        except ValueError as e:
+            why = str(e).split(": ", 1)[-1]  # compile_patterns names the pattern: say it once
+            raise CribError(f"Pattern {n} ({line}) is not a regular expression: {why}.") from None
+        if pattern.fullmatch(""):
+            # It would accept any junk read as a number (and an empty one).
+            raise CribError(f"Pattern {n} ({line}) matches an empty read: make it name a number.")
+    return "\n".join(lines)
+
+
+def set_marking_rules(patterns: Any, min_partial: Any, *, user: User) -> CribSettings:
+    """The admin's inventory-number patterns and the shortest partial read that may confirm a
+    tool. Markings kept under the old rules are read again when next used."""
+    text = clean_marking_patterns(patterns)
+    low, high = MIN_PARTIAL_RANGE
+    try:
+        length = int(min_partial)
+    except (TypeError, ValueError):
+        length = -1
+    if not low <= length <= high:
+        raise CribError(f"The shortest partial read is a number of characters, {low} to {high}.")
+    with audit.acting_as(user), transaction.atomic():
+        current = CribSettings.current()
+        current.marking_patterns, current.marking_min_partial = text, length
         current.save()
     return current
 

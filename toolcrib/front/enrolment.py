@@ -287,6 +287,24 @@ class SettingsForm(forms.Form):
         max_value=loans.MAX_HOURS,
         label="Loan period (hours after issue)",
     )
+    marking_patterns = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        label="Inventory-number patterns (regular expressions, one per line)",
+        error_messages={"required": "Give at least one inventory-number pattern."},
+        help_text="Text read off a tool counts as a number only when it fits one of them, "
+        "e.g. [A-Z]{2}-\\d{6}-\\d for AT-288293-6.",
+    )
+    marking_min_partial = forms.IntegerField(
+        min_value=services.MIN_PARTIAL_RANGE[0],
+        max_value=services.MIN_PARTIAL_RANGE[1],
+        label="Shortest partial read that may confirm the issued tool (characters)",
+    )
+
+    def clean_marking_patterns(self):
+        try:
+            return services.clean_marking_patterns(self.cleaned_data["marking_patterns"])
+        except CribError as e:
+            raise forms.ValidationError(str(e)) from None
 
 
 # How each setting reads in the list of changes.
@@ -294,7 +312,19 @@ SETTING_WORDS = {
     "accepted_risk": ("accepted risk", " per 1,000"),
     "recount_threshold": ("raw match floor", " %"),
     "loan_hours": ("loan", " hours"),
+    "marking_patterns": ("number patterns", ""),
+    "marking_min_partial": ("shortest partial read", " characters"),
 }
+
+
+def _setting_value(value, unit: str) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, str):  # the patterns, one per line
+        return " ".join(f"“{line}”" for line in value.splitlines()) or "none"
+    return f"{value:g}{unit}"
+
+
 RISK_STEPS = (1, 2, 5, 10, 20, 50, 100)
 
 
@@ -306,15 +336,14 @@ def change_text(event) -> str:
         if key not in after:
             continue
         if event.action == "changed":
-            parts.append(f"{name} {_value(before.get(key), unit)} → {_value(after[key], unit)}")
+            parts.append(
+                f"{name} {_setting_value(before.get(key), unit)} → "
+                f"{_setting_value(after[key], unit)}"
+            )
         else:
-            parts.append(f"{name} {_value(after[key], unit)}")
+            parts.append(f"{name} {_setting_value(after[key], unit)}")
     text = ", ".join(parts) or event.action
     return text if event.action == "changed" else f"{event.action}: {text}"
-
-
-def _value(value, unit: str) -> str:
-    return "not set" if value is None else f"{value:g}{unit}"
 
 
 def costs(in_use, current_risk: float) -> list[dict]:
@@ -346,6 +375,8 @@ def crib_settings(request):
             "accepted_risk": current.accepted_risk,
             "recount_threshold": current.recount_threshold,
             "loan_hours": current.loan_hours,
+            "marking_patterns": current.marking_patterns,
+            "marking_min_partial": current.marking_min_partial,
         },
     )
     env_period = loans.crib_period(CribSettings(loan_hours=None))
@@ -355,6 +386,10 @@ def crib_settings(request):
     if request.method == "POST" and form.is_valid():
         risk, floor = form.cleaned_data["accepted_risk"], form.cleaned_data["recount_threshold"]
         hours = form.cleaned_data["loan_hours"]
+        patterns, partial = (
+            form.cleaned_data["marking_patterns"],
+            form.cleaned_data["marking_min_partial"],
+        )
         try:
             with transaction.atomic():
                 if risk != current.accepted_risk:
@@ -363,6 +398,8 @@ def crib_settings(request):
                     services.set_threshold(floor, user=request.user)
                 if hours != current.loan_hours:
                     loans.set_crib_hours(hours, user=request.user)
+                if (patterns, partial) != (current.marking_patterns, current.marking_min_partial):
+                    services.set_marking_rules(patterns, partial, user=request.user)
         except CribError as e:
             form.add_error(None, str(e))
         else:

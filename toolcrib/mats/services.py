@@ -373,7 +373,7 @@ def _tool_for(slot: MatSlot, photo: Photo, box) -> ToolInstance:
     """A slot for any tool of its type: the enrolled tool in the crib that looks most like it."""
     from toolcrib.crib.recognition import recognise_photo
 
-    [seen] = recognise_photo(photo, [box], in_crib_only=True)
+    [seen] = recognise_photo(photo, [box], in_crib_only=True, read=False)
     for candidate in seen.instances:
         tool = ToolInstance.objects.get(pk=candidate.tool_instance_id)
         if tool.tool_type_id == slot.tool_type_id:
