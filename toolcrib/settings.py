@@ -258,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from our own static files: no CDN needed (hangar networks may have none).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Two choice sets are called `status`: a tool's and a marking reader's.
+    "ENUM_NAME_OVERRIDES": {"MarkingStatusEnum": "toolcrib.api.serializers.MARKING_STATUSES"},
 }
 
 LOGGING = {

@@ -5,7 +5,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -43,15 +43,29 @@ def token(user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-@pytest.mark.django_db
-@schema.parametrize()
-@FUZZ
-def test_it_answers_the_admin_as_the_schema_says(case, crib_admin):
-    case.call_and_validate(headers={"Authorization": f"Token {token(crib_admin)}"}, checks=CHECKS)
+# One plain pytest parameter per operation (not schema.parametrize(), whose lazily generated
+# items the pytest-xdist workers do not run): each runs FUZZ's examples of that operation.
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+def fuzz(operation, user) -> None:
+    headers = {"Authorization": f"Token {token(user)}"}
+
+    @given(case=operation.as_strategy())
+    @FUZZ
+    def examples(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    examples()
 
 
 @pytest.mark.django_db
-@schema.parametrize()
-@FUZZ
-def test_it_answers_the_storekeeper_as_the_schema_says(case, storekeeper):
-    case.call_and_validate(headers={"Authorization": f"Token {token(storekeeper)}"}, checks=CHECKS)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+def test_it_answers_the_admin_as_the_schema_says(operation, crib_admin):
+    fuzz(operation, crib_admin)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+def test_it_answers_the_storekeeper_as_the_schema_says(operation, storekeeper):
+    fuzz(operation, storekeeper)

@@ -218,6 +218,11 @@ class PhotoOrImageSerializer(serializers.Serializer):
         )
 
 
+# What the reader says of a marking (inference/markings.py, Marking.status); named in the
+# schema as MarkingStatusEnum (settings.SPECTACULAR_SETTINGS), apart from a tool's status.
+MARKING_STATUSES = ["read", "unsure", "partial", "too_small", "not_found", "failed"]
+
+
 class MarkingSerializer(serializers.Serializer):
     """What was read off the tool itself (docs/markings.md)."""
 
@@ -228,10 +233,7 @@ class MarkingSerializer(serializers.Serializer):
         choices=MarkingSource.choices, allow_null=True
     )
     confidence = serializers.FloatField(allow_null=True)
-    status = serializers.ChoiceField(
-        choices=["read", "unsure", "partial", "too_small", "not_found", "failed"],
-        allow_null=True,
-    )
+    status = serializers.ChoiceField(choices=MARKING_STATUSES, allow_null=True)
     message = serializers.CharField(allow_null=True)
     char_height = serializers.FloatField(
         allow_null=True, help_text="Estimated character height of the text seen, px."

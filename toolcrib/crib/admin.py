@@ -207,3 +207,17 @@ class BoxRecognitionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.BoxMarking)
+class BoxMarkingAdmin(ReadOnlyAdmin):
+    """Kept marking reads, shown for inspection; made and used only by the recognition code."""
+
+    list_display = ["id", "photo", "x0", "y0", "x1", "y1", "rules"]
+
+
+@admin.register(models.ForeignToolReport)
+class ForeignToolReportAdmin(ReadOnlyAdmin):
+    """Reports to QA are made and closed in the app (crib/extras.py), audited there."""
+
+    list_display = ["id", "line", "reported_by", "reported_at", "closed_at"]
