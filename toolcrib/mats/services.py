@@ -13,7 +13,15 @@ from django.db import transaction
 
 from inference import mats, runtime
 from toolcrib.crib import audit, services
-from toolcrib.crib.models import Engineer, Issue, Photo, Return, ToolInstance, ToolType
+from toolcrib.crib.models import (
+    Engineer,
+    Issue,
+    Photo,
+    Return,
+    ToolInstance,
+    ToolType,
+    still_out,
+)
 from toolcrib.crib.services import CribError, ToolLine
 from toolcrib.mats.models import Installation, MatReading, MatSlot, MatTemplate, SlotOutcome
 
@@ -286,9 +294,7 @@ def _issued_on(template: MatTemplate, engineer: Engineer | None) -> bool:
     return (
         engineer is not None
         and MatReading.objects.filter(
-            template=template,
-            issue__engineer=engineer,
-            issue__tools__closed_at__isnull=True,
+            still_out("issue__tools__"), template=template, issue__engineer=engineer
         ).exists()
     )
 
