@@ -195,7 +195,7 @@ def test_it_reports_a_return_in_the_versioned_format(kit, api, desk, qa, enginee
 
     report = api(qa).get(f"/api/returns/{tool_return['id']}/report/").json()
 
-    assert report["format"] == "toolcrib.report/2" and report["kind"] == "return"
+    assert report["format"] == "toolcrib.report/3" and report["kind"] == "return"
     assert (
         report["engineer"] == {"badge_number": "E1001", "name": "Ivan Petrov"}
         and report["desk_user"] == "rita"

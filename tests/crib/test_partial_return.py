@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from toolcrib.crib import dashboard, services
+from toolcrib.crib import dashboard, reports, services
 from toolcrib.crib.models import AuditEvent, Return, ReturnedTool, ToolInstance
 from toolcrib.crib.services import CribError, ToolLine
 
@@ -57,6 +57,11 @@ def test_it_leaves_a_tool_not_in_the_photo_with_the_engineer(two_held, engineer,
     assert not dashboard.flagged_lines().exists()
     event = AuditEvent.objects.get(action="returned", object_id=str(tool_return.pk))
     assert event.after["ends"] == "nothing" and event.after["still_out"] == ["AT-288293-6"]
+    # The report says so too: the wrench returned, the pliers still out, no line for them.
+    report = reports.return_report(tool_return)
+    assert report["format"] == "toolcrib.report/3" and report["ends"] == "nothing"
+    assert [t["inventory_number"] for t in report["still_out"]] == ["AT-288293-6"]
+    assert [t["inventory_number"] for t in report["tools"]] == ["AT-288293-5"]
 
     # Later the same day the pliers come back: an ordinary return takes them.
     later = services.return_tools(

@@ -22,7 +22,7 @@ def test_it_reports_a_return_awaiting_recount_then_decided(
 
     report = reports.return_report(tool_return)
 
-    assert report["format"] == "toolcrib.report/2" and report["kind"] == "return"
+    assert report["format"] == "toolcrib.report/3" and report["kind"] == "return"
     assert report["engineer"] == {"badge_number": "E1001", "name": "Ivan Petrov"}
     [line] = report["tools"]
     assert line["inventory_number"] == "AT-288293-6" and line["issue_id"] == issue.pk

@@ -886,6 +886,20 @@ class ReturnReportToolSerializer(serializers.Serializer):
     marking_check = serializers.ChoiceField(
         choices=MARKING_CHECKS, allow_null=True, help_text="New in toolcrib.report/2."
     )
+    identified_as = serializers.CharField(
+        allow_null=True,
+        help_text="New in /3: the crib tool an extra line was identified as (decision identified).",
+    )
+    close_up_photo_id = serializers.IntegerField(
+        allow_null=True, help_text="New in /3: the close-up whose marking read decided the line."
+    )
+
+
+class StillOutSerializer(serializers.Serializer):
+    inventory_number = serializers.CharField()
+    tool_type = serializers.CharField()
+    issue_id = serializers.IntegerField()
+    due_back = serializers.DateTimeField()
 
 
 class ReturnReportSerializer(ReportSerializer):
@@ -895,4 +909,12 @@ class ReturnReportSerializer(ReportSerializer):
     accepted_risk = serializers.FloatField(allow_null=True)
     accept_level_percent = serializers.FloatField(allow_null=True)
     calibration = serializers.CharField()
+    ends = serializers.ChoiceField(
+        choices=Return.Ends.choices,
+        help_text="New in /3: what the return ends (nothing: a normal return; shift; job).",
+    )
+    still_out = StillOutSerializer(
+        many=True,
+        help_text="New in /3: held tools this return did not cover; they stay with the engineer.",
+    )
     tools = ReturnReportToolSerializer(many=True)

@@ -7,7 +7,7 @@ from toolcrib.crib.models import Issue, Return
 
 # /2 added `marking` to every tool and `marking_check` to return lines; every /1 field is
 # unchanged, so a /1 reader that ignores unknown fields reads /2 as it is (docs/api.md).
-FORMAT = "toolcrib.report/2"
+FORMAT = "toolcrib.report/3"
 
 
 def _person(user):
@@ -63,7 +63,7 @@ def issue_report(issue: Issue, request=None) -> dict:
 
 def return_report(tool_return: Return, request=None) -> dict:
     lines = tool_return.tools.select_related(
-        "issued_tool__tool_instance__tool_type", "decided_by"
+        "issued_tool__tool_instance__tool_type", "decided_by", "identified_as"
     ).order_by("id")
     return {
         "format": FORMAT,
@@ -76,6 +76,19 @@ def return_report(tool_return: Return, request=None) -> dict:
         "accepted_risk": tool_return.accepted_risk,
         "accept_level_percent": tool_return.accept_level,
         "calibration": tool_return.calibration,
+        "ends": tool_return.ends,
+        # Held tools this return did not cover (not in the photo, a normal return): still out.
+        "still_out": [
+            {
+                "inventory_number": t.tool_instance.inventory_number,
+                "tool_type": t.tool_instance.tool_type.name,
+                "issue_id": t.issue_id,
+                "due_back": t.due_back.isoformat(),
+            }
+            for t in tool_return.still_out_tools.select_related(
+                "tool_instance__tool_type"
+            ).order_by("id")
+        ],
         "tools": [
             {
                 "inventory_number": line.issued_tool.tool_instance.inventory_number
@@ -102,6 +115,10 @@ def return_report(tool_return: Return, request=None) -> dict:
                 "model_sha256": line.model_sha256 or None,
                 "marking": line.marking_summary(),
                 "marking_check": line.marking_check or None,
+                "identified_as": line.identified_as.inventory_number
+                if line.identified_as
+                else None,
+                "close_up_photo_id": line.close_up_id,
             }
             for line in lines
         ],
