@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from toolcrib.crib.models import AuditEvent, Engineer, ToolInstance, ToolType
+from toolcrib.crib.models import AuditEvent, Engineer, Site, ToolInstance, ToolType
 from toolcrib.transfer.tables import MAX_ROWS
 
 TOOLS_HEADER = "inventory_number,tool_type,status,calibration_due,notes\n"
@@ -276,8 +276,9 @@ def test_the_templates_import_as_they_are(admin_client, kind):
         got = admin_client.get(reverse(f"import-{fmt}", args=[kind]))
         assert got.status_code == 200
         assert got["Content-Disposition"] == f'attachment; filename="toolcrib-{kind}.{fmt}"'
-        if kind == "tools":  # its example row's type must exist
+        if kind == "tools":  # its example row's type and site must exist
             ToolType.objects.get_or_create(name="Torque wrench 1/4 in", slug="torque-wrench-1-4-in")
+            Site.objects.get_or_create(code="RIX", name="Riga")
         upload = SimpleUploadedFile(f"t.{fmt}", got.content)
         response = preview(admin_client, kind, upload)
         assert response.status_code == 200, problems(response) or response.content.decode()
@@ -288,3 +289,31 @@ def test_only_those_who_may_add_import(client, storekeeper, qa):
         client.force_login(user)
         assert client.get(reverse("import")).status_code == 403
         assert preview(client, "tools", csv_file(TOOLS_HEADER)).status_code == 403
+
+
+def test_it_imports_each_tool_s_home_and_refuses_an_unknown_site(admin_client):
+    Site.objects.create(code="RIX", name="Riga line maintenance")
+    wrench = ToolType.objects.get(model_class_index=4)
+    header = "inventory_number,tool_type,site,crib,cabinet,drawer,bin\n"
+    before = crib_state()
+    response = preview(
+        admin_client,
+        "tools",
+        csv_file(header + f"AT-1,{wrench.name},rix,Main,C2,3,\nAT-2,{wrench.name},VNO,,,,\n"),
+    )
+    assert problems(response) == {3: "unknown site “VNO” (add it under Sites first)"}
+    assert crib_state() == before
+
+    response = preview(
+        admin_client, "tools", csv_file(header + f"AT-1,{wrench.name},rix,Main,C2,3,\n")
+    )
+    save(admin_client, "tools", response)
+
+    tool = ToolInstance.objects.get(inventory_number="AT-1")
+    assert (tool.site.code, tool.crib, tool.cabinet, tool.drawer, tool.bin) == (
+        "RIX",
+        "Main",
+        "C2",
+        "3",
+        "",
+    )

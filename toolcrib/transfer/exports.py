@@ -51,7 +51,9 @@ def _name(user) -> str:
 
 
 def _tools(since, until) -> Iterator[list]:
-    tools = _within(ToolInstance.objects.select_related("tool_type"), "created_at", since, until)
+    tools = _within(
+        ToolInstance.objects.select_related("tool_type", "site"), "created_at", since, until
+    )
     for t in tools.iterator(chunk_size=2000):
         yield [
             t.inventory_number,
@@ -60,6 +62,11 @@ def _tools(since, until) -> Iterator[list]:
             t.calibration_due,
             t.notes,
             _local(t.created_at),
+            t.site.code if t.site else "",
+            t.crib,
+            t.cabinet,
+            t.drawer,
+            t.bin,
         ]
 
 
@@ -196,6 +203,11 @@ EXPORTS = {
                 "calibration due",
                 "notes",
                 "added at",
+                "site",
+                "crib",
+                "cabinet",
+                "drawer",
+                "bin",
             ),
             _tools,
             "added",

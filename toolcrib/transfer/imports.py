@@ -18,7 +18,7 @@ from django.utils.text import slugify
 
 from toolcrib.crib import audit, services
 from toolcrib.crib.errors import CribError
-from toolcrib.crib.models import Engineer, ToolInstance, ToolType
+from toolcrib.crib.models import Engineer, Site, ToolInstance, ToolType
 from toolcrib.transfer.tables import Table, column_key
 
 
@@ -177,6 +177,10 @@ STATUSES = {
 }
 
 
+# A tool's place in its site's crib, from the biggest to the smallest (ToolInstance).
+PLACES = ("crib", "cabinet", "drawer", "bin")
+
+
 class ToolInstances(Kind):
     slug = "tools"
     title = "tool instances"
@@ -196,10 +200,20 @@ class ToolInstances(Kind):
         ),
         Column("calibration_due", False, "2027-06-30", "Empty, or a date YYYY-MM-DD."),
         Column("notes", False, "", "Optional."),
+        Column("site", False, "RIX", "Optional: the code of a site already in the crib (Sites)."),
+        *(Column(place, False, "", f"Optional: the tool's {place} at home.") for place in PLACES),
     )
 
     def check(self, rows: list[Row]) -> None:
         _too_long(rows, "inventory_number", 64)
+        for place in PLACES:
+            _too_long(rows, place, 50)
+        sites = {site.code.casefold(): site for site in Site.objects.all()}
+        for row in rows:
+            code = row.values["site"]
+            if code and code.casefold() not in sites:
+                row.problems.append(f"unknown site “{code}” (add it under Sites first)")
+        self._sites = sites
         types = {slugify(t.name): t for t in ToolType.objects.all()}
         types.update({t.slug: t for t in types.values()})
         for row in rows:
@@ -229,6 +243,8 @@ class ToolInstances(Kind):
             status=STATUSES[column_key(values["status"] or "in crib")],
             calibration_due=_date(values["calibration_due"]) if values["calibration_due"] else None,
             notes=values["notes"],
+            site=self._sites[values["site"].casefold()] if values["site"] else None,
+            **{place: values[place] for place in PLACES},
         )
         services.check_status_change(tool, ToolInstance.Status.IN_CRIB, tool.status)
         return tool
