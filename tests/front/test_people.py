@@ -134,3 +134,29 @@ def test_other_roles_may_not_write_people(client, make_user, crib_admin, enginee
     assert crib_admin.is_active and [g.name for g in crib_admin.groups.all()] == ["admin"]
     assert crib_admin.check_password("crib-pass-123") and engineer.active
     assert not User.objects.filter(username="x").exists()
+
+
+def test_an_admin_unlocks_a_locked_out_user_on_their_page(signed_in, crib_admin, storekeeper):
+    from django.test import Client
+
+    def log_in(password):
+        return Client(REMOTE_ADDR="10.0.9.1").post(
+            "/accounts/login/", {"username": "stella", "password": password}
+        )
+
+    for _ in range(5):
+        log_in("wrong")
+    assert log_in("crib-pass-123").status_code == 429
+    page = signed_in(crib_admin)
+    page.click("nav >> text=Users")
+    page.click("#users >> text=stella")
+    assert "cannot log in" in page.locator("#unlock-form").inner_text()
+
+    page.click("#unlock-form button")
+
+    assert "stella may log in again." in page.locator(".msg-success").inner_text()
+    assert page.locator("#unlock-form").count() == 0
+    assert log_in("crib-pass-123").status_code == 302
+    event = AuditEvent.objects.get(action="unlocked")
+    assert event.actor == crib_admin and event.object_repr == "stella"
+    assert event.after["attempts_cleared"] >= 1

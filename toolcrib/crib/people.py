@@ -123,6 +123,28 @@ def reset_password(user: User, *, by: User, password: str = "") -> str:
     return password
 
 
+def locked_out(user: User) -> bool:
+    """Whether django-axes refuses this user name's log-in now (too many failures, any address)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    return AccessAttempt.objects.filter(
+        username=user.get_username(), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).exists()
+
+
+def unlock(user: User, *, by: User) -> int:
+    """Lift a log-in lockout before it cools off, audited (axes' own `axes_reset` command is
+    not): the failed attempts of this user name are forgotten. Returns how many were."""
+    from axes.utils import reset
+
+    _check_may_change(by, user)
+    with transaction.atomic():
+        cleared = reset(username=user.get_username())
+        audit.record("unlocked", user, actor=by, after={"attempts_cleared": cleared})
+    return cleared
+
+
 def set_engineer_active(engineer: Engineer, active: bool) -> Engineer:
     """Audited by the model signals (audit.py), like every change to an engineer."""
     if not active and engineer.held_tools().exists():

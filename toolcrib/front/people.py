@@ -78,6 +78,7 @@ def user(request, pk):
             "role": people.role_of(person),
             "role_form": role_form,
             "password_form": password_form,
+            "locked_out": people.locked_out(person),
         },
     )
 
@@ -122,6 +123,18 @@ def user_active(request, pk):
         lambda u: messages.success(
             request, f"{u.username} {'reactivated' if active else 'deactivated'}."
         ),
+    )
+
+
+@require_POST
+@access.needs(access.USERS)
+def user_unlock(request, pk):
+    person = get_object_or_404(User, pk=pk)
+    return _refused_or_done(
+        request,
+        pk,
+        lambda: people.unlock(person, by=request.user),
+        lambda _: messages.success(request, f"{person.username} may log in again."),
     )
 
 
