@@ -21,58 +21,63 @@ def _back(request, default):
     return redirect(default)
 
 
+def _act(request, act, done, back):
+    """One action: a refusal becomes an error message, success `done`'s message; then back."""
+    try:
+        result = act()
+    except CribError as e:
+        messages.error(request, str(e))
+    else:
+        done(result)
+    return _back(request, back)
+
+
 @require_POST
 @access.needs(access.RECOUNT)
 def not_a_tool(request, pk):
     line = get_object_or_404(ReturnedTool, pk=pk)
-    try:
-        extras.not_a_tool(line, user=request.user, note=request.POST.get("note", ""))
-    except CribError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, "Dismissed: not a tool. The crop stays in the return.")
-    return _back(request, line.tool_return)
+    return _act(
+        request,
+        lambda: extras.not_a_tool(line, user=request.user, note=request.POST.get("note", "")),
+        lambda _: messages.success(request, "Dismissed: not a tool. The crop stays in the return."),
+        line.tool_return,
+    )
 
 
 @require_POST
 @access.needs(access.RECOUNT)
 def identify(request, pk):
     line = get_object_or_404(ReturnedTool, pk=pk)
-    try:
-        line = extras.identify(
-            line,
-            request.POST.get("number", ""),
-            user=request.user,
-            note=request.POST.get("note", ""),
-        )
-    except CribError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, f"Found: {line.reason}.")
-    return _back(request, line.tool_return)
+    number, note = request.POST.get("number", ""), request.POST.get("note", "")
+    return _act(
+        request,
+        lambda: extras.identify(line, number, user=request.user, note=note),
+        lambda found: messages.success(request, f"Found: {found.reason}."),
+        line.tool_return,
+    )
 
 
 @require_POST
 @access.needs(access.RECOUNT)
 def foreign(request, pk):
     line = get_object_or_404(ReturnedTool, pk=pk)
-    try:
-        extras.report_foreign(line, user=request.user, note=request.POST.get("note", ""))
-    except CribError as e:
-        messages.error(request, str(e))
-    else:
-        messages.warning(request, "Foreign tool reported to QA: on QA's list until QA closes it.")
-    return _back(request, line.tool_return)
+    return _act(
+        request,
+        lambda: extras.report_foreign(line, user=request.user, note=request.POST.get("note", "")),
+        lambda _: messages.warning(
+            request, "Foreign tool reported to QA: on QA's list until QA closes it."
+        ),
+        line.tool_return,
+    )
 
 
 @require_POST
 @access.needs(access.CLOSE_FOREIGN)
 def close_report(request, pk):
     report = get_object_or_404(ForeignToolReport, pk=pk)
-    try:
-        extras.close_report(report, user=request.user, note=request.POST.get("note", ""))
-    except CribError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, f"Foreign tool report {report.pk} closed.")
-    return _back(request, "home")
+    return _act(
+        request,
+        lambda: extras.close_report(report, user=request.user, note=request.POST.get("note", "")),
+        lambda _: messages.success(request, f"Foreign tool report {report.pk} closed."),
+        "home",
+    )
