@@ -3,6 +3,25 @@
 import pytest
 
 
+def settle_after_clicks(page):
+    """A click on a link or a submit returns once the next page has started loading; wait till
+    it has loaded, so what the test reads next is the new page, not the first half of it (a
+    busy CI machine once read an empty table this way)."""
+    click = page.click
+
+    def click_and_settle(*args, **kwargs):
+        click(*args, **kwargs)
+        page.wait_for_load_state()
+
+    page.click = click_and_settle
+    return page
+
+
+@pytest.fixture
+def page(page):
+    return settle_after_clicks(page)
+
+
 def sign_in(page, live_server, user):
     page.context.clear_cookies()
     page.goto(live_server.url + "/accounts/login/")
@@ -26,7 +45,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 def phone(browser, live_server):
     """phone(user) -> a page on a 390 x 844 touch screen, signed in as that user."""
     context = browser.new_context(**PHONE, device_scale_factor=2)
-    yield lambda user: sign_in(context.new_page(), live_server, user)
+    yield lambda user: sign_in(settle_after_clicks(context.new_page()), live_server, user)
     context.close()
 
 
