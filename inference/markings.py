@@ -12,10 +12,12 @@ toolcrib/crib/markings.py.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,6 +45,8 @@ CODE_UPSCALE_PIXELS = 2_000_000
 # side is at most DETECT_SIDE.
 MIN_SIDE = 320
 DETECT_SIDE = 1600
+# Boxes of one photo read at once (each OCR run uses one core): the cores, at most 4.
+READERS = max(1, min(4, os.cpu_count() or 1))
 
 # Digit look-alikes that OCR confuses, mapped only inside runs that already hold a digit.
 _LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
@@ -286,8 +290,11 @@ def ocr_engine() -> Any:
                 _engine = RapidOCR(
                     params={
                         "Global.log_level": "error",
-                        # Two threads: the machines have two cores, and the model runs beside.
-                        "EngineConfig.onnxruntime.intra_op_num_threads": 2,
+                        # One thread per run: onnxruntime's second thread mostly spins on
+                        # these small images (twice the CPU time, slower on a busy machine);
+                        # read_photo reads READERS boxes at once instead (docs/markings.md).
+                        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                         # The detector sees crops as they are (small ones are enlarged to
                         # MIN_SIDE first) and whole photos at most DETECT_SIDE: the wheel's
                         # default enlarges every crop to 736 px on its short side, 4x slower
@@ -332,20 +339,37 @@ def read_text(rgb: np.ndarray, engine: Any = None, *, flatten: bool = False) -> 
         rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     if flatten:
         rgb = flattened(rgb)
-    # RapidOCR takes OpenCV's BGR order for arrays; the steps are named on every call because
-    # the engine keeps the last call's choice.
-    result = engine(np.ascontiguousarray(rgb[..., ::-1]), use_det=True, use_cls=True, use_rec=True)
-    if result.boxes is None or result.txts is None:
+    bgr = np.ascontiguousarray(rgb[..., ::-1])  # RapidOCR takes OpenCV's BGR order
+    # Lines first (detection only), then the angle classifier and recognition on the lines that
+    # can hold a number, in one batch. The steps are named on every call because the engine
+    # keeps the last call's choice.
+    found = engine(bgr, use_det=True, use_cls=False, use_rec=False)
+    boxes = getattr(found, "boxes", None)
+    quads = [] if boxes is None else [np.asarray(q, dtype=np.float32) for q in boxes]
+    if not quads:
         return []
+    texts = _recognise(engine, [_level(bgr, q) for q in quads])
     return [
-        TextLine(
-            text,
-            float(score),
-            np.asarray(quad, dtype=np.float32) / scale,
-            _char_height(quad) / scale,
-        )
-        for quad, text, score in zip(result.boxes, result.txts, result.scores)
+        TextLine(text, score, q / scale, _char_height(q) / scale)
+        for q, (text, score) in zip(quads, texts)
+        if text.strip() and score >= engine.text_score
     ]
+
+
+def _level(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    return get_rotate_crop_image(bgr, quad.astype(np.float32).copy())
+
+
+def _recognise(engine: Any, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """Text and confidence of each levelled line crop (BGR): upside-down ones turned by the
+    angle classifier, all recognised in batches."""
+    if not crops:
+        return []
+    turned, _ = engine.cls_and_rotate(crops)
+    rec = engine.recognize_txt(turned)
+    return [(str(t), float(s)) for t, s in zip(rec.txts, rec.scores)]
 
 
 def flattened(rgb: np.ndarray) -> np.ndarray:
@@ -393,7 +417,7 @@ def read_marking(
         return _done(marking, started, *_status(marking))
     try:
         lines = read_text(rgb, engine)
-        if not any(numbers_in(t.text, patterns) for t in lines):
+        if _flat_look_may_help(lines, patterns):
             # Faint etching under glare: a second look at the local contrast.
             lines += read_text(rgb, engine, flatten=True)
     except OcrUnavailable as e:
@@ -405,6 +429,17 @@ def read_marking(
     except Exception as e:  # a second look failing leaves the first look unconfirmed
         return _done(marking, started, "failed", f"Text not read: the OCR failed ({e}).")
     return _done(marking, started, *_status(marking))
+
+
+def _flat_look_may_help(lines: list[TextLine], patterns: Sequence[re.Pattern]) -> bool:
+    """Whether to look again at the crop's local contrast: when no number was read and the
+    first look found either no text line at all (faint etching under glare) or a line with
+    three digits or more (a number read badly). Lines without digits (a maker's name, tool
+    texture) are not looked at again: on the synthetic set that second look never read a
+    number there (docs/markings.md, "Speed")."""
+    if any(numbers_in(t.text, patterns) for t in lines):
+        return False
+    return not lines or any(sum(c.isdigit() for c in t.text) >= 3 for t in lines)
 
 
 def _add_text(
@@ -462,7 +497,6 @@ def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[str
     """Three more readings of one line: enlarged 3x, enlarged with a wider margin, and its local
     contrast enlarged. Recognition only (the line is known), a few tens of ms each."""
     import cv2
-    from rapidocr.utils.process_img import get_rotate_crop_image
 
     engine = engine or ocr_engine()
     h, w = rgb.shape[:2]
@@ -480,13 +514,11 @@ def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[str
     quad = (line.quad - (x0, y0)) * 3
     centre = quad.mean(axis=0)
     wider = (quad - centre) * 1.15 + centre
-    out = []
+    crops = []
     for image, q in ((big, quad), (big, wider), (flattened(big), quad)):
         q = np.clip(q, 0, [image.shape[1] - 1, image.shape[0] - 1]).astype(np.float32)
-        crop = get_rotate_crop_image(np.ascontiguousarray(image[..., ::-1]), q)
-        r = engine(np.ascontiguousarray(crop), use_det=False, use_cls=True, use_rec=True)
-        out.append(r.txts[0] if r.txts else "")
-    return out
+        crops.append(_level(np.ascontiguousarray(image[..., ::-1]), q))
+    return [text for text, _ in _recognise(engine, crops)]
 
 
 def _status(marking: Marking) -> tuple[str, str]:
@@ -523,15 +555,22 @@ def read_photo(
     min_partial: int = DEFAULT_MIN_PARTIAL,
     engine: Any = None,
 ) -> list[Marking]:
-    """Markings of the tools in one full-resolution photo, each read from its own box.
+    """Markings of the tools in one full-resolution photo, each read from its own box, READERS
+    boxes at a time.
 
     Each box is read on its own, not found once over the whole photo: an etched number is
     often 7-10 px tall, which the detector finds only in a crop enlarged to MIN_SIDE; over a
     whole 1600 px photo it found nothing (docs/markings.md)."""
     patterns = compile_patterns(None) if patterns is None else patterns
     h, w = rgb.shape[:2]
-    out = []
-    for x0, y0, x1, y1 in boxes:
+
+    def read(box: Box) -> Marking:
+        x0, y0, x1, y1 = box
         crop = rgb[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
-        out.append(read_marking(crop, patterns, min_partial=min_partial, engine=engine))
-    return out
+        return read_marking(crop, patterns, min_partial=min_partial, engine=engine)
+
+    if len(boxes) < 2 or READERS < 2:
+        return [read(b) for b in boxes]
+    # The engine's sessions run on one thread each and release the GIL: READERS boxes at once.
+    with ThreadPoolExecutor(min(READERS, len(boxes))) as pool:
+        return list(pool.map(read, boxes))
