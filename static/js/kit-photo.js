@@ -337,6 +337,7 @@ function start(section) {
       select(on);
       if (line.box && !line.picked) {
         line.picked = true; // proposed from the photo, now confirmed by its label
+        line.scanned = true; // confirmed by the scan, not picked by hand: not recorded as typed
         render();
         return sayScan("Scanned " + number + ": it is the tool on line " + (on + 1) + ".", false);
       }

@@ -20,6 +20,7 @@ def test_scans_on_the_issue_page_add_tools_and_never_submit(
 ):
     tool_factory("AT-288293-6", class_index=6)
     tool_factory("AT-288293-5", class_index=9)
+    tool_factory("AT-288293-8", class_index=6)
     out = tool_factory("AT-288293-7", class_index=6, status=ToolInstance.Status.LOST)
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
@@ -46,13 +47,16 @@ def test_scans_on_the_issue_page_add_tools_and_never_submit(
         page.locator(".scan-note.error", has_text=said).wait_for()
         assert page.locator(".tool-row").count() == 2
     assert page.url == url and not Issue.objects.exists()
+    # A tool picked by hand beside the scans: recorded as typed, not as read or scanned.
+    page.click("text=Add a tool by number")
+    page.locator(".tool-row input").last.fill("AT-288293-8")
 
     page.click("text=Issue these tools")
     page.wait_for_url("**/engineers/*/")
-    assert "Issued 2 tools to Ivan Petrov (E1001)" in page.locator(".msg-success").inner_text()
+    assert "Issued 3 tools to Ivan Petrov (E1001)" in page.locator(".msg-success").inner_text()
     assert sorted(
         IssuedTool.objects.values_list("tool_instance__inventory_number", "marking_source")
-    ) == [("AT-288293-5", "scanned"), ("AT-288293-6", "scanned")]
+    ) == [("AT-288293-5", "scanned"), ("AT-288293-6", "scanned"), ("AT-288293-8", "typed")]
 
 
 def test_scans_on_the_return_page_verify_tools_by_their_label(

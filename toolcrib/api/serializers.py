@@ -39,10 +39,13 @@ def username(**kwargs: Any) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="username", read_only=True, **kwargs)
 
 
-def store_upload(upload: UploadedFile, user: User | AnonymousUser) -> Photo:
+def read_upload(upload: UploadedFile) -> bytes:
     # One byte past the limit is enough for store_photo to refuse a huge upload without reading it all.
-    limit = settings.TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024
-    return services.store_photo(upload.read(limit + 1), name=upload.name or "photo.jpg", user=user)
+    return upload.read(settings.TOOLCRIB_MAX_UPLOAD_MB * 1024 * 1024 + 1)
+
+
+def store_upload(upload: UploadedFile, user: User | AnonymousUser) -> Photo:
+    return services.store_photo(read_upload(upload), name=upload.name or "photo.jpg", user=user)
 
 
 class BoxField(serializers.ListField):
@@ -454,10 +457,26 @@ class ToolLineSerializer(serializers.Serializer):
         queryset=Photo.objects.all(), required=False, allow_null=True
     )
     box = BoxField(required=False, allow_null=True, help_text="Required with `photo`.")
+    scanned = serializers.BooleanField(
+        default=False,
+        help_text="Its label was scanned at the desk (a line without `photo`): the scan is "
+        "recorded as the line's marking, source `scanned`.",
+    )
+    typed = serializers.BooleanField(
+        default=False,
+        help_text="Picked by hand (typed or chosen), not by its marking or a scan: recorded "
+        "with marking source `typed`. A line with neither `photo` nor `scanned` is typed.",
+    )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if (data.get("photo") is None) != (data.get("box") is None):
             raise serializers.ValidationError("A photographed tool needs both `photo` and `box`.")
+        if data["scanned"] and data.get("photo") is not None:
+            raise serializers.ValidationError(
+                "A scanned line has no photo: send `scanned` without `photo` and `box`."
+            )
+        if data["scanned"] and data["typed"]:
+            raise serializers.ValidationError("A line is either `scanned` or `typed`, not both.")
         return data
 
 
@@ -509,8 +528,13 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "crop_url",
             "marking",
             "marking_check",
+            "close_up",
         ]
         extra_kwargs = {
+            "close_up": {
+                "read_only": True,
+                "help_text": "The close-up photo whose marking read decided the line.",
+            },
             "match_percent": {"help_text": "Raw similarity, (cosine + 1) / 2 x 100, for audit."},
             "probability": {"help_text": "Calibrated probability (%) that it is the tool issued."},
             "next_best_percent": {
@@ -577,6 +601,19 @@ class ReturnRequestSerializer(serializers.Serializer):
         help_text="What the return ends. `nothing` (the default, a normal return): tools the "
         "engineer holds that are not in the photos stay out with them (listed in "
         "`still_out_tools`). `shift` or `job`: those tools go to a recount.",
+    )
+    scanned_numbers = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        default=list,
+        max_length=200,
+        help_text="Inventory numbers whose labels the desk scanned: each must be a tool the "
+        "engineer has to return, and is verified by that scan (marking source `scanned`).",
+    )
+
+
+class CloseUpSerializer(serializers.Serializer):
+    image = serializers.FileField(
+        help_text="A close-up of the tool's number or label (JPEG, PNG or WEBP, multipart)."
     )
 
 

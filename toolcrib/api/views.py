@@ -328,6 +328,7 @@ class ReturnViewSet(TransactionViewSet):
             sightings=sightings,
             idempotency_key=key,
             ends=data["ends"],
+            scanned_numbers=data["scanned_numbers"],
         )
 
 
@@ -363,6 +364,29 @@ class ReturnedToolViewSet(CribAPI, viewsets.ReadOnlyModelViewSet):
         lines = services.confirm_by_eye(asked.validated_data["lines"], user=signed_in(request))
         fresh = self.get_queryset().filter(pk__in=[line.pk for line in lines]).order_by("pk")
         return Response(self.get_serializer(fresh, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.CloseUpSerializer},
+        responses=serializers.ReturnedToolSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="close-up",
+        filterset_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def close_up(self, request: Request, pk: str | None = None) -> Response:
+        """A close-up of an undecided line's tool: its marking is read and decides the line
+        (the issued tool's number: accepted, back in the crib; another tool's or an unknown
+        number: recount) and the close-up is kept on the line (`close_up`). A close-up that
+        decides nothing, or is no photo, changes nothing (400)."""
+        line = self.get_object()
+        asked = serializers.CloseUpSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        data = serializers.read_upload(asked.validated_data["image"])
+        services.read_close_up(line, data, user=signed_in(request))
+        return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data)
 
     # An extra line's actions (toolcrib/crib/extras.py): each answers the line as it is now.
 

@@ -155,9 +155,33 @@ def scanned(number: str) -> Marking:
     )
 
 
+TYPED = "typed"  # a tool picked by hand at the desk (MarkingSource.TYPED)
+
+
+def typed(number: str, read_off: Marking | None = None) -> Marking:
+    """A tool picked by hand (its number typed, or chosen from a list), not by its marking or a
+    scan: recorded as typed, never as read. Where the photo's marking named this very tool,
+    that reading stands (it confirms the pick); any other reading is kept in the message."""
+    best = read_off.best if read_off is not None else None
+    if best is not None and markings.normalise(best.text) == markings.normalise(number):
+        return read_off  # type: ignore[return-value]  # best is not None: read_off is not
+    said = ""
+    if best is not None:
+        said = f"; the photo's marking read {best.text}"
+    elif read_off is not None and read_off.message:
+        said = f"; the photo's marking: {read_off.message}"
+    return Marking(
+        codes=[markings.Read(number, TYPED, 1.0)],
+        char_height=read_off.char_height if read_off is not None else None,
+        status="read",
+        message=f"picked by hand at the desk{said}",
+    )
+
+
 def _how(read) -> str:
     return {
         SCANNED: "scanned at the desk",
+        TYPED: "picked by hand",
         Source.OCR: "etched or printed number read",
         Source.DATAMATRIX: "DataMatrix read",
         Source.QR: "QR code read",

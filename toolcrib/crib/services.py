@@ -29,7 +29,7 @@ from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
 from toolcrib.crib import audit, calibration, loans, recognition
 from toolcrib.crib.errors import CribError, ToolUnavailable
-from toolcrib.crib.markings import Check, Outcome, compare, scanned
+from toolcrib.crib.markings import TYPED, Check, Outcome, compare, scanned, typed
 from toolcrib.crib.models import (
     CribSettings,
     Engineer,
@@ -59,6 +59,9 @@ class ToolLine:
     photo: Photo | None = None
     box: Box | None = None
     scanned: bool = False  # its label was scanned at the desk: recorded as the line's marking
+    # Picked by hand (typed or chosen), not by its marking or a scan: marking source `typed`.
+    # A line with neither a photo nor a scan is typed whatever this says.
+    typed: bool = False
 
 
 def store_photo(data: bytes, *, name: str = "photo.jpg", user: Actor = None) -> Photo:
@@ -218,6 +221,8 @@ def issue_tools(
     for line, view in zip(lines, seen):
         if line.scanned and view.marking is None:
             view.marking = scanned(line.tool_instance.inventory_number)
+        elif line.typed or (line.photo is None and not line.scanned):
+            view.marking = typed(line.tool_instance.inventory_number, view.marking)
 
     try:
         with audit.acting_as(storekeeper), transaction.atomic():
@@ -260,10 +265,13 @@ def issue_tools(
                     "tools": numbers,
                     # The first tool due; each issued tool keeps its own (types may differ).
                     "due_back": min(due),
+                    # What was read or scanned off the tools; a pick by hand is no reading.
                     "markings": {
                         line.tool_instance.inventory_number: view.marking.best.text
                         for line, view in zip(lines, seen)
-                        if view.marking is not None and view.marking.best is not None
+                        if view.marking is not None
+                        and view.marking.best is not None
+                        and view.marking.best.source != TYPED
                     },
                 },
             )

@@ -34,7 +34,9 @@ class IssueForm(KitForm):
                 raise CribError(f"There is no tool {number} in the crib's records.")
             box = line.get("box")
             scanned = not box and line.get("scanned") is True
-            out.append(ToolLine(tool, photo if box else None, box, scanned=scanned))
+            # `picked`: the storekeeper chose or typed this tool (not its marking, not a scan).
+            hand = line.get("picked") is True and line.get("scanned") is not True
+            out.append(ToolLine(tool, photo if box else None, box, scanned=scanned, typed=hand))
         return out
 
 
