@@ -11,6 +11,7 @@ toolcrib/crib/markings.py.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -178,10 +179,13 @@ def well_formed(text: str, patterns: Sequence[re.Pattern]) -> bool:
 
 def numbers_in(text: str, patterns: Sequence[re.Pattern]) -> list[str]:
     """Well-formed numbers in one OCR line: the whole line, or a part of it between separators
-    (a line may carry a maker's name beside the number)."""
+    (a line may carry a maker's name beside the number), or the whole line with a lost
+    separator put back (`with_separators`)."""
     text = normalise(text)
     if well_formed(text, patterns):
         return [text]
+    if restored := with_separators(text, patterns):
+        return [restored]
     found = []
     for p in patterns:
         for m in p.finditer(text):
@@ -192,6 +196,31 @@ def numbers_in(text: str, patterns: Sequence[re.Pattern]) -> list[str]:
             ):
                 found.append(m.group(0))
     return found
+
+
+# At most this many separators are put back into one read (AT7992607 -> AT-799260-7).
+MAX_LOST_SEPARATORS = 2
+
+
+def with_separators(text: str, patterns: Sequence[re.Pattern]) -> str:
+    """The one well-formed number that `text` (normalised) becomes with up to
+    MAX_LOST_SEPARATORS dashes added between its characters, else "". At 12 px an etched
+    `AT-799260-7` is read `AT-7992607` by every look: the dash before the check digit is lost,
+    never a letter or a digit. Only dashes are added (none moved, no character changed), and
+    only when exactly one way fits a pattern, so no other number can come out of it."""
+    if not 6 <= len(text) <= 32 or not re.fullmatch(r"[A-Z0-9-]+", text):
+        return ""
+    gaps = [i for i in range(1, len(text)) if text[i - 1] != "-" and text[i] != "-"]
+    fits = set()
+    for n in range(1, MAX_LOST_SEPARATORS + 1):
+        for where in itertools.combinations(gaps, n):
+            cut = [0, *where, len(text)]
+            candidate = "-".join(text[a:b] for a, b in zip(cut, cut[1:]))
+            if well_formed(candidate, patterns):
+                fits.add(candidate)
+        if fits:
+            break
+    return fits.pop() if len(fits) == 1 else ""
 
 
 def fragments_in(text: str, min_length: int) -> list[str]:

@@ -65,6 +65,20 @@ def test_it_finds_no_number_in_junk(junk):
     assert markings.numbers_in(junk, markings.compile_patterns(None)) == []
 
 
+def test_a_lost_separator_is_put_back_only_where_one_number_fits():
+    # At 12 px the dash before an etched check digit is lost: AT-799260-7 reads AT-7992607.
+    default = markings.compile_patterns(None)
+    assert markings.numbers_in("AT-7992607", default) == ["AT-799260-7"]
+    assert markings.numbers_in("AT 2882936", default) == ["AT-288293-6"]
+    assert markings.numbers_in("AT2882936", default) == ["AT-288293-6"]
+    # Only dashes are added: a lost digit, a dash in the wrong place or a letter too many stay
+    # unread, and where two patterns fit the same characters nothing is named.
+    for read in ("AT-288293", "AT-28829-36", "XAT2882936", "AT28829361"):
+        assert markings.numbers_in(read, default) == [], read
+    both = markings.compile_patterns(["[A-Z]{2}-\\d{6}-\\d", "[A-Z]{2}-\\d{5}-\\d{2}"])
+    assert markings.numbers_in("AT2882936", both) == []
+
+
 def test_several_patterns_and_a_bad_one():
     patterns = markings.compile_patterns("[A-Z]{2}-\\d{6}-\\d\nSCREWDRIVER-\\d{4}\n")
     assert markings.numbers_in("screwdriver 1234", patterns) == ["SCREWDRIVER-1234"]
