@@ -7,7 +7,10 @@
    text exact rate by character-height band; wrong reads per kind; ms per crop.
 2. Real crops: the lockwire pliers' etched number in ../shared/photos/single/ (boxes in
    bench/marking_boxes.csv: the number's box and the tool's box), each turned 0/90/180/270.
-   Prints every crop that is not read exactly, with what was read.
+   Prints every crop that is not read exactly, with what was read. Then every real photo of
+   a numbered tool (the wrench's AT-288293-5, the pliers' AT-288293-6: the tool's box of
+   bench/shared_boxes.csv at each quarter turn, and the whole photo) and what is read in each
+   box of the kit photo (hand-drawn and proposed boxes).
 3. The real kit photo ../shared/photos/kit/DSCN4950.JPG (1280x960, 11 boxes): markings of all
    11 tools (text found once per photo), alone and beside the model, ms.
 """
@@ -112,6 +115,46 @@ def real_crops() -> None:
     print(f"real crops: exact {exact} of {total}, wrong reads {wrong}, ms median {median_ms(ms)}")
 
 
+# The etched numbers on the tools of ../shared/photos/single (checked by eye).
+ETCHED = {"10_open_end_wrench_3_4": "AT-288293-5", "5_safety_pliers": "AT-288293-6"}
+
+
+def real_tools() -> None:
+    """Every real photo of a numbered tool: the tool's hand-drawn box (bench/shared_boxes.csv)
+    at each quarter turn and the whole photo (a close-up reads the whole photo), and the kit
+    photo's boxes, drawn and proposed (no number known there: what is read is printed)."""
+    from PIL import Image
+
+    from inference.boxes import propose_boxes
+
+    print("## real tools: wrench and pliers in ../shared/photos/single, the kit photo's boxes")
+    exact = wrong = total = 0
+    with open(REPO / "bench" / "shared_boxes.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["photo"].split("/")[-1].split("__")[0] in ETCHED]
+    for r in rows:
+        rgb = load_rgb(SHARED / r["photo"])
+        want = ETCHED[r["photo"].split("/")[-1].split("__")[0]]
+        x0, y0, x1, y1 = (int(r[k]) for k in ("x0", "y0", "x1", "y1"))
+        crops = [(f"tool box turned {q * 90}", np.rot90(rgb[y0:y1, x0:x1], q)) for q in range(4)]
+        for label, crop in [*crops, ("whole photo", rgb)]:
+            m = markings.read_marking(np.ascontiguousarray(crop))
+            got = m.best.text if m.best else ""
+            total += 1
+            exact += got == want
+            wrong += bool(got) and got != want
+            if got != want:
+                print(f"  not exact: {r['photo']} {label}: {m.status}, read {got or '-'}")
+    print(f"real tools: exact {exact} of {total}, wrong reads {wrong}")
+    rgb = load_rgb(SHARED / "kit" / "DSCN4950.JPG")
+    with open(SHARED / "kit" / "boxes.csv", newline="") as f:
+        drawn = [tuple(int(r[k]) for k in ("x0", "y0", "x1", "y1")) for r in csv.DictReader(f)]
+    proposed = [p.box for p in propose_boxes(Image.fromarray(rgb))]
+    for name, boxes in (("drawn", drawn), ("proposed", proposed)):
+        found = markings.read_photo(rgb, boxes)
+        said = [m.best.text if m.best else m.status for m in found]
+        print(f"kit photo, {len(boxes)} {name} boxes: {said}")
+
+
 def kit_photo(runs: int = 3) -> None:
     from PIL import Image
 
@@ -152,6 +195,7 @@ def main(argv=None):
     if not args.skip_synthetic:
         synthetic(args.per_kind, args.seed)
     real_crops()
+    real_tools()
     kit_photo()
 
 
