@@ -21,7 +21,9 @@ def two_sites(*, tool_factory, engineer, storekeeper, desk, make_user, crib_admi
     v_issue = services.issue_tools(
         engineer=engineer, storekeeper=storekeeper, lines=[services.ToolLine(v_held)]
     )
-    the_return = services.return_tools(engineer=engineer, desk_user=desk, sightings=[], ends="shift")
+    the_return = services.return_tools(
+        engineer=engineer, desk_user=desk, sightings=[], ends="shift"
+    )
     lines = {line.issued_tool.tool_instance.site.code: line for line in the_return.tools.all()}
     limited = {}
     for name, role in (("rix_store", "storekeeper"), ("rix_desk", "return desk"), ("rix_qa", "QA")):

@@ -41,9 +41,9 @@ def test_it_shows_a_limited_user_only_their_sites_records(crib, storekeeper):
     assert list(sites.visible(Issue.objects.all(), user)) == [crib.r_issue]
     assert list(sites.visible(ReturnedTool.objects.all(), user)) == [crib.r_line]
     assert list(sites.visible(Return.objects.all(), user)) == [crib.the_return]
-    assert numbers(
-        i.tool_instance for i in sites.visible(crib.engineer.held_tools(), user)
-    ) == ["RIX-2"]
+    assert numbers(i.tool_instance for i in sites.visible(crib.engineer.held_tools(), user)) == [
+        "RIX-2"
+    ]
     seen = {(e.object_type, e.object_repr) for e in sites.visible(AuditEvent.objects.all(), user)}
     assert ("toolinstance", "RIX-1") in seen and ("issue", str(crib.r_issue)) in seen
     assert not [r for t, r in seen if "VNO" in r or r == str(crib.v_issue)]

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
@@ -149,6 +149,15 @@ class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     serializer_class = serializers.EngineerSerializer
     filterset_class = filters.EngineerFilter
     history_of = staticmethod(history.engineer_history)
+
+    def get_queryset(self) -> QuerySet:
+        # What each holds, of the user's site's tools if they are limited to one (sites.py).
+        if site := sites.site_of(self.request.user):
+            held = still_out("issues__tools__") & Q(issues__tools__tool_instance__site=site)
+            return Engineer.objects.annotate(
+                held_numbers=ArrayAgg("issues__tools__tool_instance__inventory_number", filter=held)
+            )
+        return super().get_queryset()
 
 
 class PhotoViewSet(CribAPI, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
