@@ -5,21 +5,13 @@ refused with the reason, changing nothing."""
 import pytest
 
 from tests.api.conftest import crib_state
-from tests.two_sites import two_sites
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def crib(tool_factory, engineer, storekeeper, desk, make_user, crib_admin):
-    return two_sites(
-        tool_factory=tool_factory,
-        engineer=engineer,
-        storekeeper=storekeeper,
-        desk=desk,
-        make_user=make_user,
-        crib_admin=crib_admin,
-    )
+def crib(two_site_crib):
+    return two_site_crib
 
 
 def listed(client, url, key):

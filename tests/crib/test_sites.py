@@ -3,7 +3,6 @@ services' refusals of another site's tools; the admin's change of a user's site,
 
 import pytest
 
-from tests.two_sites import two_sites
 from toolcrib.crib import dashboard, extras, metrology, people, services, sites
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import (
@@ -20,15 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def crib(tool_factory, engineer, storekeeper, desk, make_user, crib_admin):
-    return two_sites(
-        tool_factory=tool_factory,
-        engineer=engineer,
-        storekeeper=storekeeper,
-        desk=desk,
-        make_user=make_user,
-        crib_admin=crib_admin,
-    )
+def crib(two_site_crib):
+    return two_site_crib
 
 
 def numbers(tools):

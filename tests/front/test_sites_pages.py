@@ -9,22 +9,14 @@ import io
 import pytest
 
 from tests.api.conftest import crib_state
-from tests.two_sites import two_sites
 from toolcrib.crib.models import AuditEvent, ReturnedTool, UserSite
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def crib(tool_factory, engineer, storekeeper, desk, make_user, crib_admin):
-    return two_sites(
-        tool_factory=tool_factory,
-        engineer=engineer,
-        storekeeper=storekeeper,
-        desk=desk,
-        make_user=make_user,
-        crib_admin=crib_admin,
-    )
+def crib(two_site_crib):
+    return two_site_crib
 
 
 def text(response):

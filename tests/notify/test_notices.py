@@ -161,20 +161,9 @@ def test_the_command_says_what_it_sent(crib, mailoutbox):
     assert f"sent: {sent_now} notices" in out.getvalue() and sent_now >= 6
 
 
-def test_a_user_limited_to_a_site_hears_only_of_its_tools(
-    tool_factory, engineer, storekeeper, desk, make_user, crib_admin, settings, mailoutbox
-):
-    from tests.two_sites import two_sites
-
+def test_a_user_limited_to_a_site_hears_only_of_its_tools(two_site_crib, settings, mailoutbox):
     settings.TOOLCRIB_CRIB_EMAIL, settings.TOOLCRIB_DIGEST_HOUR = ["crib@example.org"], 6
-    crib = two_sites(
-        tool_factory=tool_factory,
-        engineer=engineer,
-        storekeeper=storekeeper,
-        desk=desk,
-        make_user=make_user,
-        crib_admin=crib_admin,
-    )
+    crib = two_site_crib
     crib.rix_qa.email = "rix-qa@example.org"
     crib.rix_qa.save()
     IssuedTool.objects.update(due_back=SEVEN_AM - datetime.timedelta(hours=1))

@@ -105,7 +105,7 @@ JSON_OR_MULTIPART = [LimitedJSONParser, MultiPartParser, FormParser]
 
 
 class WithHistory(GenericAPIView):
-    history_of: Callable[[Any], list]  # each viewset's history function
+    history_of: Callable[[Any, Any], list]  # each viewset's history function (record, user)
 
     # `{id}/history/`, for tool instances and engineers; a comment, as a docstring would
     # describe every operation of the viewset.
