@@ -101,6 +101,13 @@ class CalibrationRecordAdmin(ReadOnlyAdmin):
     list_display = ["tool_instance", "calibrated_on", "due_date", "certificate_number"]
 
 
+@admin.register(models.UserSite)
+class UserSiteAdmin(ReadOnlyAdmin):
+    """Set on the user's page in the app (people.set_site), where the change is audited."""
+
+    list_display = ["user", "site"]
+
+
 @admin.register(models.Site)
 class SiteAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]

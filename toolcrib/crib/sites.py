@@ -115,9 +115,8 @@ def visible(qs: QuerySet, user) -> QuerySet:
     """`qs` narrowed to what `user` may see. Models no site limits (tool types, engineers,
     sites, settings, users) come back whole: an engineer works wherever they are, but the
     tools they hold are narrowed wherever they are listed (`visible(engineer.held_tools(), …)`)."""
-    site = site_of(user)
     rule = _RULES.get(qs.model)
-    if site is None or rule is None:
+    if rule is None or (site := site_of(user)) is None:
         return qs
     return qs.filter(rule(site))
 
