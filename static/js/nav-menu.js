@@ -14,9 +14,6 @@ function setOpen(open, { focusButton = false } = {}) {
 if (nav && button && more && more.querySelector("a")) {
   nav.classList.add("menu");
   button.hidden = false;
-  // Where you are, if it is folded away: "Menu · Tools".
-  const here = more.querySelector("a.active");
-  if (here) button.textContent = `Menu · ${here.textContent.trim()}`;
   button.addEventListener("click", () => setOpen(!nav.classList.contains("open")));
   nav.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && nav.classList.contains("open")) {
