@@ -127,3 +127,23 @@ def test_the_admin_changes_a_users_site_audited(crib, crib_admin, storekeeper):
     # A user limited to a site cannot hand out another one, nor every site.
     with pytest.raises(CribError, match="Only an admin"):
         people.set_site(crib_admin, None, by=crib.rix_store)
+
+
+def test_an_admin_limited_to_a_site_imports_only_its_tools(crib, crib_admin):
+    from toolcrib.transfer import imports
+
+    UserSite.objects.create(user=crib_admin, site=crib.rix)
+    sites.forget(crib_admin)  # its site was looked up (None) when it gave the others theirs
+    kind = imports.ToolInstances()
+    type_name = crib.r_free.tool_type.name
+
+    def row(number, site):
+        places = dict.fromkeys(["crib", "cabinet", "drawer", "bin"], "")
+        given = {"inventory_number": number, "tool_type": type_name, "site": site}
+        return given | {"status": "", "notes": "", "calibration_due": ""} | places
+
+    for site, why in [("VNO", "VNO-9 belongs to another site's crib"), ("", "VNO-9 has no site")]:
+        with pytest.raises(CribError, match=why):
+            imports.save(kind, [(2, row("VNO-9", site))], user=crib_admin, filename="t.csv")
+    assert not ToolInstance.objects.filter(inventory_number="VNO-9").exists()
+    assert imports.save(kind, [(2, row("RIX-9", "RIX"))], user=crib_admin, filename="t.csv") == 1

@@ -164,6 +164,7 @@ def set_site(user: User, site: Site | None, *, by: User) -> User:
     _check_may_change(by, user)
     if (limit := sites.site_of(by)) is not None and site != limit:
         raise CribError(f"You work at {limit.code}: you may give only that site.")
+    sites.forget(user)  # the caller's object asks again next time
     with transaction.atomic(), audit.acting_as(by):
         user = User.objects.select_for_update().get(pk=user.pk)
         before = UserSite.objects.filter(user=user).select_related("site").first()
@@ -176,5 +177,4 @@ def set_site(user: User, site: Site | None, *, by: User) -> User:
         else:
             UserSite.objects.update_or_create(user=user, defaults={"site": site})
         audit.record("site changed", user, before={"site": old}, after={"site": new})
-    sites.forget(user)
     return user

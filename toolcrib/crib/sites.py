@@ -127,10 +127,18 @@ def check_reaches(user, tools: Iterable[ToolInstance], doing: str) -> None:
     site = site_of(user)
     if site is None:
         return
-    away = sorted(str(t) for t in tools if t.site_id != site.pk)
+    tools = list(tools)
+    away = sorted(str(t) for t in tools if t.site_id is not None and t.site_id != site.pk)
+    homeless = sorted(str(t) for t in tools if t.site_id is None)
     if away:
-        names = ", ".join(away)
         verb = "belongs" if len(away) == 1 else "belong"
         raise CribError(
-            f"{names} {verb} to another site's crib; you work at {site.code}: nothing was {doing}."
+            f"{', '.join(away)} {verb} to another site's crib; you work at {site.code}: "
+            f"nothing was {doing}."
+        )
+    if homeless:
+        verb = "has" if len(homeless) == 1 else "have"
+        raise CribError(
+            f"{', '.join(homeless)} {verb} no site; you work at {site.code}, and only its "
+            f"tools are yours: nothing was {doing}."
         )
