@@ -80,9 +80,11 @@ def wait_for_background():
 def test_a_slow_mail_server_does_not_slow_the_desk(client, smtp, waiting_line, desk):
     inbox = smtp(delay=5)
     client.force_login(desk)
+    client.get("/")  # the first request of a process loads the URLs (the model runtime...)
     started = time.monotonic()
     answer = client.post(f"/recounts/{waiting_line.pk}/", {"found": "no", "reason": "not found"})
     took = time.monotonic() - started
+    print(f"desk answered in {took:.2f} s (SMTP server answers after 5 s)")
     assert answer.status_code == 302 and took < 3, took  # the server takes 5 s to answer
     assert ToolInstance.objects.get(inventory_number="AT-7").status == "lost"
     wait_for_background()
