@@ -151,6 +151,21 @@ def tool_factory(db):
     return make
 
 
+@pytest.fixture
+def two_site_crib(tool_factory, engineer, storekeeper, desk, make_user, crib_admin):
+    """Sites RIX and VNO with a tool of each out and in; users limited to RIX (tests/two_sites.py)."""
+    from tests.two_sites import two_sites
+
+    return two_sites(
+        tool_factory=tool_factory,
+        engineer=engineer,
+        storekeeper=storekeeper,
+        desk=desk,
+        make_user=make_user,
+        crib_admin=crib_admin,
+    )
+
+
 @pytest.fixture(scope="session")
 def playwright_driver():
     """One Playwright per test run: its sync API cannot be started twice at once."""

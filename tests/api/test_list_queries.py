@@ -10,17 +10,19 @@ pytestmark = pytest.mark.django_db
 SIGN_IN = 3
 # A page: its count, its rows.
 PAGE = 2
+# Lists a site limits: which site the user is limited to, if any (toolcrib/crib/sites.py).
+SITE = 1
 
 LISTS = {
     "/api/tool-types/": 0,
-    "/api/tool-instances/": 1,  # + the open issued records (holders) with their engineers
-    "/api/engineers/": 0,  # held tools are aggregated in the same query
-    "/api/photos/": 0,
-    "/api/enrolments/": 0,
-    "/api/issues/": 1,  # + the issued tools
-    "/api/returns/": 2,  # + the return lines, + the tools still out
-    "/api/returned-tools/": 0,
-    "/api/audit-events/": 0,
+    "/api/tool-instances/": SITE + 1,  # + the open issued records (holders) with their engineers
+    "/api/engineers/": SITE,  # held tools are aggregated in the same query
+    "/api/photos/": SITE,
+    "/api/enrolments/": SITE,
+    "/api/issues/": SITE + 1,  # + the issued tools
+    "/api/returns/": SITE + 2,  # + the return lines, + the tools still out
+    "/api/returned-tools/": SITE,
+    "/api/audit-events/": SITE,
     "/api/tokens/": 0,
 }
 

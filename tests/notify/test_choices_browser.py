@@ -18,7 +18,7 @@ def test_a_storekeeper_sets_an_address_and_chooses_the_digest(signed_in, storeke
     storekeeper.refresh_from_db()
     assert storekeeper.email == "stella@example.org"
     assert notices.wanted(storekeeper) == {"digest"}
-    assert notices.subscribers("digest") == ["stella@example.org"]
+    assert notices.subscribers("digest") == [("stella@example.org", None)]
     assert page.get_by_label("Daily digest").is_checked()
 
 

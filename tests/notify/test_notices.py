@@ -76,15 +76,14 @@ def test_a_run_sends_each_kind_to_exactly_its_recipients_and_a_second_run_nothin
     assert len(mailoutbox) == 8  # nothing twice
 
 
-def test_a_tool_marked_lost_goes_to_qa_at_once_and_never_again(
-    crib, desk, mailoutbox, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_tool_marked_lost_goes_to_qa_at_once_and_never_again(crib, desk, mailoutbox):
     notices.run(SEVEN_AM)
     mailoutbox.clear()
     tool_return = services.return_tools(engineer=crib, desk_user=desk, sightings=[], ends="shift")
     line = tool_return.tools.get(issued_tool__tool_instance__inventory_number="AT-1")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.decide_recount(line, user=desk, found=False, reason="not on the aircraft")
+    services.decide_recount(line, user=desk, found=False, reason="not on the aircraft")
+    wait_for_background()
 
     assert sent(mailoutbox) == [
         ("qa-list@example.org", "Toolcrib: a tool marked lost"),
@@ -95,6 +94,11 @@ def test_a_tool_marked_lost_goes_to_qa_at_once_and_never_again(
     mailoutbox.clear()
     call_command("notify", stdout=io.StringIO())
     assert not [m for m in mailoutbox if "lost" in m.subject]
+
+
+def wait_for_background():
+    while notices.BACKGROUND:
+        notices.BACKGROUND.pop().join(timeout=30)
 
 
 def test_a_new_day_sends_the_digest_again_and_a_new_due_date_a_new_notice(crib, mailoutbox):
@@ -117,19 +121,29 @@ def test_a_new_day_sends_the_digest_again_and_a_new_due_date_a_new_notice(crib, 
     assert tool.inventory_number in mailoutbox[0].body and "CAL-5" not in mailoutbox[0].body
 
 
-def test_a_failed_send_records_nothing_and_the_next_run_sends_it(crib, settings, mailoutbox):
+def refused_port():
     with socket.socket() as s:  # a port where no mail server listens
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_a_failed_send_stays_pending_with_its_error_and_the_next_run_sends_it(
+    crib, settings, mailoutbox
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    with pytest.raises(ConnectionRefusedError):
-        notices.run(SEVEN_AM)
-    assert not Notice.objects.exists()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", refused_port()
+    settings.EMAIL_USE_TLS = False
+    notices.run(SEVEN_AM)  # does not raise: the notices wait
+    assert Notice.objects.count() == 11
+    assert not Notice.objects.exclude(sent_at=None).exists()
+    assert {(n.attempts, n.error.split(":")[0]) for n in Notice.objects.all()} == {
+        (1, "ConnectionRefusedError")
+    }
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     notices.run(SEVEN_AM)
     assert len(mailoutbox) == 8
+    assert not Notice.objects.filter(sent_at=None).exists()
 
 
 def test_a_user_without_an_address_or_inactive_gets_nothing(crib, make_user, mailoutbox):
@@ -142,4 +156,24 @@ def test_a_user_without_an_address_or_inactive_gets_nothing(crib, make_user, mai
 def test_the_command_says_what_it_sent(crib, mailoutbox):
     out = io.StringIO()
     call_command("notify", stdout=out)
-    assert "tools overdue: 6 notices sent" in out.getvalue()
+    assert "tools overdue: 6 notices new" in out.getvalue()
+    sent_now = Notice.objects.exclude(sent_at=None).count()
+    assert f"sent: {sent_now} notices" in out.getvalue() and sent_now >= 6
+
+
+def test_a_user_limited_to_a_site_hears_only_of_its_tools(two_site_crib, settings, mailoutbox):
+    settings.TOOLCRIB_CRIB_EMAIL, settings.TOOLCRIB_DIGEST_HOUR = ["crib@example.org"], 6
+    crib = two_site_crib
+    crib.rix_qa.email = "rix-qa@example.org"
+    crib.rix_qa.save()
+    IssuedTool.objects.update(due_back=SEVEN_AM - datetime.timedelta(hours=1))
+    notices.run(SEVEN_AM)
+
+    mine = {m.subject: m.body for m in mailoutbox if m.to == ["rix-qa@example.org"]}
+    assert "RIX-2" in mine["Toolcrib: tools overdue"]
+    assert "VNO-2" not in mine["Toolcrib: tools overdue"]
+    assert "- RIX: 1 tools out (1 overdue)" in mine["Toolcrib: daily digest 2026-12-02"]
+    crib_mail = next(
+        m.body for m in mailoutbox if m.to == ["crib@example.org"] and "overdue" in m.subject
+    )
+    assert "RIX-2" in crib_mail and "VNO-2" in crib_mail

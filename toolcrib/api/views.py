@@ -8,7 +8,7 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
-from django.db.models import Model, Prefetch
+from django.db.models import Model, Prefetch, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
@@ -28,7 +28,17 @@ from toolcrib.api import errors, filters, serializers
 from toolcrib.api.parsers import LimitedJSONParser
 from toolcrib.api.permissions import CribPermissions, TakesPhotos
 from toolcrib.api.schema import CribSchema
-from toolcrib.crib import audit, dashboard, extras, history, holders, recognition, reports, services
+from toolcrib.crib import (
+    audit,
+    dashboard,
+    extras,
+    history,
+    holders,
+    recognition,
+    reports,
+    services,
+    sites,
+)
 from toolcrib.crib.models import (
     AuditEvent,
     CribSettings,
@@ -63,6 +73,10 @@ class CribAPI(GenericAPIView):
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return errors.handle
 
+    def get_queryset(self) -> QuerySet:
+        # A user limited to a site finds only its records, on every endpoint (sites.py).
+        return sites.visible(super().get_queryset(), self.request.user)
+
     @contextlib.contextmanager
     def changing(self) -> Iterator[None]:
         """All or nothing (files of photos stored on the way included), in the audit trail
@@ -91,7 +105,7 @@ JSON_OR_MULTIPART = [LimitedJSONParser, MultiPartParser, FormParser]
 
 
 class WithHistory(GenericAPIView):
-    history_of: Callable[[Any], list]  # each viewset's history function
+    history_of: Callable[[Any, Any], list]  # each viewset's history function (record, user)
 
     # `{id}/history/`, for tool instances and engineers; a comment, as a docstring would
     # describe every operation of the viewset.
@@ -102,7 +116,7 @@ class WithHistory(GenericAPIView):
     )
     @action(detail=True, pagination_class=None, filterset_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
-        entries = self.history_of(self.get_object())
+        entries = self.history_of(self.get_object(), request.user)
         return Response(serializers.HistoryEntrySerializer(entries, many=True).data)
 
 
@@ -135,6 +149,15 @@ class EngineerViewSet(CribAPI, WithHistory, viewsets.ModelViewSet):
     serializer_class = serializers.EngineerSerializer
     filterset_class = filters.EngineerFilter
     history_of = staticmethod(history.engineer_history)
+
+    def get_queryset(self) -> QuerySet:
+        # What each holds, of the user's site's tools if they are limited to one (sites.py).
+        if site := sites.site_of(self.request.user):
+            held = still_out("issues__tools__") & Q(issues__tools__tool_instance__site=site)
+            return Engineer.objects.annotate(
+                held_numbers=ArrayAgg("issues__tools__tool_instance__inventory_number", filter=held)
+            )
+        return super().get_queryset()
 
 
 class PhotoViewSet(CribAPI, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -493,11 +516,11 @@ class DashboardView(CribAPI, GenericAPIView):
         return Response(
             self.get_serializer(
                 {
-                    "figures": dashboard.figures(),
-                    "tools_out": dashboard.tools_out(),
-                    "flagged": dashboard.flagged_lines(),
-                    "foreign_reports": extras.open_reports(),
-                    "lost": dashboard.lost_tools(),
+                    "figures": dashboard.figures(user=request.user),
+                    "tools_out": dashboard.tools_out(request.user),
+                    "flagged": dashboard.flagged_lines(request.user),
+                    "foreign_reports": extras.open_reports(request.user),
+                    "lost": dashboard.lost_tools(request.user),
                 }
             ).data
         )

@@ -9,10 +9,17 @@ groups and tokens: `admin_users.py`.
 from django import forms
 from django.contrib import admin, messages
 
-from toolcrib.crib import admin_users, models, services  # noqa: F401 (admin_users registers)
+from toolcrib.crib import admin_users, models, services, sites  # noqa: F401 (admin_users registers)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class SiteLimited:
+    """Staff limited to a site see only its records here too (sites.visible: 404 for others)."""
+
+    def get_queryset(self, request):
+        return sites.visible(super().get_queryset(request), request.user)  # type: ignore[misc]
+
+
+class ReadOnlyAdmin(SiteLimited, admin.ModelAdmin):
     """Shown, never changed here: changes go through the desk's services."""
 
     def has_add_permission(self, request, obj=None):
@@ -25,7 +32,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(SiteLimited, admin.TabularInline):
     can_delete = False
     extra = 0
 
@@ -67,7 +74,7 @@ class ToolInstanceForm(forms.ModelForm):
 
 
 @admin.register(models.ToolInstance)
-class ToolInstanceAdmin(admin.ModelAdmin):
+class ToolInstanceAdmin(SiteLimited, admin.ModelAdmin):
     form = ToolInstanceForm
     list_display = ["inventory_number", "tool_type", "status", "calibration_due"]
     list_filter = ["status", "tool_type"]
@@ -92,6 +99,13 @@ class CalibrationRecordAdmin(ReadOnlyAdmin):
     """Recorded on the tool's page (metrology.record_calibration keeps the due date in step)."""
 
     list_display = ["tool_instance", "calibrated_on", "due_date", "certificate_number"]
+
+
+@admin.register(models.UserSite)
+class UserSiteAdmin(ReadOnlyAdmin):
+    """Set on the user's page in the app (people.set_site), where the change is audited."""
+
+    list_display = ["user", "site"]
 
 
 @admin.register(models.Site)

@@ -1,10 +1,12 @@
-"""What QA and the supervisor see first: tools out, overdue, flagged, lost, today's activity."""
+"""What QA and the supervisor see first: tools out, overdue, flagged, lost, today's activity.
+Each takes the user who looks: one limited to a site sees that site's (sites.py)."""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import (
     ForeignToolReport,
     Issue,
@@ -15,9 +17,9 @@ from toolcrib.crib.models import (
 )
 
 
-def tools_out():
+def tools_out(user=None):
     return (
-        IssuedTool.objects.open()
+        sites.visible(IssuedTool.objects.open(), user)
         .select_related("tool_instance__tool_type", "issue__engineer")
         .order_by("due_back")
     )
@@ -26,36 +28,42 @@ def tools_out():
 WAITING = (*ReturnedTool.OPEN_DECISIONS, ReturnedTool.Decision.EXTRA)
 
 
-def flagged_lines():
+def flagged_lines(user=None):
     """Return lines waiting for the desk: a confirmation by eye, a recount, or an extra tool
     (one they were not issued) waiting for its action (toolcrib/crib/extras.py)."""
     return (
-        ReturnedTool.objects.filter(decision__in=WAITING)
+        sites.visible(ReturnedTool.objects.filter(decision__in=WAITING), user)
         .select_related("tool_return__engineer", "issued_tool__tool_instance")
         .order_by("-tool_return__created_at", "id")
     )
 
 
-def lost_tools():
-    return ToolInstance.objects.filter(status=ToolInstance.Status.LOST).select_related("tool_type")
+def lost_tools(user=None):
+    lost = ToolInstance.objects.filter(status=ToolInstance.Status.LOST)
+    return sites.visible(lost, user).select_related("tool_type")
 
 
-def figures(now=None) -> dict:
+def figures(now=None, user=None) -> dict:
     now = now or timezone.now()
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    out = IssuedTool.objects.open()
+
+    def seen(records):
+        return sites.visible(records, user)
+
+    out = seen(IssuedTool.objects.open())
+    tools = seen(ToolInstance.objects.all())
     return {
         "tools_out": out.count(),
         "overdue": out.filter(due_back__lt=now).count(),
-        "flagged": ReturnedTool.objects.filter(decision__in=WAITING).count(),
-        "foreign_reports": ForeignToolReport.objects.filter(closed_at__isnull=True).count(),
-        "lost": ToolInstance.objects.filter(status=ToolInstance.Status.LOST).count(),
-        "issues_today": Issue.objects.filter(created_at__gte=start_of_day).count(),
-        "returns_today": Return.objects.filter(created_at__gte=start_of_day).count(),
-        "tools_issued_today": IssuedTool.objects.filter(
-            issue__created_at__gte=start_of_day
+        "flagged": seen(ReturnedTool.objects.filter(decision__in=WAITING)).count(),
+        "foreign_reports": seen(ForeignToolReport.objects.filter(closed_at__isnull=True)).count(),
+        "lost": tools.filter(status=ToolInstance.Status.LOST).count(),
+        "issues_today": seen(Issue.objects.filter(created_at__gte=start_of_day)).count(),
+        "returns_today": seen(Return.objects.filter(created_at__gte=start_of_day)).count(),
+        "tools_issued_today": seen(
+            IssuedTool.objects.filter(issue__created_at__gte=start_of_day)
         ).count(),
-        "tools_in_crib": ToolInstance.objects.filter(status=ToolInstance.Status.IN_CRIB).count(),
+        "tools_in_crib": tools.filter(status=ToolInstance.Status.IN_CRIB).count(),
     }
 
 
@@ -72,6 +80,6 @@ def shift_end(now=None):
     return local + timedelta(days=1)  # no shift changes configured: a day
 
 
-def due_this_shift(now=None):
+def due_this_shift(now=None, user=None):
     """Tools still out that are due back before the shift ends."""
-    return tools_out().filter(due_back__lte=shift_end(now))
+    return tools_out(user).filter(due_back__lte=shift_end(now))

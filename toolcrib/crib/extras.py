@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from toolcrib.crib import audit
+from toolcrib.crib import audit, sites
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import ForeignToolReport, IssuedTool, ReturnedTool, ToolInstance
 
@@ -71,6 +71,7 @@ def identify(line: ReturnedTool, number: str, *, user: User, note: str = "") -> 
         tool = tool.first()
         if tool is None:
             raise CribError(f"No crib tool is numbered {number}; nothing was changed.")
+        sites.check_reaches(user, [tool], "changed")
         before = {"decision": Decision.EXTRA, "tool": tool.inventory_number, "status": tool.status}
         outcome = _take_back(tool, line, user)
         reason = f"this is {tool.inventory_number}: {outcome}"
@@ -155,10 +156,10 @@ def close_report(report: ForeignToolReport, *, user: User, note: str) -> Foreign
     return report
 
 
-def open_reports():
-    """Foreign tool reports QA has not closed, oldest first."""
+def open_reports(user=None):
+    """Foreign tool reports QA has not closed, oldest first (of `user`'s site, if limited)."""
     return (
-        ForeignToolReport.objects.filter(closed_at__isnull=True)
+        sites.visible(ForeignToolReport.objects.filter(closed_at__isnull=True), user)
         .select_related("line__tool_return__engineer", "reported_by")
         .order_by("reported_at")
     )

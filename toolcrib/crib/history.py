@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import AuditEvent, Engineer, IssuedTool, ReturnedTool, ToolInstance
 
 
@@ -49,23 +50,27 @@ def _return_entries(lines):
         )
 
 
-def tool_history(tool: ToolInstance) -> list[Entry]:
+def tool_history(tool: ToolInstance, user=None) -> list[Entry]:
     changes = AuditEvent.objects.filter(object_type="toolinstance", object_id=str(tool.pk))
     return _history(
-        Q(tool_instance=tool), Q(issued_tool__tool_instance=tool) | Q(identified_as=tool), changes
+        Q(tool_instance=tool),
+        Q(issued_tool__tool_instance=tool) | Q(identified_as=tool),
+        changes,
+        user=user,
     )
 
 
-def engineer_history(engineer: Engineer) -> list[Entry]:
-    return _history(Q(issue__engineer=engineer), Q(tool_return__engineer=engineer))
+def engineer_history(engineer: Engineer, user=None) -> list[Entry]:
+    """Their issues and return lines; for a user limited to a site, of that site's tools."""
+    return _history(Q(issue__engineer=engineer), Q(tool_return__engineer=engineer), user=user)
 
 
-def _history(issued_tools: Q, returned_tools: Q, changes=()) -> list[Entry]:
+def _history(issued_tools: Q, returned_tools: Q, changes=(), user=None) -> list[Entry]:
     """Issues, return lines (each filtered so) and record changes, oldest first."""
-    issued = IssuedTool.objects.filter(issued_tools).select_related(
+    issued = sites.visible(IssuedTool.objects.filter(issued_tools), user).select_related(
         "issue__engineer", "issue__storekeeper", "tool_instance"
     )
-    lines = ReturnedTool.objects.filter(returned_tools).select_related(
+    lines = sites.visible(ReturnedTool.objects.filter(returned_tools), user).select_related(
         "tool_return__engineer",
         "tool_return__desk_user",
         "decided_by",

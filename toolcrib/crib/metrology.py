@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from toolcrib.crib import audit
+from toolcrib.crib import audit, sites
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import CalibrationRecord, ToolInstance
 
@@ -76,6 +76,7 @@ def record_calibration(
 ) -> CalibrationRecord:
     """Keep a calibration record (and its certificate file); the tool's due date follows the
     newest record. All or nothing: a refusal leaves no row and no file."""
+    sites.check_reaches(user, [tool], "recorded")
     seen.certificate_number = seen.certificate_number.strip()
     seen.calibrated_by = seen.calibrated_by.strip()
     _check(seen, timezone.localdate())
@@ -108,12 +109,14 @@ def record_calibration(
     return record
 
 
-def due_within(days: int, today: date | None = None) -> QuerySet[ToolInstance]:
+def due_within(days: int, today: date | None = None, user=None) -> QuerySet[ToolInstance]:
     """Tools (not retired or lost) whose calibration falls due within `days` days, overdue
-    ones first: the Calibration due page and the notices (toolcrib/notify) alike."""
+    ones first: the Calibration due page and the notices (toolcrib/notify) alike; of `user`'s
+    site if they are limited to one."""
     today = today or timezone.localdate()
     return (
-        ToolInstance.objects.calibration_due_by(today + timedelta(days=days))
+        sites.visible(ToolInstance.objects.all(), user)
+        .calibration_due_by(today + timedelta(days=days))
         .exclude(status__in=[ToolInstance.Status.RETIRED, ToolInstance.Status.LOST])
         .select_related("tool_type")
         .order_by("calibration_due", "inventory_number")

@@ -62,6 +62,22 @@ class Site(models.Model):
         return f"{self.code} {self.name}"
 
 
+class UserSite(models.Model):
+    """The one site a user is limited to: they see and act only on its tools and what concerns
+    them (the rule: toolcrib/crib/sites.py). A user without one sees every site."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="crib_site",
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="users")
+
+    def __str__(self):
+        return f"{self.user} at {self.site.code}"
+
+
 class ToolInstanceQuerySet(models.QuerySet):
     def calibration_due_by(self, day):
         """Tools whose calibration falls due on or before `day` (overdue ones too): the list

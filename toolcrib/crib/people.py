@@ -17,9 +17,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from toolcrib.crib import audit, roles
+from toolcrib.crib import audit, roles, sites
 from toolcrib.crib.errors import CribError
-from toolcrib.crib.models import Engineer
+from toolcrib.crib.models import Engineer, Site, UserSite
 
 MANAGE_USERS = "auth.change_user"
 
@@ -156,3 +156,25 @@ def set_engineer_active(engineer: Engineer, active: bool) -> Engineer:
     engineer.active = active
     engineer.save(update_fields=["active"])
     return engineer
+
+
+def set_site(user: User, site: Site | None, *, by: User) -> User:
+    """Limit `user` to one site's crib (toolcrib/crib/sites.py), or to none: every site.
+    Audited on the user ("site changed", before and after, by the admin)."""
+    _check_may_change(by, user)
+    if (limit := sites.site_of(by)) is not None and site != limit:
+        raise CribError(f"You work at {limit.code}: you may give only that site.")
+    sites.forget(user)  # the caller's object asks again next time
+    with transaction.atomic(), audit.acting_as(by):
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = UserSite.objects.filter(user=user).select_related("site").first()
+        old = before.site.code if before else None
+        new = site.code if site else None
+        if old == new:
+            return user
+        if site is None:
+            UserSite.objects.filter(user=user).delete()
+        else:
+            UserSite.objects.update_or_create(user=user, defaults={"site": site})
+        audit.record("site changed", user, before={"site": old}, after={"site": new})
+    return user

@@ -50,6 +50,8 @@ ADMIN_EXTRA = [
     ("authtoken", "add_tokenproxy"),
     ("authtoken", "delete_tokenproxy"),
     ("authtoken", "view_tokenproxy"),
+    # Notices (toolcrib/notify): which were sent, and which a mail server refused.
+    ("notify", "view_notice"),
     # Log-in lockouts (django-axes): seen, and lifted early by deleting the attempt.
     ("axes", "view_accessattempt"),
     ("axes", "delete_accessattempt"),

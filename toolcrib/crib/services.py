@@ -17,7 +17,7 @@ import numpy as np
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from inference.kits import SURE, KitItem, match_kit, owners_of_extras
 from inference.markings import Marking, compile_patterns, normalise
 from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
-from toolcrib.crib import audit, calibration, loans, recognition
+from toolcrib.crib import audit, calibration, loans, recognition, sites
 from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.markings import TYPED, Check, Outcome, compare, scanned, typed
 from toolcrib.crib.models import (
@@ -150,6 +150,7 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
 def enrol(
     tool_instance: ToolInstance, photo: Photo, box: Sequence[float], *, user: User | None = None
 ) -> Enrolment:
+    sites.check_reaches(user, [tool_instance], "enrolled")
     box = check_box(photo, box)
     [seen] = _look_at([(photo, box)])
     with audit.acting_as(user), transaction.atomic():
@@ -171,6 +172,7 @@ def remove_enrolment(enrolment: Enrolment, *, user: User) -> None:
     """Take a reference photo off its tool (a box around the table, a blurred shot). The audit
     trail keeps what it was (signals); the match calibration is refitted (apps.connect_refit).
     The photo itself stays: it is evidence, and may belong to other records."""
+    sites.check_reaches(user, [enrolment.tool_instance], "removed")
     with audit.acting_as(user), transaction.atomic():
         Enrolment.objects.filter(pk=enrolment.pk).select_for_update().first()
         enrolment.delete()
@@ -204,6 +206,7 @@ def issue_tools(
     twice = sorted({n for n in numbers if numbers.count(n) > 1})
     if twice:
         raise CribError(f"{', '.join(twice)} appears more than once in this issue.")
+    sites.check_reaches(storekeeper, [line.tool_instance for line in lines], "issued")
     for line in lines:
         if line.photo is not None:
             line.box = check_box(line.photo, line.box)
@@ -236,6 +239,7 @@ def issue_tools(
             # A retry that waited for these locks finds the first request's issue now.
             if earlier := _earlier(Issue, idempotency_key, engineer):
                 return earlier
+            sites.check_reaches(storekeeper, locked.values(), "issued")  # as it is now
             for line in lines:
                 _check_can_issue(locked[line.tool_instance.pk])
             issue = Issue.objects.create(
@@ -345,7 +349,13 @@ def return_tools(
             "Say what the return ends: nothing (a normal return), the shift or the job."
         )
     checked = [(photo, check_box(photo, box)) for photo, box in sightings]
-    held = list(_held_for_return(engineer))
+    # A desk limited to a site takes back only that site's tools; the rest stay out.
+    held = list(sites.visible(_held_for_return(engineer), desk_user))
+    if scanned_numbers:
+        named = Q(pk__in=[])
+        for number in scanned_numbers:
+            named |= Q(inventory_number__iexact=number.strip())
+        sites.check_reaches(desk_user, ToolInstance.objects.filter(named), "returned")
     scans = _scanned_held(engineer, held, scanned_numbers)
     if not held and not checked:
         raise CribError(f"{engineer} holds no tools to return.")
@@ -753,6 +763,7 @@ def decide_recount(line: ReturnedTool, *, user: User, found: bool, reason: str) 
         issued = line.issued_tool
         if line.decision not in ReturnedTool.OPEN_DECISIONS or issued is None:
             raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
+        sites.check_reaches(user, [issued.tool_instance], "decided")
         before = {"decision": line.decision}
         line.decision = (
             ReturnedTool.Decision.RECOUNTED_ACCEPTED if found else ReturnedTool.Decision.MISSING
@@ -788,6 +799,11 @@ def confirm_by_eye(lines: Sequence[ReturnedTool], *, user: User) -> list[Returne
         )
         if len(locked) != len({line.pk for line in lines}):
             raise CribError("One of these return lines does not exist; nothing was confirmed.")
+        sites.check_reaches(
+            user,
+            [line.issued_tool.tool_instance for line in locked if line.issued_tool],
+            "confirmed",
+        )
         for line in locked:
             if line.decision != ReturnedTool.Decision.CONFIRM_BY_EYE or line.issued_tool is None:
                 tool = line.issued_tool.tool_instance if line.issued_tool else "an extra tool"
@@ -821,6 +837,7 @@ def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[Retur
     issued = line.issued_tool
     if line.decision not in ReturnedTool.OPEN_DECISIONS or issued is None:
         raise CribError(f"This tool was already decided: {line.get_decision_display()}.")
+    sites.check_reaches(user, [issued.tool_instance], "decided")
     number = issued.tool_instance.inventory_number
     crib = CribSettings.current()
     patterns, min_partial = crib.marking_rules()
@@ -962,12 +979,14 @@ def save_tool(tool: ToolInstance, *, user: User, fields: list[str] | None = None
     """Save a tool instance edited outside the desk (the admin, the API): `fields` are the ones
     that were edited, and only those are written, so a stale form cannot undo an issue made
     meanwhile. The status rule is checked against the row as it is now, locked."""
+    sites.check_reaches(user, [tool], "saved")  # nor moved to another site
     with audit.acting_as(user), transaction.atomic():
         if tool.pk is None:
             check_status_change(tool, ToolInstance.Status.IN_CRIB, tool.status)
             tool.save()
             return tool
         current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        sites.check_reaches(user, [current], "saved")
         editable = {f.name for f in ToolInstance._meta.fields if f.editable}
         fields = [f for f in fields or [] if f in editable]
         if "status" in fields:
@@ -998,6 +1017,7 @@ def change_status(tool: ToolInstance, status: str, *, reason: str, user: User) -
         )
     with audit.acting_as(user), transaction.atomic():
         current = ToolInstance.objects.select_for_update().get(pk=tool.pk)
+        sites.check_reaches(user, [current], "changed")
         if current.status == status:
             raise CribError(
                 f"{current} is already {current.get_status_display()}; nothing was changed."

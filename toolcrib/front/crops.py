@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from PIL import Image, ImageOps
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import Enrolment, IssuedTool, ReturnedTool
 from toolcrib.front import access
 
@@ -23,7 +24,9 @@ def crop(request, kind, pk):
     model = CROP_MODELS.get(kind)
     if model is None or not request.user.has_perm(f"crib.view_{model._meta.model_name}"):
         raise Http404
-    item = get_object_or_404(model.objects.select_related("photo"), pk=pk)
+    item = get_object_or_404(
+        sites.visible(model.objects.select_related("photo"), request.user), pk=pk
+    )
     if item.photo is None:
         raise Http404
     with item.photo.image.open("rb") as f:

@@ -25,6 +25,7 @@ from toolcrib.crib.models import (
     still_out,
 )
 from toolcrib.crib.services import CribError
+from toolcrib.crib.sites import site_of, visible
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm
 from toolcrib.front.people import EngineerForm
@@ -121,10 +122,16 @@ def tool_type_loan(request, pk):
     return redirect("tool-types")
 
 
+def _sites_of(user):
+    limit = site_of(user)
+    return Site.objects.filter(pk=limit.pk) if limit else Site.objects.all()
+
+
 @access.needs(access.VIEW)
 def tools(request):
     found = (
-        ToolInstance.objects.select_related("tool_type", "site")
+        visible(ToolInstance.objects.all(), request.user)
+        .select_related("tool_type", "site")
         .annotate(enrolment_count=Count("enrolments"))
         .order_by("inventory_number")
     )
@@ -153,7 +160,7 @@ def tools(request):
             "status": status,
             "statuses": ToolInstance.Status.choices,
             "site": site,
-            "sites": Site.objects.all(),
+            "sites": _sites_of(request.user),
         },
     )
 
@@ -166,9 +173,11 @@ def sites(request):
 
 @access.needs(access.VIEW)
 def engineers(request):
-    people = Engineer.objects.annotate(
-        holding=Count("issues__tools", filter=still_out("issues__tools__"))
-    ).order_by("name")
+    # What each holds, of the user's site's tools if they are limited to one.
+    held = still_out("issues__tools__")
+    if limit := site_of(request.user):
+        held &= Q(issues__tools__tool_instance__site=limit)
+    people = Engineer.objects.annotate(holding=Count("issues__tools", filter=held)).order_by("name")
     return _list_with_form(
         request, EngineerForm, "crib.add_engineer", "front/engineers.html", {"engineers": people}
     )
@@ -186,7 +195,9 @@ class EnrolmentForm(KitForm):
 def enrol(request, pk):
     """A reference photo of one tool instance: the one box the admin chose, never every box
     on the photo (table texture boxed by mistake would become this tool's reference)."""
-    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    tool = get_object_or_404(
+        visible(ToolInstance.objects.select_related("tool_type"), request.user), pk=pk
+    )
     form = EnrolmentForm(request.POST)
     if not form.is_valid() or not form.boxed():
         messages.error(request, "Take or upload a reference photo and draw a box around the tool.")
@@ -238,7 +249,9 @@ class ManyPhotosForm(forms.Form):
 @access.needs(access.ENROL)
 def enrol_many(request, pk):
     """All the chosen photos, one box each, or none of them."""
-    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    tool = get_object_or_404(
+        visible(ToolInstance.objects.select_related("tool_type"), request.user), pk=pk
+    )
     form = ManyPhotosForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["items"]) + " Nothing was enrolled.")
@@ -265,7 +278,9 @@ def enrol_many(request, pk):
 @require_POST
 @access.needs("crib.delete_enrolment")
 def remove_enrolment(request, pk):
-    enrolment = get_object_or_404(Enrolment.objects.select_related("tool_instance"), pk=pk)
+    enrolment = get_object_or_404(
+        visible(Enrolment.objects.select_related("tool_instance"), request.user), pk=pk
+    )
     tool = enrolment.tool_instance
     services.remove_enrolment(enrolment, user=request.user)
     messages.success(request, f"Removed a reference photo of {tool}.")

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import extras
+from toolcrib.crib import extras, sites
 from toolcrib.crib.models import ForeignToolReport, ReturnedTool
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
@@ -35,7 +35,7 @@ def _act(request, act, done, back):
 @require_POST
 @access.needs(access.RECOUNT)
 def not_a_tool(request, pk):
-    line = get_object_or_404(ReturnedTool, pk=pk)
+    line = get_object_or_404(sites.visible(ReturnedTool.objects.all(), request.user), pk=pk)
     return _act(
         request,
         lambda: extras.not_a_tool(line, user=request.user, note=request.POST.get("note", "")),
@@ -47,7 +47,7 @@ def not_a_tool(request, pk):
 @require_POST
 @access.needs(access.RECOUNT)
 def identify(request, pk):
-    line = get_object_or_404(ReturnedTool, pk=pk)
+    line = get_object_or_404(sites.visible(ReturnedTool.objects.all(), request.user), pk=pk)
     number, note = request.POST.get("number", ""), request.POST.get("note", "")
     return _act(
         request,
@@ -60,7 +60,7 @@ def identify(request, pk):
 @require_POST
 @access.needs(access.RECOUNT)
 def foreign(request, pk):
-    line = get_object_or_404(ReturnedTool, pk=pk)
+    line = get_object_or_404(sites.visible(ReturnedTool.objects.all(), request.user), pk=pk)
     return _act(
         request,
         lambda: extras.report_foreign(line, user=request.user, note=request.POST.get("note", "")),
@@ -74,7 +74,7 @@ def foreign(request, pk):
 @require_POST
 @access.needs(access.CLOSE_FOREIGN)
 def close_report(request, pk):
-    report = get_object_or_404(ForeignToolReport, pk=pk)
+    report = get_object_or_404(sites.visible(ForeignToolReport.objects.all(), request.user), pk=pk)
     return _act(
         request,
         lambda: extras.close_report(report, user=request.user, note=request.POST.get("note", "")),

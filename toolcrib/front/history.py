@@ -5,7 +5,7 @@ import json
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from toolcrib.crib import history, reports
+from toolcrib.crib import history, reports, sites
 from toolcrib.crib.models import Engineer, Issue, Return, ToolInstance
 from toolcrib.front import access
 from toolcrib.front.metrology import CalibrationRecordForm
@@ -13,7 +13,9 @@ from toolcrib.front.metrology import CalibrationRecordForm
 
 @access.needs(access.VIEW)
 def tool_instance(request, pk):
-    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    tool = get_object_or_404(
+        sites.visible(ToolInstance.objects.select_related("tool_type"), request.user), pk=pk
+    )
     return render(
         request,
         "front/tool_instance.html",
@@ -35,7 +37,7 @@ def tool_instance(request, pk):
 def engineer(request, pk):
     person = get_object_or_404(Engineer, pk=pk)
     held = (
-        person.held_tools()
+        sites.visible(person.held_tools(), request.user)
         .select_related("tool_instance__tool_type", "issue", "returned")
         .order_by("due_back")
     )
@@ -45,29 +47,39 @@ def engineer(request, pk):
         {
             "engineer": person,
             "held": held,
-            "history": history.engineer_history(person),
+            "history": history.engineer_history(person, request.user),
         },
     )
 
 
 @access.needs(access.VIEW)
 def issue(request, pk):
-    the_issue = get_object_or_404(Issue.objects.select_related("engineer", "storekeeper"), pk=pk)
-    tools = the_issue.tools.select_related("tool_instance__tool_type", "returned__tool_return")
+    the_issue = get_object_or_404(
+        sites.visible(Issue.objects.select_related("engineer", "storekeeper"), request.user), pk=pk
+    )
+    tools = sites.visible(the_issue.tools.all(), request.user).select_related(
+        "tool_instance__tool_type", "returned__tool_return"
+    )
     return render(request, "front/issue.html", {"issue": the_issue, "tools": tools})
 
 
 @access.needs(access.VIEW)
 def issue_report(request, pk):
     return _download(
-        reports.issue_report(get_object_or_404(Issue, pk=pk), request), f"issue-{pk}.json"
+        reports.issue_report(
+            get_object_or_404(sites.visible(Issue.objects.all(), request.user), pk=pk), request
+        ),
+        f"issue-{pk}.json",
     )
 
 
 @access.needs(access.VIEW)
 def return_report(request, pk):
     return _download(
-        reports.return_report(get_object_or_404(Return, pk=pk), request), f"return-{pk}.json"
+        reports.return_report(
+            get_object_or_404(sites.visible(Return.objects.all(), request.user), pk=pk), request
+        ),
+        f"return-{pk}.json",
     )
 
 

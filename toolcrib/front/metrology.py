@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import metrology
+from toolcrib.crib import metrology, sites
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import CalibrationRecord, ToolInstance
 from toolcrib.front import access
@@ -33,7 +33,7 @@ class DueForm(forms.Form):
 @require_POST
 @access.needs(access.CALIBRATE)
 def record_calibration(request, pk):
-    tool = get_object_or_404(ToolInstance, pk=pk)
+    tool = get_object_or_404(sites.visible(ToolInstance.objects.all(), request.user), pk=pk)
     form = CalibrationRecordForm(request.POST, request.FILES)
     if not form.is_valid():
         problems = "; ".join(
@@ -68,7 +68,7 @@ def record_calibration(request, pk):
 
 @access.needs(access.VIEW)
 def certificate(request, pk):
-    record = get_object_or_404(CalibrationRecord, pk=pk)
+    record = get_object_or_404(sites.visible(CalibrationRecord.objects.all(), request.user), pk=pk)
     if not record.certificate:
         raise Http404
     name = record.certificate.name
@@ -92,5 +92,10 @@ def calibration_due(request):
     return render(
         request,
         "front/calibration_due.html",
-        {"form": form, "days": days, "today": today, "tools": metrology.due_within(days, today)},
+        {
+            "form": form,
+            "days": days,
+            "today": today,
+            "tools": metrology.due_within(days, today, request.user),
+        },
     )

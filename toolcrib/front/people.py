@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import people, roles
+from toolcrib.crib import people, roles, sites
 from toolcrib.crib.errors import CribError
-from toolcrib.crib.models import Engineer
+from toolcrib.crib.models import Engineer, Site
 from toolcrib.front import access
 
 ROLE_CHOICES = [(r, r) for r in roles.ROLE_PERMISSIONS]
@@ -27,6 +27,15 @@ class NewUserForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+
+class SiteForm(forms.Form):
+    site = forms.ModelChoiceField(
+        Site.objects.all(),
+        required=False,
+        empty_label="every site",
+        help_text="A user given a site sees and acts only on that site's tools.",
+    )
 
 
 class PasswordForm(forms.Form):
@@ -61,6 +70,7 @@ def users(request):
             _show_password(request, user, password, data["password"])
             return redirect("users")
     everyone = User.objects.prefetch_related("groups").order_by("username")
+    everyone = everyone.select_related("crib_site__site")
     listed = [(u, people.role_of(u)) for u in everyone]
     return render(request, "front/users.html", {"form": form, "users": listed})
 
@@ -70,6 +80,8 @@ def user(request, pk):
     person = get_object_or_404(User, pk=pk)
     role_form = RoleForm(label_suffix="", initial={"role": people.role_of(person)})
     password_form = PasswordForm(label_suffix="")
+    site = sites.site_of(person) if not person.is_superuser else None
+    site_form = SiteForm(label_suffix="", initial={"site": site})
     return render(
         request,
         "front/user.html",
@@ -78,6 +90,8 @@ def user(request, pk):
             "role": people.role_of(person),
             "role_form": role_form,
             "password_form": password_form,
+            "site": site,
+            "site_form": site_form,
             "locked_out": people.locked_out(person),
         },
     )
@@ -135,6 +149,24 @@ def user_unlock(request, pk):
         pk,
         lambda: people.unlock(person, by=request.user),
         lambda _: messages.success(request, f"{person.username} may log in again."),
+    )
+
+
+@require_POST
+@access.needs(access.USERS)
+def user_site(request, pk):
+    person = get_object_or_404(User, pk=pk)
+    form = SiteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the sites, or every site.")
+        return redirect("user", pk)
+    site = form.cleaned_data["site"]
+    where = f"limited to {site}" if site else "working at every site"
+    return _refused_or_done(
+        request,
+        pk,
+        lambda: people.set_site(person, site, by=request.user),
+        lambda u: messages.success(request, f"{u.username} is now {where}."),
     )
 
 

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.http import JsonResponse
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import Engineer, ToolInstance
 from toolcrib.front import access
 
@@ -60,7 +61,7 @@ def tool_by_number(request):
     holder; 404 with the reason in words when there is none."""
     number = request.GET.get("number", "").strip()
     tool = (
-        ToolInstance.objects.select_related("tool_type")
+        sites.visible(ToolInstance.objects.select_related("tool_type"), request.user)
         .filter(inventory_number__iexact=number)
         .first()
         if number
@@ -94,7 +95,7 @@ def tool_by_number(request):
 def tool_search(request):
     """Tool instances whose number starts with / contains the query (for the instance pick)."""
     q = request.GET.get("q", "").strip()
-    tools = ToolInstance.objects.select_related("tool_type")
+    tools = sites.visible(ToolInstance.objects.select_related("tool_type"), request.user)
     if q:
         tools = tools.filter(Q(inventory_number__icontains=q) | Q(tool_type__name__icontains=q))
     if request.GET.get("in_crib"):

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import (
     AuditEvent,
     Issue,
@@ -83,7 +84,11 @@ ISSUE_OUTCOMES = [
 @access.needs(access.VIEW)
 def issues(request):
     filters = Filters(request.GET, ISSUE_OUTCOMES)
-    found = filters.narrow(Issue.objects.all(), engineer="engineer", tool="tools__tool_instance")
+    found = filters.narrow(
+        sites.visible(Issue.objects.all(), request.user),
+        engineer="engineer",
+        tool="tools__tool_instance",
+    )
     outcome = filters.is_valid() and filters.cleaned_data["outcome"]
     if outcome == "out":
         found = found.filter(still_out("tools__"))
@@ -116,7 +121,9 @@ def issues(request):
 def returns(request):
     filters = Filters(request.GET, ReturnedTool.Decision.choices)
     found = filters.narrow(
-        Return.objects.all(), engineer="engineer", tool="tools__issued_tool__tool_instance"
+        sites.visible(Return.objects.all(), request.user),
+        engineer="engineer",
+        tool="tools__issued_tool__tool_instance",
     )
     if filters.is_valid() and filters.cleaned_data["outcome"]:
         found = found.filter(tools__decision=filters.cleaned_data["outcome"])
@@ -141,9 +148,9 @@ class AuditFilters(forms.Form):
     since = Filters.base_fields["since"]
     until = Filters.base_fields["until"]
 
-    def __init__(self, data):
+    def __init__(self, data, user):
         super().__init__(data, label_suffix="")
-        events = AuditEvent.objects.order_by()
+        events = sites.visible(AuditEvent.objects.order_by(), user)
         for name, label in (("action", "Any action"), ("object_type", "Any record")):
             values = events.values_list(name, flat=True).distinct().order_by(name)
             self.fields[name].choices = [("", label), *((v, v) for v in values)]
@@ -151,8 +158,8 @@ class AuditFilters(forms.Form):
 
 @access.needs("crib.view_auditevent")
 def audit(request):
-    filters = AuditFilters(request.GET)
-    events = AuditEvent.objects.all()
+    filters = AuditFilters(request.GET, request.user)
+    events = sites.visible(AuditEvent.objects.all(), request.user)
     if not filters.is_valid():
         events = events.none()
     else:

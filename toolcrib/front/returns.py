@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import recognition, services
+from toolcrib.crib import recognition, services, sites
 from toolcrib.crib.holders import likely_holder
 from toolcrib.crib.models import Return, ReturnedTool, ToolInstance
 from toolcrib.crib.services import CribError
@@ -86,9 +86,11 @@ def new_return(request):
 
 @access.needs(access.VIEW)
 def return_page(request, pk):
-    tool_return = get_object_or_404(Return.objects.select_related("engineer", "desk_user"), pk=pk)
+    tool_return = get_object_or_404(
+        sites.visible(Return.objects.select_related("engineer", "desk_user"), request.user), pk=pk
+    )
     lines = list(
-        tool_return.tools.select_related(
+        sites.visible(tool_return.tools.all(), request.user).select_related(
             "issued_tool__tool_instance__tool_type",
             "decided_by",
             "identified_as",
@@ -108,7 +110,9 @@ def return_page(request, pk):
     lines.sort(key=lambda line: first.index(line.decision) if line.decision in first else 3)
     counts = Counter(line.decision for line in lines)
     still_out = list(
-        tool_return.still_out_tools.select_related("tool_instance__tool_type").order_by("pk")
+        sites.visible(tool_return.still_out_tools.all(), request.user)
+        .select_related("tool_instance__tool_type")
+        .order_by("pk")
     )
     return render(
         request,
@@ -151,7 +155,7 @@ def same_scale(issue_box, return_box):
 def confirm_by_eye(request, pk):
     """Without JavaScript: the picked lines of return `pk` confirmed by eye, then the page again
     (the page's script does the same through the API, without reloading)."""
-    tool_return = get_object_or_404(Return, pk=pk)
+    tool_return = get_object_or_404(sites.visible(Return.objects.all(), request.user), pk=pk)
     picked = [v for v in request.POST.getlist("line") if v.isdigit()]
     lines = list(tool_return.tools.filter(pk__in=picked))
     try:
@@ -167,7 +171,10 @@ def confirm_by_eye(request, pk):
 @access.needs(access.RECOUNT)
 def decide_recount(request, pk):
     line = get_object_or_404(
-        ReturnedTool.objects.select_related("issued_tool__tool_instance"), pk=pk
+        sites.visible(ReturnedTool.objects.all(), request.user).select_related(
+            "issued_tool__tool_instance"
+        ),
+        pk=pk,
     )
     found = request.POST.get("found") == "yes"
     try:
@@ -192,7 +199,9 @@ def decide_recount(request, pk):
 @access.needs(access.RECOUNT)
 def close_up(request, pk):
     """A close-up of one undecided line's tool: its marking read decides the line."""
-    line = get_object_or_404(ReturnedTool.objects.select_related("tool_return"), pk=pk)
+    line = get_object_or_404(
+        sites.visible(ReturnedTool.objects.select_related("tool_return"), request.user), pk=pk
+    )
     upload = request.FILES.get("close_up")
     if upload is None:
         messages.error(request, "Take or choose a close-up of the tool's number first.")

@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from toolcrib.crib import services
+from toolcrib.crib import services, sites
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import ToolInstance
 from toolcrib.front import access
@@ -52,7 +52,9 @@ class StatusForm(forms.Form):
 
 @access.needs(access.EDIT_TOOLS)
 def tool_edit(request, pk):
-    tool = get_object_or_404(ToolInstance.objects.select_related("tool_type"), pk=pk)
+    tool = get_object_or_404(
+        sites.visible(ToolInstance.objects.select_related("tool_type"), request.user), pk=pk
+    )
     form = ToolEditForm(request.POST or None, instance=tool, label_suffix="")
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,7 +82,7 @@ def tool_edit(request, pk):
 @require_POST
 @access.needs(access.EDIT_TOOLS)
 def tool_status(request, pk):
-    tool = get_object_or_404(ToolInstance, pk=pk)
+    tool = get_object_or_404(sites.visible(ToolInstance.objects.all(), request.user), pk=pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(

@@ -60,6 +60,7 @@ urlpatterns = [
     path("users/<int:pk>/role/", people.user_role, name="user-role"),
     path("users/<int:pk>/active/", people.user_active, name="user-active"),
     path("users/<int:pk>/password/", people.user_password, name="user-password"),
+    path("users/<int:pk>/site/", people.user_site, name="user-site"),
     path("users/<int:pk>/unlock/", people.user_unlock, name="user-unlock"),
     path("settings/", enrolment.crib_settings, name="crib-settings"),
     path("session.json", session.session_state, name="session-state"),

@@ -5,6 +5,7 @@ from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import ToolInstance, ToolType
 from toolcrib.front import access
 from toolcrib.labels.printing import LAYOUTS, labels_pdf
@@ -24,10 +25,16 @@ class LabelsForm(forms.Form):
         choices=[(k, v.title) for k, v in LAYOUTS.items()], widget=forms.RadioSelect, initial="a4"
     )
 
+    def __init__(self, data, user):
+        super().__init__(data)
+        self.user = user
+        self.fields["tool"].queryset = sites.visible(ToolInstance.objects.all(), user)
+
     def chosen(self):
         """The chosen tools in inventory-number order; ValidationError when there are none."""
         which = self.cleaned_data["which"]
-        found = ToolInstance.objects.select_related("tool_type").order_by("inventory_number")
+        found = sites.visible(ToolInstance.objects.all(), self.user)
+        found = found.select_related("tool_type").order_by("inventory_number")
         if which == "type":
             if self.cleaned_data["tool_type"] is None:
                 raise forms.ValidationError("Pick the tool type whose labels to print.")
@@ -45,7 +52,7 @@ class LabelsForm(forms.Form):
 @access.needs(access.VIEW)
 def labels(request):
     """Without `layout` in the query: the page. With it: the PDF, or the page saying why not."""
-    form = LabelsForm(request.GET if "layout" in request.GET else None)
+    form = LabelsForm(request.GET if "layout" in request.GET else None, request.user)
     if form.is_bound and form.is_valid():
         try:
             tools = form.chosen()
@@ -58,7 +65,8 @@ def labels(request):
             response = HttpResponse(data, content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="labels-{name}-{layout}.pdf"'
             return response
-    tools = ToolInstance.objects.select_related("tool_type").order_by("inventory_number")
+    tools = sites.visible(ToolInstance.objects.all(), request.user)
+    tools = tools.select_related("tool_type").order_by("inventory_number")
     picked = {str(v) for v in request.GET.getlist("tool")}
     return render(
         request,

@@ -13,18 +13,31 @@ class Kind(models.TextChoices):
 
 
 class Notice(models.Model):
-    """One notice sent to one address. `key` names the thing and its period (an issued tool,
-    a lost line, a tool's due date, a day); the unique constraint is what makes a second run
-    of `manage.py notify` send nothing."""
+    """One notice to one address: recorded first (pending), mailed after, outside any desk
+    request (notices.deliver). `key` names the thing and its period (an issued tool, a lost
+    line, a tool's due date, a day); the unique constraint is what makes a second run of
+    `manage.py notify` record nothing. A send that failed stays pending with its error, and
+    the next delivery tries again."""
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     key = models.CharField(max_length=100)
     recipient = models.EmailField()
     subject = models.CharField(max_length=200)
-    sent_at = models.DateTimeField(default=timezone.now)
+    # The email's first line, and this notice's line in it.
+    intro = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)  # empty: not sent yet
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)  # why the last attempt failed
 
     class Meta:
-        ordering = ["-sent_at", "-id"]
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recorded_at"], condition=models.Q(sent_at=None), name="notice_pending"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "key", "recipient"], name="one_notice_per_thing_and_recipient"

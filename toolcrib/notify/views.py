@@ -41,4 +41,12 @@ def choices(request):
         messages.success(request, "Your notifications are saved.")
         return redirect("notifications")
     recent = Notice.objects.filter(recipient=user.email)[:20] if user.email else []
-    return render(request, "notify/choices.html", {"form": form, "recent": recent})
+    # Whoever manages users sees the notices a mail server refused, still pending.
+    unsent = (
+        Notice.objects.filter(sent_at=None, attempts__gt=0)[:50]
+        if user.has_perm("auth.change_user")
+        else []
+    )
+    return render(
+        request, "notify/choices.html", {"form": form, "recent": recent, "unsent": unsent}
+    )

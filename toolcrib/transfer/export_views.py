@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import Return
 from toolcrib.front import access
 from toolcrib.transfer import exports, printing
@@ -71,10 +72,13 @@ def export_file(request, slug, fmt):
     name = f"toolcrib-{slug}{form.suffix()}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
-            exports.write_csv(export, since, until), content_type="text/csv; charset=utf-8"
+            exports.write_csv(export, since, until, request.user),
+            content_type="text/csv; charset=utf-8",
         )
     else:
-        response = HttpResponse(exports.write_xlsx(export, since, until), content_type=XLSX)
+        response = HttpResponse(
+            exports.write_xlsx(export, since, until, request.user), content_type=XLSX
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -87,10 +91,14 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 
 @access.needs(access.VIEW)
 def tools_out_pdf(request):
-    return _pdf(printing.tools_out_pdf(), f"tools-out-{timezone.localdate():%Y%m%d}.pdf")
+    return _pdf(
+        printing.tools_out_pdf(request.user), f"tools-out-{timezone.localdate():%Y%m%d}.pdf"
+    )
 
 
 @access.needs(access.VIEW)
 def return_pdf(request, pk):
-    tool_return = get_object_or_404(Return.objects.select_related("engineer", "desk_user"), pk=pk)
-    return _pdf(printing.return_pdf(tool_return), f"return-{tool_return.pk}.pdf")
+    tool_return = get_object_or_404(
+        sites.visible(Return.objects.select_related("engineer", "desk_user"), request.user), pk=pk
+    )
+    return _pdf(printing.return_pdf(tool_return, request.user), f"return-{tool_return.pk}.pdf")

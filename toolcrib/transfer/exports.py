@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 
+from toolcrib.crib import sites
 from toolcrib.crib.models import (
     AuditEvent,
     Engineer,
@@ -30,7 +31,7 @@ class Export:
     slug: str
     title: str
     header: tuple[str, ...]
-    rows: Callable[[datetime.datetime | None, datetime.datetime | None], Rows]
+    rows: Callable[..., Rows]  # (since, until, user)
     dated_by: str  # what the date range applies to, as the page says it
 
 
@@ -38,7 +39,9 @@ def _local(value: datetime.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _within(records: QuerySet, field: str, since, until) -> QuerySet:
+def _within(records: QuerySet, field: str, since, until, user) -> QuerySet:
+    """Records in the date range that `user` may see (a user limited to a site: its own)."""
+    records = sites.visible(records, user)
     if since:
         records = records.filter(**{f"{field}__gte": since})
     if until:
@@ -50,9 +53,9 @@ def _name(user) -> str:
     return user.get_username() if user else ""
 
 
-def _tools(since, until) -> Iterator[list]:
+def _tools(since, until, user=None) -> Iterator[list]:
     tools = _within(
-        ToolInstance.objects.select_related("tool_type", "site"), "created_at", since, until
+        ToolInstance.objects.select_related("tool_type", "site"), "created_at", since, until, user
     )
     for t in tools.iterator(chunk_size=2000):
         yield [
@@ -70,12 +73,12 @@ def _tools(since, until) -> Iterator[list]:
         ]
 
 
-def _engineers(since, until) -> Iterator[list]:
+def _engineers(since, until, user=None) -> Iterator[list]:
     for e in Engineer.objects.order_by("name").iterator(chunk_size=2000):
         yield [e.badge_number, e.name, "yes" if e.active else "no", e.supervisor_email]
 
 
-def _issues(since, until) -> Iterator[list]:
+def _issues(since, until, user=None) -> Iterator[list]:
     lines = _within(
         IssuedTool.objects.select_related(
             "issue__engineer", "issue__storekeeper", "tool_instance__tool_type"
@@ -83,6 +86,7 @@ def _issues(since, until) -> Iterator[list]:
         "issue__created_at",
         since,
         until,
+        user,
     )
     for line in lines.iterator(chunk_size=2000):
         yield [
@@ -98,7 +102,7 @@ def _issues(since, until) -> Iterator[list]:
         ]
 
 
-def _return_lines(since, until, **only) -> QuerySet:
+def _return_lines(since, until, user=None, **only) -> QuerySet:
     return _within(
         ReturnedTool.objects.filter(**only)
         .select_related(
@@ -111,6 +115,7 @@ def _return_lines(since, until, **only) -> QuerySet:
         "tool_return__created_at",
         since,
         until,
+        user,
     )
 
 
@@ -118,8 +123,8 @@ def _percent(value) -> float | str:
     return round(value, 1) if value is not None else ""
 
 
-def _returns(since, until, **only) -> Iterator[list]:
-    for line in _return_lines(since, until, **only).iterator(chunk_size=2000):
+def _returns(since, until, user=None, **only) -> Iterator[list]:
+    for line in _return_lines(since, until, user, **only).iterator(chunk_size=2000):
         tool = line.issued_tool.tool_instance if line.issued_tool else None
         yield [
             line.tool_return_id,
@@ -145,16 +150,18 @@ RECOUNT_DECISIONS = (
 )
 
 
-def _recounts(since, until) -> Iterator[list]:
-    return _returns(since, until, decision__in=RECOUNT_DECISIONS)
+def _recounts(since, until, user=None) -> Iterator[list]:
+    return _returns(since, until, user, decision__in=RECOUNT_DECISIONS)
 
 
-def _lost(since, until) -> Iterator[list]:
-    return _returns(since, until, decision=ReturnedTool.Decision.MISSING)
+def _lost(since, until, user=None) -> Iterator[list]:
+    return _returns(since, until, user, decision=ReturnedTool.Decision.MISSING)
 
 
-def _audit(since, until) -> Iterator[list]:
-    events = _within(AuditEvent.objects.order_by("created_at", "id"), "created_at", since, until)
+def _audit(since, until, user=None) -> Iterator[list]:
+    events = _within(
+        AuditEvent.objects.order_by("created_at", "id"), "created_at", since, until, user
+    )
     for e in events.iterator(chunk_size=2000):
         yield [
             _local(e.created_at),
@@ -262,24 +269,24 @@ def _cell(value):
     return value
 
 
-def write_csv(export: Export, since, until) -> Iterator[str]:
+def write_csv(export: Export, since, until, user=None) -> Iterator[str]:
     """The CSV text, row by row (UTF-8 with a BOM, so that Excel reads it as UTF-8)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(export.header)
     yield "\ufeff" + out.getvalue()
-    for row in export.rows(since, until):
+    for row in export.rows(since, until, user):
         out.seek(0)
         out.truncate()
         writer.writerow([_cell(v) for v in row])
         yield out.getvalue()
 
 
-def write_xlsx(export: Export, since, until) -> bytes:
+def write_xlsx(export: Export, since, until, user=None) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(export.title)
     sheet.append(list(export.header))
-    for row in export.rows(since, until):
+    for row in export.rows(since, until, user):
         sheet.append([_cell(v) for v in row])
     data = io.BytesIO()
     book.save(data)

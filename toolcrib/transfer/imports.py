@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.text import slugify
 
-from toolcrib.crib import audit, services
+from toolcrib.crib import audit, services, sites
 from toolcrib.crib.errors import CribError
 from toolcrib.crib.models import Engineer, Site, ToolInstance, ToolType
 from toolcrib.transfer.tables import Table, column_key
@@ -320,6 +320,8 @@ def save(kind: Kind, rows: list[tuple[int, dict[str, str]]], *, user: User, file
             )
             raise CribError(f"The crib changed since the preview ({why}). Nothing was saved.")
         objects = [kind.build(r.values) for r in preview.rows]
+        if kind.model is ToolInstance:  # an admin limited to a site adds only that site's tools
+            sites.check_reaches(user, objects, "saved")
         try:
             with transaction.atomic():
                 created = kind.model.objects.bulk_create(objects)

@@ -11,7 +11,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from toolcrib.crib import dashboard
+from toolcrib.crib import dashboard, sites
 from toolcrib.crib.models import Return
 
 _STYLES = getSampleStyleSheet()
@@ -53,9 +53,9 @@ def _table(header: list[str], rows: list[list], widths=None) -> Table:
     return table
 
 
-def tools_out_pdf() -> bytes:
+def tools_out_pdf(user=None) -> bytes:
     now = timezone.now()
-    lines = list(dashboard.tools_out())
+    lines = list(dashboard.tools_out(user))
     rows = [
         [
             line.tool_instance.inventory_number,
@@ -79,10 +79,12 @@ def tools_out_pdf() -> bytes:
     return _pdf(title, story, landscape(A4))
 
 
-def return_pdf(tool_return: Return) -> bytes:
-    lines = tool_return.tools.select_related(
-        "issued_tool__tool_instance__tool_type", "decided_by"
-    ).order_by("id")
+def return_pdf(tool_return: Return, user=None) -> bytes:
+    lines = (
+        sites.visible(tool_return.tools.all(), user)
+        .select_related("issued_tool__tool_instance__tool_type", "decided_by")
+        .order_by("id")
+    )
     rows = []
     for line in lines:
         tool = line.issued_tool.tool_instance if line.issued_tool else None
