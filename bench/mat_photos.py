@@ -47,7 +47,24 @@ SLOT_MARGIN_MM = 12.0  # the outline lies this far around the tool
 
 @cache
 def cutouts() -> dict[str, Cutout]:
-    return {s: cut_out(s) for s in SOURCES}
+    """The catalogue's cut-outs as they are (their tools lie along x), the real single photos'
+    turned so that their tool does too (they lie at any angle in the photo)."""
+    return {s: straightened(cut_out(s)) if s.startswith("single/") else cut_out(s) for s in SOURCES}
+
+
+def straightened(cut: Cutout) -> Cutout:
+    """The cut-out turned so the tool's long axis lies along x, cropped to the tool."""
+    turn = -cut.axis  # PIL turns counter-clockwise
+    rgb = Image.fromarray(np.clip(cut.rgb, 0, 255).astype(np.uint8)).rotate(
+        turn, Image.BICUBIC, expand=True
+    )
+    alpha = Image.fromarray((cut.alpha * 255).astype(np.uint8)).rotate(
+        turn, Image.BILINEAR, expand=True
+    )
+    a_arr = np.asarray(alpha, np.float32) / 255
+    ys, xs = np.nonzero(a_arr > 0.02)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    return Cutout(cut.source, cut.label, np.asarray(rgb)[y0:y1, x0:x1], a_arr[y0:y1, x0:x1])
 
 
 def _aspect(cut: Cutout) -> tuple[float, float]:
@@ -89,12 +106,12 @@ def _label(source: str) -> str:
 
 
 @cache
-def _rendered(template: mats.Template) -> np.ndarray:
-    """The printed mat as an RGB array at RENDER_PX_PER_MM, from the PDF via pdftoppm."""
+def _rendered(template: mats.Template, px_per_mm: float = RENDER_PX_PER_MM) -> np.ndarray:
+    """The printed mat as an RGB array at px_per_mm, from the PDF via pdftoppm."""
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "mat.pdf"
         pdf.write_bytes(mat_pdf(template))
-        dpi = RENDER_PX_PER_MM * 25.4
+        dpi = px_per_mm * 25.4
         subprocess.run(
             ["pdftoppm", "-r", f"{dpi:.2f}", "-png", "-singlefile", str(pdf), str(pdf)[:-4]],
             check=True,
@@ -162,11 +179,29 @@ def _blend(canvas, rgb, a, x, y, W, H):
     region[:] = region * (1 - sub_a) + sub * sub_a
 
 
-def lay_tools(template: mats.Template, in_slot: list[str | None], rng, *, jitter=True, sheet=None):
-    """The mat with the given cut-out in each slot (None: empty), float32 RGB at render scale.
-    `sheet`: another template to print underneath (a blank mat, for a design photo)."""
-    canvas = _rendered(sheet or template).astype(np.float32)
-    p = RENDER_PX_PER_MM
+def lay_tools(
+    template: mats.Template,
+    in_slot: list[str | None],
+    rng,
+    *,
+    jitter=True,
+    sheet=None,
+    px_per_mm: float = RENDER_PX_PER_MM,
+    print_scale: float = 1.0,
+):
+    """The mat with the given cut-out in each slot (None: empty), float32 RGB at px_per_mm.
+    `sheet`: another template to print underneath (a blank mat, for a design photo).
+    `print_scale`: the sheet printed evenly scaled about its centre ("fit to page": 0.94);
+    the tools keep their size, laid in the printed outlines."""
+    canvas = _rendered(sheet or template, px_per_mm).astype(np.float32)
+    h, w = canvas.shape[:2]
+    if print_scale != 1.0:
+        m = np.array([[print_scale, 0, (1 - print_scale) * w / 2],
+                      [0, print_scale, (1 - print_scale) * h / 2]], np.float32)  # fmt: skip
+        paper = tuple(float(v) for v in canvas[2, w // 2])  # the sheet's edge: bare paper
+        canvas = cv2.warpAffine(canvas, m, (w, h), flags=cv2.INTER_AREA, borderValue=paper)
+    p = px_per_mm
+    mid = (w / 2 / p, h / 2 / p)
     for slot, source in zip(template.slots, in_slot):
         if source is None:
             continue
@@ -175,6 +210,8 @@ def lay_tools(template: mats.Template, in_slot: list[str | None], rng, *, jitter
         scale = (length - SLOT_MARGIN_MM) / LENGTH_MM[slot.tool_type]
         tool_length = LENGTH_MM[_label(source)] * scale
         cx, cy = slot.centre
+        cx = mid[0] + print_scale * (cx - mid[0])
+        cy = mid[1] + print_scale * (cy - mid[1])
         angle = slot.angle
         if jitter:
             cx, cy = cx + rng.uniform(-4, 4), cy + rng.uniform(-3, 3)
@@ -323,8 +360,11 @@ def return_photo(
     foreign: bool | None = None,
     tilt: float | None = None,
     missing: list[int] | None = None,
+    swap: tuple[int, int] | None = None,
+    print_scale: float = 1.0,
 ) -> tuple[bytes, Truth]:
-    """A photo of the mat with a random mix of what happens at the desk (or what is asked)."""
+    """A photo of the mat with a random mix of what happens at the desk (or what is asked:
+    `missing` slots empty, the tools of the two `swap` slots in each other's place)."""
     n = len(template.slots)
     expected = [_source_of(s) for s in template.slots]
     in_slot: list[str | None] = list(expected)
@@ -335,11 +375,14 @@ def return_photo(
         gone = list(rng.choice(n, size=k, replace=False))
     for i in gone:
         in_slot[i] = None
-    if wrong if wrong is not None else rng.random() < 0.6:
+    if swap is not None:
+        a, b = swap
+        in_slot[a], in_slot[b] = in_slot[b], in_slot[a]
+    elif wrong if wrong is not None else rng.random() < 0.6:
         full = [i for i in range(n) if in_slot[i] is not None]
         a, b = rng.choice(full, size=2, replace=False)
         in_slot[a], in_slot[b] = in_slot[b], in_slot[a]
-    canvas = lay_tools(template, in_slot, rng)
+    canvas = lay_tools(template, in_slot, rng, print_scale=print_scale)
     has_foreign = _foreign(canvas, template, rng) if (
         foreign if foreign is not None else rng.random() < 0.5
     ) else False  # fmt: skip

@@ -32,12 +32,15 @@ from inference.recognise import CLASS_NAMES
 from inference.runtime import load_model
 
 MODEL = os.environ.get("TOOLCRIB_MODEL", "../shared/models/clf.onnx")
+SCALES = (0.97, 0.94, 0.90, 0.71)
 
 
 def read(data: bytes, template: mats.Template, model, references, designs):
-    """Photo bytes -> each slot's judgement (what the app does for a mat photo)."""
+    """Photo bytes -> each slot's judgement (what the app does for a mat photo). MatError for
+    a photo the app refuses, an evenly scaled print included."""
     view = mats.read_mat(data)
     seen = mats.look(view, template)
+    mats.check_scale(mats.print_scale(seen.slots, [d[0] for d in designs]))
     present = [s.slot for s in seen.slots if s.present]
     p, features = mats.slot_model_outputs(model, mats.slot_model_inputs(view, present))
     expected = [CLASS_NAMES.index(s.tool_type) for s in template.slots]
@@ -48,6 +51,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photos", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2)  # 0-1 tuned the thresholds
+    parser.add_argument("--scaled", type=int, default=10, help="photos of scaled prints")
     args = parser.parse_args(argv)
     model = load_model(MODEL)
     rng = np.random.default_rng(args.seed)
@@ -73,7 +77,7 @@ def main(argv=None) -> int:
         try:
             judged, seen = read(data, template, model, list(references), designs)
         except mats.MatError as e:
-            print(f"photo {n}: not rectified: {e}", file=sys.stderr)
+            print(f"photo {n}: refused: {e}", file=sys.stderr)
             empty[1] += states.count("empty")
             wrong[1] += states.count("wrong")
             continue
@@ -102,11 +106,28 @@ def main(argv=None) -> int:
     print(f"photos: {args.photos} synthetic 4000x3000, {slots} slots; correct tools flagged wrong: "
           f"{false_wrong[0]}/{false_wrong[1]}; foreign objects found: {foreign[0]}/{foreign[1]}",
           file=sys.stderr)  # fmt: skip
+    # Evenly scaled prints: "fit to page" on a printer with margins (0.97, 0.94), a smaller
+    # paper's worth (0.90), an A2 mat printed on A3 (0.71).
+    told, tried = 0, 0
+    for n in range(args.scaled):
+        scale = SCALES[n % len(SCALES)]
+        data, _ = mat_photos.return_photo(template, rng, foreign=False, print_scale=scale)
+        tried += 1
+        try:
+            read(data, template, model, list(references), designs)
+        except mats.MatError as e:
+            told += "printed at about" in str(e)
+            if "printed at about" not in str(e):
+                print(f"scaled {scale}: refused otherwise: {e}", file=sys.stderr)
+        else:
+            print(f"scaled {scale}: read as a true-size mat", file=sys.stderr)
     print(f"rectified: {rectified / args.photos:.3f}")
     print(f"presence accuracy: {right / slots:.4f}")
     print(f"empty slots found: {empty[0] / max(1, empty[1]):.3f} ({empty[0]}/{empty[1]})")
     print(f"wrong type found: {wrong[0] / max(1, wrong[1]):.3f} ({wrong[0]}/{wrong[1]})")
     print(f"ms per photo: median {statistics.median(times):.0f}")
+    if tried:
+        print(f"scaled prints told: {told / tried:.3f} ({told}/{tried}, scales {SCALES})")
     return 0
 
 

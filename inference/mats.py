@@ -516,6 +516,33 @@ def look(view: MatView, template: Template) -> MatLook:
     return MatLook(seen, foreign)
 
 
+# A print scaled evenly ("fit to page") keeps the layout's shape, so the markers cannot tell it
+# from a mat farther away; the tools can: they keep their size while the outlines shrink, so
+# each covers more of its slot (about 1/scale: the tool's width; its length runs past the ends).
+# Limits chosen on the synthetic set (bench/mats.py): true-size prints read 1.00-1.03 (a
+# return photo's uneven light finds a little less of each tool than the design photo did).
+SCALE_LIMITS = (0.96, 1.06)
+MIN_SCALE_SLOTS = 3  # filled slots with a design presence, needed to judge the scale
+
+
+def print_scale(seen: list[SlotSeen], design_presence: list[float | None]) -> float | None:
+    """The print's scale as the tools show it: 1 / the median over filled slots of how much
+    more of its slot the tool covers than at design (1.0 at true size, about 0.94 printed
+    "fit to page" on a printer with margins); None where too few slots say it."""
+    ratios = [s.presence / d for s, d in zip(seen, design_presence) if s.present and d]
+    return 1 / float(np.median(ratios)) if len(ratios) >= MIN_SCALE_SLOTS else None
+
+
+def check_scale(scale: float | None) -> None:
+    """MatError when the print looks evenly scaled beyond SCALE_LIMITS: what to do about it."""
+    if scale is not None and not SCALE_LIMITS[0] <= scale <= SCALE_LIMITS[1]:
+        raise MatError(
+            f"This mat seems printed at about {scale * 100:.0f} % of its size: the tools are "
+            f"{'larger' if scale < 1 else 'smaller'} than their outlines. Print it again at "
+            '100 % ("actual size", not "fit to page") and lay the kit on the new print.'
+        )
+
+
 def _end_bands(slot: Slot, px_per_mm: float) -> list[np.ndarray]:
     """The two strips SPILL_MM long beyond the slot's ends, as wide as the slot (pixels): a
     tool longer than the slot's own sticks out there; a tool merely pushed or turned a little
@@ -612,10 +639,13 @@ def judge(
     another type OTHER_MARGIN better (the tool is that one). Without a reference: the model
     is sure of another type than the slot's. Also wrong, where the slot's (presence, spill) on
     the design photo is known: a share of the slot covered outside PRESENCE_RATIO times the
-    design's, or a spill SPILL_MAX above it (a longer or shorter tool). Present otherwise."""
+    design's, or a spill SPILL_MAX above it (a longer or shorter tool). Also wrong: the half of
+    a swap whose tool matches the other half's reference better than its own (see below).
+    Present otherwise."""
     have = [i for i, r in enumerate(references) if r is not None]
     refs = np.stack([r for r in references if r is not None]) if have else None
     out = []
+    leaning: dict[int, int] = {}  # slot -> the other type's slot it matches better than its own
     k = 0
     for i, s in enumerate(seen):
         if not s.present:
@@ -637,6 +667,8 @@ def judge(
             ]
             best, like = max(others) if others else (0.0, None)
             wrong = own < MATCH_MIN or best > own + OTHER_MARGIN
+            if like is not None and best > own:
+                leaning[i] = like
             like = like if wrong else i
         else:
             expected = expected_classes[i]
@@ -659,6 +691,14 @@ def judge(
                 like,
             )  # fmt: skip
         )
+    # Two tools swapped: a slot whose tool matches another type's slot a little better than
+    # its own (under OTHER_MARGIN) is wrong when that slot's tool is wrong and looks like this
+    # slot's type. Each half of a swap backs the other (bench/mats.py: two similar screwdrivers).
+    for i, j in leaning.items():
+        if out[i].state == "present" and out[j].state == "wrong":
+            back = out[j].looks_like
+            if back is not None and seen[back].slot.tool_type == seen[i].slot.tool_type:
+                out[i].state, out[i].looks_like = "wrong", j
     return out
 
 

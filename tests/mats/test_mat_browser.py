@@ -22,8 +22,9 @@ def test_a_return_on_a_mat_with_one_tool_missing_sends_it_to_recount(
     page.click("text=Return on a mat")
     page.fill("#id_engineer", engineer.badge_number)
     page.set_input_files("#id_photo", str(photo))
-    page.click("text=Check the return")
-    page.wait_for_url("**/mats/readings/*/", timeout=120_000)
+    # The OCR reads each slot's marking: a loaded machine takes longer than a click waits.
+    page.locator("text=Check the return").click()
+    page.wait_for_url("**/mats/readings/*/", timeout=240_000)
 
     verdict = page.locator("#mat-verdict").inner_text()
     assert "10 in place" in verdict and "1 empty slot: straight to a manual recount" in verdict
@@ -63,3 +64,37 @@ def _has_red(rgba: list[int]) -> bool:
         r, g, b = rgba[i], rgba[i + 1], rgba[i + 2]
         count += r > 150 and g < 140 and b < 140 and r - g > 60
     return count > 500
+
+
+def test_a_mat_return_at_the_end_of_the_shift_sends_tools_not_on_the_mat_to_recount(
+    kit_mat, engineer, storekeeper, desk, tool_factory, signed_in, live_server, tmp_path
+):
+    from toolcrib.crib import services as crib_services
+    from toolcrib.crib.models import ReturnedTool
+
+    services.issue_on_mat(engineer=engineer, storekeeper=storekeeper, data=kit_mat.photo())
+    # A torch issued by number, not on the mat: the mat's photo cannot show it.
+    torch = tool_factory("TORCH-1", 9)
+    crib_services.issue_tools(
+        engineer=engineer, storekeeper=storekeeper, lines=[crib_services.ToolLine(torch)]
+    )
+    photo = tmp_path / "mat.jpg"
+    photo.write_bytes(kit_mat.photo(tilt=12.0))
+
+    page = signed_in(desk)
+    page.goto(live_server.url + "/mats/return/")
+    page.fill("#id_engineer", engineer.badge_number)
+    page.set_input_files("#id_photo", str(photo))
+    expect(page.get_by_label("Nothing: a normal return")).to_be_checked()
+    page.get_by_label("The end of the shift").check()
+    # The OCR reads each slot's marking: a loaded machine takes longer than a click waits.
+    page.locator("text=Check the return").click()
+    page.wait_for_url("**/mats/readings/*/", timeout=240_000)
+
+    expect(page.locator("#ends")).to_contain_text("This return ends: the end of the shift")
+    expect(page.locator("#return-lines")).to_contain_text(
+        "TORCH-1: recount required (not found in the return photo)"
+    )
+    line = ReturnedTool.objects.get(issued_tool__tool_instance=torch)
+    assert line.tool_return.ends == "shift" and line.decision == "recount_required"
+    assert not line.tool_return.still_out_tools.exists()

@@ -47,6 +47,43 @@ def test_it_issues_and_takes_back_a_kit_on_its_mat_sending_the_empty_slot_to_rec
     assert len(present) == 10 and all(r["match_percent"] > 70 for r in present)
 
 
+def test_a_tool_in_another_tools_slot_sends_the_slots_tool_to_recount_and_is_an_extra_line(
+    kit_mat, engineer, storekeeper, desk
+):
+    from toolcrib.crib.models import AuditEvent
+
+    services.issue_on_mat(engineer=engineer, storekeeper=storekeeper, data=kit_mat.photo())
+    # The adjustable wrench (slot 5) and the lockwire pliers (slot 7) change places.
+    tool_return = services.return_on_mat(
+        engineer=engineer, desk_user=desk, data=kit_mat.photo(swap=(4, 6), tilt=15.0)
+    )
+
+    rows = {r["slot"]: r for r in services.slot_rows(tool_return.mat_reading)}
+    assert rows["5"]["state"] == "wrong" and rows["7"]["state"] == "wrong"
+    for slot, number in (("5", "MAT-05"), ("7", "MAT-07")):
+        line = tool_return.tools.get(issued_tool__tool_instance__inventory_number=number)
+        assert line.decision == ReturnedTool.Decision.RECOUNT_REQUIRED
+        assert line.reason == f"another tool lies in its slot ({slot}) on the kit mat"
+        assert ToolInstance.objects.get(inventory_number=number).status == "issued"
+    extras = {e.reason.split(";")[0] for e in tool_return.tools.filter(decision="extra")}
+    assert {
+        "lies in slot 5 of the kit mat, where MAT-05 belongs",
+        "lies in slot 7 of the kit mat, where MAT-07 belongs",
+    } <= extras
+    assert all(e.photo_id and e.box for e in tool_return.tools.filter(decision="extra"))
+    # One extra line per slot judged wrong; the tools of the slots judged in place are matched,
+    # not sent to a recount; none is left still out.
+    wrong = {k for k, r in rows.items() if r["state"] == "wrong"}
+    assert len(extras) == len(wrong)
+    for k in rows:
+        number = f"MAT-{int(k):02d}"
+        line = tool_return.tools.get(issued_tool__tool_instance__inventory_number=number)
+        assert (line.decision == "recount_required") == (k in wrong), (k, line.reason)
+    assert not tool_return.still_out_tools.exists()
+    event = AuditEvent.objects.filter(action="returned").latest("id")
+    assert sum(t["decision"] == "recount_required" for t in event.after["tools"]) == len(wrong)
+
+
 def _nothing_recorded(before):
     assert (Issue.objects.count(), Return.objects.count(), Photo.objects.count()) == before
     assert MatReading.objects.count() == 0
@@ -59,6 +96,7 @@ def _nothing_recorded(before):
         ("blank mat", "This is a blank mat for designing kit mats"),
         ("superseded", "version 1 of the mat Bench kit; version 2 replaced it"),
         ("no mat", "No mat markers in this photo"),
+        ("scaled print", "This mat seems printed at about 9"),
     ],
 )
 def test_it_refuses_a_photo_that_is_not_a_mat_of_this_crib_and_records_nothing(
@@ -83,6 +121,10 @@ def test_it_refuses_a_photo_that_is_not_a_mat_of_this_crib_and_records_nothing(
             user=None,
         )
         data = kit_mat.photo()
+    elif case == "scaled print":  # printed "fit to page": every outline 6 % small
+        data, _ = mat_photos.return_photo(
+            kit_mat.printed, np.random.default_rng(5), empty=0, foreign=False, print_scale=0.94
+        )
     else:
         data = (photos_dir / "kit" / "DSCN4950.JPG").read_bytes()
     before = (Issue.objects.count(), Return.objects.count(), Photo.objects.count())
@@ -101,6 +143,7 @@ def test_the_return_page_and_the_report_carry_the_slot_by_slot_outcome(
         {
             "engineer": engineer.badge_number,
             "idempotency_key": "mat-return-1",
+            "ends": "nothing",
             "photo": SimpleUploadedFile("mat.jpg", kit_mat.photo(missing=[2]), "image/jpeg"),
         },
     )

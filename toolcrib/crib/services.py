@@ -7,7 +7,7 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 import contextlib
 import contextvars
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -324,7 +324,8 @@ def return_tools(
     desk_user: User,
     sightings: Sequence[tuple[Photo, Sequence[float]]],
     idempotency_key: str | None = None,
-    empty_slots: frozenset[int] = frozenset(),
+    not_in_slot: Mapping[int, str] | None = None,
+    out_of_place: Sequence[tuple[Photo, Sequence[float], str]] = (),
     scanned_numbers: Sequence[str] = (),
     ends: str = Return.Ends.NOTHING,
 ) -> Return:
@@ -336,9 +337,11 @@ def return_tools(
     Tools in the photos that they do not hold are reported as extra (inference/verdicts.py).
     A tool they hold that is neither in the photos nor scanned stays out with them (*still
     out*, recorded on the return) in a normal return; when the return `ends` the shift or the
-    job, it goes to a recount. `empty_slots`: tool instances whose outline on a kit mat was
-    seen empty (toolcrib/mats): the desk sees the hole in the kit, so they go to a recount
-    either way.
+    job, it goes to a recount. `not_in_slot`: tool instance id -> why, for tools whose outline
+    on a kit mat was seen empty or holding another tool (toolcrib/mats): the desk sees the
+    hole in the kit, so they go to a recount either way, with that reason. `out_of_place`:
+    (photo, box, why) of tools lying in another tool's outline on a kit mat: each is an extra
+    line with that reason, not matched (the desk says what it is: crib/extras.py).
     `scanned_numbers`: tools whose label the desk scanned: each must be one the engineer has to
     return, and is verified by that marking (with a crop, if one was paired with it, or without).
     """
@@ -348,7 +351,9 @@ def return_tools(
         raise CribError(
             "Say what the return ends: nothing (a normal return), the shift or the job."
         )
+    not_in_slot = not_in_slot or {}
     checked = [(photo, check_box(photo, box)) for photo, box in sightings]
+    misplaced = [(photo, check_box(photo, box)) for photo, box, _ in out_of_place]
     # A desk limited to a site takes back only that site's tools; the rest stay out.
     held = list(sites.visible(_held_for_return(engineer), desk_user))
     if scanned_numbers:
@@ -357,9 +362,15 @@ def return_tools(
             named |= Q(inventory_number__iexact=number.strip())
         sites.check_reaches(desk_user, ToolInstance.objects.filter(named), "returned")
     scans = _scanned_held(engineer, held, scanned_numbers)
-    if not held and not checked:
+    if not held and not checked and not misplaced:
         raise CribError(f"{engineer} holds no tools to return.")
-    if not checked and not scans and not empty_slots and ends == Return.Ends.NOTHING:
+    if (
+        not checked
+        and not misplaced
+        and not scans
+        and not not_in_slot
+        and ends == Return.Ends.NOTHING
+    ):
         raise CribError(
             "No tool in the photo: a normal return leaves every tool with the engineer, so "
             "nothing was returned. At the end of the shift or the job, say so: the tools they "
@@ -368,10 +379,11 @@ def return_tools(
     crib = CribSettings.current()
     in_use = calibration.in_use()
     level = in_use.level(crib.accepted_risk)
-    returned = _look_at(checked)
-    # Tools whose mat slot is empty go last, out of the matching: indexes of the rest stay put.
-    held.sort(key=lambda t: t.tool_instance_id in empty_slots)
-    matched = [t for t in held if t.tool_instance_id not in empty_slots]
+    looked = _look_at(checked + misplaced)  # one model run per photo for both
+    returned, misplaced_seen = looked[: len(checked)], looked[len(checked) :]
+    # Tools not in their mat slot go last, out of the matching: indexes of the rest stay put.
+    held.sort(key=lambda t: t.tool_instance_id in not_in_slot)
+    matched = [t for t in held if t.tool_instance_id not in not_in_slot]
     pairs, extras = _match_return(engineer, matched, returned)
     checks = _check_markings(held, returned, pairs)
     for p in pairs:
@@ -405,7 +417,7 @@ def return_tools(
                 idempotency_key=idempotency_key or None,
                 ends=ends,
             )
-            tool_return.photos.set({photo for photo, _ in checked})
+            tool_return.photos.set({photo for photo, _ in checked + misplaced})
             for pair in pairs:
                 check = checks[(pair.held, pair.returned)]
                 # The tool's own marking decides first, whatever the visual match says.
@@ -475,15 +487,14 @@ def return_tools(
             settled = {p.held for p in pairs} | set(scanned_only)
             still_out = []
             for h in sorted(set(range(len(held))) - settled):
-                if ends == Return.Ends.NOTHING and held[h].tool_instance_id not in empty_slots:
+                if ends == Return.Ends.NOTHING and held[h].tool_instance_id not in not_in_slot:
                     still_out.append(held[h])  # not brought back yet: still with the engineer
                     continue
-                missing = (
-                    "its slot on the kit mat is empty"
-                    if held[h].tool_instance_id in empty_slots
-                    else "not found in the return photo"
+                missing = not_in_slot.get(
+                    held[h].tool_instance_id,
+                    "not found in the return photo"
                     if seen_any
-                    else "no verified photo of this tool"
+                    else "no verified photo of this tool",
                 )
                 _line(
                     tool_return,
@@ -503,6 +514,16 @@ def return_tools(
                     decision=ReturnedTool.Decision.EXTRA,
                     reason=reason,
                     verdict_reason=reason,
+                )
+            for crop, seen, (_, _, why) in zip(misplaced, misplaced_seen, out_of_place):
+                _line(
+                    tool_return,
+                    crop,
+                    seen,
+                    issued_tool=None,
+                    decision=ReturnedTool.Decision.EXTRA,
+                    reason=why,
+                    verdict_reason=why,
                 )
             tool_return.still_out_tools.set(still_out)
             audit.record("returned", tool_return, after=_return_summary(tool_return))

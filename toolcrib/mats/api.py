@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from toolcrib.api.views import IDEMPOTENCY_KEY, CribAPI, idempotency_key
-from toolcrib.crib.models import Engineer
+from toolcrib.crib.models import Engineer, Return
 from toolcrib.mats import services
 from toolcrib.mats.models import MatReading
 from toolcrib.mats.services import reading_json
@@ -26,6 +26,15 @@ class SlotOutcomeSerializer(serializers.Serializer):
     seen_type = serializers.CharField(allow_null=True, help_text="the model's type, when sure")
     presence = serializers.FloatField(help_text="fraction of the slot covered, 0-1")
     match_percent = serializers.FloatField(allow_null=True)
+    marking = serializers.CharField(
+        allow_null=True, help_text="the number or code read off the tool in the slot"
+    )
+    marking_check = serializers.ChoiceField(
+        ["confirmed", "swapped", "unknown_number", "not_read"],
+        allow_null=True,
+        help_text="what the marking says of the slot's tool: confirmed in place, another "
+        "tool (seen_tool names it), a number of no crib tool; null: nothing read",
+    )
 
 
 class MatReadingSerializer(serializers.Serializer):
@@ -64,6 +73,12 @@ class MatReadingView(CribAPI, APIView):
 class OnMatRequestSerializer(serializers.Serializer):
     engineer = serializers.PrimaryKeyRelatedField(queryset=Engineer.objects.all())
     photo = serializers.FileField(help_text="A photo of the whole mat, its corners in the frame.")
+    ends = serializers.ChoiceField(
+        Return.Ends.choices,
+        default=Return.Ends.NOTHING,
+        help_text="returns only: what the return ends (nothing, shift, job); at the end of the "
+        "shift or the job the engineer's tools not on the mat go to a recount",
+    )
 
 
 class OnMatView(CribAPI, APIView):
@@ -94,7 +109,11 @@ class OnMatView(CribAPI, APIView):
             )
         else:
             done = services.return_on_mat(
-                engineer=engineer, desk_user=request.user, data=data, idempotency_key=key
+                engineer=engineer,
+                desk_user=request.user,
+                data=data,
+                idempotency_key=key,
+                ends=asked.validated_data["ends"],
             )
         return Response(reading_json(done.mat_reading), status=status.HTTP_201_CREATED)
 

@@ -7,6 +7,7 @@ from django import forms
 from inference import mats
 from toolcrib.crib.models import Photo, ToolInstance, ToolType
 from toolcrib.front.pick import EngineerField
+from toolcrib.front.returns import ReturnForm
 from toolcrib.mats.services import SlotSpec
 
 PAPER_CHOICES = [(p, f"{p} ({w:.0f} x {h:.0f} mm)") for p, (w, h) in mats.PAPERS.items()]
@@ -79,3 +80,11 @@ class MatPhotoForm(forms.Form):
 
     def __init__(self, data=None, files=None):
         super().__init__(data, files, initial={"idempotency_key": uuid4().hex})
+
+
+class MatReturnForm(MatPhotoForm):
+    """A return on a mat also says what it ends, as the photo return page does: a normal return
+    leaves the engineer's tools that are not on the mat with them; the end of the shift or the
+    job sends them to a recount (an empty slot goes to a recount either way)."""
+
+    ends = ReturnForm.base_fields["ends"]

@@ -13,6 +13,7 @@ from pgvector.django import VectorField
 from inference import mats
 from toolcrib.crib.models import (
     FEATURE_DIMENSIONS,
+    MARKING_CHECKS,
     Issue,
     Photo,
     Return,
@@ -178,6 +179,11 @@ class SlotOutcome(models.Model):
     looks_like = models.ForeignKey(
         MatSlot, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the tool's marking said (toolcrib/crib/markings.py): the number or code read, the
+    # check against the slot's tool, and the crib tool it names; empty when nothing was read.
+    marking = models.CharField(max_length=64, blank=True)
+    marking_check = models.CharField(max_length=20, blank=True, choices=MARKING_CHECKS)
+    marking_names = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["reading", "id"]

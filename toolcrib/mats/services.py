@@ -6,14 +6,17 @@ show the user, and nothing is recorded.
 """
 
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 import cv2
 import numpy as np
 from django.db import transaction
 
 from inference import mats, runtime
-from toolcrib.crib import audit, services
+from toolcrib.crib import audit, recognition, services
+from toolcrib.crib.markings import Check, Outcome, compare
 from toolcrib.crib.models import (
+    CribSettings,
     Engineer,
     Issue,
     Photo,
@@ -236,6 +239,8 @@ class Reading:
     slots: list[mats.SlotJudgement]
     stored: list[MatSlot]
     foreign: list[mats.Foreign]
+    # What each slot's marking says (crib/markings.compare), once read_slot_markings has run.
+    markings: list[Check | None] = dc_field(default_factory=list)
 
 
 def read(data: bytes, *, for_return: bool = False, engineer: Engineer | None = None) -> Reading:
@@ -273,6 +278,10 @@ def read(data: bytes, *, for_return: bool = False, engineer: Engineer | None = N
     stored = list(template.slots.select_related("tool_type", "tool_instance"))
     pure = template.as_template()
     seen = mats.look(view, pure)
+    try:
+        mats.check_scale(mats.print_scale(seen.slots, [s.design_presence for s in stored]))
+    except mats.MatError as e:
+        raise CribError(str(e)) from None
     model = runtime.get_model()
     p, features = None, np.zeros((0, 512), np.float32)
     if model is not None:
@@ -287,6 +296,56 @@ def read(data: bytes, *, for_return: bool = False, engineer: Engineer | None = N
     expected = [s.tool_type.model_class_index for s in stored]
     judged = mats.judge(seen.slots, p, features, expected, references, [s.design for s in stored])
     return Reading(template, view, judged, stored, seen.foreign)
+
+
+def read_slot_markings(reading: Reading, photo: Photo, engineer: Engineer | None) -> None:
+    """Read the marking of the tool in each filled slot (kept with the photo, so the issue or
+    return that follows reads none again) and let it decide, as on a photo return: the slot's
+    own tool's number confirms it in place, whatever it looks like; another crib tool's number
+    says a wrong tool lies there. A slot for any tool of its type is confirmed by the number of
+    a tool of that type. An unknown number or nothing read leaves the slot as it was seen."""
+    filled = [i for i, j in enumerate(reading.slots) if j.state != "empty"]
+    reading.markings = [None] * len(reading.slots)
+    if not filled:
+        return
+    patterns, min_partial = rules = CribSettings.current().marking_rules()
+    _, read = recognition.markings_beside(
+        photo, [reading.slots[i].photo_box for i in filled], lambda: None, rules=rules
+    )
+    held = (
+        []
+        if engineer is None
+        else list(engineer.held_tools().values_list("tool_instance__inventory_number", flat=True))
+    )
+    crib = dict(ToolInstance.objects.values_list("inventory_number", "tool_type_id"))
+    for i, marking in zip(filled, read):
+        judged, slot = reading.slots[i], reading.stored[i]
+        own = slot.tool_instance.inventory_number if slot.tool_instance else ""
+        check = compare(
+            marking,
+            issued=own or "-",  # "-": no tool of its own, so nothing but a full number names one
+            held=held,
+            crib=crib,
+            patterns=patterns,
+            min_partial=min_partial,
+        )
+        if not own and check.outcome == Outcome.SWAPPED and check.names in crib:
+            same_type = crib[check.names] == slot.tool_type_id
+            outcome = Outcome.CONFIRMED if same_type else Outcome.SWAPPED
+            check = Check(outcome, check.number, check.source, check.message, check.names)
+        elif not own and check.outcome != Outcome.NOT_READ:
+            check = Check(Outcome.UNKNOWN, check.number, check.source, check.message)
+        reading.markings[i] = check
+        if check.outcome == Outcome.CONFIRMED:
+            judged.state = "present"
+        elif check.outcome == Outcome.SWAPPED:
+            judged.state = "wrong"
+    # A slot whose own tool's number was read in another slot holds some other tool.
+    named = {c.names: i for i, c in enumerate(reading.markings) if c is not None and c.names}
+    for i, (judged, slot) in enumerate(zip(reading.slots, reading.stored)):
+        own = slot.tool_instance.inventory_number if slot.tool_instance else ""
+        if judged.state == "present" and named.get(own, i) != i:
+            judged.state = "wrong"
 
 
 def _issued_on(template: MatTemplate, engineer: Engineer | None) -> bool:
@@ -308,7 +367,8 @@ def _record(reading: Reading, photo: Photo, **target) -> MatReading:
         **target,
     )
     kit = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
-    for judged, slot in zip(reading.slots, reading.stored):
+    checks = reading.markings or [None] * len(reading.slots)
+    for judged, slot, check in zip(reading.slots, reading.stored, checks):
         SlotOutcome.objects.create(
             reading=stored,
             slot=slot,
@@ -317,6 +377,9 @@ def _record(reading: Reading, photo: Photo, **target) -> MatReading:
             seen_type=kit.get(judged.seen_class) if judged.seen_class is not None else None,
             match_percent=judged.match_percent,
             looks_like=reading.stored[judged.looks_like] if judged.looks_like is not None else None,
+            marking=check.number if check else "",
+            marking_check=check.outcome if check else "",
+            marking_names=check.names if check else "",
         )
     return stored
 
@@ -340,18 +403,20 @@ def issue_on_mat(
                 idempotency_key=idempotency_key,
             )
     reading = read(data)
-    wrong = [j for j in reading.slots if j.state == "wrong"]
-    if wrong:
-        raise CribError(
-            "Wrong tool in slot "
-            + ", ".join(_wrong_words(j, reading) for j in wrong)
-            + ": put each tool in its own outline and retake. Nothing was issued."
-        )
-    present = [(j, s) for j, s in zip(reading.slots, reading.stored) if j.state == "present"]
-    if not present:
-        raise CribError("Every slot on the mat is empty: nothing to issue.")
-    with transaction.atomic():
+    # A refusal after the photo is stored rolls its row back and deletes its file.
+    with services.photos_kept_only_if_done(), transaction.atomic():
         photo = services.store_photo(data, user=storekeeper)
+        read_slot_markings(reading, photo, None)
+        wrong = [i for i, j in enumerate(reading.slots) if j.state == "wrong"]
+        if wrong:
+            raise CribError(
+                "Wrong tool in slot "
+                + ", ".join(_wrong_words(i, reading) for i in wrong)
+                + ": put each tool in its own outline and retake. Nothing was issued."
+            )
+        present = [(j, s) for j, s in zip(reading.slots, reading.stored) if j.state == "present"]
+        if not present:
+            raise CribError("Every slot on the mat is empty: nothing to issue.")
         lines = [
             ToolLine(slot.tool_instance or _tool_for(slot, photo, j.photo_box), photo, j.photo_box)
             for j, slot in present
@@ -364,15 +429,19 @@ def issue_on_mat(
     return issue
 
 
-def _wrong_words(judged: mats.SlotJudgement, reading: Reading) -> str:
+def _wrong_words(i: int, reading: Reading) -> str:
+    judged, check = reading.slots[i], _check(reading, i)
     words = f"{judged.slot.label} ({judged.slot.tool_type})"
-    if (
-        judged.looks_like is not None
-        and reading.stored[judged.looks_like].label != judged.slot.label
-    ):
+    if check is not None and check.outcome == Outcome.SWAPPED:
+        words += f": its marking reads {check.names}"
+    elif judged.looks_like is not None and judged.looks_like != i:
         other = reading.stored[judged.looks_like]
         words += f": it looks like slot {other.label}'s {other.tool_type}"
     return words
+
+
+def _check(reading: Reading, i: int) -> Check | None:
+    return reading.markings[i] if reading.markings else None
 
 
 def _tool_for(slot: MatSlot, photo: Photo, box) -> ToolInstance:
@@ -391,11 +460,19 @@ def _tool_for(slot: MatSlot, photo: Photo, box) -> ToolInstance:
 
 
 def return_on_mat(
-    *, engineer: Engineer, desk_user, data: bytes, idempotency_key: str | None = None
+    *,
+    engineer: Engineer,
+    desk_user,
+    data: bytes,
+    idempotency_key: str | None = None,
+    ends: str = Return.Ends.NOTHING,
 ) -> Return:
-    """Take a kit back on its mat. Whatever lies in a slot is matched to what the engineer
-    holds (crib services.return_tools); a tool whose slot is empty is not in the photo, so it
-    goes straight to a manual recount."""
+    """Take a kit back on its mat. Whatever lies in its own slot is matched to what the engineer
+    holds (crib services.return_tools). A slot's tool that is not in it goes straight to a
+    manual recount: its slot is empty, or another tool lies there (that one is an extra line:
+    the desk says what it is). `ends`: what the return ends (nothing, the shift, the job), as
+    on the photo return page: tools of the engineer's not on the mat stay out or go to a
+    recount by it."""
     if idempotency_key:
         earlier = Return.objects.filter(idempotency_key=idempotency_key).first()
         if earlier:
@@ -406,24 +483,61 @@ def return_on_mat(
                 idempotency_key=idempotency_key,
             )
     reading = read(data, for_return=True, engineer=engineer)
-    with transaction.atomic():
+    with services.photos_kept_only_if_done(), transaction.atomic():
         photo = services.store_photo(data, user=desk_user)
-        sightings = [(photo, j.photo_box) for j in reading.slots if j.state != "empty"]
-        empty = frozenset(
-            slot.tool_instance_id
-            for j, slot in zip(reading.slots, reading.stored)
-            if j.state == "empty" and slot.tool_instance_id
-        )
+        read_slot_markings(reading, photo, engineer)
+        held = set(engineer.held_tools().values_list("tool_instance__inventory_number", flat=True))
+        sightings, out_of_place, not_in_slot = _slot_lines(reading, photo, held)
         tool_return = services.return_tools(
             engineer=engineer,
             desk_user=desk_user,
             sightings=sightings,
             idempotency_key=idempotency_key,
-            empty_slots=empty,
+            not_in_slot=not_in_slot,
+            out_of_place=out_of_place,
+            ends=ends,
         )
         if not hasattr(tool_return, "mat_reading"):
             _record(reading, photo, tool_return=tool_return)
     return tool_return
+
+
+def _slot_lines(
+    reading: Reading, photo: Photo, held: set[str]
+) -> tuple[list, list, dict[int, str]]:
+    """What return_tools is given for a mat photo: the crops of tools in their own slots, or
+    named by their marking as one the engineer holds (to match: the marking decides there),
+    the crops of other tools lying in another's slot (extra lines, with where they lie), and the
+    tools whose slot is empty or taken and whose marking was read in no slot (to a recount,
+    with why)."""
+    sightings, out_of_place, not_in_slot = [], [], {}
+    named = {c.names for c in reading.markings if c is not None and c.names}
+    for i, (judged, slot) in enumerate(zip(reading.slots, reading.stored)):
+        check = _check(reading, i)
+        if judged.state == "present" or (check is not None and check.names in held):
+            sightings.append((photo, judged.photo_box))
+        elif judged.state == "wrong":
+            belongs = slot.tool_instance or f"a {slot.tool_type}"
+            why = f"lies in slot {slot.label} of the kit mat, where {belongs} belongs"
+            if check is not None and check.names:
+                why += f"; its marking reads {check.names}"
+            elif judged.looks_like is not None and judged.looks_like != i:
+                other = reading.stored[judged.looks_like]
+                why += (
+                    f"; it looks like slot {other.label}'s {other.tool_instance or other.tool_type}"
+                )
+            out_of_place.append((photo, judged.photo_box, why))
+        if (
+            judged.state != "present"
+            and slot.tool_instance_id
+            and slot.tool_instance.inventory_number not in named
+        ):
+            not_in_slot[slot.tool_instance_id] = (
+                "its slot on the kit mat is empty"
+                if judged.state == "empty"
+                else f"another tool lies in its slot ({slot.label}) on the kit mat"
+            )
+    return sightings, out_of_place, not_in_slot
 
 
 def slot_rows(reading: MatReading) -> list[dict]:
@@ -434,7 +548,9 @@ def slot_rows(reading: MatReading) -> list[dict]:
         "slot__tool_type", "slot__tool_instance", "seen_type", "looks_like__tool_instance"
     ):
         slot = outcome.slot
-        if outcome.state == "present":
+        if outcome.marking_names:  # the tool's own number, read off it
+            seen = outcome.marking_names
+        elif outcome.state == "present":
             seen = slot.tool_instance.inventory_number if slot.tool_instance else None
         elif outcome.state == "wrong" and outcome.looks_like is not None:
             like = outcome.looks_like
@@ -457,6 +573,8 @@ def slot_rows(reading: MatReading) -> list[dict]:
                 "seen_type": str(outcome.seen_type) if outcome.seen_type else None,
                 "presence": round(outcome.presence, 3),
                 "match_percent": outcome.match_percent,
+                "marking": outcome.marking or None,
+                "marking_check": outcome.marking_check or None,
             }
         )
     return rows

@@ -15,7 +15,13 @@ from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import engineer_choices
 from toolcrib.mats import services
-from toolcrib.mats.forms import DesignForm, MatPhotoForm, SlotFormSet, slot_initial
+from toolcrib.mats.forms import (
+    DesignForm,
+    MatPhotoForm,
+    MatReturnForm,
+    SlotFormSet,
+    slot_initial,
+)
 from toolcrib.mats.models import MatReading, MatTemplate
 from toolcrib.mats.printing import mat_pdf, tiled_pdf
 
@@ -165,7 +171,8 @@ def _preview(photo_pk, paper) -> str | None:
 
 
 def _on_mat(request, purpose):
-    form = MatPhotoForm(request.POST or None, request.FILES or None)
+    form_class = MatPhotoForm if purpose == "issue" else MatReturnForm
+    form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         engineer = form.cleaned_data["engineer"]
         data = form.cleaned_data["photo"].read()
@@ -177,7 +184,11 @@ def _on_mat(request, purpose):
                 )
             else:
                 done = services.return_on_mat(
-                    engineer=engineer, desk_user=request.user, data=data, idempotency_key=key
+                    engineer=engineer,
+                    desk_user=request.user,
+                    data=data,
+                    idempotency_key=key,
+                    ends=form.cleaned_data["ends"],
                 )
         except CribError as e:
             form.add_error(None, str(e))
