@@ -26,6 +26,9 @@ STRONG = 1.6  # foreground: colour distance above this many surface-noise units
 MIN_DEPTH = 0.007  # a tool is this thick somewhere (half-width as a fraction of the longer side: ~1.4 cm across a 1 m table)
 OVERLAP = 1.6  # a region this many times the typical tool's area may hold several tools...
 ALONE = 2.2  # ... and without the expected count, only from this many times
+MAYBE = (
+    1.4  # below ALONE, from this many times the median region it "may hold 2 tools" (docs/kits.md)
+)
 PAD = 0.01  # box padding, as a fraction of the box's longer side: tight crops classify best (docs/kits.md)
 
 
@@ -40,13 +43,16 @@ class Proposal:
     tools: int = (
         1  # how many tools the box likely holds: > 1 where tools overlap and no cut was found
     )
+    maybe_several: bool = False  # one tool likely, but large enough to hold two: check it
 
     @property
     def notice(self) -> str:
         """What the desk should do about a box that holds several tools ("" for one tool)."""
-        if self.tools < 2:
-            return ""
-        return f"{self.tools} tools overlap here: spread them apart or draw the boxes"
+        if self.tools >= 2:
+            return f"{self.tools} tools overlap here: spread them apart or draw the boxes"
+        if self.maybe_several:
+            return "This box may hold 2 tools: check it, and spread them apart or draw the boxes"
+        return ""
 
 
 def propose_boxes(
@@ -56,12 +62,16 @@ def propose_boxes(
     pad: float = PAD,
     table: str | None = None,
     expected: int | None = None,
+    at_most: int | None = None,
 ) -> list[Proposal]:
     """Boxes around the tools in `image`, most confident first (`table`: see table_method).
 
-    `expected`: how many tools the photo should hold when that is known (at return, the
-    engineer's tools; at issue, the chosen kit's). Regions are then cut harder until there are
-    that many, and a region that still holds several tools says so (Proposal.tools)."""
+    `expected`: how many tools the photo should hold when that is known (a return that ends
+    the shift: all the engineer's tools; at issue, the chosen kit's). Regions are then cut
+    harder until there are that many, and a region that still holds several tools says so
+    (Proposal.tools). `at_most`: an upper bound only (a normal return may bring some of the
+    engineer's tools): nothing is cut harder, and no region claims more tools than could be
+    there; treating the bound as the count made single tools "overlap" (docs/kits.md)."""
     rgb = image.convert("RGB")
     scale = min(1.0, work_side / max(rgb.size))
     small = (
@@ -76,7 +86,8 @@ def propose_boxes(
     mask, contrast = foreground_mask(pixels, table)
     scale_xy = (rgb.width / small.width, rgb.height / small.height)
     proposals = [
-        _proposal(region, contrast, scale_xy, rgb.size, pad) for region in _regions(mask, expected)
+        _proposal(region, contrast, scale_xy, rgb.size, pad)
+        for region in _regions(mask, expected, at_most)
     ]
     proposals = [p for p in proposals if p.confidence > 0.05]
     return sorted(proposals, key=lambda p: -p.confidence)
@@ -204,7 +215,9 @@ class _Region:
     flags: tuple[str, ...]
 
 
-def _regions(mask: np.ndarray, expected: int | None = None) -> list[_Region]:
+def _regions(
+    mask: np.ndarray, expected: int | None = None, at_most: int | None = None
+) -> list[_Region]:
     """Connected foreground regions, large ones split at narrow necks; with `expected`, cut
     harder until there are that many; each region's likely number of tools in its flags."""
     h, w = mask.shape
@@ -224,7 +237,7 @@ def _regions(mask: np.ndarray, expected: int | None = None) -> list[_Region]:
     ]
     if not keep:
         return []
-    typical = float(np.median(areas[keep]))
+    typical = median = float(np.median(areas[keep]))
     if expected and len(keep) < expected:
         # the tools' typical area from what they cover together: merged regions pull the
         # median up, the sum is the same however the tools lie
@@ -236,11 +249,44 @@ def _regions(mask: np.ndarray, expected: int | None = None) -> list[_Region]:
         parts = _split(region, typical) if areas[i] > 1.6 * typical and len(keep) >= 3 else [region]
         flags = ("split",) if len(parts) > 1 else ()
         regions += [_Region(sl, part, flags) for part in parts]
+    # The room is no tool; dropped only now, since the typical tool's area was measured with it
+    # (dropping it first raised the median and cost the real kit photo a split: docs/kits.md).
+    regions = [r for r in regions if _sides_touched(r.where, h, w) < 2]
     if expected and len(regions) < expected:
         regions = _cut_to(regions, typical, expected)
     if expected or len(regions) >= 3:
-        regions = _with_counts(regions, typical, expected)
+        regions = _with_counts(regions, typical, expected, at_most)
+    if len(regions) >= 3:
+        regions = _maybe_several(regions, median, expected or at_most)
     return regions
+
+
+def _maybe_several(regions: list[_Region], median: float, most: int | None) -> list[_Region]:
+    """Flag the one-tool regions large enough to hold two (MAYBE x the median region): on the
+    real kit photo this finds the boxes that hold two tools (and one large tool); on the
+    synthetic set about half the merged boxes, a third of the flags right (docs/kits.md). With a
+    count or a bound, only while it leaves room for another tool."""
+
+    def count(r: _Region) -> int:
+        return next((int(f[6:]) for f in r.flags if f.startswith("tools=")), 1)
+
+    room = None if most is None else most - sum(count(r) for r in regions)
+    out = []
+    for r in sorted(regions, key=lambda r: -int(r.mask.sum())):
+        if count(r) == 1 and r.mask.sum() >= MAYBE * median and (room is None or room > 0):
+            r = _Region(r.where, r.mask, r.flags + ("maybe_several",))
+            room = None if room is None else room - 1
+        out.append(r)
+    return out
+
+
+def _sides_touched(where: tuple[slice, slice], h: int, w: int) -> int:
+    """How many sides of the photo a region reaches. A tool on the table reaches one at most
+    (cut by the frame); what reaches two or more is the room: a dark corner (the real kit
+    photo's vignetting), the floor beyond the table's edge (docs/kits.md)."""
+    ys, xs = where
+    near = max(2, round(0.01 * max(h, w)))  # the closing keeps a mask a pixel or two off the edge
+    return (ys.start < near) + (ys.stop > h - near) + (xs.start < near) + (xs.stop > w - near)
 
 
 def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Region]:
@@ -258,13 +304,16 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
     return out
 
 
-def _with_counts(regions: list[_Region], typical: float, expected: int | None) -> list[_Region]:
+def _with_counts(
+    regions: list[_Region], typical: float, expected: int | None, at_most: int | None = None
+) -> list[_Region]:
     """Mark the regions that hold several tools ("tools=k" in their flags).
 
     With `expected`, the tools still missing are shared out among the regions large enough to
     hold more than one (largest first, by area): a photo where every tool has its own region
     gets no mark however large its brace is. Without it, a region counts as several tools only
-    when its area is clearly that of several (ALONE x the typical tool's)."""
+    when its area is clearly that of several (ALONE x the typical tool's); with `at_most`, the
+    counts are then lowered, largest first, until they add up to no more than it."""
     areas = [int(r.mask.sum()) for r in regions]
     counts = [1] * len(regions)
     if expected:
@@ -282,6 +331,9 @@ def _with_counts(regions: list[_Region], typical: float, expected: int | None) -
             counts[large[0]] += missing
     else:
         counts = [max(2, round(a / typical)) if a >= ALONE * typical else 1 for a in areas]
+        if at_most:
+            for i in sorted(range(len(counts)), key=lambda i: -counts[i]):
+                counts[i] -= min(counts[i] - 1, max(0, sum(counts) - at_most))
     return [
         _Region(r.where, r.mask, r.flags + (f"tools={n}",)) if n > 1 else r
         for r, n in zip(regions, counts)
@@ -355,13 +407,14 @@ def _proposal(
         * (0.85 if "split" in region.flags else 1.0)
     )
     tools = next((int(f[6:]) for f in region.flags if f.startswith("tools=")), 1)
-    flags = tuple(f for f in region.flags if not f.startswith("tools="))
+    flags = tuple(f for f in region.flags if not f.startswith("tools=") and f != "maybe_several")
     return Proposal(
         box=box,
         confidence=round(confidence, 3),
         area=int(area * sx * sy),
         flags=flags,
         tools=tools,
+        maybe_several="maybe_several" in region.flags,
     )
 
 
@@ -396,6 +449,7 @@ def refine_with_model(
                 proposal.area,
                 flags,
                 proposal.tools,
+                proposal.maybe_several,
             )
         )
     return refined

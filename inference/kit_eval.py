@@ -152,16 +152,32 @@ def match_boxes(truths: list[Truth], proposals: list[Proposal]) -> dict[int, int
     return hits
 
 
+COUNTS = ("exact", "bound", "none")
+
+
 def analyse(
-    folder: Path, *, rotation: str | None = None, with_model: bool = True, expected: bool = True
+    folder: Path,
+    *,
+    rotation: str | None = None,
+    with_model: bool = True,
+    count: str = "exact",
+    every: int = 1,
 ) -> list[PhotoResult]:
-    """Proposals and the model's view of each photo. `expected`: the proposer is told how many
-    tools the photo holds, as the app tells it at return (the engineer's tools)."""
+    """Proposals and the model's view of each photo. `count`: what the proposer is told of the
+    number of tools the photo holds — `exact` (a kit chosen at issue), `bound` (at most that
+    many: what the app tells it at return, where some tools may stay out or be missing) or
+    `none`. `every`: only every n-th photo (a subset while iterating)."""
+    if count not in COUNTS:
+        raise ValueError(f"count {count!r}: expected one of {', '.join(COUNTS)}")
     photos = []
     empty = np.zeros((0, len(CLASSES)), np.float32), np.zeros((0, 512), np.float32)
-    for name, (kit, truths) in sorted(read_truth(folder).items()):
+    for name, (kit, truths) in sorted(read_truth(folder).items())[::every]:
         image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
-        proposals = propose_boxes(image, expected=len(truths) if expected else None)
+        proposals = propose_boxes(
+            image,
+            expected=len(truths) if count == "exact" else None,
+            at_most=len(truths) if count == "bound" else None,
+        )
         true_probs, true_features = (
             run_model(image, [t.box for t in truths], rotation=rotation) if with_model else empty
         )
@@ -220,6 +236,9 @@ class Figures:
     by_tier: dict[str, Slice]  # tier -> figures; "hard, not piled" is the issue's target
     by_table: dict[str, Slice]  # "tier table" -> figures
     notices: tuple[int, int, int]  # boxes saying 2+ tools that hold 2+, saying 2+, holding 2+
+    maybe: tuple[
+        int, int, int
+    ]  # boxes saying "may hold 2" that hold 2+, saying so, any notice right
     # The return desk's verdicts (inference/verdicts.py) on (true, proposed) boxes:
     accepted: tuple[float, float] = (0.0, 0.0)  # share of genuine returns accepted without a look
     false_accepts: tuple[float, float] = (0.0, 0.0)  # share of not-issued tools accepted as one
@@ -349,6 +368,23 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
             sum(q.tools > 1 for p in photos for q in p.proposals),
             sum(p.merged for p in photos),
         ),
+        maybe=_maybe_counts(photos),
+    )
+
+
+def _maybe_counts(photos: list[PhotoResult]) -> tuple[int, int, int]:
+    said = [(p, q) for p in photos for q in p.proposals if q.maybe_several]
+    any_right = sum(
+        (q.tools > 1 or q.maybe_several) and _held(p, q) >= 2 for p in photos for q in p.proposals
+    )
+    return sum(_held(p, q) >= 2 for p, q in said), len(said), any_right
+
+
+def _maybe_line(maybe: tuple[int, int, int]) -> str:
+    right, said, any_right = maybe
+    return (
+        f"'may hold 2 tools' notices (hold 2+ / said): {right} / {said}; "
+        f"boxes holding 2+ with either notice: {any_right}"
     )
 
 
@@ -492,6 +528,7 @@ def report(fig: Figures) -> str:
     lines.append(
         f"overlap notices (say 2+ tools and hold 2+ / say 2+ / hold 2+): {right} / {said} / {held}"
     )
+    lines.append(_maybe_line(fig.maybe))
     lines.append("by layout (recall / precision):")
     lines += [f"  {name:<17} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
     for title, slices in (("tier", fig.by_tier), ("table", fig.by_table)):
@@ -513,31 +550,103 @@ def _slice_line(s: Slice) -> str:
     )
 
 
-def real_kit_line(folder: Path = REAL_KIT, *, expected: bool = True) -> str:
+def real_kit_line(folder: Path = REAL_KIT, *, count: str = "exact") -> str:
     """The real kit photo's figures, on one line: it is worth more than the synthetic set."""
     if not (folder / "boxes.csv").is_file():
         return f"real kit photo: not found in {folder}"
     lines = []
-    for photo in analyse(folder, with_model=False, expected=expected):
+    for photo in analyse(folder, with_model=False, count=count):
+        noticed = [q for q in photo.proposals if q.tools > 1 or q.maybe_several]
+        right = sum(_held(photo, q) >= 2 for q in noticed)
         lines.append(
             f"real kit photo {photo.name}: found {len(photo.hits)} of {len(photo.truths)} tools "
             f"(recall {len(photo.hits) / max(1, len(photo.truths)):.3f}), "
             f"{len(photo.proposals)} proposals (precision "
             f"{len(photo.hits) / max(1, len(photo.proposals)):.3f}), "
             f"{photo.merged} holding 2+ tools, "
-            f"{sum(p.tools > 1 for p in photo.proposals)} saying so"
+            f"{len(noticed)} with an overlap notice ({right} rightly); "
+            f"count told: {count}"
         )
     return "\n".join(lines)
 
 
+def boxes_report(photos: list[PhotoResult]) -> str:
+    """The proposals' figures alone (no model): recall, precision and the overlap notices,
+    for the whole set, per tier and per table. Quick enough to iterate on."""
+    whole = _slice(photos)
+    said = [(p, q) for p in photos for q in p.proposals if q.tools > 1]
+    lines = [
+        f"photos {whole.photos}, tools {whole.tools}, proposals {sum(len(p.proposals) for p in photos)}",
+        f"box recall @IoU>={IOU_HIT}: {whole.recall:.3f}",
+        f"box precision @IoU>={IOU_HIT}: {whole.precision:.3f}",
+        "overlap notices (say 2+ tools and hold 2+ / say 2+ / hold 2+): "
+        f"{sum(_held(p, q) >= 2 for p, q in said)} / {len(said)} / {whole.merged}",
+        _maybe_line(_maybe_counts(photos)),
+    ]
+    tiers, tables = defaultdict(list), defaultdict(list)
+    for p in photos:
+        if p.tier:
+            tiers[p.tier].append(p)
+            if p.layout.split("_")[-1] not in ("piled", "overlapping"):
+                tiers[f"{p.tier}, not piled"].append(p)
+        if p.table:
+            tables[f"{p.tier} {p.table}".strip()].append(p)
+    for title, groups in (("tier", tiers), ("table", tables)):
+        if groups:
+            lines.append(f"by {title} (recall / precision / boxes holding 2+ tools):")
+            for name, members in sorted(groups.items()):
+                s = _slice(members)
+                lines.append(
+                    f"  {name:<17} {s.recall:.3f} / {s.precision:.3f} / {s.merged}"
+                    f"  ({s.photos} photos, {s.tools} tools)"
+                )
+    return "\n".join(lines)
+
+
 def evaluate_kits(
-    folder: str | Path, *, rotation: str | None = None, risk: float = 20.0, expected: bool = True
+    folder: str | Path,
+    *,
+    rotation: str | None = None,
+    risk: float = 20.0,
+    count: str = "exact",
+    boxes_only: bool = False,
+    every: int = 1,
 ) -> str:
     folder = Path(folder)
     if not (folder / "boxes.csv").is_file():
         raise FileNotFoundError(f"no boxes.csv in {folder}")
-    photos = analyse(folder, rotation=rotation, expected=expected)
-    return report(figures(photos, risk=risk)) + "\n" + real_kit_line(expected=expected)
+    photos = analyse(folder, rotation=rotation, count=count, with_model=not boxes_only, every=every)
+    body = boxes_report(photos) if boxes_only else report(figures(photos, risk=risk))
+    told = f"count told to the proposer: {count}" + (
+        f"; every {every}th photo" if every > 1 else ""
+    )
+    return body + "\n" + told + "\n" + real_kit_line(count=count)
+
+
+def add_count_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options shared with manage.py evaluate_kits."""
+    parser.add_argument(
+        "--count",
+        choices=COUNTS,
+        default="exact",
+        help="what the proposer is told of each photo's number of tools: exact (a kit chosen "
+        "at issue; the default), bound (at most that many: the app at return) or none",
+    )
+    parser.add_argument(
+        "--no-expected",
+        dest="count",
+        action="store_const",
+        const="none",
+        help="the same as --count none",
+    )
+    parser.add_argument(
+        "--boxes-only",
+        action="store_true",
+        help="only the proposals' figures (no model: quick, for iterating)",
+    )
+    parser.add_argument(
+        "--every", type=int, default=1, help="only every n-th photo (a subset; default all)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -551,16 +660,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--risk", type=float, default=20.0, help="accepted false accepts per 1,000 (default 20)"
     )
-    parser.add_argument(
-        "--no-expected",
-        dest="expected",
-        action="store_false",
-        help="do not tell the proposer how many tools each photo holds",
-    )
+    add_count_arguments(parser)
     args = parser.parse_args(argv)
     try:
         print(
-            evaluate_kits(args.path, rotation=args.rotation, risk=args.risk, expected=args.expected)
+            evaluate_kits(
+                args.path,
+                rotation=args.rotation,
+                risk=args.risk,
+                count=args.count,
+                boxes_only=args.boxes_only,
+                every=args.every,
+            )
         )
     except FileNotFoundError as error:
         parser.error(str(error))

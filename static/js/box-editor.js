@@ -91,7 +91,7 @@ export class BoxEditor {
       if (!line.box) return;
       const [x0, y0, x1, y1] = line.box;
       const g = el("g", {
-        class: "tool-box" + (i === selected ? " selected" : "") + (line.pending ? " pending" : "") + (line.unsure ? " unsure" : ""),
+        class: "tool-box" + (i === selected ? " selected" : "") + (line.pending ? " pending" : "") + (line.unsure ? " unsure" : "") + (line.tools > 1 || line.maybe ? " overlap" : ""),
         "data-i": i,
         tabindex: 0,
         role: "button",
@@ -101,7 +101,7 @@ export class BoxEditor {
       g.append(el("rect", { class: "frame", x: x0, y: y0, width: x1 - x0, height: y1 - y0 }));
       const text = 18 / scale;
       const label = el("text", { x: x0 + text * 0.3, y: y0 + text * 1.1, "font-size": text });
-      label.textContent = i + 1;
+      label.textContent = line.tools > 1 ? i + 1 + ": " + line.tools + " tools" : line.maybe ? i + 1 + ": 2 tools?" : i + 1;
       g.append(label);
       if (i === selected) {
         const side = Math.min(onScreen, (Math.min(x1 - x0, y1 - y0) * scale) / 3) / scale;

@@ -34,10 +34,11 @@ function start(section) {
   const confirmButton = form.querySelector("[data-action=confirm]");
   const countText = form.querySelector(".tool-count");
   const $ = (sel) => section.querySelector(sel);
-  const statusText = $(".status"), errorText = $(".photo-error"), scanNote = $(".scan-note");
+  const statusText = $(".status"), errorText = $(".photo-error"), scanNote = $(".scan-note"), overlapText = $(".overlap-note");
 
   // photo: {id, url, width, height}; lines: {box: [x0,y0,x1,y1] | null, confidence, types,
-  // instances, marking, recognisedBox, inventory_number, picked, pending, unsure}
+  // instances, marking, recognisedBox, inventory_number, picked, pending, unsure,
+  // tools (how many tools the proposed box holds: > 1 where they overlap), notice}
   const state = { photo: null, lines: [], selected: -1 };
   const undo = [], redo = [];
   let busy = 0; // uploads and recognitions in flight: confirm waits for them
@@ -60,6 +61,15 @@ function start(section) {
     updateConfirm();
     const n = state.lines.length;
     if (countText) countText.textContent = n ? n + " tool" + (n === 1 ? "" : "s") : "";
+    sayOverlaps();
+  }
+
+  // Boxes that hold several tools the proposer could not cut apart say so above the photo,
+  // on the box and in its row: one box for three tools is not three tools checked.
+  function sayOverlaps() {
+    const notes = state.lines.map((l, i) => (l.box && l.notice ? "Box " + (i + 1) + ": " + l.notice + "." : "")).filter(Boolean);
+    overlapText.replaceChildren(...notes.map((t) => Object.assign(document.createElement("span"), { textContent: t })));
+    overlapText.hidden = !notes.length;
   }
 
   // An enrolment needs a box; an issue or return may go without a photo.
@@ -84,7 +94,8 @@ function start(section) {
   function label(line, i) {
     const top = line.types && line.types[0];
     const what = line.pending ? "being recognised" : top ? top.name : "not recognised";
-    return ["box " + (i + 1) + ":", what, line.inventory_number || "", line.unsure ? "(unsure)" : ""].filter(Boolean).join(" ");
+    const several = line.tools > 1 ? "(" + line.tools + " tools overlap)" : line.maybe ? "(may hold 2 tools)" : "";
+    return ["box " + (i + 1) + ":", what, line.inventory_number || "", line.unsure ? "(unsure)" : "", several].filter(Boolean).join(" ");
   }
 
   // ---- changes, with undo ----
@@ -112,7 +123,7 @@ function start(section) {
   }
 
   function newLine(fields) {
-    return { box: null, confidence: 1, types: [], instances: [], marking: null, recognisedBox: null, inventory_number: "", picked: false, pending: false, unsure: false, ...fields };
+    return { box: null, confidence: 1, types: [], instances: [], marking: null, recognisedBox: null, inventory_number: "", picked: false, pending: false, unsure: false, tools: 1, maybe: false, notice: "", ...fields };
   }
 
   function select(i) {
@@ -147,22 +158,66 @@ function start(section) {
         signal,
       });
       say("Finding the tools…");
-      const answer = await recognise({ photo: stored.id }, signal);
+      const answer = await recognise({ photo: stored.id, ...holder() }, signal);
       undo.length = redo.length = 0; // a new photo starts a new history
       state.photo = { id: stored.id, url: stored.image, width: stored.width, height: stored.height };
       // Lines added by number stay when a new photo is taken.
       state.lines = [...answer.tools.map((t) => fromRecognised(newLine({}), t)), ...state.lines.filter((l) => !l.box)];
       state.selected = -1;
       proposeInstances();
+      state.proposedWith = JSON.stringify(holder());
       say(answer.tools.length ? answer.tools.length + " tool(s) found. Check each box." : "No tool found: draw a box around each tool.");
       suggestEngineer(answer.engineer);
       editor.zoom = 1;
       render();
       readMarkings();
+      proposeAgain(); // the engineer found from the photo may say how many tools to look for
     } catch (e) {
       if (isAbort(e)) return;
       say("");
       fail(e.message);
+    } finally {
+      latest.done("upload", signal);
+      setBusy(-1);
+    }
+  }
+
+  // At return, the engineer picked in the field: the tools they hold are how many tools the
+  // photo may hold at most, so no box says it holds more. Only a bound: a return may bring
+  // some of them and a tool may be missing, so taken as the count it would cut single tools
+  // apart to find the missing ones (docs/kits.md).
+  function holder() {
+    if (purpose !== "return" || !engineerField) return {};
+    const typed = engineerField.value.trim().toLowerCase();
+    const option = [...document.querySelectorAll("#engineer-list option")].find((o) => o.value.toLowerCase() === typed);
+    return option && option.dataset.id ? { engineer: +option.dataset.id } : {};
+  }
+
+  // The engineer known after the photo (picked, or found from their tools): the boxes are
+  // proposed again with their bound, as long as the desk has not changed a box yet.
+  async function proposeAgain() {
+    const about = holder();
+    if (purpose !== "return" || !state.photo || undo.length || JSON.stringify(about) === state.proposedWith) return;
+    // The bound only lowers how many tools a box says it holds: nothing to redo when no box
+    // says more than one.
+    if (!state.lines.some((l) => l.box && l.notice)) {
+      state.proposedWith = JSON.stringify(about);
+      return;
+    }
+    const photo = state.photo;
+    const signal = latest.signal("upload");
+    setBusy(+1);
+    try {
+      const answer = await recognise({ photo: photo.id, ...about }, signal);
+      if (undo.length || state.photo !== photo) return; // the desk started on the boxes meanwhile
+      stopMarkings();
+      state.proposedWith = JSON.stringify(about);
+      state.lines = [...answer.tools.map((t) => fromRecognised(newLine({}), t)), ...state.lines.filter((l) => !l.box)];
+      state.selected = -1;
+      render();
+      readMarkings();
+    } catch (e) {
+      if (!isAbort(e)) fail(e.message);
     } finally {
       latest.done("upload", signal);
       setBusy(-1);
@@ -179,6 +234,9 @@ function start(section) {
   async function recogniseLine(line) {
     const signal = latest.signal(line);
     line.pending = true;
+    line.tools = 1; // a box the desk drew or moved is theirs: one tool
+    line.maybe = false;
+    line.notice = "";
     setBusy(+1);
     render();
     try {
@@ -269,7 +327,7 @@ function start(section) {
   }
 
   function fromRecognised(line, tool) {
-    Object.assign(line, { box: tool.box, confidence: tool.confidence, types: tool.types, instances: tool.instances, marking: tool.marking, recognisedBox: tool.box.slice() });
+    Object.assign(line, { box: tool.box, confidence: tool.confidence, types: tool.types, instances: tool.instances, marking: tool.marking, recognisedBox: tool.box.slice(), tools: tool.tools_inside || 1, maybe: !!tool.maybe_several, notice: tool.notice || "" });
     line.unsure = isUnsure(line);
     return line;
   }
@@ -421,6 +479,9 @@ function start(section) {
       section.querySelector(".tool-row:last-child input").focus();
     }
   });
+  if (purpose === "return") {
+    engineerField?.addEventListener("change", proposeAgain);
+  }
   $("input[data-action=upload]").addEventListener("change", (event) => {
     const file = event.target.files[0];
     if (file) upload(file);

@@ -45,6 +45,7 @@ export class ResultTable {
     const selected = i === this.state.selected;
     li.classList.toggle("selected", selected);
     li.classList.toggle("unsure", !!line.unsure);
+    li.classList.toggle("overlap", !!(line.box && line.notice));
     li.dataset.i = i;
     if (line.box) li.dataset.box = line.box.join(",");
     else delete li.dataset.box;
@@ -65,7 +66,9 @@ export class ResultTable {
         : "No photo: picked by number"
       : line.pending
         ? "Recognising…"
-        : !top
+        : line.notice
+          ? line.notice
+          : !top
           ? "Not recognised"
           : this.expectedType && top.name !== this.expectedType
             ? "Recognised as " + top.name + ", not " + this.expectedType + ": is this box around the tool?"

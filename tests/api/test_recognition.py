@@ -80,6 +80,7 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, 
         "types": [],
         "instances": [],
         "tools_inside": 1,
+        "maybe_several": False,
         "notice": "",
     }
     # The marking needs no model: it is still read (a plain test picture holds none).

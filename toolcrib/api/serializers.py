@@ -314,8 +314,9 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
     engineer = serializers.PrimaryKeyRelatedField(
         queryset=Engineer.objects.all(),
         required=False,
-        help_text="At return: whose tools these are. How many they hold tells the proposer how "
-        "many tools to look for (it cuts merged tools apart, or says where they overlap).",
+        help_text="At return: whose tools these are. How many they hold is how many tools the "
+        "photo may hold, at most (a return may bring some, and a tool may be missing): no box "
+        "says it holds more tools than that. Nothing is cut harder for it.",
     )
     expected_tools = serializers.IntegerField(
         min_value=1,
@@ -333,12 +334,16 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
     )
 
     def expected(self) -> int | None:
+        """How many tools the photo should hold, when that is known."""
         data = self.validated_data
-        if "expected_tools" in data:
-            return data["expected_tools"]
-        if data.get("engineer"):
-            return data["engineer"].held_tools().count() or None
-        return None
+        return data.get("expected_tools")
+
+    def at_most(self) -> int | None:
+        """How many tools the photo may hold (the engineer's at a normal return)."""
+        data = self.validated_data
+        if "expected_tools" in data or not data.get("engineer"):
+            return None
+        return data["engineer"].held_tools().count() or None
 
 
 class MarkingsRequestSerializer(serializers.Serializer):
@@ -393,9 +398,13 @@ class SuggestionSerializer(serializers.Serializer):
         help_text="How many tools the box likely holds: above 1 where tools overlap and the "
         "proposer found no cut between them.",
     )
+    maybe_several = serializers.BooleanField(
+        help_text="One tool likely, but the box is large enough to hold two: check it."
+    )
     notice = serializers.CharField(
         help_text='What the desk should do about the box, e.g. "3 tools overlap here: spread '
-        'them apart or draw the boxes"; empty for a box holding one tool.'
+        'them apart or draw the boxes", or "This box may hold 2 tools: check it, ..." '
+        "(maybe_several); empty for a box holding one tool."
     )
     marking = RecognisedMarkingSerializer(
         source="marking_answer",

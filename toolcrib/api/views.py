@@ -208,6 +208,7 @@ class RecognitionView(CribAPI, GenericAPIView):
             boxes,
             in_crib_only=asked.validated_data["in_crib_only"],
             expected=asked.expected(),
+            at_most=asked.at_most(),
             wait=asked.validated_data["markings"] == "wait",
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}

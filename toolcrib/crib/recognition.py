@@ -68,10 +68,13 @@ class Suggestion:
     named: Named | None = None  # what the marking says about the crib's tools
     reading: bool = False  # the marking is not read yet: asked for apart (markings="later")
     tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
+    maybe_several: bool = False  # one tool likely, but large enough to hold two
 
     @property
     def notice(self) -> str:
-        return Proposal(self.box, self.confidence, tools=self.tools).notice
+        return Proposal(
+            self.box, self.confidence, tools=self.tools, maybe_several=self.maybe_several
+        ).notice
 
     @property
     def marking_answer(self) -> dict | None:
@@ -270,11 +273,15 @@ def name_tools(read_off: list[markings.Marking | None], patterns=None) -> list[N
 
 
 def propose(
-    photo: Photo, data: bytes | None = None, expected: int | None = None
-) -> list[tuple[Box, float, int]]:
+    photo: Photo,
+    data: bytes | None = None,
+    expected: int | None = None,
+    at_most: int | None = None,
+) -> list[tuple[Box, float, int, bool]]:
     """Boxes around the tools on the table, with a confidence and how many tools each likely
     holds; the whole photo when none is found. `data`: the photo's bytes, when the caller has
-    read them already; `expected`: how many tools the photo should hold, when that is known."""
+    read them already; `expected`: how many tools the photo should hold, when that is known;
+    `at_most`: how many it may hold (boxes.propose_boxes)."""
     with Image.open(io.BytesIO(data or photo_bytes(photo))) as image:
         # The proposer works at ~640 px: a JPEG is decoded at the smallest DCT scale that
         # still gives that (10x faster than a full 12 MP decode); boxes are scaled back.
@@ -294,11 +301,12 @@ def propose(
             ),
             p.confidence,
             p.tools,
+            p.maybe_several,
         )
-        for p in propose_boxes(image, expected=expected)
+        for p in propose_boxes(image, expected=expected, at_most=at_most)
         for x0, y0, x1, y1 in [p.box]
     ]
-    return boxes or [((0, 0, photo.width, photo.height), 0.0, 1)]
+    return boxes or [((0, 0, photo.width, photo.height), 0.0, 1, False)]
 
 
 def recognise_photo(
@@ -307,6 +315,7 @@ def recognise_photo(
     *,
     in_crib_only: bool = True,
     expected: int | None = None,
+    at_most: int | None = None,
     read: bool = True,
     wait: bool = True,
 ) -> list["Suggestion"]:
@@ -315,15 +324,16 @@ def recognise_photo(
     wait=False answers without reading: kept markings are given, the others are `reading`
     (read_boxes reads them after; the OCR takes seconds a box, the rest ~1 s a photo).
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
-    issue), which lets the proposer cut merged tools apart or say that they overlap."""
+    issue), which lets the proposer cut merged tools apart or say that they overlap; `at_most`:
+    an upper bound only (the engineer's tools at a normal return)."""
     data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
-        [(tuple(int(v) for v in b), 1.0, 1) for b in boxes]
+        [(tuple(int(v) for v in b), 1.0, 1, False) for b in boxes]
         if boxes is not None
-        else propose(photo, data, expected)
+        else propose(photo, data, expected, at_most)
     )
     model = runtime.get_model()
-    boxes = [b for b, _, _ in boxed]
+    boxes = [b for b, _, _, _ in boxed]
 
     def run_model() -> list[Recognition] | None:
         return kept_recognitions(photo, boxes, model, data) if model is not None else None
@@ -345,12 +355,12 @@ def recognise_photo(
     reading = [read and m is None for m in read_off]
     if model is None or found is None:
         return [
-            Suggestion(box=b, confidence=c, tools=n, marking=m, named=t, reading=w)
-            for (b, c, n), m, t, w in zip(boxed, read_off, named, reading)
+            Suggestion(box=b, confidence=c, tools=n, maybe_several=v, marking=m, named=t, reading=w)
+            for (b, c, n, v), m, t, w in zip(boxed, read_off, named, reading)
         ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count), r, m, t, w in zip(boxed, found, read_off, named, reading):
+    for (box, confidence, count, maybe), r, m, t, w in zip(boxed, found, read_off, named, reading):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -376,6 +386,7 @@ def recognise_photo(
                 named=t,
                 reading=w,
                 tools=count,
+                maybe_several=maybe,
             )
         )
     return out

@@ -4,6 +4,7 @@ The box editor fills `lines` with JSON: [{"box": [x0, y0, x1, y1] | null,
 "inventory_number": "AT-1" (issue only), ...what recognition said, kept for a redisplay}].
 """
 
+from dataclasses import dataclass
 from uuid import uuid4
 
 from django import forms
@@ -62,5 +63,17 @@ def photo_json(photo):
     return {"id": photo.pk, "url": photo.image.url, "width": photo.width, "height": photo.height}
 
 
-def engineer_choices():
-    return [engineer_choice(e) for e in Engineer.objects.filter(active=True)]
+@dataclass(frozen=True)
+class EngineerChoice:
+    """One entry of the engineer pick list: shown as its text; its id lets the return page
+    tell the proposer whose tools, hence how many, to look for."""
+
+    text: str
+    id: int
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def engineer_choices() -> list[EngineerChoice]:
+    return [EngineerChoice(engineer_choice(e), e.pk) for e in Engineer.objects.filter(active=True)]

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from inference.kit_eval import evaluate_kits
+from inference.kit_eval import add_count_arguments, evaluate_kits
 
 
 class Command(BaseCommand):
@@ -26,23 +26,29 @@ class Command(BaseCommand):
             default=20.0,
             help="accepted false accepts per 1,000 for the verdict lines (default 20)",
         )
-        parser.add_argument(
-            "--no-expected",
-            dest="expected",
-            action="store_false",
-            help="do not tell the proposer how many tools each photo holds",
-        )
+        add_count_arguments(parser)
 
     def handle(
         self,
         *args: Any,
         path: str,
         rotation: str | None,
-        expected: bool,
+        count: str = "exact",
         risk: float = 20.0,
+        boxes_only: bool = False,
+        every: int = 1,
         **options: Any,
     ) -> None:
         try:
-            self.stdout.write(evaluate_kits(path, rotation=rotation, risk=risk, expected=expected))
+            self.stdout.write(
+                evaluate_kits(
+                    path,
+                    rotation=rotation,
+                    risk=risk,
+                    count=count,
+                    boxes_only=boxes_only,
+                    every=every,
+                )
+            )
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error
