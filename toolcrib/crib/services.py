@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -116,12 +115,14 @@ class ToolFeature:
     sha: str = ""
     model_class: int | None = None  # the model's class, where it is sure of it
     marking: Marking | None = None
+    pending: bool = False  # the marking is with the marking reader, not read yet
 
 
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
-    """The model's view of (photo, box) pairs and what is read off each tool: the ones kept when
-    the photo was uploaded and its boxes recognised, else computed now (one model call per
-    photo, the markings read beside it in a second thread) and kept."""
+    """The model's view of (photo, box) pairs and what is read off each tool: the recognitions
+    kept when the photo was uploaded and its boxes recognised, else computed now (one model
+    call per photo) and kept; the markings kept, else queued for the marking reader (`pending`:
+    the request never runs the OCR; marking_read hands the reading to the line later)."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -131,16 +132,16 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             boxes.append(box)
     rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        # Kept at upload (recognition.recognise_photo): then neither the model nor the OCR runs.
-        (found, sha), read = recognition.markings_beside(
-            photo, boxes, partial(recognition.recognise_boxes, photo, boxes), rules=rules
-        )
+        # Queued before the model runs, so the reader starts on them meanwhile.
+        read = recognition.kept_or_queued(photo, boxes, rules)
+        # Kept at upload (recognition.recognise_photo): then the model does not run.
+        found, sha = recognition.recognise_boxes(photo, boxes)
         for i, r, m in zip(indexes, found, read):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
                 out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
-            out[i].marking = m
+            out[i].marking, out[i].pending = m, m is None
     return out
 
 
@@ -160,6 +161,7 @@ def enrol(
         )
         enrolment.box = box
         enrolment.keep_marking(seen.marking)
+        enrolment.marking_pending = seen.pending
         enrolment.save()
     return enrolment
 
@@ -217,7 +219,8 @@ def issue_tools(
     seen = _look_at([(line.photo, line.box) for line in lines])
     for line, view in zip(lines, seen):
         if line.scanned and view.marking is None:
-            view.marking = scanned(line.tool_instance.inventory_number)
+            # The scan is the line's marking (what the reader reads later is kept beside it).
+            view.marking, view.pending = scanned(line.tool_instance.inventory_number), False
 
     try:
         with audit.acting_as(storekeeper), transaction.atomic():
@@ -249,6 +252,7 @@ def issue_tools(
                 )
                 issued.box = line.box
                 issued.keep_marking(view.marking)
+                issued.marking_pending = view.pending
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
@@ -358,7 +362,9 @@ def return_tools(
     checks = _check_markings(held, returned, pairs)
     for p in pairs:
         if p.held in scans:  # the scan, not the crop's reading, says which tool it is
-            returned[p.returned] = replace(returned[p.returned], marking=scans[p.held])
+            returned[p.returned] = replace(
+                returned[p.returned], marking=scans[p.held], pending=False
+            )
             checks[(p.held, p.returned)] = _scan_check(held[p.held], scans[p.held])
     scanned_only = sorted(set(scans) - {p.held for p in pairs})
 
@@ -412,7 +418,10 @@ def return_tools(
                     marking_note=check.message if check.decides else "",
                 )
                 reason = verdict.reason
-                if not check.decides and check.message:
+                pending = returned[pair.returned].pending
+                if pending:
+                    reason = f"{reason}; {MARKING_PENDING}"
+                elif not check.decides and check.message:
                     reason = f"{reason}; {check.message}"
                 _line(
                     tool_return,
@@ -425,7 +434,7 @@ def return_tools(
                     decision=VERDICT_DECISION[verdict.kind],
                     reason=reason,
                     verdict_reason=reason,
-                    marking_check=check.outcome,
+                    marking_check="" if pending else check.outcome,
                 )
                 if verdict.kind == verdicts.ACCEPTED:
                     _back_in_crib(held[pair.held])
@@ -695,6 +704,7 @@ def _line(
     )
     line.box = box
     line.keep_marking(seen.marking)
+    line.marking_pending = seen.pending and photo is not None
     line.save()
     return line
 
@@ -869,6 +879,118 @@ def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[Retur
             },
         )
     return line, check
+
+
+MARKING_PENDING = "marking being read"
+LATE = "read after the return"
+
+
+def marking_read(photo: Photo, box: Box, marking: Marking) -> None:
+    """The marking reader has read `box` of `photo`: every enrolment, issued tool and return
+    line waiting for that marking keeps it. A return line's marking is compared with its issued
+    tool as at return (crib/markings.compare), and it decides, strongest first:
+
+    - confirmed: a line still waiting for the desk (confirm by eye, recount) is accepted,
+      "verified by marking", and its tool is back in the crib; a line already settled keeps
+      its decision and says so.
+    - contradicted (another tool's number, a number of no tool): the line goes to a recount
+      with the reason. A line already accepted or confirmed by eye is reopened: its tool is
+      held again until the recount, unless it has left the crib since (issued again, lost,
+      retired...), then the reason says so and the decision stays for QA to see.
+    - nothing read: the line keeps its visual verdict, and says the marking was not read.
+
+    Audited as "marking read" (actor: the reader, no user)."""
+    x0, y0, x1, y1 = box
+    waiting = {"photo": photo, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "marking_pending": True}
+    with audit.acting_as(None), transaction.atomic():
+        for model in (Enrolment, IssuedTool):
+            for sighting in model.objects.select_for_update().filter(**waiting):
+                sighting.keep_marking(marking)
+                sighting.marking_pending = False
+                sighting.save()
+        lines = (
+            ReturnedTool.objects.select_for_update(of=("self",))
+            .select_related("issued_tool__tool_instance", "tool_return__engineer")
+            .filter(**waiting)
+        )
+        for line in lines:
+            _late_marking(line, marking)
+
+
+def _late_marking(line: ReturnedTool, marking: Marking) -> None:
+    before = {"decision": line.decision, "marking_check": line.marking_check}
+    line.keep_marking(marking)
+    line.marking_pending = False
+    issued = line.issued_tool
+    if issued is None:  # an extra line: the marking is kept; the desk's action decides
+        line.save()
+        return
+    number = issued.tool_instance.inventory_number
+    patterns, min_partial = CribSettings.current().marking_rules()
+    held = list(
+        line.tool_return.engineer.held_tools().values_list(
+            "tool_instance__inventory_number", flat=True
+        )
+    )
+    check = compare(
+        marking,
+        issued=number,
+        held=held + [number],
+        crib=ToolInstance.objects.values_list("inventory_number", flat=True),
+        patterns=patterns,
+        min_partial=min_partial,
+    )
+    line.marking_check = check.outcome
+    Decision = ReturnedTool.Decision
+    late = f"{check.message}; {LATE}"
+    pending_note = f"; {MARKING_PENDING}"
+    verdict = line.verdict_reason.removesuffix(pending_note)
+    if not check.decides:
+        line.verdict_reason = f"{verdict}; {late}"
+        if line.decision in ReturnedTool.OPEN_DECISIONS:
+            line.reason = line.verdict_reason
+    elif check.outcome == Outcome.CONFIRMED:
+        if line.decision in ReturnedTool.OPEN_DECISIONS:
+            line.decision = Decision.ACCEPTED
+            line.verdict_reason = line.reason = f"marking confirms it ({late})"
+            line.decided_by, line.decided_at = None, timezone.now()
+            _back_in_crib(issued)
+        else:
+            line.verdict_reason = f"{verdict}; {late}"
+    else:
+        contradicts = f"marking contradicts it ({late})"
+        if line.decision in ReturnedTool.OPEN_DECISIONS:
+            line.decision = Decision.RECOUNT_REQUIRED
+            line.verdict_reason = line.reason = contradicts
+        elif line.decision in (Decision.ACCEPTED, Decision.CONFIRMED):
+            tool = ToolInstance.objects.select_for_update().get(pk=issued.tool_instance_id)
+            if tool.status == ToolInstance.Status.IN_CRIB:
+                # Back to the engineer until the desk counts it: the tool may still be out.
+                issued.closed_at = None
+                issued.save(update_fields=["closed_at"])
+                tool.status = ToolInstance.Status.ISSUED
+                tool.save()
+                line.decision = Decision.RECOUNT_REQUIRED
+                line.decided_by = line.decided_at = None
+                line.verdict_reason = line.reason = contradicts
+            else:
+                line.verdict_reason = (
+                    f"{contradicts}; {tool} is {tool.get_status_display()} since: for QA"
+                )
+        else:  # counted by hand at a recount: the desk's count stands; the marking is kept
+            line.verdict_reason = f"{verdict}; {contradicts}"
+    line.save()
+    audit.record(
+        "marking read",
+        line,
+        before=before,
+        after={
+            "decision": line.decision,
+            "marking": line.marking_summary(),
+            "marking_check": line.marking_check,
+            "why": check.message,
+        },
+    )
 
 
 def set_risk(value: Any, *, user: User) -> CribSettings:
