@@ -22,6 +22,21 @@ def page(page):
     return settle_after_clicks(page)
 
 
+@pytest.fixture(autouse=True)
+def marking_reader(request):
+    """Beside every live server, the marking reader (as `serve` runs it beside gunicorn): the
+    real reader loop in a thread of this process, with its own database connection."""
+    if "live_server" not in request.fixturenames:
+        yield None
+        return
+    from toolcrib.crib.marking_reader import ReaderThread
+
+    request.getfixturevalue("transactional_db")  # torn down (flushed) after the reader stops
+    request.getfixturevalue("live_server")
+    with ReaderThread() as reader:
+        yield reader
+
+
 def sign_in(page, live_server, user):
     page.context.clear_cookies()
     page.goto(live_server.url + "/accounts/login/")

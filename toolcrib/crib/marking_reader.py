@@ -131,8 +131,8 @@ def _read_and_keep(row: BoxMarking, pixels: PhotoPixels) -> None:
         marking = markings.Marking(status="failed", message=f"The photo could not be read: {e}")
     else:
         [marking] = markings.read_photo(rgb, [row.box], patterns, min_partial=min_partial)
-    if marking.status == "failed" and row.attempts + 1 < BoxMarking.MAX_ATTEMPTS:
-        _failed(row, marking)
+    if marking.status == "failed":
+        _failed(row, marking)  # tried again later, or kept as failed after the last attempt
         return
     if row.rules != key:
         # The crib's rules changed since it was queued: read under the rules in force.
@@ -147,8 +147,12 @@ def _read_and_keep(row: BoxMarking, pixels: PhotoPixels) -> None:
                 )
             return
         row.rules = key
-    row.reading, row.read_at, row.retry_at = marking.to_dict(), timezone.now(), None
-    row.failure = marking.message[:300] if marking.status == "failed" else ""
+    row.reading, row.read_at, row.retry_at, row.failure = (
+        marking.to_dict(),
+        timezone.now(),
+        None,
+        "",
+    )
     row.save()
     services.marking_read(row.photo, row.box, marking)
 
