@@ -24,17 +24,11 @@ def page(page):
 
 @pytest.fixture(autouse=True)
 def marking_reader(request):
-    """Beside every live server, the marking reader (as `serve` runs it beside gunicorn): the
-    real reader loop in a thread of this process, with its own database connection."""
+    """Beside every live server, the marking reader (tests/conftest.py `reader`)."""
     if "live_server" not in request.fixturenames:
-        yield None
-        return
-    from toolcrib.crib.marking_reader import ReaderThread
-
-    request.getfixturevalue("transactional_db")  # torn down (flushed) after the reader stops
+        return None
     request.getfixturevalue("live_server")
-    with ReaderThread() as reader:
-        yield reader
+    return request.getfixturevalue("reader")
 
 
 def sign_in(page, live_server, user):
