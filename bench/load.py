@@ -6,15 +6,16 @@ through the API for a fixed time, then the database is checked.
     uv run python -m bench.load --two        # two serve on two ports, one database, one object store
     uv run python -m bench.load --pace 5     # each desk takes 2.5-7.5 s of its own before a call
 
-Bounded: 127.0.0.1 only, in a scratch folder under var/, at most 300 s and 50 clients; it stops
-everything it started. The photos are kits composed from the real tool photos in
+Bounded: 127.0.0.1 only, in a scratch folder under var/, at most 300 s and 50 clients (then at
+most DRAIN_SECONDS waiting for the marking reader); it stops everything it started. The photos are kits composed from the real tool photos in
 ../shared/photos (tests/kit_photos.py); the return photo is the issue photo, so what is
 measured is the service, not the matching. Each client is its own engineer; the kits are
 shared, so clients also race for the same tools (a 409 is a correct answer).
 
-Printed: answers by status, 5xx, p50/p99 per call and overall, then the checks: every
-acknowledged issue and return in the database exactly once, every tool with one holder or
-none and its status agreeing; with --kill-db the gap (kill to the first success).
+Printed: answers by status, 5xx, p50/p99 per call and overall, the markings still pending
+when the clients stop and how long the marking reader (run by serve) takes to read them, then
+the checks: every acknowledged issue and return in the database exactly once, every tool with
+one holder or none and its status agreeing; with --kill-db the gap (kill to the first success).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ SHARED_SINGLE = ROOT.parent / "shared" / "photos" / "single"
 KITS = 15
 RETRY_503_SECONDS = 0.5
 GRACE = 30
+DRAIN_SECONDS = 900  # at most this long waiting for the marking reader after the run
 
 SEED = """
 import json
@@ -264,6 +266,30 @@ def report(run, killed_at):
     return fives, 0.0
 
 
+def drain_markings(dsn, limit: float = DRAIN_SECONDS) -> None:
+    """The markings the requests queued and the marking reader (beside gunicorn, nice 19) had
+    not read when the clients stopped: how many, and how long until it has read them all."""
+    query = (
+        "SELECT count(*) FILTER (WHERE reading IS NULL), count(*), "
+        "(SELECT count(*) FROM crib_returnedtool WHERE marking_pending) FROM crib_boxmarking"
+    )
+    started = time.monotonic()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pending, total, lines = conn.execute(query).fetchone()
+        print(
+            f"markings: {total} boxes queued in the run, {pending} still pending at the end "
+            f"({lines} return lines waiting for theirs)"
+        )
+        while pending and time.monotonic() - started < limit:
+            time.sleep(1)
+            pending, _, lines = conn.execute(query).fetchone()
+    took = time.monotonic() - started
+    if pending:
+        print(f"the marking reader had {pending} left after {took:.0f} s (stopped waiting)")
+    else:
+        print(f"the marking reader read the rest in {took:.1f} s (return lines waiting: {lines})")
+
+
 def check_database(dsn, run) -> list[str]:
     problems = []
     with psycopg.connect(dsn) as conn:
@@ -400,6 +426,7 @@ def main():
             c.join()
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
         failures, gap = report(run, killed_at)
+        drain_markings(dsn)
         problems = check_database(dsn, run)
         print(
             "database check:",

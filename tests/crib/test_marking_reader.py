@@ -85,7 +85,9 @@ def test_a_box_another_reader_holds_is_skipped_not_waited_for(photos_dir):
     data, box = single_photo(PLIERS)
     photo = services.store_photo(data)
     other = (box[0] + 4, box[1], box[2], box[3])
-    marking_reader.queue(photo, [box, other], markings.rules_key(*CribSettings.current().marking_rules()))
+    marking_reader.queue(
+        photo, [box, other], markings.rules_key(*CribSettings.current().marking_rules())
+    )
     first = BoxMarking.objects.order_by("id").first()
 
     with transaction.atomic():

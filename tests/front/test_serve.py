@@ -67,7 +67,7 @@ print("read:", BoxMarking.objects.get(photo=photo).reading["numbers"][0]["text"]
 
 
 def reader_pid(served) -> int:
-    return int(re.search(r"the marking reader beside it, pid (\d+)", served.output).group(1))
+    return int(re.search(r"The marking reader runs beside it \(pid (\d+)", served.output).group(1))
 
 
 def gone(pid: int, seconds: float) -> bool:
@@ -84,9 +84,7 @@ def gone(pid: int, seconds: float) -> bool:
     return False
 
 
-def test_it_runs_the_marking_reader_at_low_priority_beside_gunicorn_and_stops_it(
-    serve, photos_dir
-):
+def test_it_runs_the_marking_reader_at_low_priority_beside_gunicorn_and_stops_it(serve, photos_dir):
     served = serve()
     pid = reader_pid(served)
     deadline = time.monotonic() + 60

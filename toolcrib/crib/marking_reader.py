@@ -142,9 +142,7 @@ def _read_and_keep(row: BoxMarking, pixels: PhotoPixels) -> None:
         if (kept := twin.first()) is not None:
             row.delete()
             if kept.reading is not None:
-                services.marking_read(
-                    row.photo, row.box, markings.Marking.from_dict(kept.reading)
-                )
+                services.marking_read(row.photo, row.box, markings.Marking.from_dict(kept.reading))
             return
         row.rules = key
     row.reading, row.read_at, row.retry_at, row.failure = (

@@ -856,6 +856,7 @@ def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[Retur
         line.keep_marking(marking)
         line.marking_box = None  # the marking is in the close-up, not in the return photo
         line.close_up, line.marking_check = photo, check.outcome
+        line.marking_pending = False  # the close-up decided: the return photo's read comes late
         confirmed = check.outcome == Outcome.CONFIRMED
         verdict = "marking confirms it" if confirmed else "marking contradicts it"
         line.decision = (

@@ -42,9 +42,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Read {done} pending marking(s); {marking_reader.pending()} left.")
             return
         serve = int(os.environ.get("TOOLCRIB_SERVE_PID") or 0)
-        self.stdout.write(
-            f"The marking reader is reading (nice {os.nice(0)}, pid {os.getpid()})."
-        )
+        self.stdout.write(f"The marking reader is reading (nice {os.nice(0)}, pid {os.getpid()}).")
         self.stdout.flush()
 
         def say(text):

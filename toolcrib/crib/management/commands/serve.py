@@ -98,8 +98,8 @@ class Command(BaseCommand):
             self.reader = _start(READER)
             self._wait_until_listening(child, host, port)
             self.stdout.write(
-                f"Serving http://{host}:{port}/ ({what}; the marking reader beside it, "
-                f"pid {self.reader.pid}). Stop with Ctrl-C."
+                f"Serving http://{host}:{port}/ ({what}). The marking reader runs beside it "
+                f"(pid {self.reader.pid}, nice 19). Stop with Ctrl-C."
             )
             self.stdout.flush()
             self._supervise(child, database)
