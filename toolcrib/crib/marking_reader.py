@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import numpy as np
+import psycopg
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -210,7 +211,7 @@ def run(
                 pass
             if going():
                 _sleep(poll)
-        except DatabaseError as e:
+        except (DatabaseError, psycopg.Error) as e:  # psycopg's own: from notifies()
             # The database restarting (serve restarts the embedded one): wait and go on.
             say(f"the marking reader waits for the database ({str(e).strip()[:200]})")
             connection.close()
