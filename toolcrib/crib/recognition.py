@@ -199,17 +199,31 @@ def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None
     return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
-def kept_or_queued(photo: Photo, boxes: list[Box], rules=None) -> list[markings.Marking | None]:
+def kept_or_queued(
+    photo: Photo, boxes: list[Box], rules=None, *, queue: bool = True
+) -> list[markings.Marking | None]:
     """The marking of each box kept under the crib's present rules, or None where it is not
     read yet: those boxes are queued for the marking reader (marking_reader.py), which reads
-    them in its own process. No OCR runs here."""
+    them in its own process (queue=False: the caller queues them, once it knows it needs
+    them: `queue_markings`). No OCR runs here."""
     patterns, min_partial = rules or CribSettings.current().marking_rules()
     boxes = [tuple(int(v) for v in b) for b in boxes]
     kept = kept_markings(photo, (patterns, min_partial))
     missing = [b for b in boxes if b not in kept]
-    if missing:
+    if missing and queue:
         marking_reader.queue(photo, missing, markings.rules_key(patterns, min_partial))
     return [kept.get(b) for b in boxes]
+
+
+def queue_markings(sightings, rules=None) -> None:
+    """Queue for the marking reader the boxes of (photo, box) pairs (one photo at a time)."""
+    patterns, min_partial = rules or CribSettings.current().marking_rules()
+    key = markings.rules_key(patterns, min_partial)
+    by_photo: dict[int, tuple[Photo, list[Box]]] = {}
+    for photo, box in sightings:
+        by_photo.setdefault(photo.pk, (photo, []))[1].append(box)
+    for photo, boxes in by_photo.values():
+        marking_reader.queue(photo, boxes, key)
 
 
 def kept_markings(photo: Photo, rules) -> dict[Box, markings.Marking]:

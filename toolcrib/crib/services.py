@@ -7,7 +7,7 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 import contextlib
 import contextvars
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -121,8 +121,9 @@ class ToolFeature:
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
     """The model's view of (photo, box) pairs and what is read off each tool: the recognitions
     kept when the photo was uploaded and its boxes recognised, else computed now (one model
-    call per photo) and kept; the markings kept, else queued for the marking reader (`pending`:
-    the request never runs the OCR; marking_read hands the reading to the line later)."""
+    call per photo) and kept; the markings kept, else `pending`: the request never runs the OCR.
+    The caller queues the pending boxes for the marking reader with what it saves (a refused
+    issue queues nothing), and marking_read hands each reading to its line later."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -132,8 +133,7 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             boxes.append(box)
     rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        # Queued before the model runs, so the reader starts on them meanwhile.
-        read = recognition.kept_or_queued(photo, boxes, rules)
+        read = recognition.kept_or_queued(photo, boxes, rules, queue=False)
         # Kept at upload (recognition.recognise_photo): then the model does not run.
         found, sha = recognition.recognise_boxes(photo, boxes)
         for i, r, m in zip(indexes, found, read):
@@ -143,6 +143,14 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
                 out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
             out[i].marking, out[i].pending = m, m is None
     return out
+
+
+def _queue_pending(sightings: Iterable[Enrolment | IssuedTool | ReturnedTool]) -> None:
+    """Queue for the marking reader the boxes of the lines just saved that wait for their
+    marking (in the saving transaction: a refused issue or return queues nothing)."""
+    waiting = [(s.photo, s.box) for s in sightings if s.marking_pending]
+    if waiting:
+        recognition.queue_markings(waiting)
 
 
 def enrol(
@@ -163,6 +171,7 @@ def enrol(
         enrolment.keep_marking(seen.marking)
         enrolment.marking_pending = seen.pending
         enrolment.save()
+        _queue_pending([enrolment])
     return enrolment
 
 
@@ -256,6 +265,7 @@ def issue_tools(
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
+            _queue_pending(issue.tools.all())
             audit.record(
                 "issued",
                 issue,
@@ -496,6 +506,7 @@ def return_tools(
                     verdict_reason=reason,
                 )
             tool_return.still_out_tools.set(still_out)
+            _queue_pending(tool_return.tools.all())
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
         if idempotency_key and "idempotency_key" in str(e):
