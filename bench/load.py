@@ -10,7 +10,9 @@ Bounded: 127.0.0.1 only, in a scratch folder under var/, at most 300 s and 50 cl
 most DRAIN_SECONDS waiting for the marking reader); it stops everything it started. The photos are kits composed from the real tool photos in
 ../shared/photos (tests/kit_photos.py); the return photo is the issue photo, so what is
 measured is the service, not the matching. Each client is its own engineer; the kits are
-shared, so clients also race for the same tools (a 409 is a correct answer).
+shared, so clients also race for the same tools (a 409 is a correct answer). Each client
+settles its return lines as a desk does (recount, confirm by eye), and looks again before its
+next kit at lines whose marking the marking reader had not read yet.
 
 Printed: answers by status, 5xx, p50/p99 per call and overall, the markings still pending
 when the clients stop and how long the marking reader (run by serve) takes to read them, then
@@ -123,6 +125,7 @@ class Client(threading.Thread):
         self.base = run.urls[n % len(run.urls)]
         self.engineer = run.engineers[n]
         self.random = random.Random(n)
+        self.late: list[int] = []  # return lines whose marking was still being read
 
     def call(self, name, method, path, **kw):
         """One request, repeated after a 503 (with the same Idempotency-Key) until the end."""
@@ -157,6 +160,7 @@ class Client(threading.Thread):
 
     def run(self):
         while time.monotonic() < self.run_.deadline:
+            self.settle_late()
             k = self.random.randrange(KITS)
             tools, (_, data, boxes) = self.run_.kits[k], self.run_.photos[k]
             photo = self.upload(data)
@@ -195,7 +199,12 @@ class Client(threading.Thread):
         if r is None or r.status_code != 201:
             return
         self.run_.acknowledged["return"].append((r.json()["id"], key))
-        for line in r.json()["tools"]:
+        self.settle(r.json()["tools"])
+
+    def settle(self, lines):
+        """As the desk: a recount counted by hand, a look confirmed; a line whose marking is
+        still being read is looked at again later (settle_late)."""
+        for line in lines:
             if line["decision"] == "recount_required":
                 self.call(
                     "recount",
@@ -203,6 +212,21 @@ class Client(threading.Thread):
                     f"/api/returned-tools/{line['id']}/recount/",
                     json={"found": True, "reason": "load test: counted by hand"},
                 )
+            elif line["decision"] == "confirm_by_eye":
+                self.call(
+                    "confirm", "POST", "/api/returned-tools/confirm/", json={"lines": [line["id"]]}
+                )
+            if line.get("marking_pending"):
+                self.late.append(line["id"])
+
+    def settle_late(self):
+        """The lines the marking reader has read since: decided as the desk would (a late
+        marking may have sent an accepted line to a recount)."""
+        waiting, self.late = self.late, []
+        for pk in waiting:
+            r = self.call("line", "GET", f"/api/returned-tools/{pk}/")
+            if r is not None and r.status_code == 200:
+                self.settle([r.json()])
 
 
 class Run:
@@ -235,7 +259,7 @@ def report(run, killed_at):
         f"5xx: {fives} (503: {by_status.get('503', 0)}, other 5xx: {fives - by_status.get('503', 0)})"
     )
     ok = [(t, name, s, d) for t, name, s, d in run.answers if isinstance(s, int) and s < 500]
-    for name in ("photo", "issue", "return", "recount"):
+    for name in ("photo", "issue", "return", "recount", "confirm", "line"):
         times = [d for _, n, _, d in ok if n == name]
         if times:
             print(
