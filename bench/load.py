@@ -6,15 +6,18 @@ through the API for a fixed time, then the database is checked.
     uv run python -m bench.load --two        # two serve on two ports, one database, one object store
     uv run python -m bench.load --pace 5     # each desk takes 2.5-7.5 s of its own before a call
 
-Bounded: 127.0.0.1 only, in a scratch folder under var/, at most 300 s and 50 clients; it stops
-everything it started. The photos are kits composed from the real tool photos in
+Bounded: 127.0.0.1 only, in a scratch folder under var/, at most 300 s and 50 clients (then at
+most DRAIN_SECONDS waiting for the marking reader); it stops everything it started. The photos are kits composed from the real tool photos in
 ../shared/photos (tests/kit_photos.py); the return photo is the issue photo, so what is
 measured is the service, not the matching. Each client is its own engineer; the kits are
-shared, so clients also race for the same tools (a 409 is a correct answer).
+shared, so clients also race for the same tools (a 409 is a correct answer). Each client
+settles its return lines as a desk does (recount, confirm by eye), and looks again before its
+next kit at lines whose marking the marking reader had not read yet.
 
-Printed: answers by status, 5xx, p50/p99 per call and overall, then the checks: every
-acknowledged issue and return in the database exactly once, every tool with one holder or
-none and its status agreeing; with --kill-db the gap (kill to the first success).
+Printed: answers by status, 5xx, p50/p99 per call and overall, the markings still pending
+when the clients stop and how long the marking reader (run by serve) takes to read them, then
+the checks: every acknowledged issue and return in the database exactly once, every tool with
+one holder or none and its status agreeing; with --kill-db the gap (kill to the first success).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ SHARED_SINGLE = ROOT.parent / "shared" / "photos" / "single"
 KITS = 15
 RETRY_503_SECONDS = 0.5
 GRACE = 30
+DRAIN_SECONDS = 900  # at most this long waiting for the marking reader after the run
 
 SEED = """
 import json
@@ -121,6 +125,7 @@ class Client(threading.Thread):
         self.base = run.urls[n % len(run.urls)]
         self.engineer = run.engineers[n]
         self.random = random.Random(n)
+        self.late: list[int] = []  # return lines whose marking was still being read
 
     def call(self, name, method, path, **kw):
         """One request, repeated after a 503 (with the same Idempotency-Key) until the end."""
@@ -155,6 +160,7 @@ class Client(threading.Thread):
 
     def run(self):
         while time.monotonic() < self.run_.deadline:
+            self.settle_late()
             k = self.random.randrange(KITS)
             tools, (_, data, boxes) = self.run_.kits[k], self.run_.photos[k]
             photo = self.upload(data)
@@ -193,7 +199,12 @@ class Client(threading.Thread):
         if r is None or r.status_code != 201:
             return
         self.run_.acknowledged["return"].append((r.json()["id"], key))
-        for line in r.json()["tools"]:
+        self.settle(r.json()["tools"])
+
+    def settle(self, lines):
+        """As the desk: a recount counted by hand, a look confirmed; a line whose marking is
+        still being read is looked at again later (settle_late)."""
+        for line in lines:
             if line["decision"] == "recount_required":
                 self.call(
                     "recount",
@@ -201,6 +212,21 @@ class Client(threading.Thread):
                     f"/api/returned-tools/{line['id']}/recount/",
                     json={"found": True, "reason": "load test: counted by hand"},
                 )
+            elif line["decision"] == "confirm_by_eye":
+                self.call(
+                    "confirm", "POST", "/api/returned-tools/confirm/", json={"lines": [line["id"]]}
+                )
+            if line.get("marking_pending"):
+                self.late.append(line["id"])
+
+    def settle_late(self):
+        """The lines the marking reader has read since: decided as the desk would (a late
+        marking may have sent an accepted line to a recount)."""
+        waiting, self.late = self.late, []
+        for pk in waiting:
+            r = self.call("line", "GET", f"/api/returned-tools/{pk}/")
+            if r is not None and r.status_code == 200:
+                self.settle([r.json()])
 
 
 class Run:
@@ -233,7 +259,7 @@ def report(run, killed_at):
         f"5xx: {fives} (503: {by_status.get('503', 0)}, other 5xx: {fives - by_status.get('503', 0)})"
     )
     ok = [(t, name, s, d) for t, name, s, d in run.answers if isinstance(s, int) and s < 500]
-    for name in ("photo", "issue", "return", "recount"):
+    for name in ("photo", "issue", "return", "recount", "confirm", "line"):
         times = [d for _, n, _, d in ok if n == name]
         if times:
             print(
@@ -262,6 +288,30 @@ def report(run, killed_at):
         )
         return fives - by_status.get("503", 0), gap
     return fives, 0.0
+
+
+def drain_markings(dsn, limit: float = DRAIN_SECONDS) -> None:
+    """The markings the requests queued and the marking reader (beside gunicorn, nice 19) had
+    not read when the clients stopped: how many, and how long until it has read them all."""
+    query = (
+        "SELECT count(*) FILTER (WHERE reading IS NULL), count(*), "
+        "(SELECT count(*) FROM crib_returnedtool WHERE marking_pending) FROM crib_boxmarking"
+    )
+    started = time.monotonic()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pending, total, lines = conn.execute(query).fetchone()
+        print(
+            f"markings: {total} boxes queued in the run, {pending} still pending at the end "
+            f"({lines} return lines waiting for theirs)"
+        )
+        while pending and time.monotonic() - started < limit:
+            time.sleep(1)
+            pending, _, lines = conn.execute(query).fetchone()
+    took = time.monotonic() - started
+    if pending:
+        print(f"the marking reader had {pending} left after {took:.0f} s (stopped waiting)")
+    else:
+        print(f"the marking reader read the rest in {took:.1f} s (return lines waiting: {lines})")
 
 
 def check_database(dsn, run) -> list[str]:
@@ -400,6 +450,7 @@ def main():
             c.join()
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
         failures, gap = report(run, killed_at)
+        drain_markings(dsn)
         problems = check_database(dsn, run)
         print(
             "database check:",

@@ -217,6 +217,17 @@ def media_in_tmp(settings, tmp_path_factory):
 
 
 @pytest.fixture
+def reader(transactional_db):
+    """The marking reader beside the test, as `serve` runs it beside gunicorn: its real loop in
+    a thread of this process, with its own database connection (so the test's data must be
+    committed: transactional_db)."""
+    from toolcrib.crib.marking_reader import ReaderThread
+
+    with ReaderThread() as running:
+        yield running
+
+
+@pytest.fixture
 def pg_tmp():
     """A scratch folder for an embedded PostgreSQL. Not under pytest's tmp_path: postgres runs as
     the OS user `pgserver` (when tests run as root) and needs to reach it, while pytest keeps

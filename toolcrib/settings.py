@@ -233,6 +233,9 @@ TOOLCRIB_CALIBRATION_NOTICE_DAYS = env_int("TOOLCRIB_CALIBRATION_NOTICE_DAYS", 1
 TOOLCRIB_DIGEST_HOUR = env_int("TOOLCRIB_DIGEST_HOUR", 6)
 # gunicorn worker processes that `serve` starts (0: 2 x cores + 1).
 TOOLCRIB_WORKERS = env_int("TOOLCRIB_WORKERS", 0)
+# `markings: "wait"` (the recognition API): how long a request waits, idle, for the marking
+# reader (manage.py read_markings) before answering what is read and `reading` for the rest.
+TOOLCRIB_MARKING_WAIT_SECONDS = env_int("TOOLCRIB_MARKING_WAIT_SECONDS", 20)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -2,8 +2,9 @@
 // Camera or upload -> the photo is stored (POST /api/photos/) and recognised
 // (POST /api/recognition/: proposed boxes, likely tool types, nearest tool instances); the
 // user corrects the boxes, and each changed box is recognised again. The markings (OCR, seconds
-// a box) come after the boxes: each box whose marking is still "reading" is read by
-// POST /api/recognition/markings/, one box at a time, and its row filled in as it arrives. On submit the boxes (and,
+// a box) come after the boxes: the server's marking reader reads them in its own process, and
+// the page asks POST /api/recognition/markings/ for the boxes still "reading" every second,
+// filling each row in as its marking arrives. On submit the boxes (and,
 // for an issue, the picked tool instances) go in the form as JSON.
 //
 // A scanned label (scan.js) adds its tool as a line: for an issue as "Add a tool by number"
@@ -21,6 +22,8 @@ import { guardSubmit } from "./session.js";
 
 // A proposal or a type this unsure of itself is shown apart (dashed, "Unsure: check this box").
 const UNSURE = 0.5;
+// How often the page asks again for markings the server's marking reader has not read yet.
+const POLL_MS = 1000;
 
 const section = document.querySelector(".kit-photo");
 if (section) start(section);
@@ -43,7 +46,7 @@ function start(section) {
   const undo = [], redo = [];
   let busy = 0; // uploads and recognitions in flight: confirm waits for them
   const latest = new Latest(); // one recognition per line, one upload: late answers are dropped
-  const markingReads = new Latest(); // one marking read per line: a moved box's is dropped
+  const markingReads = new Latest(); // one marking request at a time: an older one is dropped
   const toRead = []; // lines whose marking is still being read, in order
   const progress = { done: 0, total: 0, running: false, round: 0 }; // round: one per photo
 
@@ -136,8 +139,7 @@ function start(section) {
     if (i < 0) return;
     if (undoable) begin();
     const [gone] = state.lines.splice(i, 1);
-    latest.signal(gone); // its late answer, if any, is dropped
-    markingReads.signal(gone);
+    latest.signal(gone); // its late answer, if any, is dropped (its marking's too: askMarkings)
     state.selected = -1;
     proposeInstances();
     render();
@@ -277,8 +279,9 @@ function start(section) {
     sayProgress();
   }
 
-  // Queues every line whose marking is still being read; one request at a time (the OCR is
-  // the machine's bottleneck), so each row fills in as its box is read.
+  // Queues every line whose marking is still being read. The server's marking reader (its own
+  // process) reads them; the page asks for all the lines still waiting in one request, again
+  // every POLL_MS, and fills each row in as its marking comes back read.
   function readMarkings() {
     for (const line of state.lines) {
       if (markingPending(line) && !toRead.includes(line)) {
@@ -290,29 +293,50 @@ function start(section) {
     if (!progress.running) drainMarkings();
   }
 
+  // Lines no longer waiting (read, removed, or recognised again as read) count as done.
+  function settleMarkings() {
+    for (const line of toRead.slice()) {
+      if (!state.lines.includes(line) || !markingPending(line)) {
+        toRead.splice(toRead.indexOf(line), 1);
+        progress.done++;
+      }
+    }
+    sayProgress();
+  }
+
   async function drainMarkings() {
     const round = progress.round;
     progress.running = true;
-    while (toRead.length && round === progress.round) {
-      const line = toRead.shift();
-      if (state.lines.includes(line) && markingPending(line)) await readMarking(line);
+    while (round === progress.round) {
+      settleMarkings();
+      if (!toRead.length) break;
+      await askMarkings(toRead.slice());
       if (round !== progress.round) return;
-      progress.done++;
-      sayProgress();
+      settleMarkings();
+      if (!toRead.length) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     if (round === progress.round) progress.running = false;
   }
 
-  async function readMarking(line) {
-    const signal = markingReads.signal(line);
-    const box = line.box.map(Math.round), photo = state.photo.id;
+  async function askMarkings(lines) {
+    const signal = markingReads.signal("poll");
+    const photo = state.photo.id;
+    const boxes = lines.map((line) => line.box.map(Math.round));
     try {
-      const answer = await send(section.dataset.markingsUrl, { json: { photo, boxes: [box] }, signal });
-      // Dropped when the box moved, was recognised again or the photo changed meanwhile.
-      if (signal.aborted || state.photo?.id !== photo || String(line.box.map(Math.round)) !== String(box)) return;
-      line.marking = answer.markings[0].marking;
+      const answer = await send(section.dataset.markingsUrl, { json: { photo, boxes }, signal });
+      if (signal.aborted || state.photo?.id !== photo) return;
+      let named = false;
+      answer.markings.forEach((read, k) => {
+        const line = lines[k];
+        // Dropped when the box moved, was removed or the photo changed meanwhile.
+        if (!state.lines.includes(line) || String(line.box.map(Math.round)) !== String(boxes[k])) return;
+        if (read.marking.check === "reading") return; // not read yet: asked again
+        line.marking = read.marking;
+        named = named || line.marking.check === "confirmed";
+      });
       // The marking beats the look for every pick the user did not make by hand.
-      if (purpose === "issue" && line.marking.check === "confirmed") {
+      if (purpose === "issue" && named) {
         state.lines.forEach((l) => {
           if (l.box && !l.picked) l.inventory_number = "";
         });
@@ -322,7 +346,7 @@ function start(section) {
     } catch (e) {
       if (!isAbort(e)) fail(e.message);
     } finally {
-      markingReads.done(line, signal);
+      markingReads.done("poll", signal);
     }
   }
 

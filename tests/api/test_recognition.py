@@ -57,7 +57,9 @@ def no_model(monkeypatch, tmp_path):
     runtime.reset_model()
 
 
-def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, jpeg, no_model):
+def test_it_says_so_when_recognition_is_off_and_still_answers(
+    api, storekeeper, jpeg, no_model, reader
+):
     response = api(storekeeper).post(
         "/api/recognition/",
         {
@@ -83,7 +85,7 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(api, storekeeper, 
         "maybe_several": False,
         "notice": "",
     }
-    # The marking needs no model: it is still read (a plain test picture holds none).
+    # The marking needs no model: the marking reader still reads it (a plain picture holds none).
     assert (marking["check"], marking["text"]) == ("not_read", None)
 
 

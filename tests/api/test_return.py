@@ -4,6 +4,7 @@ JSON report, and retries that do not take the return twice."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from toolcrib.crib import marking_reader
 from toolcrib.crib.models import AuditEvent, Return, ToolInstance
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,9 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
         None: "extra",
     }
     wrench = lines["AT-288293-5"]
-    # Its etched number decides; the raw similarity and calibrated % stay beside it, for audit.
-    assert wrench["verdict_reason"].startswith("marking confirms it")
+    # Nobody read the markings before this submit: decided on the look, the marking pending.
+    assert wrench["marking_pending"] and wrench["marking_check"] == ""
+    assert wrench["verdict_reason"].endswith("; marking being read")
     assert wrench["match_percent"] > 95 and wrench["probability"] is not None
     assert tool_return["accepted_risk"] == 20 and tool_return["calibration"] == "built in"
     assert lines["AT-288293-6"]["reason"] == "not found in the return photo"
@@ -80,6 +82,14 @@ def test_it_shows_each_tool_s_match_and_decision(kit, api, desk, engineer):
     assert client.get(f"/api/returns/{tool_return['id']}/").json() == tool_return
     flagged = client.get("/api/returned-tools/", {"decision": "recount_required"}).json()["results"]
     assert [line["inventory_number"] for line in flagged] == ["AT-288293-6"]
+    # The marking reader reads them (its loop's body, here): the etched number confirms the
+    # wrench, and the line says so.
+    marking_reader.drain()
+    wrench = client.get(f"/api/returned-tools/{wrench['id']}/").json()
+    assert (wrench["marking_pending"], wrench["marking_check"]) == (False, "confirmed")
+    assert wrench["decision"] == "accepted"
+    assert "verified by marking" in wrench["verdict_reason"]
+    assert wrench["marking"]["text"] == "AT-288293-5"
 
 
 def test_it_takes_confirmations_by_eye_several_at_once_without_a_reason(kit, api, desk, engineer):

@@ -37,6 +37,12 @@ def shared_connection(crib):
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(autouse=True)
+def no_wait_for_markings(settings):
+    """No marking reader runs here: `markings: wait` answers at once with what is read."""
+    settings.TOOLCRIB_MARKING_WAIT_SECONDS = 0
+
+
 def token(user) -> str:
     from rest_framework.authtoken.models import Token
 

@@ -4,7 +4,10 @@ running the model or the OCR a second time. Recognitions are found again only by
 box, model file and rotation mode; markings by the same photo, box and the crib's rules.
 
 Model runs, photo decodes and marking reads are counted around the real model, Pillow's real
-decoder and the real reader (zxing-cpp + OCR)."""
+decoder and the real reader (zxing-cpp + OCR).
+
+No request reads a marking: an upload, an issue or a return queues the boxes not read yet, and
+the marking reader (its own process; `marking_reader.drain()` here, its loop's body) reads them."""
 
 from collections import Counter
 
@@ -13,7 +16,7 @@ import pytest
 from PIL import ImageFile
 
 from inference import markings, runtime
-from toolcrib.crib import recognition, services
+from toolcrib.crib import marking_reader, recognition, services
 from toolcrib.crib.models import BoxMarking, BoxRecognition, CribSettings
 from toolcrib.crib.services import ToolLine
 
@@ -58,6 +61,7 @@ def uploaded(storekeeper):
     data, boxes = compose([(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
     photo = services.store_photo(data, user=storekeeper)
     recognition.recognise_photo(photo, boxes)
+    marking_reader.drain()  # the reader reads them while the storekeeper checks the boxes
     return photo, boxes
 
 
@@ -107,6 +111,7 @@ def test_a_return_uses_the_upload_s_recognitions(
     )
     photo = services.store_photo(data, user=desk)
     recognition.recognise_photo(photo, boxes, in_crib_only=False)
+    marking_reader.drain()
     counted.clear()
 
     tool_return = services.return_tools(
@@ -123,13 +128,18 @@ def test_a_box_recognised_before_is_not_recognised_again_and_a_new_box_is(
     photo, boxes = uploaded
     moved = (boxes[2][0] + 8, boxes[2][1], boxes[2][2], boxes[2][3])  # the desk moved one edge
 
-    issue(photo, [boxes[0], boxes[1], moved], tools, engineer, storekeeper)
+    made = issue(photo, [boxes[0], boxes[1], moved], tools, engineer, storekeeper)
 
-    # The moved box only: one model run and its decode, one full-resolution decode and one read
-    # for its marking.
-    assert counted == {"model runs": 1, "decodes": 2, "marking reads": 1}
+    # The moved box only: one model run and its decode; its marking is queued, not read.
+    assert counted == {"model runs": 1, "decodes": 1}
     assert BoxRecognition.objects.filter(photo=photo).count() == 4
     assert BoxMarking.objects.filter(photo=photo).count() == 4
+    assert made.tools.get(x0=moved[0]).marking_pending
+    counted.clear()
+    # The reader: one full-resolution decode and one read, kept with the issued tool.
+    assert marking_reader.drain() == 1
+    assert counted == {"decodes": 1, "marking reads": 1}
+    assert not made.tools.filter(marking_pending=True).exists()
 
 
 def test_the_markings_are_read_again_under_other_number_patterns(
@@ -142,7 +152,9 @@ def test_the_markings_are_read_again_under_other_number_patterns(
 
     issue(photo, boxes, tools, engineer, storekeeper)
 
-    assert counted == {"decodes": 1, "marking reads": 3}  # no model run: its outputs are kept
+    assert counted == {}  # no model run (its outputs are kept), no read: queued
+    marking_reader.drain()
+    assert counted == {"decodes": 1, "marking reads": 3}  # one decode for the photo's boxes
     assert BoxMarking.objects.filter(photo=photo).values("rules").distinct().count() == 2
 
 
@@ -186,3 +198,26 @@ def test_another_model_file_does_not_reuse_what_this_one_made(
         sha,
         runtime.get_model().sha256,
     }
+
+
+def test_no_request_reads_a_marking_the_reader_does(tools, engineer, storekeeper, desk, counted):
+    """The upload's recognition, the issue and the return of boxes nobody read: the model runs,
+    the OCR does not; the reader reads each box once, decoding each photo once."""
+    from tests.kit_photos import compose
+
+    data, boxes = compose([(SCREW, (50, 50), 0), (PLIERS, (900, 100), 0), (WRENCH, (200, 500), 0)])
+    photo = services.store_photo(data, user=storekeeper)
+    answer = recognition.recognise_photo(photo, boxes)
+    assert [t.marking_answer["check"] for t in answer] == ["reading"] * 3
+    made = issue(photo, boxes, tools, engineer, storekeeper)
+    back = services.store_photo(data, user=desk)
+    services.return_tools(engineer=engineer, desk_user=desk, sightings=[(back, b) for b in boxes])
+
+    assert "marking reads" not in counted
+    assert marking_reader.pending() == 6
+    counted.clear()
+    assert marking_reader.drain() == 6
+    assert counted == {"decodes": 2, "marking reads": 6}
+    # Each issued tool keeps what was read off it (a status, and a number where one was read).
+    assert not made.tools.filter(marking_pending=True).exists()
+    assert "" not in set(made.tools.values_list("marking_status", flat=True))

@@ -22,6 +22,15 @@ def page(page):
     return settle_after_clicks(page)
 
 
+@pytest.fixture(autouse=True)
+def marking_reader(request):
+    """Beside every live server, the marking reader (tests/conftest.py `reader`)."""
+    if "live_server" not in request.fixturenames:
+        return None
+    request.getfixturevalue("live_server")
+    return request.getfixturevalue("reader")
+
+
 def sign_in(page, live_server, user):
     page.context.clear_cookies()
     page.goto(live_server.url + "/accounts/login/")

@@ -116,6 +116,12 @@ def test_it_issues_returns_recounts_and_shows_the_lost_tool(
     assert (x0, y0, x1 - 5, y1 - 5) in row_boxes(page)
     assert page.locator(".tool-row").count() == 3
     assert "Open-end wrench 3/4" in page.locator(".tool-row .type").all_inner_texts()
+    # The desk checks the boxes while the marking reader reads them (the usual case: read
+    # before the submit, so the marking decides at once).
+    page.wait_for_function(
+        "document.querySelector('.marking-progress').textContent.startsWith('Markings read')",
+        timeout=180_000,
+    )
     # The engineer's shift ends: whatever they hold and did not bring goes to a recount.
     assert page.get_by_label("Nothing: a normal return").is_checked()
     page.get_by_label("The end of the shift").check()

@@ -428,6 +428,12 @@ class RecognitionSerializer(serializers.Serializer):
 # --- issue and return ------------------------------------------------------------------------
 
 
+PENDING_HELP = (
+    "True while the marking of this line's box is still with the marking reader (not read "
+    "yet); `marking` is filled in when it is."
+)
+
+
 class IssuedToolSerializer(serializers.ModelSerializer):
     inventory_number = serializers.CharField(
         source="tool_instance.inventory_number", read_only=True
@@ -448,7 +454,9 @@ class IssuedToolSerializer(serializers.ModelSerializer):
             "closed_at",
             "crop_url",
             "marking",
+            "marking_pending",
         ]
+        extra_kwargs = {"marking_pending": {"help_text": PENDING_HELP}}
 
 
 class IssueSerializer(serializers.ModelSerializer):
@@ -538,11 +546,17 @@ class ReturnedToolSerializer(serializers.ModelSerializer):
             "marking",
             "marking_check",
             "close_up",
+            "marking_pending",
         ]
         extra_kwargs = {
             "close_up": {
                 "read_only": True,
                 "help_text": "The close-up photo whose marking read decided the line.",
+            },
+            "marking_pending": {
+                "help_text": PENDING_HELP + " At return the line was decided on the rest (the "
+                "visual match, scans); when the marking is read it decides: the line may become "
+                "accepted (verified by marking) or go to a recount. Ask for the line again."
             },
             "match_percent": {"help_text": "Raw similarity, (cosine + 1) / 2 x 100, for audit."},
             "probability": {"help_text": "Calibrated probability (%) that it is the tool issued."},

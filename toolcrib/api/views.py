@@ -219,8 +219,9 @@ class RecognitionView(CribAPI, GenericAPIView):
 
 class RecognitionMarkingsView(CribAPI, GenericAPIView):
     """What is read off the tool in each box (codes, numbers), for the boxes /api/recognition/
-    answered with `check: reading`: kept readings are given, the others read now (seconds a
-    box) and kept, so the issue or return that uses these boxes does not read them again."""
+    answered with `check: reading`: readings the marking reader has kept are given, the others
+    are `check: reading` still (queued for the reader, which takes seconds a box): ask again.
+    The issue or return that uses these boxes reuses the kept readings."""
 
     queryset = Photo.objects.none()  # what it reads
     permission_classes = [TakesPhotos]
@@ -238,7 +239,9 @@ class RecognitionMarkingsView(CribAPI, GenericAPIView):
             "markings": [
                 {
                     "box": box,
-                    "marking": recognition.Suggestion(box, 1.0, marking=m, named=t).marking_answer,
+                    "marking": recognition.Suggestion(
+                        box, 1.0, marking=m, named=t, reading=m is None
+                    ).marking_answer,
                 }
                 for box, (m, t) in zip(boxes, read)
             ],

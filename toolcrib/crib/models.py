@@ -280,7 +280,14 @@ class BoxMarking(models.Model):
     by the issue, return or enrolment that uses the box (no OCR at submit).
 
     Found again only by the photo, the exact box and the rules it was read under (the crib's
-    patterns and partial length, `markings.rules_key`); under other rules it is read anew."""
+    patterns and partial length, `markings.rules_key`); under other rules it is read anew.
+
+    A row without a `reading` is **pending**: queued by a request, read by the marking reader
+    (`manage.py read_markings`, toolcrib/crib/marking_reader.py), never by a web request. A
+    failed read (OCR engine missing) is tried again at `retry_at`, at most MAX_ATTEMPTS times;
+    then the failure is kept as the reading, so the lines waiting for it are not held forever."""
+
+    MAX_ATTEMPTS = 3
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="markings")
     x0 = models.PositiveIntegerField()
@@ -288,14 +295,30 @@ class BoxMarking(models.Model):
     x1 = models.PositiveIntegerField()
     y1 = models.PositiveIntegerField()
     rules = models.CharField(max_length=64)
-    reading = models.JSONField()
+    reading = models.JSONField(null=True, blank=True)  # None: pending, the reader has it to do
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # failed reads so far
+    retry_at = models.DateTimeField(null=True, blank=True)  # a failed read: not before then
+    failure = models.CharField(max_length=300, blank=True)  # what the last failed read said
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["photo", "x0", "y0", "x1", "y1", "rules"],
                 name="one_marking_per_box_and_rules",
+            ),
+            # Read means read at a time, and nothing left to retry.
+            models.CheckConstraint(
+                condition=Q(reading__isnull=True, read_at__isnull=True)
+                | Q(reading__isnull=False, read_at__isnull=False, retry_at__isnull=True),
+                name="box_marking_read_or_pending",
+            ),
+        ]
+        indexes = [
+            # The reader's queue: pending rows only, oldest first.
+            models.Index(
+                fields=["id"], condition=Q(reading__isnull=True), name="box_marking_pending"
             )
         ]
 
@@ -330,6 +353,9 @@ class Sighting(models.Model):
     # Estimated character height (px) of the text seen; where the marking is in the photo.
     marking_char_height = models.FloatField(null=True, blank=True)
     marking_box = models.JSONField(null=True, blank=True)
+    # The marking of this box is still with the marking reader (BoxMarking pending): it is
+    # kept here, and at return applied to the line, when the reader has read it.
+    marking_pending = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -350,6 +376,11 @@ class Sighting(models.Model):
             models.CheckConstraint(
                 name="%(class)s_embedding_has_model",
                 condition=Q(embedding__isnull=True) | ~Q(model_sha256=""),
+            ),
+            # Only a box in a photo has a marking to wait for.
+            models.CheckConstraint(
+                name="%(class)s_pending_marking_has_box",
+                condition=Q(marking_pending=False) | Q(photo__isnull=False),
             ),
         ]
 
@@ -603,6 +634,11 @@ class ReturnedTool(Sighting):
                 condition=~Q(decision__in=["not_a_tool", "identified", "foreign"])
                 | Q(issued_tool__isnull=True),
                 name="extra_actions_only_on_extra_lines",
+            ),
+            # While the marking is with the reader it has said nothing about the line yet.
+            models.CheckConstraint(
+                condition=Q(marking_pending=False) | Q(marking_check=""),
+                name="pending_marking_checks_nothing_yet",
             ),
         ]
 

@@ -6,12 +6,10 @@ are suggested, no features are stored, and every returned tool goes to a manual 
 
 import io
 import math
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from pgvector.django import CosineDistance
@@ -22,6 +20,7 @@ from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
+from toolcrib.crib import marking_reader
 from toolcrib.crib.markings import Named, name_tool, reads_of
 from toolcrib.crib.models import (
     BoxMarking,
@@ -34,7 +33,6 @@ from toolcrib.crib.models import (
 )
 
 Box = tuple[int, int, int, int]
-T = TypeVar("T")
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
 # nearest tools of one type in the answer. On 100,000 enrolments (bench/nearest.py,
 # docs/nearest.md) 200 gave recall@5 0.91-0.95 against exact search, 800 gave 0.97-0.98.
@@ -183,14 +181,20 @@ def _as_recognition(row: BoxRecognition) -> Recognition:
     )
 
 
+def full_pixels(data: bytes) -> np.ndarray:
+    """A photo's oriented pixels at full resolution (the markings are read from these)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+
+
 def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None = None):
     """What is read off each tool in the boxes (inference Marking per box): codes and numbers,
     from the photo's full-resolution pixels. `rules`: (patterns, min_partial) from the crib's
-    settings. Never raises on what is in the photo: a failure is a Marking that says so."""
+    settings. Never raises on what is in the photo: a failure is a Marking that says so.
+    The OCR runs here: the marking reader calls it, and the desk's close-up (one box)."""
     patterns, min_partial = rules or (None, markings.DEFAULT_MIN_PARTIAL)
     try:
-        with Image.open(io.BytesIO(data or photo_bytes(photo))) as image:
-            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+        rgb = full_pixels(data or photo_bytes(photo))
     except (OSError, ValueError) as e:
         return [
             markings.Marking(status="failed", message=f"The photo could not be read: {e}")
@@ -198,61 +202,52 @@ def read_markings(photo: Photo, boxes: list[Box], rules=None, data: bytes | None
     return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
-def markings_beside(
-    photo: Photo,
-    boxes: list[Box],
-    work: Callable[[], T],
-    *,
-    rules=None,
-    data: bytes | None = None,
-) -> tuple[T, list[markings.Marking]]:
-    """`work()` (the model's run) and the marking of each box: the kept one where this box was
-    read before under the crib's present rules, else read now from the full-resolution photo in
-    a second thread while `work` runs (onnxruntime and the OCR free the GIL), and kept. The
-    database is used from the calling thread only. A reading that failed (OCR engine missing)
-    is not kept: the next look tries again."""
+def kept_or_queued(
+    photo: Photo, boxes: list[Box], rules=None, *, queue: bool = True
+) -> list[markings.Marking | None]:
+    """The marking of each box kept under the crib's present rules, or None where it is not
+    read yet: those boxes are queued for the marking reader (marking_reader.py), which reads
+    them in its own process (queue=False: the caller queues them, once it knows it needs
+    them: `queue_markings`). No OCR runs here."""
     patterns, min_partial = rules or CribSettings.current().marking_rules()
-    key = markings.rules_key(patterns, min_partial)
     boxes = [tuple(int(v) for v in b) for b in boxes]
     kept = kept_markings(photo, (patterns, min_partial))
-    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
-    if not missing:
-        return work(), [kept[b] for b in boxes]
-    # The bytes are read here: one FieldFile must not be opened by two threads at once.
-    data = data if data is not None else photo_bytes(photo)
-    with ThreadPoolExecutor(1) as pool:
-        reading = pool.submit(read_markings, photo, missing, (patterns, min_partial), data)
-        done = work()
-        read = reading.result()
-    BoxMarking.objects.bulk_create(
-        [
-            BoxMarking(
-                photo=photo, x0=b[0], y0=b[1], x1=b[2], y1=b[3], rules=key, reading=m.to_dict()
-            )
-            for b, m in zip(missing, read)
-            if m.status != "failed"
-        ],
-        ignore_conflicts=True,  # two requests reading one box at once: both read the same
-    )
-    kept.update(zip(missing, read))
-    return done, [kept[b] for b in boxes]
+    missing = [b for b in boxes if b not in kept]
+    if missing and queue:
+        marking_reader.queue(photo, missing, markings.rules_key(patterns, min_partial))
+    return [kept.get(b) for b in boxes]
+
+
+def queue_markings(sightings, rules=None) -> None:
+    """Queue for the marking reader the boxes of (photo, box) pairs (one photo at a time)."""
+    patterns, min_partial = rules or CribSettings.current().marking_rules()
+    key = markings.rules_key(patterns, min_partial)
+    by_photo: dict[int, tuple[Photo, list[Box]]] = {}
+    for photo, box in sightings:
+        by_photo.setdefault(photo.pk, (photo, []))[1].append(box)
+    for photo, boxes in by_photo.values():
+        marking_reader.queue(photo, boxes, key)
 
 
 def kept_markings(photo: Photo, rules) -> dict[Box, markings.Marking]:
-    """The markings kept for `photo`'s boxes under these rules (patterns, min_partial)."""
+    """The markings read and kept for `photo`'s boxes under these rules (patterns,
+    min_partial); boxes still pending with the reader are not among them."""
     key = markings.rules_key(*rules)
     return {
         row.box: markings.Marking.from_dict(row.reading)
-        for row in BoxMarking.objects.filter(photo=photo, rules=key)
+        for row in BoxMarking.objects.filter(photo=photo, rules=key, reading__isnull=False)
     }
 
 
-def read_boxes(photo: Photo, boxes: list[Box]) -> list[tuple[markings.Marking, Named | None]]:
-    """The marking of each box and what it says about the crib: kept ones reused, the others
-    read now and kept (POST /api/recognition/markings/, after the boxes were answered)."""
+def read_boxes(
+    photo: Photo, boxes: list[Box]
+) -> list[tuple[markings.Marking | None, Named | None]]:
+    """The marking of each box and what it says about the crib, where the reader has read it;
+    (None, None) where it has not yet: queued, the caller asks again (POST
+    /api/recognition/markings/, which the page polls after the boxes were answered)."""
     rules = CribSettings.current().marking_rules()
-    _, read = markings_beside(photo, boxes, lambda: None, rules=rules)
-    return list(zip(read, name_tools(list(read), rules[0])))
+    read = kept_or_queued(photo, boxes, rules)
+    return list(zip(read, name_tools(read, rules[0])))
 
 
 def name_tools(read_off: list[markings.Marking | None], patterns=None) -> list[Named | None]:
@@ -317,12 +312,13 @@ def recognise_photo(
     expected: int | None = None,
     at_most: int | None = None,
     read: bool = True,
-    wait: bool = True,
+    wait: bool = False,
 ) -> list["Suggestion"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools,
-    and what is read off the tool (`read`; kept, so the issue or return reuses it).
-    wait=False answers without reading: kept markings are given, the others are `reading`
-    (read_boxes reads them after; the OCR takes seconds a box, the rest ~1 s a photo).
+    and what is read off the tool (`read`: kept markings; the others are queued for the marking
+    reader and answered `reading`; read_boxes gives them when read). wait=True waits (idle)
+    for the reader, at most TOOLCRIB_MARKING_WAIT_SECONDS; what is not read by then is still
+    `reading`. The OCR never runs here: seconds a box, the rest ~1 s a photo.
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap; `at_most`:
     an upper bound only (the engineer's tools at a normal return)."""
@@ -340,18 +336,18 @@ def recognise_photo(
 
     read_off: list[markings.Marking | None] = [None] * len(boxes)
     named: list[Named | None] = [None] * len(boxes)
-    if read and wait:
+    if read:
+        # Queued for the marking reader before the model runs: it reads while the model thinks.
         rules = CribSettings.current().marking_rules()
-        found, kept = markings_beside(photo, boxes, run_model, rules=rules, data=data)
-        read_off = list(kept)
+        read_off = kept_or_queued(photo, boxes, rules)
+    found = run_model()
+    if read and wait and any(m is None for m in read_off):
+        key = markings.rules_key(*rules)
+        marking_reader.wait_for(photo, boxes, key, settings.TOOLCRIB_MARKING_WAIT_SECONDS)
+        on_hand = kept_markings(photo, rules)
+        read_off = [on_hand.get(b) for b in boxes]
+    if read:
         named = name_tools(read_off, rules[0])
-    else:
-        found = run_model()
-        if read:
-            rules = CribSettings.current().marking_rules()
-            on_hand = kept_markings(photo, rules)
-            read_off = [on_hand.get(b) for b in boxes]
-            named = name_tools(read_off, rules[0])
     reading = [read and m is None for m in read_off]
     if model is None or found is None:
         return [

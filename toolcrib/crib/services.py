@@ -7,10 +7,9 @@ its work or none of it. Bad input raises CribError with a message fit to show th
 import contextlib
 import contextvars
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -119,12 +118,15 @@ class ToolFeature:
     sha: str = ""
     model_class: int | None = None  # the model's class, where it is sure of it
     marking: Marking | None = None
+    pending: bool = False  # the marking is with the marking reader, not read yet
 
 
 def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeature]:
-    """The model's view of (photo, box) pairs and what is read off each tool: the ones kept when
-    the photo was uploaded and its boxes recognised, else computed now (one model call per
-    photo, the markings read beside it in a second thread) and kept."""
+    """The model's view of (photo, box) pairs and what is read off each tool: the recognitions
+    kept when the photo was uploaded and its boxes recognised, else computed now (one model
+    call per photo) and kept; the markings kept, else `pending`: the request never runs the OCR.
+    The caller queues the pending boxes for the marking reader with what it saves (a refused
+    issue queues nothing), and marking_read hands each reading to its line later."""
     out = [ToolFeature() for _ in pairs]
     by_photo: dict[int, tuple[Photo, list[int], list[Box]]] = {}
     for i, (photo, box) in enumerate(pairs):
@@ -134,17 +136,24 @@ def _look_at(pairs: Sequence[tuple[Photo | None, Box | None]]) -> list[ToolFeatu
             boxes.append(box)
     rules = CribSettings.current().marking_rules() if by_photo else None
     for photo, indexes, boxes in by_photo.values():
-        # Kept at upload (recognition.recognise_photo): then neither the model nor the OCR runs.
-        (found, sha), read = recognition.markings_beside(
-            photo, boxes, partial(recognition.recognise_boxes, photo, boxes), rules=rules
-        )
+        read = recognition.kept_or_queued(photo, boxes, rules, queue=False)
+        # Kept at upload (recognition.recognise_photo): then the model does not run.
+        found, sha = recognition.recognise_boxes(photo, boxes)
         for i, r, m in zip(indexes, found, read):
             if r is not None:
                 top = r.candidates[0] if r.candidates else None
                 sure = top is not None and top.probability >= SURE
                 out[i] = ToolFeature(r.feature, sha, top.class_index if top and sure else None)
-            out[i].marking = m
+            out[i].marking, out[i].pending = m, m is None
     return out
+
+
+def _queue_pending(sightings: Iterable[Enrolment | IssuedTool | ReturnedTool]) -> None:
+    """Queue for the marking reader the boxes of the lines just saved that wait for their
+    marking (in the saving transaction: a refused issue or return queues nothing)."""
+    waiting = [(s.photo, s.box) for s in sightings if s.marking_pending]
+    if waiting:
+        recognition.queue_markings(waiting)
 
 
 def enrol(
@@ -164,7 +173,9 @@ def enrol(
         )
         enrolment.box = box
         enrolment.keep_marking(seen.marking)
+        enrolment.marking_pending = seen.pending
         enrolment.save()
+        _queue_pending([enrolment])
     return enrolment
 
 
@@ -223,9 +234,13 @@ def issue_tools(
     seen = _look_at([(line.photo, line.box) for line in lines])
     for line, view in zip(lines, seen):
         if line.scanned and view.marking is None:
-            view.marking = scanned(line.tool_instance.inventory_number)
+            # The scan is the line's marking (what the reader reads later is kept beside it).
+            view.marking, view.pending = scanned(line.tool_instance.inventory_number), False
         elif line.typed or (line.photo is None and not line.scanned):
-            view.marking = typed(line.tool_instance.inventory_number, view.marking)
+            # Picked by hand: recorded as typed, not waiting for the reader (its read of the
+            # photo is still kept with the photo).
+            number = line.tool_instance.inventory_number
+            view.marking, view.pending = typed(number, view.marking), False
 
     try:
         with audit.acting_as(storekeeper), transaction.atomic():
@@ -258,9 +273,11 @@ def issue_tools(
                 )
                 issued.box = line.box
                 issued.keep_marking(view.marking)
+                issued.marking_pending = view.pending
                 issued.save()
                 tool.status = ToolInstance.Status.ISSUED
                 tool.save()
+            _queue_pending(issue.tools.all())
             audit.record(
                 "issued",
                 issue,
@@ -388,7 +405,9 @@ def return_tools(
     checks = _check_markings(held, returned, pairs)
     for p in pairs:
         if p.held in scans:  # the scan, not the crop's reading, says which tool it is
-            returned[p.returned] = replace(returned[p.returned], marking=scans[p.held])
+            returned[p.returned] = replace(
+                returned[p.returned], marking=scans[p.held], pending=False
+            )
             checks[(p.held, p.returned)] = _scan_check(held[p.held], scans[p.held])
     scanned_only = sorted(set(scans) - {p.held for p in pairs})
 
@@ -442,7 +461,10 @@ def return_tools(
                     marking_note=check.message if check.decides else "",
                 )
                 reason = verdict.reason
-                if not check.decides and check.message:
+                pending = returned[pair.returned].pending
+                if pending:
+                    reason = f"{reason}; {MARKING_PENDING}"
+                elif not check.decides and check.message:
                     reason = f"{reason}; {check.message}"
                 _line(
                     tool_return,
@@ -455,7 +477,7 @@ def return_tools(
                     decision=VERDICT_DECISION[verdict.kind],
                     reason=reason,
                     verdict_reason=reason,
-                    marking_check=check.outcome,
+                    marking_check="" if pending else check.outcome,
                 )
                 if verdict.kind == verdicts.ACCEPTED:
                     _back_in_crib(held[pair.held])
@@ -526,6 +548,7 @@ def return_tools(
                     verdict_reason=why,
                 )
             tool_return.still_out_tools.set(still_out)
+            _queue_pending(tool_return.tools.all())
             audit.record("returned", tool_return, after=_return_summary(tool_return))
     except IntegrityError as e:
         if idempotency_key and "idempotency_key" in str(e):
@@ -734,6 +757,7 @@ def _line(
     )
     line.box = box
     line.keep_marking(seen.marking)
+    line.marking_pending = seen.pending and photo is not None
     line.save()
     return line
 
@@ -892,6 +916,7 @@ def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[Retur
         line.keep_marking(marking)
         line.marking_box = None  # the marking is in the close-up, not in the return photo
         line.close_up, line.marking_check = photo, check.outcome
+        line.marking_pending = False  # the close-up decided: the return photo's read comes late
         confirmed = check.outcome == Outcome.CONFIRMED
         verdict = "marking confirms it" if confirmed else "marking contradicts it"
         line.decision = (
@@ -915,6 +940,118 @@ def read_close_up(line: ReturnedTool, data: bytes, *, user: User) -> tuple[Retur
             },
         )
     return line, check
+
+
+MARKING_PENDING = "marking being read"
+LATE = "read after the return"
+
+
+def marking_read(photo: Photo, box: Box, marking: Marking) -> None:
+    """The marking reader has read `box` of `photo`: every enrolment, issued tool and return
+    line waiting for that marking keeps it. A return line's marking is compared with its issued
+    tool as at return (crib/markings.compare), and it decides, strongest first:
+
+    - confirmed: a line still waiting for the desk (confirm by eye, recount) is accepted,
+      "verified by marking", and its tool is back in the crib; a line already settled keeps
+      its decision and says so.
+    - contradicted (another tool's number, a number of no tool): the line goes to a recount
+      with the reason. A line already accepted or confirmed by eye is reopened: its tool is
+      held again until the recount, unless it has left the crib since (issued again, lost,
+      retired...), then the reason says so and the decision stays for QA to see.
+    - nothing read: the line keeps its visual verdict, and says the marking was not read.
+
+    Audited as "marking read" (actor: the reader, no user)."""
+    x0, y0, x1, y1 = box
+    waiting = {"photo": photo, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "marking_pending": True}
+    with audit.acting_as(None), transaction.atomic():
+        for model in (Enrolment, IssuedTool):
+            for sighting in model.objects.select_for_update().filter(**waiting):
+                sighting.keep_marking(marking)
+                sighting.marking_pending = False
+                sighting.save()
+        lines = (
+            ReturnedTool.objects.select_for_update(of=("self",))
+            .select_related("issued_tool__tool_instance", "tool_return__engineer")
+            .filter(**waiting)
+        )
+        for line in lines:
+            _late_marking(line, marking)
+
+
+def _late_marking(line: ReturnedTool, marking: Marking) -> None:
+    before = {"decision": line.decision, "marking_check": line.marking_check}
+    line.keep_marking(marking)
+    line.marking_pending = False
+    issued = line.issued_tool
+    if issued is None:  # an extra line: the marking is kept; the desk's action decides
+        line.save()
+        return
+    number = issued.tool_instance.inventory_number
+    patterns, min_partial = CribSettings.current().marking_rules()
+    held = list(
+        line.tool_return.engineer.held_tools().values_list(
+            "tool_instance__inventory_number", flat=True
+        )
+    )
+    check = compare(
+        marking,
+        issued=number,
+        held=held + [number],
+        crib=ToolInstance.objects.values_list("inventory_number", flat=True),
+        patterns=patterns,
+        min_partial=min_partial,
+    )
+    line.marking_check = check.outcome
+    Decision = ReturnedTool.Decision
+    late = f"{check.message}; {LATE}"
+    pending_note = f"; {MARKING_PENDING}"
+    verdict = line.verdict_reason.removesuffix(pending_note)
+    if not check.decides:
+        line.verdict_reason = f"{verdict}; {late}"
+        if line.decision in ReturnedTool.OPEN_DECISIONS:
+            line.reason = line.verdict_reason
+    elif check.outcome == Outcome.CONFIRMED:
+        if line.decision in ReturnedTool.OPEN_DECISIONS:
+            line.decision = Decision.ACCEPTED
+            line.verdict_reason = line.reason = f"marking confirms it ({late})"
+            line.decided_by, line.decided_at = None, timezone.now()
+            _back_in_crib(issued)
+        else:
+            line.verdict_reason = f"{verdict}; {late}"
+    else:
+        contradicts = f"marking contradicts it ({late})"
+        if line.decision in ReturnedTool.OPEN_DECISIONS:
+            line.decision = Decision.RECOUNT_REQUIRED
+            line.verdict_reason = line.reason = contradicts
+        elif line.decision in (Decision.ACCEPTED, Decision.CONFIRMED):
+            tool = ToolInstance.objects.select_for_update().get(pk=issued.tool_instance_id)
+            if tool.status == ToolInstance.Status.IN_CRIB:
+                # Back to the engineer until the desk counts it: the tool may still be out.
+                issued.closed_at = None
+                issued.save(update_fields=["closed_at"])
+                tool.status = ToolInstance.Status.ISSUED
+                tool.save()
+                line.decision = Decision.RECOUNT_REQUIRED
+                line.decided_by = line.decided_at = None
+                line.verdict_reason = line.reason = contradicts
+            else:
+                line.verdict_reason = (
+                    f"{contradicts}; {tool} is {tool.get_status_display()} since: for QA"
+                )
+        else:  # counted by hand at a recount: the desk's count stands; the marking is kept
+            line.verdict_reason = f"{verdict}; {contradicts}"
+    line.save()
+    audit.record(
+        "marking read",
+        line,
+        before=before,
+        after={
+            "decision": line.decision,
+            "marking": line.marking_summary(),
+            "marking_check": line.marking_check,
+            "why": check.message,
+        },
+    )
 
 
 def set_risk(value: Any, *, user: User) -> CribSettings:

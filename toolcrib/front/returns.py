@@ -129,6 +129,8 @@ def return_page(request, pk):
             "recounted": counts[ReturnedTool.Decision.RECOUNTED_ACCEPTED],
             "can_decide": request.user.has_perm(access.RECOUNT),
             "still_out": still_out,
+            # Lines whose marking the marking reader has not read yet (they may still change).
+            "marking_pending": sum(line.marking_pending for line in lines),
         },
     )
 

@@ -2,9 +2,11 @@
 
 It starts the embedded PostgreSQL (unless DATABASE_URL is set), applies migrations, makes the
 first admin, reports the model, then runs gunicorn (or, with --dev, Django's autoreloading
-runserver) as a child process and watches both: a dead PostgreSQL is started again (requests
-meanwhile get 503, see toolcrib/database_outage.py), and stopping serve (Ctrl-C, SIGTERM)
-stops the web server and the PostgreSQL that serve started.
+runserver) as a child process, and beside it the marking reader (`manage.py read_markings
+--loop`, at nice 19: the OCR never runs in a web request), and watches them: a dead PostgreSQL
+is started again (requests meanwhile get 503, see toolcrib/database_outage.py), a dead reader
+too, and stopping serve (Ctrl-C, SIGTERM) stops the web server, the reader and the PostgreSQL
+that serve started. Both children watch serve: if it is killed outright, they stop.
 """
 
 import os
@@ -28,6 +30,9 @@ from toolcrib.crib.models import CribSettings
 from toolcrib.lib.embedded_db import EmbeddedPostgres
 
 WATCH_SECONDS = 0.5
+READER_RESTART_SECONDS = 5.0
+# The marking reader (toolcrib/crib/marking_reader.py): the OCR, at low CPU priority.
+READER = [sys.executable, "manage.py", "read_markings", "--loop"]
 
 
 class Stop(Exception):
@@ -67,7 +72,7 @@ class Command(BaseCommand):
         # Ctrl-C too, even when started with SIGINT ignored (as a shell's background job is).
         signal.signal(signal.SIGINT, _stop_on_signal)
         database = EmbeddedPostgres(settings.EMBEDDED_DB_DIR) if settings.EMBEDDED_DB_DIR else None
-        child = None
+        child = self.reader = None
         try:
             if database:
                 self._start_or_adopt(database)
@@ -89,15 +94,13 @@ class Command(BaseCommand):
                     str(workers),
                 ]
                 what = f"gunicorn, {workers} workers"
-            # Its own process group: serve decides when and how it stops (see _stop_child).
-            child = subprocess.Popen(
-                command,
-                cwd=settings.BASE_DIR,
-                start_new_session=True,
-                env={**os.environ, "TOOLCRIB_SERVE_PID": str(os.getpid())},
-            )
+            child = _start(command)
+            self.reader = _start(READER)
             self._wait_until_listening(child, host, port)
-            self.stdout.write(f"Serving http://{host}:{port}/ ({what}). Stop with Ctrl-C.")
+            self.stdout.write(
+                f"Serving http://{host}:{port}/ ({what}). The marking reader runs beside it "
+                f"(pid {self.reader.pid}, nice 19). Stop with Ctrl-C."
+            )
             self.stdout.flush()
             self._supervise(child, database)
         except Stop:
@@ -107,6 +110,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             _stop_child(child)
+            _stop_child(self.reader)
             if database and database.started_here:
                 database.stop()
                 _owner_file(database).unlink(missing_ok=True)
@@ -162,9 +166,18 @@ class Command(BaseCommand):
         raise CommandError(f"the web server did not start (exit code {child.returncode})")
 
     def _supervise(self, child, database):
-        """Until the web server stops: start the embedded PostgreSQL again when it dies."""
+        """Until the web server stops: start the embedded PostgreSQL again when it dies, and
+        the marking reader (`self.reader`; at most every READER_RESTART_SECONDS)."""
+        reader_started = time.monotonic()
         while child.poll() is None:
             time.sleep(WATCH_SECONDS)
+            again = time.monotonic() - reader_started >= READER_RESTART_SECONDS
+            if self.reader.poll() is not None and again:
+                self.stderr.write(
+                    f"The marking reader stopped (exit code {self.reader.returncode}); "
+                    "starting it again."
+                )
+                self.reader, reader_started = _start(READER), time.monotonic()
             if database is None or database.pid() is not None:
                 continue
             self.stderr.write("The embedded PostgreSQL stopped; starting it again.")
@@ -213,6 +226,17 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _start(command: list[str]) -> subprocess.Popen:
+    """A child in its own process group (serve decides when and how it stops: _stop_child),
+    told serve's pid so that it stops when serve is gone."""
+    return subprocess.Popen(
+        command,
+        cwd=settings.BASE_DIR,
+        start_new_session=True,
+        env={**os.environ, "TOOLCRIB_SERVE_PID": str(os.getpid())},
+    )
 
 
 def _stop_child(child):

@@ -1,0 +1,246 @@
+"""The marking reader: the markings (OCR, seconds a box) are read in their own process at low
+CPU priority, never in a web request.
+
+A request that needs a box's marking queues it (`queue`): a BoxMarking row without a reading.
+The reader (`manage.py read_markings --loop`, which `manage.py serve` starts beside the web
+server) takes one pending row at a time with SELECT ... FOR UPDATE SKIP LOCKED, so several
+readers (two `serve` on one database) share the queue and never read one box twice; it reads it
+with inference.markings, keeps the reading and hands it to the lines waiting for it
+(`services.marking_read`), all in one transaction: a reader that dies mid-read leaves the row
+pending for the next one. Between reads it sleeps on LISTEN (a queued box NOTIFYs), and polls
+every POLL_SECONDS besides (a failed read's retry time, a lost notification).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import numpy as np
+import psycopg
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from inference import markings
+from toolcrib.crib.models import BoxMarking, CribSettings, Photo
+
+logger = logging.getLogger(__name__)
+
+Box = tuple[int, int, int, int]
+CHANNEL = "toolcrib_markings"
+POLL_SECONDS = 2.0
+# A failed read (the OCR engine missing or failing) is tried again after these many seconds;
+# after BoxMarking.MAX_ATTEMPTS the failure is kept as the reading.
+RETRY_SECONDS = (10, 60)
+
+
+def queue(photo: Photo, boxes: Sequence[Box], key: str) -> None:
+    """Ask the reader for these boxes' markings under the rules `key` (rows kept or queued
+    already are left as they are) and wake it."""
+    rows = [
+        BoxMarking(photo=photo, x0=b[0], y0=b[1], x1=b[2], y1=b[3], rules=key)
+        for b in dict.fromkeys(tuple(int(v) for v in b) for b in boxes)
+    ]
+    if not rows:
+        return
+    BoxMarking.objects.bulk_create(rows, ignore_conflicts=True)
+    with connection.cursor() as cursor:  # delivered when the request's transaction commits
+        cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+
+
+def pending(photo: Photo | None = None) -> int:
+    """How many boxes wait for the reader (of one photo, or of all)."""
+    rows = BoxMarking.objects.filter(reading__isnull=True)
+    return (rows if photo is None else rows.filter(photo=photo)).count()
+
+
+def wait_for(photo: Photo, boxes: Sequence[Box], key: str, seconds: float) -> None:
+    """Wait (idle, polling the database) until the reader has read these boxes, at most
+    `seconds`: for `markings: "wait"` callers. The OCR itself runs in the reader."""
+    wanted = {tuple(int(v) for v in b) for b in boxes}
+    deadline = time.monotonic() + seconds
+    while True:
+        read = {
+            (x0, y0, x1, y1)
+            for x0, y0, x1, y1 in BoxMarking.objects.filter(
+                photo=photo, rules=key, reading__isnull=False
+            ).values_list("x0", "y0", "x1", "y1")
+        }
+        if wanted <= read or time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
+
+
+class PhotoPixels:
+    """The last photo decoded at full resolution: a photo's boxes are queued together, so the
+    reader decodes each photo once, not once per box."""
+
+    def __init__(self) -> None:
+        self.photo_id: int | None = None
+        self.rgb: np.ndarray | None = None
+
+    def of(self, photo: Photo) -> np.ndarray:
+        from toolcrib.crib.recognition import full_pixels, photo_bytes
+
+        if self.photo_id != photo.pk or self.rgb is None:
+            self.photo_id, self.rgb = None, None
+            self.rgb = full_pixels(photo_bytes(photo))
+            self.photo_id = photo.pk
+        return self.rgb
+
+
+def read_one(pixels: PhotoPixels | None = None) -> bool:
+    """Read the oldest pending box nobody else is reading; False when there is none."""
+    pixels = pixels or PhotoPixels()
+    with transaction.atomic():
+        row = (
+            BoxMarking.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("photo")
+            .filter(reading__isnull=True)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
+            .order_by("id")
+            .first()
+        )
+        if row is None:
+            return False
+        try:
+            with transaction.atomic():  # a savepoint: a failure below leaves the row to retry
+                _read_and_keep(row, pixels)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: the loop waits for it
+        except Exception as e:  # a fault of this box (or a bug): not retried for ever
+            logger.exception("reading the marking of %s failed", row)
+            row.refresh_from_db()  # what the savepoint rolled back
+            failure = markings.Marking(status="failed", message=f"{type(e).__name__}: {e}")
+            _failed(row, failure, tell_lines=False)
+    return True
+
+
+def _read_and_keep(row: BoxMarking, pixels: PhotoPixels) -> None:
+    from toolcrib.crib import services
+
+    patterns, min_partial = CribSettings.current().marking_rules()
+    key = markings.rules_key(patterns, min_partial)
+    try:
+        rgb = pixels.of(row.photo)
+    except (OSError, ValueError) as e:
+        marking = markings.Marking(status="failed", message=f"The photo could not be read: {e}")
+    else:
+        [marking] = markings.read_photo(rgb, [row.box], patterns, min_partial=min_partial)
+    if marking.status == "failed":
+        _failed(row, marking)  # tried again later, or kept as failed after the last attempt
+        return
+    if row.rules != key:
+        # The crib's rules changed since it was queued: read under the rules in force.
+        twin = BoxMarking.objects.filter(
+            photo=row.photo, x0=row.x0, y0=row.y0, x1=row.x1, y1=row.y1, rules=key
+        )
+        if (kept := twin.first()) is not None:
+            row.delete()
+            if kept.reading is not None:
+                services.marking_read(row.photo, row.box, markings.Marking.from_dict(kept.reading))
+            return
+        row.rules = key
+    row.reading, row.read_at, row.retry_at, row.failure = (
+        marking.to_dict(),
+        timezone.now(),
+        None,
+        "",
+    )
+    row.save()
+    services.marking_read(row.photo, row.box, marking)
+
+
+def _failed(row: BoxMarking, marking: markings.Marking, *, tell_lines: bool = True) -> None:
+    """A failed read: tried again later, or, after the last attempt, kept as the reading (the
+    lines waiting for it then say the marking was not read, and why; `tell_lines` False when
+    telling them is what failed: they stay pending, and the log says why)."""
+    from toolcrib.crib import services
+
+    row.attempts += 1
+    row.failure = marking.message[:300]
+    if row.attempts < BoxMarking.MAX_ATTEMPTS:
+        delay = RETRY_SECONDS[min(row.attempts, len(RETRY_SECONDS)) - 1]
+        row.retry_at = timezone.now() + timedelta(seconds=delay)
+        row.save()
+        return
+    row.reading, row.read_at, row.retry_at = marking.to_dict(), timezone.now(), None
+    row.save()
+    if tell_lines:
+        services.marking_read(row.photo, row.box, marking)
+
+
+def drain(limit: int | None = None) -> int:
+    """Read pending boxes until none is left (or `limit`); how many were taken."""
+    pixels, done = PhotoPixels(), 0
+    while (limit is None or done < limit) and read_one(pixels):
+        done += 1
+    return done
+
+
+def run(
+    *,
+    stop: threading.Event | None = None,
+    serve_pid: int = 0,
+    say: Callable[[str], None] = logger.info,
+    poll: float = POLL_SECONDS,
+) -> None:
+    """Read pending markings until `stop` is set, or the `serve` that started us is gone (the
+    same supervision as its gunicorn: a serve killed outright cannot stop us)."""
+    stop = stop or threading.Event()
+    pixels, listening = PhotoPixels(), False
+
+    def going() -> bool:
+        if serve_pid and os.getppid() != serve_pid:
+            say(f"serve (pid {serve_pid}) is gone: the marking reader stops")
+            stop.set()
+        return not stop.is_set()
+
+    while going():
+        try:
+            if not listening:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"LISTEN {CHANNEL}")
+                listening = True
+            while going() and read_one(pixels):
+                pass
+            if going():
+                _sleep(poll)
+        except (DatabaseError, psycopg.Error) as e:  # psycopg's own: from notifies()
+            # The database restarting (serve restarts the embedded one): wait and go on.
+            say(f"the marking reader waits for the database ({str(e).strip()[:200]})")
+            connection.close()
+            listening = False
+            stop.wait(1.0)
+    connection.close()
+
+
+def _sleep(seconds: float) -> None:
+    """Until a NOTIFY on CHANNEL or `seconds`."""
+    connection.ensure_connection()
+    raw = connection.connection
+    for _ in raw.notifies(timeout=seconds, stop_after=1):
+        pass
+
+
+class ReaderThread:
+    """A reader in a thread of this process (for tests with a live server): started, stopped."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=run, kwargs={"stop": self.stop, "poll": 0.3}, daemon=True, name="marking-reader"
+        )
+
+    def __enter__(self) -> ReaderThread:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(60)
