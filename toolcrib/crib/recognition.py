@@ -12,6 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
@@ -216,6 +217,41 @@ def kept_or_queued(
     if missing and queue:
         marking_reader.queue(photo, missing, markings.rules_key(patterns, min_partial))
     return [kept.get(b) for b in boxes]
+
+
+def read_now(photo: Photo, boxes: list[Box], rules) -> list[markings.Marking]:
+    """The marking of each box: kept ones reused, the others read here and kept (a waiting
+    line is told, as by the reader). Only for a kit mat's slots, whose outcome is decided when
+    the mat is submitted: a few boxes read in the request. The kit-photo pages and the API
+    never read here (kept_or_queued)."""
+    from toolcrib.crib import services
+
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    kept = kept_markings(photo, rules)
+    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
+    if missing:
+        key = markings.rules_key(*rules)
+        for box, marking in zip(missing, read_markings(photo, missing, rules)):
+            kept[box] = marking
+            if marking.status == "failed":
+                continue  # not kept: the next look tries again
+            x0, y0, x1, y1 = box
+            BoxMarking.objects.update_or_create(
+                photo=photo,
+                x0=x0,
+                y0=y0,
+                x1=x1,
+                y1=y1,
+                rules=key,
+                defaults={
+                    "reading": marking.to_dict(),
+                    "read_at": timezone.now(),
+                    "retry_at": None,
+                    "failure": "",
+                },
+            )
+            services.marking_read(photo, box, marking)
+    return [kept[b] for b in boxes]
 
 
 def queue_markings(sightings, rules=None) -> None:

@@ -309,9 +309,7 @@ def read_slot_markings(reading: Reading, photo: Photo, engineer: Engineer | None
     if not filled:
         return
     patterns, min_partial = rules = CribSettings.current().marking_rules()
-    _, read = recognition.markings_beside(
-        photo, [reading.slots[i].photo_box for i in filled], lambda: None, rules=rules
-    )
+    read = recognition.read_now(photo, [reading.slots[i].photo_box for i in filled], rules)
     held = (
         []
         if engineer is None
