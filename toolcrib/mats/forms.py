@@ -3,6 +3,7 @@
 from uuid import uuid4
 
 from django import forms
+from django.forms.utils import pretty_name
 
 from inference import mats
 from toolcrib.crib.models import Photo, ToolInstance, ToolType
@@ -33,6 +34,14 @@ class SlotForm(forms.Form):
     width = forms.FloatField(label="width (mm)", min_value=5, max_value=500)
     angle = forms.FloatField(label="angle (°)", min_value=-360, max_value=360, initial=0)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The table's cells have no <label>: each input names its column and row.
+        row = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+        where = f" of row {int(row) + 1}" if row.isdigit() else ""
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-label"] = f"{field.label or pretty_name(name)}{where}"
+
     def clean_tool_instance(self):
         number = self.cleaned_data["tool_instance"].strip()
         if not number:
@@ -50,7 +59,16 @@ class SlotForm(forms.Form):
         )  # fmt: skip
 
 
-SlotFormSet = forms.formset_factory(SlotForm, extra=2, can_delete=True, max_num=60)
+class BaseSlotFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        where = f" of row {index + 1}" if index is not None else ""
+        form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete{where}"
+
+
+SlotFormSet = forms.formset_factory(
+    SlotForm, formset=BaseSlotFormSet, extra=2, can_delete=True, max_num=60
+)
 
 
 def slot_initial(specs: list[SlotSpec]) -> list[dict]:

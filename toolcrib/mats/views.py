@@ -2,6 +2,7 @@
 version), the PDFs, issue and return on a mat, and what was seen on a mat photo."""
 
 import base64
+import json
 
 import cv2
 import numpy as np
@@ -86,7 +87,11 @@ def design(request, pk=None):
     """New template (or a new version of `pk`): a design photo proposes slots, the admin edits
     them in the table, then saves."""
     base = get_object_or_404(MatTemplate, pk=pk) if pk else None
-    initial = {"name": base.name, "paper": base.paper} if base else {}
+    # A new version starts from the base's design photo: the slot editor draws the slots on it,
+    # and each moved slot's reference is taken again where it now lies.
+    initial = (
+        {"name": base.name, "paper": base.paper, "photo": base.design_photo_id} if base else {}
+    )
     form = DesignForm(request.POST or None, initial=initial)
     slot_forms = None
     note = ""
@@ -133,6 +138,7 @@ def design(request, pk=None):
         specs = [services.SlotSpec.of(s) for s in base.slots.all()] if base else []
         slot_forms = SlotFormSet(initial=slot_initial(specs), prefix="slots")
     photo = form["photo"].value() if form.is_bound or form.initial.get("photo") else None
+    paper = form["paper"].value()
     return render(
         request,
         "mats/design.html",
@@ -141,7 +147,11 @@ def design(request, pk=None):
             "slots": slot_forms,
             "base": base,
             "note": note,
-            "preview": _preview(photo, form["paper"].value()) if photo else None,
+            "preview": _preview(photo, paper) if photo else None,
+            "paper_mm": mats.PAPERS.get(paper, mats.PAPERS["A3"]),
+            "papers_json": json.dumps(
+                {p: {"size": size, "free": mats.inner_area(p)} for p, size in mats.PAPERS.items()}
+            ),
         },
     )
 
