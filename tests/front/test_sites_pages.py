@@ -157,3 +157,48 @@ def test_the_users_page_refuses_a_limited_admin_another_sites_user(
     expect(page.locator("#role")).to_have_text("storekeeper")
     vera.refresh_from_db()
     assert people.role_of(vera) == "storekeeper"
+
+
+def test_a_limited_user_guessing_another_sites_photo_address_finds_nothing(
+    client, crib, storekeeper, jpeg
+):
+    from toolcrib.crib import services
+    from toolcrib.crib.models import Enrolment
+
+    def photo(width, user=storekeeper):  # uploaded by a storekeeper of every site
+        return services.store_photo(jpeg(width, 48), user=user)
+
+    of = {
+        name: photo(40 + i) for i, name in enumerate(["r_issue", "v_issue", "r_enrol", "v_enrol"])
+    }
+    crib.r_issue.photos.add(of["r_issue"])
+    crib.v_issue.photos.add(of["v_issue"])
+    for name, tool in [("r_enrol", crib.r_free), ("v_enrol", crib.v_free)]:
+        enrolment = Enrolment(tool_instance=tool, photo=of[name])
+        enrolment.box = (1, 1, 20, 20)
+        enrolment.save()
+    of["return"] = photo(60)
+    crib.the_return.photos.add(of["return"])  # its lines hold both sites' tools
+    of["own"] = photo(61, user=crib.rix_store)
+    of["colleague"] = photo(62, user=crib.rix_desk)
+
+    def status(user, name):
+        client.force_login(user)
+        return client.get("/media/" + of[name].image.name).status_code
+
+    rix = {name: status(crib.rix_store, name) for name in of}
+    assert rix == {
+        "r_issue": 200,
+        "v_issue": 404,
+        "r_enrol": 200,
+        "v_enrol": 404,
+        "return": 200,
+        "own": 200,
+        "colleague": 200,
+    }
+    assert {status(storekeeper, name) for name in of} == {200}
+    # The uploader reads their own upload, wherever it was used.
+    crib.v_issue.photos.add(of["own"])
+    crib.r_issue.photos.remove(of["r_issue"])
+    assert status(crib.rix_store, "own") == 200
+    assert status(crib.rix_qa, "r_issue") == 404
