@@ -262,7 +262,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Two choice sets are called `status`: a tool's and a marking reader's.
-    "ENUM_NAME_OVERRIDES": {"MarkingStatusEnum": "toolcrib.api.serializers.MARKING_STATUSES"},
+    "ENUM_NAME_OVERRIDES": {
+        "MarkingStatusEnum": "toolcrib.api.serializers.MARKING_STATUSES",
+        # A return line and a mat slot check a marking the same way: one enum in the schema.
+        "MarkingCheckEnum": "toolcrib.crib.models.MARKING_CHECKS",
+    },
 }
 
 LOGGING = {

@@ -85,3 +85,38 @@ def test_a_limited_storekeeper_cannot_issue_another_sites_tool(api, crib):
         format="json",
     )
     assert answer.status_code == 201
+
+
+@pytest.mark.model
+@pytest.mark.photos
+def test_recognition_offers_a_limited_storekeeper_only_its_sites_tools(
+    api, crib, storekeeper, tool_factory, crib_admin
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.kit_photos import compose
+    from toolcrib.crib import services
+
+    wrench = "10_open_end_wrench_3_4__black"
+    for number, site, angle in [("RIX-W", crib.rix, 0), ("VNO-W", crib.vno, 1)]:
+        tool = tool_factory(number, 9, site=site)
+        data, [box] = compose([(wrench, (100, 100), angle)])
+        services.enrol(tool, services.store_photo(data), box, user=crib_admin)
+    data, [box] = compose([(wrench, (600, 300), 1)])
+
+    def offered(user):
+        answer = api(user).post(
+            "/api/recognition/",
+            {
+                "image": SimpleUploadedFile("kit.jpg", data, "image/jpeg"),
+                "boxes": str([round(v) for v in box]),
+            },
+            format="multipart",
+        )
+        assert answer.status_code == 200, answer.content
+        [tool] = answer.json()["tools"]
+        return [i["inventory_number"] for i in tool["instances"]]
+
+    assert set(offered(storekeeper)) >= {"RIX-W", "VNO-W"}  # every site: both
+    rix = offered(crib.rix_store)
+    assert rix and rix[0] == "RIX-W" and not [n for n in rix if not n.startswith("RIX")]

@@ -147,3 +147,46 @@ def test_an_admin_limited_to_a_site_imports_only_its_tools(crib, crib_admin):
             imports.save(kind, [(2, row("VNO-9", site))], user=crib_admin, filename="t.csv")
     assert not ToolInstance.objects.filter(inventory_number="VNO-9").exists()
     assert imports.save(kind, [(2, row("RIX-9", "RIX"))], user=crib_admin, filename="t.csv") == 1
+
+
+def test_an_admin_limited_to_a_site_changes_only_its_users(
+    crib, crib_admin, storekeeper, make_user
+):
+    from toolcrib.crib import roles
+
+    vera = make_user("vera", "storekeeper")
+    people.set_site(vera, crib.vno, by=crib_admin)
+    UserSite.objects.create(user=crib_admin, site=crib.rix)
+    sites.forget(crib_admin)
+    assert roles.refusal(vera, crib_admin) == (
+        "vera works at VNO; you work at RIX: only an admin of every site may change them or "
+        "make their token."
+    )
+    assert "stella works at every site; you work at RIX" in roles.refusal(storekeeper, crib_admin)
+    assert roles.refusal(crib.rix_store, crib_admin) is None
+    for change in [
+        lambda: people.set_role(vera, "QA", by=crib_admin),
+        lambda: people.set_active(vera, False, by=crib_admin),
+        lambda: people.reset_password(vera, by=crib_admin),
+        lambda: people.set_site(vera, crib.rix, by=crib_admin),
+        lambda: people.set_role(storekeeper, "QA", by=crib_admin),
+    ]:
+        with pytest.raises(CribError, match="you work at RIX: only an admin of every site"):
+            change()
+    vera.refresh_from_db()
+    assert (people.role_of(vera), vera.is_active, sites.site_of(vera)) == (
+        "storekeeper",
+        True,
+        crib.vno,
+    )
+    assert people.role_of(storekeeper) == "storekeeper"
+    # Their own site's user they do change, but never hand out another site.
+    people.set_role(crib.rix_store, "QA", by=crib_admin)
+    with pytest.raises(CribError, match="You work at RIX: you may give only that site"):
+        people.set_site(crib.rix_store, crib.vno, by=crib_admin)
+    # A user they make works at their site, audited; so they may change them afterwards.
+    new, _ = people.create_user("nina", "return desk", by=crib_admin)
+    assert sites.site_of(new) == crib.rix
+    event = AuditEvent.objects.get(action="site changed", object_id=str(new.pk))
+    assert (event.actor, event.after) == (crib_admin, {"site": "RIX"})
+    assert roles.refusal(new, crib_admin) is None

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.api.conftest import crib_state
 from toolcrib.crib.models import AuditEvent, ReturnedTool, UserSite
@@ -109,3 +110,95 @@ def test_the_django_admin_shows_a_limited_staff_user_only_their_site(client, cri
     answer = client.get(f"/admin/crib/toolinstance/{crib.v_free.pk}/change/")
     assert answer.status_code == 302
     assert "doesn’t exist" in text(client.get(answer.url))
+
+
+def test_an_admin_limited_to_a_site_cannot_change_another_sites_user(
+    client, crib, crib_admin, make_user
+):
+    from toolcrib.crib import people
+
+    vera = make_user("vera", "storekeeper")
+    people.set_site(vera, crib.vno, by=crib_admin)
+    UserSite.objects.create(user=crib_admin, site=crib.rix)  # staff, the admin role, at RIX
+    client.force_login(crib_admin)
+    answer = client.post(f"/users/{vera.pk}/role/", {"role": "QA"}, follow=True)
+    assert "vera works at VNO; you work at RIX" in text(answer)
+    # The Django admin shows them read-only and refuses a posted change.
+    page = text(client.get(f"/admin/auth/user/{vera.pk}/change/"))
+    assert 'name="_save"' not in page
+    form = {"username": "vera2", "is_active": "", "groups": [], "date_joined_0": "2026-01-01"}
+    assert client.post(f"/admin/auth/user/{vera.pk}/change/", form).status_code == 403
+    vera.refresh_from_db()
+    assert (vera.username, vera.is_active, people.role_of(vera)) == ("vera", True, "storekeeper")
+    # A user they add in the Django admin works at their site.
+    new = {"username": "nina", "password1": "crib-pass-123!x", "password2": "crib-pass-123!x"}
+    new["usable_password"] = "true"
+    assert client.post("/admin/auth/user/add/", new).status_code == 302
+    assert UserSite.objects.get(user__username="nina").site == crib.rix
+
+
+@pytest.mark.browser
+def test_the_users_page_refuses_a_limited_admin_another_sites_user(
+    signed_in, live_server, crib, crib_admin, make_user
+):
+    from toolcrib.crib import people
+
+    vera = make_user("vera", "storekeeper")
+    people.set_site(vera, crib.vno, by=crib_admin)
+    UserSite.objects.create(user=crib_admin, site=crib.rix)
+    page = signed_in(crib_admin)
+    page.goto(live_server.url + f"/users/{vera.pk}/")
+    page.select_option("#role-form select[name=role]", "QA")
+    page.click("#role-form button[type=submit]")
+    page.wait_for_url(f"**/users/{vera.pk}/")
+    expect(page.locator(".msg-error")).to_contain_text(
+        "vera works at VNO; you work at RIX: only an admin of every site may change them"
+    )
+    expect(page.locator("#role")).to_have_text("storekeeper")
+    vera.refresh_from_db()
+    assert people.role_of(vera) == "storekeeper"
+
+
+def test_a_limited_user_guessing_another_sites_photo_address_finds_nothing(
+    client, crib, storekeeper, jpeg
+):
+    from toolcrib.crib import services
+    from toolcrib.crib.models import Enrolment
+
+    def photo(width, user=storekeeper):  # uploaded by a storekeeper of every site
+        return services.store_photo(jpeg(width, 48), user=user)
+
+    of = {
+        name: photo(40 + i) for i, name in enumerate(["r_issue", "v_issue", "r_enrol", "v_enrol"])
+    }
+    crib.r_issue.photos.add(of["r_issue"])
+    crib.v_issue.photos.add(of["v_issue"])
+    for name, tool in [("r_enrol", crib.r_free), ("v_enrol", crib.v_free)]:
+        enrolment = Enrolment(tool_instance=tool, photo=of[name])
+        enrolment.box = (1, 1, 20, 20)
+        enrolment.save()
+    of["return"] = photo(60)
+    crib.the_return.photos.add(of["return"])  # its lines hold both sites' tools
+    of["own"] = photo(61, user=crib.rix_store)
+    of["colleague"] = photo(62, user=crib.rix_desk)
+
+    def status(user, name):
+        client.force_login(user)
+        return client.get("/media/" + of[name].image.name).status_code
+
+    rix = {name: status(crib.rix_store, name) for name in of}
+    assert rix == {
+        "r_issue": 200,
+        "v_issue": 404,
+        "r_enrol": 200,
+        "v_enrol": 404,
+        "return": 200,
+        "own": 200,
+        "colleague": 200,
+    }
+    assert {status(storekeeper, name) for name in of} == {200}
+    # The uploader reads their own upload, wherever it was used.
+    crib.v_issue.photos.add(of["own"])
+    crib.r_issue.photos.remove(of["r_issue"])
+    assert status(crib.rix_store, "own") == 200
+    assert status(crib.rix_qa, "r_issue") == 404

@@ -210,6 +210,7 @@ class RecognitionView(CribAPI, GenericAPIView):
             expected=asked.expected(),
             at_most=asked.at_most(),
             wait=asked.validated_data["markings"] == "wait",
+            site=sites.site_of(request.user),
         )
         result = {"photo": photo.pk, "recognition": runtime.model_status(), "tools": tools}
         if asked.validated_data["find_engineer"]:

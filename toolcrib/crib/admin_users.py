@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, Permission, User
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from toolcrib.crib import audit, roles
+from toolcrib.crib import audit, people, roles
 
 admin.site.unregister(User)
 admin.site.unregister(TokenProxy)
@@ -27,6 +27,11 @@ class CribUserAdmin(UserAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or not roles.outranks(obj, request.user))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            people.give_own_site(obj, by=request.user)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

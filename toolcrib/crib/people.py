@@ -74,9 +74,20 @@ def create_user(username: str, role: str, *, by: User, password: str = "") -> tu
         with transaction.atomic(), audit.acting_as(by):
             user = User.objects.create_user(username, password=password)
             _set_role(user, group)
+            give_own_site(user, by=by)
     except IntegrityError as e:  # the unique username, also when two admins race
         raise CribError(f"A user called “{username}” already exists.") from e
     return user, password
+
+
+def give_own_site(user: User, *, by: User) -> None:
+    """A user made by an admin limited to a site works at that site (audited), so that the
+    admin may still change them (roles.refusal) and never makes a user of every site."""
+    if (site := sites.site_of(by)) is not None:
+        UserSite.objects.create(user=user, site=site)
+        audit.record(
+            "site changed", user, before={"site": None}, after={"site": site.code}, actor=by
+        )
 
 
 def _change(user: User, by: User, change) -> User:

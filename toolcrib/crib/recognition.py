@@ -29,6 +29,7 @@ from toolcrib.crib.models import (
     CribSettings,
     Enrolment,
     Photo,
+    Site,
     ToolInstance,
     ToolType,
 )
@@ -349,6 +350,7 @@ def recognise_photo(
     at_most: int | None = None,
     read: bool = True,
     wait: bool = False,
+    site: Site | None = None,
 ) -> list["Suggestion"]:
     """For each box (proposed when none are given): likely tool types and nearest enrolled tools,
     and what is read off the tool (`read`: kept markings; the others are queued for the marking
@@ -357,7 +359,8 @@ def recognise_photo(
     `reading`. The OCR never runs here: seconds a box, the rest ~1 s a photo.
     `expected`: how many tools the photo should hold (the engineer's at return, the kit's at
     issue), which lets the proposer cut merged tools apart or say that they overlap; `at_most`:
-    an upper bound only (the engineer's tools at a normal return)."""
+    an upper bound only (the engineer's tools at a normal return). `site`: the nearest enrolled
+    tools are that site's only (the asker is limited to it, toolcrib/crib/sites.py)."""
     data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
         [(tuple(int(v) for v in b), 1.0, 1, False) for b in boxes]
@@ -406,6 +409,7 @@ def recognise_photo(
             model.sha256,
             tool_type_id=types[0].tool_type_id if types else None,
             in_crib_only=in_crib_only,
+            site=site,
         )
         out.append(
             Suggestion(
@@ -458,6 +462,7 @@ def nearest_instances(
     model_types_only=False,
     ef_search: int | None = None,
     exact: bool | None = None,
+    site: Site | None = None,
 ) -> list[InstanceCandidate]:
     """1:N: the enrolled tool instances nearest to `feature`, best first, one row per instance.
 
@@ -466,13 +471,16 @@ def nearest_instances(
     few enrolments) the index finds fewer than `limit` of them, often none. By default (exact=None)
     such a short answer is searched again exactly (no index; bench/nearest.py and docs/nearest.md
     for the recall and times). exact=True searches only exactly, exact=False only the index.
-    `ef_search`: the HNSW candidate list for this query (default EF_SEARCH).
+    `ef_search`: the HNSW candidate list for this query (default EF_SEARCH). `site`: that
+    site's tools only (a filter like the type: a short answer is searched again exactly).
     """
     enrolments = Enrolment.objects.filter(model_sha256=sha).exclude(embedding=None)
     if tool_type_id is not None:
         enrolments = enrolments.filter(tool_instance__tool_type_id=tool_type_id)
     if in_crib_only:
         enrolments = enrolments.filter(tool_instance__status=ToolInstance.Status.IN_CRIB)
+    if site is not None:
+        enrolments = enrolments.filter(tool_instance__site=site)
     if new_types_only:
         enrolments = enrolments.filter(tool_instance__tool_type__model_class_index=None)
     if model_types_only:

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+from toolcrib.crib import sites
+
 STOREKEEPER = "storekeeper"
 RETURN_DESK = "return desk"
 ADMIN = "admin"
@@ -103,11 +105,15 @@ def grantable_ids(actor) -> set[int]:
 def users_within(actor):
     """The users all of whose rights `actor` may hand out: the only ones `actor` may change or
     make a token for (a token acts with all its user's rights). No one climbs above that, only
-    a superuser touches a superuser, and only staff touch staff. The one rule of who may change
-    whom: the Django admin, the Users page (people.py) and the API's tokens all ask here."""
+    a superuser touches a superuser, and only staff touch staff; an actor limited to a site
+    (sites.py) touches only users of that site, never one who works at every site. The one rule
+    of who may change whom: the Django admin, the Users page (people.py) and the API's tokens
+    all ask here."""
     users = get_user_model().objects.all()
     if actor.is_superuser:
         return users
+    if (site := sites.site_of(actor)) is not None:
+        users = users.filter(crib_site__site=site)
     if not actor.is_staff:
         users = users.filter(is_staff=False)
     beyond = Permission.objects.exclude(pk__in=grantable_ids(actor))
@@ -128,6 +134,12 @@ def refusal(user, actor) -> str | None:
         )
     if user.is_staff and not actor.is_staff:
         return f"{user.username} is staff: only staff may change them or make their token."
+    if (limit := sites.site_of(actor)) is not None and (site := sites.site_of(user)) != limit:
+        where = f"works at {site.code}" if site else "works at every site"
+        return (
+            f"{user.username} {where}; you work at {limit.code}: only an admin of every site "
+            "may change them or make their token."
+        )
     return f"{user.username} holds rights you may not hand out: only a superuser may change them or make their token."
 
 

@@ -77,6 +77,25 @@ def _lines(site: Site) -> QuerySet:
     )
 
 
+def _photos(site: Site) -> Q:
+    """Photos uploaded by the site's users, or used by its tools' enrolments, by its issues or
+    by its returns: a photo of another site's records only is not theirs (nor its file)."""
+    return (
+        Q(uploaded_by__crib_site__site=site)
+        | Q(pk__in=Enrolment.objects.filter(tool_instance__site=site).values("photo_id"))
+        | Q(
+            pk__in=Issue.photos.through.objects.filter(
+                issue__tools__tool_instance__site=site
+            ).values("photo_id")
+        )
+        | Q(
+            pk__in=Return.photos.through.objects.filter(
+                return_id__in=_returns(site).values("pk")
+            ).values("photo_id")
+        )
+    )
+
+
 def _events(site: Site) -> QuerySet:
     """Audit events of the site's tools, issues, returns, lines, calibration records, enrolments."""
     of = {
@@ -100,7 +119,7 @@ _RULES = {
     IssuedTool: lambda site: Q(tool_instance__site=site),
     CalibrationRecord: lambda site: Q(tool_instance__site=site),
     Enrolment: lambda site: Q(tool_instance__site=site),
-    Photo: lambda site: Q(uploaded_by__crib_site__site=site),
+    Photo: _photos,
     Issue: lambda site: Q(
         pk__in=Issue.objects.filter(tools__tool_instance__site=site).values("pk")
     ),
@@ -119,6 +138,14 @@ def visible(qs: QuerySet, user) -> QuerySet:
     if rule is None or (site := site_of(user)) is None:
         return qs
     return qs.filter(rule(site))
+
+
+def reaches_photo(user, photo: Photo) -> bool:
+    """Whether `user` may read `photo`'s file (/media/, toolcrib/front/media.py): the uploader
+    always, a user of every site always (no query), a limited user as `visible` says."""
+    if photo.uploaded_by_id == user.pk or site_of(user) is None:
+        return True
+    return visible(Photo.objects.filter(pk=photo.pk), user).exists()
 
 
 def check_reaches(user, tools: Iterable[ToolInstance], doing: str) -> None:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from toolcrib.crib import recognition, services, sites
 from toolcrib.crib.holders import likely_holder
-from toolcrib.crib.models import Return, ReturnedTool, ToolInstance
+from toolcrib.crib.models import Return, ReturnedTool, Site, ToolInstance
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import KitForm, engineer_choices
@@ -28,6 +28,7 @@ class ReturnForm(KitForm):
         widget=forms.RadioSelect,
         label="This return ends",
     )
+    site: Site | None = None  # the desk's, when limited: whose tools the photo is matched to
 
     def clean(self):
         data = super().clean()
@@ -44,7 +45,9 @@ class ReturnForm(KitForm):
             return data
         boxes = [line["box"] for line in self.boxed()]
         tools = (
-            recognition.recognise_photo(data["photo"], boxes, in_crib_only=False) if boxes else []
+            recognition.recognise_photo(data["photo"], boxes, in_crib_only=False, site=self.site)
+            if boxes
+            else []
         )
         data["engineer"] = likely_holder(tools)
         if data["engineer"] is None:
@@ -57,6 +60,7 @@ class ReturnForm(KitForm):
 @access.needs(access.RETURN)
 def new_return(request):
     form = ReturnForm(request.POST or None, engineer=request.GET.get("engineer", ""))
+    form.site = sites.site_of(request.user)
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data["photo"]
         try:
