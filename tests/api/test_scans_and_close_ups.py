@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from toolcrib.crib import services
+from toolcrib.crib import marking_reader, services
 from toolcrib.crib.models import AuditEvent, Issue, Photo, Return, ReturnedTool, ToolInstance
 from toolcrib.crib.services import ToolLine
 
@@ -53,6 +53,9 @@ def test_an_issue_records_how_each_tool_was_picked(api, storekeeper, qa, enginee
     photo = client.post(
         "/api/photos/", {"image": SimpleUploadedFile("kit.jpg", data)}, format="multipart"
     ).json()["id"]
+    # As on the page: the box is recognised first and the marking reader reads it before submit.
+    client.post("/api/recognition/", {"photo": photo, "boxes": [list(box)]}, format="json")
+    marking_reader.drain()
 
     response = client.post(
         "/api/issues/",

@@ -16,7 +16,7 @@ import pytest
 from PIL import ImageFile
 
 from inference import markings, runtime
-from toolcrib.crib import marking_reader, recognition, services
+from toolcrib.crib import marking_queue, marking_reader, recognition, services
 from toolcrib.crib.models import BoxMarking, BoxRecognition, CribSettings
 from toolcrib.crib.services import ToolLine
 
@@ -214,7 +214,7 @@ def test_no_request_reads_a_marking_the_reader_does(tools, engineer, storekeeper
     services.return_tools(engineer=engineer, desk_user=desk, sightings=[(back, b) for b in boxes])
 
     assert "marking reads" not in counted
-    assert marking_reader.pending() == 6
+    assert marking_queue.pending() == 6
     counted.clear()
     assert marking_reader.drain() == 6
     assert counted == {"decodes": 2, "marking reads": 6}

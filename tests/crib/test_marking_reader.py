@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from inference import markings
 from tests.kit_photos import compose, single_photo
-from toolcrib.crib import marking_reader, recognition, services
+from toolcrib.crib import marking_queue, marking_reader, recognition, services
 from toolcrib.crib.models import BoxMarking
 from toolcrib.crib.services import ToolLine
 
@@ -32,7 +32,7 @@ def test_it_reads_what_a_request_queued_and_the_answer_follows(tool_factory, pho
     # The request answered without reading: the box waits for the reader.
     assert seen.marking_answer["check"] == "reading"
     assert recognition.read_boxes(photo, [box]) == [(None, None)]
-    assert marking_reader.pending(photo) == 1
+    assert marking_queue.pending(photo) == 1
     assert marking_reader.drain() == 1
     [(marking, named)] = recognition.read_boxes(photo, [box])
     assert (named.check, named.tool_instance_id) == ("confirmed", tool.pk)
@@ -56,7 +56,7 @@ def test_two_readers_never_read_one_box_twice(photos_dir, monkeypatch):
     key = markings.rules_key(*CribSettings.current().marking_rules())
     queued = [(p.pk, tuple(b)) for p in photos for b in boxes]
     for p in photos:
-        marking_reader.queue(p, boxes, key)
+        marking_queue.queue(p, boxes, key)
     read = Counter()
     lock = threading.Lock()
     real = markings.read_photo
@@ -70,10 +70,10 @@ def test_two_readers_never_read_one_box_twice(photos_dir, monkeypatch):
     monkeypatch.setattr(markings, "read_photo", counted)
     with marking_reader.ReaderThread(), marking_reader.ReaderThread():
         deadline = time.monotonic() + 300
-        while marking_reader.pending() and time.monotonic() < deadline:
+        while marking_queue.pending() and time.monotonic() < deadline:
             time.sleep(0.2)
 
-    assert marking_reader.pending() == 0
+    assert marking_queue.pending() == 0
     assert BoxMarking.objects.filter(reading__isnull=False).count() == len(queued) == 6
     assert sum(read.values()) == 6 and set(read.values()) == {1}
 
@@ -85,7 +85,7 @@ def test_a_box_another_reader_holds_is_skipped_not_waited_for(photos_dir):
     data, box = single_photo(PLIERS)
     photo = services.store_photo(data)
     other = (box[0] + 4, box[1], box[2], box[3])
-    marking_reader.queue(
+    marking_queue.queue(
         photo, [box, other], markings.rules_key(*CribSettings.current().marking_rules())
     )
     first = BoxMarking.objects.order_by("id").first()
@@ -99,7 +99,7 @@ def test_a_box_another_reader_holds_is_skipped_not_waited_for(photos_dir):
         assert done == [1]  # the other box, at once: no wait for the held one
         assert BoxMarking.objects.get(pk=first.pk).reading is None
     assert marking_reader.drain() == 1
-    assert marking_reader.pending() == 0
+    assert marking_queue.pending() == 0
 
 
 @pytest.mark.django_db
@@ -129,4 +129,4 @@ def test_a_failed_read_is_kept_for_a_later_try_and_finally_kept_as_failed(
     assert row.reading["status"] == "failed" and row.retry_at is None
     line = issue.tools.get()
     assert (line.marking_pending, line.marking_status) == (False, "failed")
-    assert marking_reader.pending() == 0
+    assert marking_queue.pending() == 0

@@ -42,10 +42,10 @@ def hold_marking_reads(page):
 
 def read_by_the_reader():
     """Until the marking reader (beside the live server) has read every queued box."""
-    from toolcrib.crib import marking_reader
+    from toolcrib.crib import marking_queue
 
     for _ in range(600):
-        if not marking_reader.pending():
+        if not marking_queue.pending():
             return
         time.sleep(0.1)
     raise AssertionError("the marking reader did not read the queued boxes")

@@ -53,14 +53,14 @@ READ_ONE = """
 import time
 from tests.kit_photos import single_photo
 from inference.markings import rules_key
-from toolcrib.crib import marking_reader, services
+from toolcrib.crib import marking_queue, services
 from toolcrib.crib.models import BoxMarking, CribSettings
 
 data, box = single_photo("5_safety_pliers__black")
 photo = services.store_photo(data)
-marking_reader.queue(photo, [box], rules_key(*CribSettings.current().marking_rules()))
+marking_queue.queue(photo, [box], rules_key(*CribSettings.current().marking_rules()))
 deadline = time.monotonic() + 180
-while marking_reader.pending(photo) and time.monotonic() < deadline:
+while marking_queue.pending(photo) and time.monotonic() < deadline:
     time.sleep(0.2)
 print("read:", BoxMarking.objects.get(photo=photo).reading["numbers"][0]["text"])
 """

@@ -16,8 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -27,53 +26,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inference import markings
+from toolcrib.crib.marking_queue import CHANNEL
 from toolcrib.crib.models import BoxMarking, CribSettings, Photo
 
 logger = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
-CHANNEL = "toolcrib_markings"
 POLL_SECONDS = 2.0
 # A failed read (the OCR engine missing or failing) is tried again after these many seconds;
 # after BoxMarking.MAX_ATTEMPTS the failure is kept as the reading.
 RETRY_SECONDS = (10, 60)
-
-
-def queue(photo: Photo, boxes: Sequence[Box], key: str) -> None:
-    """Ask the reader for these boxes' markings under the rules `key` (rows kept or queued
-    already are left as they are) and wake it."""
-    rows = [
-        BoxMarking(photo=photo, x0=b[0], y0=b[1], x1=b[2], y1=b[3], rules=key)
-        for b in dict.fromkeys(tuple(int(v) for v in b) for b in boxes)
-    ]
-    if not rows:
-        return
-    BoxMarking.objects.bulk_create(rows, ignore_conflicts=True)
-    with connection.cursor() as cursor:  # delivered when the request's transaction commits
-        cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
-
-
-def pending(photo: Photo | None = None) -> int:
-    """How many boxes wait for the reader (of one photo, or of all)."""
-    rows = BoxMarking.objects.filter(reading__isnull=True)
-    return (rows if photo is None else rows.filter(photo=photo)).count()
-
-
-def wait_for(photo: Photo, boxes: Sequence[Box], key: str, seconds: float) -> None:
-    """Wait (idle, polling the database) until the reader has read these boxes, at most
-    `seconds`: for `markings: "wait"` callers. The OCR itself runs in the reader."""
-    wanted = {tuple(int(v) for v in b) for b in boxes}
-    deadline = time.monotonic() + seconds
-    while True:
-        read = {
-            (x0, y0, x1, y1)
-            for x0, y0, x1, y1 in BoxMarking.objects.filter(
-                photo=photo, rules=key, reading__isnull=False
-            ).values_list("x0", "y0", "x1", "y1")
-        }
-        if wanted <= read or time.monotonic() >= deadline:
-            return
-        time.sleep(0.2)
 
 
 class PhotoPixels:
@@ -244,3 +206,38 @@ class ReaderThread:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join(60)
+
+
+def read_now(photo: Photo, boxes: list[Box], rules) -> list[markings.Marking]:
+    """The marking of each box: kept ones reused, the others read here and kept (a waiting
+    line is told, as by the reader). Only for a kit mat's slots, whose outcome is decided when
+    the mat is submitted: a few boxes read in the request. The kit-photo pages and the API
+    never read here (kept_or_queued)."""
+    from toolcrib.crib import recognition, services
+
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    kept = recognition.kept_markings(photo, rules)
+    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
+    if missing:
+        key = markings.rules_key(*rules)
+        for box, marking in zip(missing, recognition.read_markings(photo, missing, rules)):
+            kept[box] = marking
+            if marking.status == "failed":
+                continue  # not kept: the next look tries again
+            x0, y0, x1, y1 = box
+            BoxMarking.objects.update_or_create(
+                photo=photo,
+                x0=x0,
+                y0=y0,
+                x1=x1,
+                y1=y1,
+                rules=key,
+                defaults={
+                    "reading": marking.to_dict(),
+                    "read_at": timezone.now(),
+                    "retry_at": None,
+                    "failure": "",
+                },
+            )
+            services.marking_read(photo, box, marking)
+    return [kept[b] for b in boxes]

@@ -12,7 +12,6 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
@@ -21,7 +20,7 @@ from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
-from toolcrib.crib import marking_reader
+from toolcrib.crib import marking_queue
 from toolcrib.crib.markings import Named, name_tool, reads_of
 from toolcrib.crib.models import (
     BoxMarking,
@@ -208,7 +207,7 @@ def kept_or_queued(
     photo: Photo, boxes: list[Box], rules=None, *, queue: bool = True
 ) -> list[markings.Marking | None]:
     """The marking of each box kept under the crib's present rules, or None where it is not
-    read yet: those boxes are queued for the marking reader (marking_reader.py), which reads
+    read yet: those boxes are queued for the marking reader (marking_queue.py, marking_reader.py), which reads
     them in its own process (queue=False: the caller queues them, once it knows it needs
     them: `queue_markings`). No OCR runs here."""
     patterns, min_partial = rules or CribSettings.current().marking_rules()
@@ -216,43 +215,8 @@ def kept_or_queued(
     kept = kept_markings(photo, (patterns, min_partial))
     missing = [b for b in boxes if b not in kept]
     if missing and queue:
-        marking_reader.queue(photo, missing, markings.rules_key(patterns, min_partial))
+        marking_queue.queue(photo, missing, markings.rules_key(patterns, min_partial))
     return [kept.get(b) for b in boxes]
-
-
-def read_now(photo: Photo, boxes: list[Box], rules) -> list[markings.Marking]:
-    """The marking of each box: kept ones reused, the others read here and kept (a waiting
-    line is told, as by the reader). Only for a kit mat's slots, whose outcome is decided when
-    the mat is submitted: a few boxes read in the request. The kit-photo pages and the API
-    never read here (kept_or_queued)."""
-    from toolcrib.crib import services
-
-    boxes = [tuple(int(v) for v in b) for b in boxes]
-    kept = kept_markings(photo, rules)
-    missing = list(dict.fromkeys(b for b in boxes if b not in kept))
-    if missing:
-        key = markings.rules_key(*rules)
-        for box, marking in zip(missing, read_markings(photo, missing, rules)):
-            kept[box] = marking
-            if marking.status == "failed":
-                continue  # not kept: the next look tries again
-            x0, y0, x1, y1 = box
-            BoxMarking.objects.update_or_create(
-                photo=photo,
-                x0=x0,
-                y0=y0,
-                x1=x1,
-                y1=y1,
-                rules=key,
-                defaults={
-                    "reading": marking.to_dict(),
-                    "read_at": timezone.now(),
-                    "retry_at": None,
-                    "failure": "",
-                },
-            )
-            services.marking_read(photo, box, marking)
-    return [kept[b] for b in boxes]
 
 
 def queue_markings(sightings, rules=None) -> None:
@@ -263,7 +227,7 @@ def queue_markings(sightings, rules=None) -> None:
     for photo, box in sightings:
         by_photo.setdefault(photo.pk, (photo, []))[1].append(box)
     for photo, boxes in by_photo.values():
-        marking_reader.queue(photo, boxes, key)
+        marking_queue.queue(photo, boxes, key)
 
 
 def kept_markings(photo: Photo, rules) -> dict[Box, markings.Marking]:
@@ -382,7 +346,7 @@ def recognise_photo(
     found = run_model()
     if read and wait and any(m is None for m in read_off):
         key = markings.rules_key(*rules)
-        marking_reader.wait_for(photo, boxes, key, settings.TOOLCRIB_MARKING_WAIT_SECONDS)
+        marking_queue.wait_for(photo, boxes, key, settings.TOOLCRIB_MARKING_WAIT_SECONDS)
         on_hand = kept_markings(photo, rules)
         read_off = [on_hand.get(b) for b in boxes]
     if read:

@@ -13,7 +13,7 @@ import numpy as np
 from django.db import transaction
 
 from inference import mats, runtime
-from toolcrib.crib import audit, recognition, services
+from toolcrib.crib import audit, marking_reader, services
 from toolcrib.crib.markings import Check, Outcome, compare
 from toolcrib.crib.models import (
     CribSettings,
@@ -309,7 +309,7 @@ def read_slot_markings(reading: Reading, photo: Photo, engineer: Engineer | None
     if not filled:
         return
     patterns, min_partial = rules = CribSettings.current().marking_rules()
-    read = recognition.read_now(photo, [reading.slots[i].photo_box for i in filled], rules)
+    read = marking_reader.read_now(photo, [reading.slots[i].photo_box for i in filled], rules)
     held = (
         []
         if engineer is None

@@ -14,7 +14,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from toolcrib.crib import marking_reader
+from toolcrib.crib import marking_queue, marking_reader
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         if not loop:
             done = marking_reader.drain()
-            self.stdout.write(f"Read {done} pending marking(s); {marking_reader.pending()} left.")
+            self.stdout.write(f"Read {done} pending marking(s); {marking_queue.pending()} left.")
             return
         serve = int(os.environ.get("TOOLCRIB_SERVE_PID") or 0)
         self.stdout.write(f"The marking reader is reading (nice {os.nice(0)}, pid {os.getpid()}).")
