@@ -56,7 +56,7 @@ def figures(now=None, user=None) -> dict:
         "tools_out": out.count(),
         "overdue": out.filter(due_back__lt=now).count(),
         "flagged": seen(ReturnedTool.objects.filter(decision__in=WAITING)).count(),
-        "foreign_reports": seen(ForeignToolReport.objects.filter(closed_at__isnull=True)).count(),
+        "foreign_reports": seen(ForeignToolReport.objects.open()).count(),
         "lost": tools.filter(status=ToolInstance.Status.LOST).count(),
         "issues_today": seen(Issue.objects.filter(created_at__gte=start_of_day)).count(),
         "returns_today": seen(Return.objects.filter(created_at__gte=start_of_day)).count(),

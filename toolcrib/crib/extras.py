@@ -159,7 +159,7 @@ def close_report(report: ForeignToolReport, *, user: User, note: str) -> Foreign
 def open_reports(user=None):
     """Foreign tool reports QA has not closed, oldest first (of `user`'s site, if limited)."""
     return (
-        sites.visible(ForeignToolReport.objects.filter(closed_at__isnull=True), user)
+        sites.visible(ForeignToolReport.objects.open(), user)
         .select_related("line__tool_return__engineer", "reported_by")
         .order_by("reported_at")
     )

@@ -758,6 +758,12 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.object_repr}"
 
 
+class ForeignToolReportQuerySet(models.QuerySet):
+    def open(self):
+        """Reports still on QA's list."""
+        return self.filter(closed_at=None)
+
+
 class ForeignToolReport(models.Model):
     """A tool at the return desk that is not the crib's: reported to QA, on QA's list until
     QA closes it (with what was done)."""
@@ -775,6 +781,8 @@ class ForeignToolReport(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     closing_note = models.TextField(blank=True)
+
+    objects = ForeignToolReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at"]

@@ -103,18 +103,14 @@ class OnMatView(CribAPI, APIView):
         engineer = asked.validated_data["engineer"]
         data = asked.validated_data["photo"].read()
         key = idempotency_key(request)
-        if self.purpose == "issue":
-            done = services.issue_on_mat(
-                engineer=engineer, storekeeper=request.user, data=data, idempotency_key=key
-            )
-        else:
-            done = services.return_on_mat(
-                engineer=engineer,
-                desk_user=request.user,
-                data=data,
-                idempotency_key=key,
-                ends=asked.validated_data["ends"],
-            )
+        done = services.on_mat(
+            self.purpose,
+            engineer=engineer,
+            user=request.user,
+            data=data,
+            idempotency_key=key,
+            ends=asked.validated_data["ends"],
+        )
         return Response(reading_json(done.mat_reading), status=status.HTTP_201_CREATED)
 
 

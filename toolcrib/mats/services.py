@@ -500,6 +500,25 @@ def return_on_mat(
     return tool_return
 
 
+def on_mat(
+    purpose: str,
+    *,
+    engineer: Engineer,
+    user,
+    data: bytes,
+    idempotency_key: str | None = None,
+    ends: str = Return.Ends.NOTHING,
+) -> Issue | Return:
+    """Issue or return on a mat photo, as the page or the API asked (`purpose`)."""
+    if purpose == "issue":
+        return issue_on_mat(
+            engineer=engineer, storekeeper=user, data=data, idempotency_key=idempotency_key
+        )
+    return return_on_mat(
+        engineer=engineer, desk_user=user, data=data, idempotency_key=idempotency_key, ends=ends
+    )
+
+
 def _slot_lines(
     reading: Reading, photo: Photo, held: set[str]
 ) -> tuple[list, list, dict[int, str]]:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from inference import mats
 from toolcrib.crib import services as crib_services
+from toolcrib.crib.models import Return
 from toolcrib.crib.services import CribError
 from toolcrib.front import access
 from toolcrib.front.kit_form import engineer_choices
@@ -188,18 +189,14 @@ def _on_mat(request, purpose):
         data = form.cleaned_data["photo"].read()
         key = form.cleaned_data["idempotency_key"]
         try:
-            if purpose == "issue":
-                done = services.issue_on_mat(
-                    engineer=engineer, storekeeper=request.user, data=data, idempotency_key=key
-                )
-            else:
-                done = services.return_on_mat(
-                    engineer=engineer,
-                    desk_user=request.user,
-                    data=data,
-                    idempotency_key=key,
-                    ends=form.cleaned_data["ends"],
-                )
+            done = services.on_mat(
+                purpose,
+                engineer=engineer,
+                user=request.user,
+                data=data,
+                idempotency_key=key,
+                ends=form.cleaned_data.get("ends", Return.Ends.NOTHING),
+            )
         except CribError as e:
             form.add_error(None, str(e))
         else:
