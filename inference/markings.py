@@ -198,8 +198,11 @@ def numbers_in(text: str, patterns: Sequence[re.Pattern]) -> list[str]:
     return found
 
 
-# At most this many separators are put back into one read (AT7992607 -> AT-799260-7).
-MAX_LOST_SEPARATORS = 2
+# At most this many separators are put back into one read (AT-7992607 -> AT-799260-7). Not
+# two: with both dashes lost the pattern checks little more than the count of letters and
+# digits, and such looks were wrong more often than right (synthetic seeds 10-16, 40 looks:
+# 19 right, 21 wrong; one dash put back: 99 right, 25 wrong; docs/markings.md).
+MAX_LOST_SEPARATORS = 1
 
 
 def with_separators(text: str, patterns: Sequence[re.Pattern]) -> str:

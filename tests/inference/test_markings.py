@@ -71,13 +71,16 @@ def test_a_lost_separator_is_put_back_only_where_one_number_fits():
     default = markings.compile_patterns(None)
     assert markings.numbers_in("AT-7992607", default) == ["AT-799260-7"]
     assert markings.numbers_in("AT 2882936", default) == ["AT-288293-6"]
-    assert markings.numbers_in("AT2882936", default) == ["AT-288293-6"]
+    assert markings.numbers_in("AT288293-6", default) == ["AT-288293-6"]
+    # Only one dash is put back: a read that lost both is no number (such reads were wrong more
+    # often than right on the synthetic sets, docs/markings.md).
+    assert markings.numbers_in("AT2882936", default) == []
     # Only dashes are added: a lost digit, a dash in the wrong place or a letter too many stay
     # unread, and where two patterns fit the same characters nothing is named.
-    for read in ("AT-288293", "AT-28829-36", "XAT2882936", "AT28829361"):
+    for read in ("AT-288293", "AT-28829-36", "XAT2882936", "AT28829361", "XAT-2882936"):
         assert markings.numbers_in(read, default) == [], read
     both = markings.compile_patterns(["[A-Z]{2}-\\d{6}-\\d", "[A-Z]{2}-\\d{5}-\\d{2}"])
-    assert markings.numbers_in("AT2882936", both) == []
+    assert markings.numbers_in("AT-2882936", both) == []
 
 
 def test_several_patterns_and_a_bad_one():
