@@ -161,9 +161,9 @@ def green_wrench():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (docs/markings.md, 'Per-character scores'): every look, at every scale, "
-    "contrast and colour channel tried, reads the etched 9 as 0 (AT-288203-5); no per-character "
-    "score rule tells it from right reads on fresh synthetic sets",
+    reason="known miss (docs/markings.md, 'The green wrench's wrong read'): every look, at "
+    "every scale, contrast and colour channel tried, reads the etched 9 as 0 (AT-288203-5); no "
+    "per-character score rule tells it from right reads on fresh synthetic sets",
 )
 def test_the_green_wrench_never_yields_a_wrong_number(green_wrench):
     m = markings.read_marking(green_wrench)
