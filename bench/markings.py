@@ -1,6 +1,6 @@
 """Figures for reading tool markings (issue 10's targets), medians, on this machine.
 
-    uv run python bench/markings.py [--per-kind N] [--seed S] [--skip-synthetic]
+    uv run python bench/markings.py [--per-kind N] [--seed S] [--skip-synthetic | --synthetic-only]
 
 1. Synthetic set (scripts/make_markings.py, made in a temporary folder, not committed):
    codes read rate and ms at >= 2.5 px/module and below, false decodes on blanks and junk;
@@ -189,11 +189,15 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-kind", type=int, default=4)
     ap.add_argument("--seed", type=int, default=10)
-    ap.add_argument("--skip-synthetic", action="store_true")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--skip-synthetic", action="store_true")
+    only.add_argument("--synthetic-only", action="store_true", help="no real crops, no kit photo")
     args = ap.parse_args(argv)
     markings.ocr_engine()
     if not args.skip_synthetic:
         synthetic(args.per_kind, args.seed)
+    if args.synthetic_only:
+        return
     real_crops()
     real_tools()
     kit_photo()

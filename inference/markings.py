@@ -198,8 +198,11 @@ def numbers_in(text: str, patterns: Sequence[re.Pattern]) -> list[str]:
     return found
 
 
-# At most this many separators are put back into one read (AT7992607 -> AT-799260-7).
-MAX_LOST_SEPARATORS = 2
+# At most this many separators are put back into one read (AT-7992607 -> AT-799260-7). Not
+# two: with both dashes lost the pattern checks little more than the count of letters and
+# digits, and such looks were wrong more often than right (synthetic seeds 10-16, 40 looks:
+# 19 right, 21 wrong; one dash put back: 99 right, 25 wrong; docs/markings.md).
+MAX_LOST_SEPARATORS = 1
 
 
 def with_separators(text: str, patterns: Sequence[re.Pattern]) -> str:
@@ -330,6 +333,10 @@ def ocr_engine() -> Any:
                         # for no better reads on the synthetic set (docs/markings.md).
                         "Det.limit_type": "max",
                         "Det.limit_side_len": DETECT_SIDE,
+                        # Each character's own score (the recogniser's probability of the
+                        # character it chose), not only the line's mean: kept on every look
+                        # (bench/marking_scores.py shows them; docs/markings.md).
+                        "Global.return_word_box": True,
                     }
                 )
                 logging.getLogger("RapidOCR").setLevel(logging.ERROR)
@@ -341,11 +348,20 @@ def ocr_engine() -> Any:
 
 
 @dataclass(frozen=True)
+class Look:
+    """One reading of a known line: its text and each character's score."""
+
+    text: str
+    char_scores: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class TextLine:
     text: str  # as the OCR read it, not normalised
     confidence: float
     quad: np.ndarray  # 4x2 float, corners in the pixels read
     char_height: float
+    char_scores: tuple[float, ...] = ()  # one per character of `text`, where the engine gives them
 
     @property
     def box(self) -> Box:
@@ -379,8 +395,8 @@ def read_text(rgb: np.ndarray, engine: Any = None, *, flatten: bool = False) -> 
         return []
     texts = _recognise(engine, [_level(bgr, q) for q in quads])
     return [
-        TextLine(text, score, q / scale, _char_height(q) / scale)
-        for q, (text, score) in zip(quads, texts)
+        TextLine(text, score, q / scale, _char_height(q) / scale, chars)
+        for q, (text, score, chars) in zip(quads, texts)
         if text.strip() and score >= engine.text_score
     ]
 
@@ -391,14 +407,19 @@ def _level(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return get_rotate_crop_image(bgr, quad.astype(np.float32).copy())
 
 
-def _recognise(engine: Any, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Text and confidence of each levelled line crop (BGR): upside-down ones turned by the
-    angle classifier, all recognised in batches."""
+def _recognise(engine: Any, crops: list[np.ndarray]) -> list[tuple[str, float, tuple[float, ...]]]:
+    """Text, confidence and each character's score of each levelled line crop (BGR):
+    upside-down ones turned by the angle classifier, all recognised in batches."""
     if not crops:
         return []
     turned, _ = engine.cls_and_rotate(crops)
     rec = engine.recognize_txt(turned)
-    return [(str(t), float(s)) for t, s in zip(rec.txts, rec.scores)]
+    words = rec.word_results if len(rec.word_results or ()) == len(rec.txts) else ()
+    out = []
+    for i, (t, s) in enumerate(zip(rec.txts, rec.scores)):
+        confs = tuple(float(c) for c in getattr(words[i], "confs", ())) if words else ()
+        out.append((str(t), float(s), confs if len(confs) == len(str(t)) else ()))
+    return out
 
 
 def flattened(rgb: np.ndarray) -> np.ndarray:
@@ -476,7 +497,7 @@ def _add_text(
     lines: list[TextLine],
     patterns: Sequence[re.Pattern],
     min_partial: int,
-    look: Callable[[TextLine], list[str]],
+    look: Callable[[TextLine], list[Look]],
 ) -> None:
     """Numbers and fragments from the lines. A line's number counts only when every look at it
     that reads a number reads the same one, and at least two do: at 8-12 px an etched 8 is read
@@ -485,7 +506,8 @@ def _add_text(
     for line in sorted(lines, key=lambda t: -t.confidence):
         if not (numbers_in(line.text, patterns) or fragments_in(line.text, min_partial)):
             continue  # a maker's name, a size: nothing to look at twice
-        views = [line.text, *look(line)]
+        looks = [Look(line.text, line.char_scores), *look(line)]
+        views = [v.text for v in looks]
         found = [set(numbers_in(v, patterns)) for v in views]
         candidates = set().union(*found)
         height = round(line.char_height, 1)
@@ -522,7 +544,7 @@ def _common_tail(texts: list[str]) -> str:
     return tail
 
 
-def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[str]:
+def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[Look]:
     """Three more readings of one line: enlarged 3x, enlarged with a wider margin, and its local
     contrast enlarged. Recognition only (the line is known), a few tens of ms each."""
     import cv2
@@ -547,7 +569,7 @@ def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[str
     for image, q in ((big, quad), (big, wider), (flattened(big), quad)):
         q = np.clip(q, 0, [image.shape[1] - 1, image.shape[0] - 1]).astype(np.float32)
         crops.append(_level(np.ascontiguousarray(image[..., ::-1]), q))
-    return [text for text, _ in _recognise(engine, crops)]
+    return [Look(text, chars) for text, _, chars in _recognise(engine, crops)]
 
 
 def _status(marking: Marking) -> tuple[str, str]:

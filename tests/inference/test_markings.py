@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import make_markings
 
 F = zxingcpp.BarcodeFormat
+PATTERNS = markings.compile_patterns(None)
 # The real pliers' crops come from ../shared/photos.
 pytestmark = pytest.mark.photos
 
@@ -70,13 +71,16 @@ def test_a_lost_separator_is_put_back_only_where_one_number_fits():
     default = markings.compile_patterns(None)
     assert markings.numbers_in("AT-7992607", default) == ["AT-799260-7"]
     assert markings.numbers_in("AT 2882936", default) == ["AT-288293-6"]
-    assert markings.numbers_in("AT2882936", default) == ["AT-288293-6"]
+    assert markings.numbers_in("AT288293-6", default) == ["AT-288293-6"]
+    # Only one dash is put back: a read that lost both is no number (such reads were wrong more
+    # often than right on the synthetic sets, docs/markings.md).
+    assert markings.numbers_in("AT2882936", default) == []
     # Only dashes are added: a lost digit, a dash in the wrong place or a letter too many stay
     # unread, and where two patterns fit the same characters nothing is named.
-    for read in ("AT-288293", "AT-28829-36", "XAT2882936", "AT28829361"):
+    for read in ("AT-288293", "AT-28829-36", "XAT2882936", "AT28829361", "XAT-2882936"):
         assert markings.numbers_in(read, default) == [], read
     both = markings.compile_patterns(["[A-Z]{2}-\\d{6}-\\d", "[A-Z]{2}-\\d{5}-\\d{2}"])
-    assert markings.numbers_in("AT2882936", both) == []
+    assert markings.numbers_in("AT-2882936", both) == []
 
 
 def test_several_patterns_and_a_bad_one():
@@ -136,6 +140,34 @@ def test_it_reads_the_real_pliers_number_at_any_quarter_turn(pliers_number, quar
     assert m.numbers[0].source == "ocr"
     # The real characters are about 10 px tall.
     assert 5 <= m.char_height <= 15
+
+
+def test_every_look_gives_each_characters_score(pliers_number):
+    crop, text = pliers_number
+    [line] = [t for t in markings.read_text(crop) if markings.numbers_in(t.text, PATTERNS)]
+    for look in [markings.Look(line.text, line.char_scores), *markings.other_looks(crop, line)]:
+        assert len(look.char_scores) == len(look.text), look
+        assert all(0.0 <= s <= 1.0 for s in look.char_scores)
+
+
+@pytest.fixture(scope="module")
+def green_wrench():
+    """The open-end wrench's etched AT-288293-5 on the green mat: its tool box (bench/shared_boxes.csv)."""
+    with open(REPO_ROOT / "bench" / "shared_boxes.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if "wrench_3_4__green" in r["photo"])
+    x0, y0, x1, y1 = (int(row[k]) for k in ("x0", "y0", "x1", "y1"))
+    return load_rgb(PHOTOS / row["photo"])[y0:y1, x0:x1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss (docs/markings.md, 'The green wrench's wrong read'): every look, at "
+    "every scale, contrast and colour channel tried, reads the etched 9 as 0 (AT-288203-5); no "
+    "per-character score rule tells it from right reads on fresh synthetic sets",
+)
+def test_the_green_wrench_never_yields_a_wrong_number(green_wrench):
+    m = markings.read_marking(green_wrench)
+    assert [r.text for r in m.numbers] in ([], ["AT-288293-5"])
 
 
 @pytest.mark.parametrize("angle", [0, 37, 128, 215, 300])
