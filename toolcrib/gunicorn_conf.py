@@ -1,5 +1,7 @@
 """gunicorn settings for `manage.py serve` (workers and address come from the command line)."""
 
+import os
+
 timeout = 60
 graceful_timeout = 20
 # Errors to stderr; one access line per request would drown serve's own messages.
@@ -14,7 +16,6 @@ def when_ready(server):
     """Started by `serve` (which names itself in TOOLCRIB_SERVE_PID): stop when serve is gone.
     A serve killed with SIGKILL cannot stop us, and we run in our own session, so without this
     we would hold the port with no one to stop us."""
-    import os
     import signal
     import threading
     import time
@@ -41,3 +42,8 @@ def post_worker_init(worker):
 
 # No management socket: one fixed path would be shared by every instance on the machine.
 control_socket_disable = True
+
+
+def default_workers() -> int:
+    """serve's worker count unless told: gunicorn's advice, (2 x cores) + 1 synchronous workers."""
+    return 2 * (os.cpu_count() or 1) + 1

@@ -27,6 +27,7 @@ from django.db import connections
 
 from inference import runtime
 from toolcrib.crib.models import CribSettings
+from toolcrib.gunicorn_conf import default_workers
 from toolcrib.lib.embedded_db import EmbeddedPostgres
 
 WATCH_SECONDS = 0.5
@@ -41,11 +42,6 @@ class Stop(Exception):
 
 def _stop_on_signal(signum, frame):
     raise Stop
-
-
-def default_workers() -> int:
-    # gunicorn's advice: (2 x cores) + 1 synchronous workers.
-    return 2 * (os.cpu_count() or 1) + 1
 
 
 class Command(BaseCommand):
