@@ -45,6 +45,17 @@ def test_a_well_formed_number_of_no_tool_is_unknown():
     c = compare(text("AT-999999-9"), issued="AT-288293-6", crib=CRIB)
     assert c.outcome == Outcome.UNKNOWN and c.decides
     assert "unknown number AT-999999-9" in c.message
+    assert "close-up" not in c.message
+
+
+def test_a_number_one_character_off_the_issued_one_asks_for_a_close_up():
+    # The green wrench's real misread: still a recount (never accepted), but the desk is told.
+    c = compare(text("AT-288203-5"), issued="AT-288293-5", crib=CRIB)
+    assert c.outcome == Outcome.UNKNOWN and c.names == ""
+    assert c.message.endswith(
+        "one character off AT-288293-5, the issued tool's: likely a misread, "
+        "take a close-up of its number"
+    )
 
 
 def test_a_foreign_code_decides_nothing():
