@@ -93,6 +93,10 @@ def test_the_admin_limits_a_user_to_a_site_and_they_see_only_its_tools(
 
     page = signed_in(storekeeper)
     page.goto(live_server.url + "/tools/")
+    expect(page.locator("header .site-limit")).to_have_text("VNO")
+    assert page.locator("header .site-limit").get_attribute("title") == (
+        "You see and work on VNO Vilnius base only"
+    )
     numbers = page.locator("#tools tbody tr td:first-child").all_inner_texts()
     assert sorted(n.strip() for n in numbers) == ["VNO-1", "VNO-2"]
     answer = page.goto(live_server.url + f"/tools/{crib.r_free.pk}/")
