@@ -2,7 +2,9 @@
 
 The surface (paper, a mat, a wooden or painted table) is modelled from the photo's
 border: a quadratic surface per colour channel, so a gentle illumination gradient is
-part of the background. Pixels far from that model in colour are foreground; a shadow
+part of the background, and the colours the border holds around it (one for paper; the
+light and dark of wood grain; paint, rust and bare metal). Pixels far from that surface for
+its border's spread, or far from every colour the border shows, are foreground; a shadow
 (darker than the surface but with its hue) cannot start a region on its own. Connected
 regions become boxes; a region much larger than the typical tool is split at its narrow
 necks, which separates tools that touch at a point. Tools lying side by side or across
@@ -133,12 +135,18 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h, w, _ = pixels.shape
     smooth = ndimage.uniform_filter(pixels, size=(3, 3, 1))  # calms JPEG noise and fine texture
     background = _fit_background(smooth)
-    distance = np.sqrt(((smooth - background) ** 2).sum(axis=2))
+    residual = smooth - background
+    distance = np.sqrt((residual**2).sum(axis=2))
     border = _border_mask(h, w)
-    # The surface's own spread (grain, weave, noise) sets the unit: wood needs a wider margin than paper.
-    # The 95th percentile, not the maximum: crumbs or a tool's tip may lie in the border band.
+    # A pixel stands out in either of two ways. (1) Far from the surface in units of the
+    # border's whole spread (its 95th percentile x 1.25; the 95th, not the maximum: crumbs or
+    # a tool's tip may lie in the border band): right for a plain table, where the spread is
+    # noise. (2) Far from every colour the border shows (the light and the dark of wood grain;
+    # red paint, rust and bare metal; a table and the floor beyond its edge): on such tables
+    # the spread of (1) is the whole range of their colours, and tools fell apart in it.
+    # (2) alone lost chrome on white paper and crumbs made boxes (docs/kits.md): both, kept.
     noise = 1.25 * float(np.percentile(distance[border], 95)) + 3.0
-    z = distance / noise
+    z = np.maximum(distance / noise, _table_z(residual, border))
     shadow = _shadow_mask(smooth, background)
     # Hysteresis: a region counts only if some of it differs from the surface by more than a
     # shadow could (hue, or much darker); then its faint and shadow-like parts count too, since
@@ -156,6 +164,49 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mask = ndimage.binary_closing(mask, _disc(radius * 2))  # rejoins a tool cut by a reflection
     mask = ndimage.binary_fill_holes(mask)
     return mask, z
+
+
+COLOUR_BIN = 4.0  # colour resolution of the table's colours (residual units, 0..255 scale)
+COLOUR_HALF = 32  # bins each side of the fitted surface: +-128 covers any table's spread
+SUPPORT_MARGIN = 2.0  # z = distance to the table's colours / (this x the held-out spread)
+TABLE_BLOCKS = 4  # a colour is the table's when this many 16-px blocks of the border show it
+
+
+def _table_z(residual: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """How far each pixel's colour (its residual from the fitted surface) lies from the colours
+    the border band holds, in units of the table's own spread: the 95th percentile distance
+    from half the border's pixels (a checkerboard of 16-px blocks) to the colours of the other
+    half, plus 3, times SUPPORT_MARGIN. On every table measured the held-out distance was 0
+    (a table's colours recur all along its border), so the unit is 6 levels of 255; it
+    widens only for a table whose border changes from one side to the other."""
+    ys, xs = np.nonzero(border)
+    samples = residual[ys, xs]
+    block = (ys // 16) * 4096 + xs // 16
+    half = ((ys // 16) + (xs // 16)) % 2 == 0
+    held_out = _colour_distance(samples[~half], samples[half], block[half])
+    unit = SUPPORT_MARGIN * (float(np.percentile(held_out, 95)) + 3.0)
+    return _colour_distance(residual, samples, block) / unit
+
+
+def _colour_distance(colours: np.ndarray, table: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Distance from each colour (..., 3) to the nearest colour bin of the table: one that the
+    `table` colours (n, 3) show in at least TABLE_BLOCKS of the border's 16-px blocks (`where`,
+    n). A colour of the table recurs along its border; a crumb, a speck of dirt or a tool's tip
+    in the border band sits in one or two blocks (counted by pixels instead, a few crumbs put
+    the whole grey axis into white paper's colours, and chrome on paper fell apart:
+    docs/kits.md). A Euclidean distance transform over the colour grid."""
+    n = 2 * COLOUR_HALF
+    q = np.clip(np.floor(table / COLOUR_BIN).astype(np.int64) + COLOUR_HALF, 0, n - 1)
+    bins = (q[:, 0] * n + q[:, 1]) * n + q[:, 2]
+    pairs = np.unique(bins * (int(where.max()) + 1) + where) // (int(where.max()) + 1)
+    blocks = np.bincount(pairs, minlength=n**3)
+    occupied = blocks.reshape((n, n, n)) >= TABLE_BLOCKS
+    if not occupied.any():
+        occupied[COLOUR_HALF, COLOUR_HALF, COLOUR_HALF] = True
+    grid = ndimage.distance_transform_edt(~occupied).astype(np.float32) * COLOUR_BIN
+    c = np.clip(np.floor(colours / COLOUR_BIN).astype(np.int32) + COLOUR_HALF, 0, n - 1)
+    beyond = np.clip(np.abs(colours) - COLOUR_HALF * COLOUR_BIN, 0, None)  # outside the grid
+    return grid[c[..., 0], c[..., 1], c[..., 2]] + np.sqrt((beyond**2).sum(axis=-1))
 
 
 def _fit_background(pixels: np.ndarray) -> np.ndarray:
