@@ -44,6 +44,15 @@ def test_a_limited_user_sees_only_their_sites_tools_on_every_list(client, crib):
     assert "RIX-2" in issues and "VNO-2" not in issues
 
 
+def test_a_mixed_site_return_is_counted_by_the_lines_a_user_sees(client, crib, crib_admin):
+    # The return sent RIX-2 and VNO-2 to a recount: RIX's QA counts RIX's line only.
+    client.force_login(crib.rix_qa)
+    assert "1 to recount" in text(client.get("/returns/"))
+    assert "2 to recount" not in text(client.get("/returns/"))
+    client.force_login(crib_admin)
+    assert "2 to recount" in text(client.get("/returns/"))
+
+
 @pytest.mark.parametrize(
     "path",
     [

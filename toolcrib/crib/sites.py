@@ -130,6 +130,26 @@ _RULES = {
 }
 
 
+def lines_seen(user, through: str) -> Q:
+    """For counts over an issue's or a return's lines (`through`: "tools__"): the lines `user`
+    sees, as a filter (empty for a user of every site). A mixed-site issue or return is listed
+    for a limited user with its own site's lines counted, not the other site's."""
+    site = site_of(user)
+    if site is None:
+        return Q()
+    return Q(**{f"{through}tool_instance__site": site})
+
+
+def returned_lines_seen(user, through: str) -> Q:
+    """The same for a return's lines: its site's tools, and its extra lines (no issued tool)."""
+    site = site_of(user)
+    if site is None:
+        return Q()
+    return Q(**{f"{through}issued_tool__tool_instance__site": site}) | Q(
+        **{f"{through}issued_tool__isnull": True}
+    )
+
+
 def visible(qs: QuerySet, user) -> QuerySet:
     """`qs` narrowed to what `user` may see. Models no site limits (tool types, engineers,
     sites, settings, users) come back whole: an engineer works wherever they are, but the

@@ -81,6 +81,10 @@ ISSUE_OUTCOMES = [
 ]
 
 
+def _count(relation: str, where: Q) -> Count:
+    return Count(relation, filter=where or None, distinct=True)
+
+
 @access.needs(access.VIEW)
 def issues(request):
     filters = Filters(request.GET, ISSUE_OUTCOMES)
@@ -98,17 +102,16 @@ def issues(request):
         )
     elif outcome == "lost":
         found = found.filter(tools__returned__decision=ReturnedTool.Decision.MISSING)
-    # Counted over all of an issue's tools, not only those the filters matched.
+    # Counted over all of an issue's tools the user sees, not only those the filters matched.
+    seen = sites.lines_seen(request.user, "tools__")
     found = (
         Issue.objects.filter(pk__in=found.values("pk"))
         .select_related("engineer", "storekeeper")
         .annotate(
-            tool_count=Count("tools", distinct=True),
-            out_count=Count("tools", filter=still_out("tools__"), distinct=True),
-            lost_count=Count(
-                "tools",
-                filter=Q(tools__returned__decision=ReturnedTool.Decision.MISSING),
-                distinct=True,
+            tool_count=_count("tools", seen),
+            out_count=_count("tools", seen & still_out("tools__")),
+            lost_count=_count(
+                "tools", seen & Q(tools__returned__decision=ReturnedTool.Decision.MISSING)
             ),
         )
         .order_by("-created_at", "-id")
@@ -127,14 +130,20 @@ def returns(request):
     )
     if filters.is_valid() and filters.cleaned_data["outcome"]:
         found = found.filter(tools__decision=filters.cleaned_data["outcome"])
+    seen = sites.returned_lines_seen(request.user, "tools__")
     counts = {
-        f"{d}_count": Count("tools", filter=Q(tools__decision=d), distinct=True)
+        f"{d}_count": _count("tools", seen & Q(tools__decision=d))
         for d in ReturnedTool.Decision.values
     }
     found = (
         Return.objects.filter(pk__in=found.values("pk"))
         .select_related("engineer", "desk_user")
-        .annotate(**counts, still_out_count=Count("still_out_tools", distinct=True))
+        .annotate(
+            **counts,
+            still_out_count=_count(
+                "still_out_tools", sites.lines_seen(request.user, "still_out_tools__")
+            ),
+        )
         .order_by("-created_at", "-id")
     )
     page, query = _page(request, found)
