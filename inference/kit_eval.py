@@ -287,6 +287,22 @@ def _slice(photos: list[PhotoResult]) -> Slice:
     )
 
 
+def _groups(
+    photos: list[PhotoResult],
+) -> tuple[defaultdict[str, list[PhotoResult]], defaultdict[str, list[PhotoResult]]]:
+    """The photos by tier (each tier also without its piled layouts) and by tier and table."""
+    tiers: defaultdict[str, list[PhotoResult]] = defaultdict(list)
+    tables: defaultdict[str, list[PhotoResult]] = defaultdict(list)
+    for p in photos:
+        if p.tier:
+            tiers[p.tier].append(p)
+            if p.layout.split("_")[-1] not in ("piled", "overlapping"):
+                tiers[f"{p.tier}, not piled"].append(p)
+        if p.table:
+            tables[f"{p.tier} {p.table}".strip()].append(p)
+    return tiers, tables
+
+
 def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
     tools = sum(len(p.truths) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
@@ -312,14 +328,7 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
         layouts[key][1] += len(p.hits)
         layouts[key][2] += len(p.proposals)
     by_layout = {k: (v[1] / v[0], v[1] / max(1, v[2])) for k, v in sorted(layouts.items())}
-    tiers, tables = defaultdict(list), defaultdict(list)
-    for p in photos:
-        if p.tier:
-            tiers[p.tier].append(p)
-            if p.layout.split("_")[-1] not in ("piled", "overlapping"):
-                tiers[f"{p.tier}, not piled"].append(p)
-        if p.table:
-            tables[f"{p.tier} {p.table}".strip()].append(p)
+    tiers, tables = _groups(photos)
     refined_found = refined_count = 0
     verdicts = {0: [0, 0, 0], 1: [0, 0, 0], 2: [0, 0, 0]}
     for p in photos:
@@ -583,14 +592,7 @@ def boxes_report(photos: list[PhotoResult]) -> str:
         f"{sum(_held(p, q) >= 2 for p, q in said)} / {len(said)} / {whole.merged}",
         _maybe_line(_maybe_counts(photos)),
     ]
-    tiers, tables = defaultdict(list), defaultdict(list)
-    for p in photos:
-        if p.tier:
-            tiers[p.tier].append(p)
-            if p.layout.split("_")[-1] not in ("piled", "overlapping"):
-                tiers[f"{p.tier}, not piled"].append(p)
-        if p.table:
-            tables[f"{p.tier} {p.table}".strip()].append(p)
+    tiers, tables = _groups(photos)
     for title, groups in (("tier", tiers), ("table", tables)):
         if groups:
             lines.append(f"by {title} (recall / precision / boxes holding 2+ tools):")
