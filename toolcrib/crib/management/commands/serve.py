@@ -36,8 +36,11 @@ READER_RESTART_SECONDS = 5.0
 READER = [sys.executable, "manage.py", "read_markings", "--loop"]
 
 
-class Stop(Exception):
-    """Ctrl-C or SIGTERM: leave the supervising loop and stop what serve started."""
+class Stop(BaseException):
+    """Ctrl-C or SIGTERM: leave the supervising loop and stop what serve started. Not an
+    Exception (as KeyboardInterrupt is not): the supervisor's catch-all around a database
+    restart swallowed it, and a Ctrl-C that came during a restart was ignored (CI saw serve
+    not stop within 60 s after another serve had stopped the shared PostgreSQL)."""
 
 
 def _stop_on_signal(signum, frame):
