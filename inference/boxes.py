@@ -7,8 +7,10 @@ light and dark of wood grain; paint, rust and bare metal). Pixels far from that 
 its border's spread, or far from every colour the border shows, are foreground; a shadow
 (darker than the surface but with its hue) cannot start a region on its own. Connected
 regions become boxes; a region much larger than the typical tool is split at its narrow
-necks, which separates tools that touch at a point. Tools lying side by side or across
-each other stay one region: that is left to the user, who edits the boxes in the browser.
+necks, which separates tools that touch at a point. When the number of tools is known (a kit
+chosen at issue), the largest regions are also cut along a straight seam until there are that
+many: tools side by side along their length. Without it, and for tools lying across each
+other, they stay one region: that is left to the user, who edits the boxes in the browser.
 Measured figures and the layouts that work: docs/kits.md.
 """
 
@@ -303,7 +305,7 @@ def _regions(
     # The room is no tool; dropped only now, since the typical tool's area was measured with it
     # (dropping it first raised the median and cost the real kit photo a split: docs/kits.md).
     regions = [r for r in regions if _sides_touched(r.where, h, w) < 2]
-    if expected and len(regions) < expected:
+    if expected:
         regions = _cut_to(regions, typical, expected)
     if expected or len(regions) >= 3:
         regions = _with_counts(regions, typical, expected, at_most)
@@ -340,19 +342,102 @@ def _sides_touched(where: tuple[slice, slice], h: int, w: int) -> int:
     return (ys.start < near) + (ys.stop > h - near) + (xs.start < near) + (xs.stop > w - near)
 
 
+SPECK = 0.3  # a region under this share of the typical tool is a fragment: not one of the count
+CUT_FROM = 1.4  # with the count, a region from this many typical tools' area may be cut
+SEAM_MOST = 3.0  # ... along a straight seam only up to this many: larger ones are piles
+
+
 def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Region]:
-    """Cut the largest regions with looser rules until there are `expected` of them."""
-    regions = sorted(regions, key=lambda r: -int(r.mask.sum()))
-    out: list[_Region] = []
-    for n, region in enumerate(regions):
-        missing = expected - len(out) - (len(regions) - n)
-        if missing > 0 and region.mask.sum() > 1.4 * typical:
+    """Cut the largest regions until there are `expected` tools' worth of them: fragments
+    (under SPECK x the typical tool) do not count, so a thin shaft in pieces or a shadow's tip
+    leaves the count short for the merged pair beside it. Each cut is a straight seam first
+    (_seam_cut: tools side by side along their length have no neck), but only up to SEAM_MOST
+    typical tools (a larger region is a pile: cut, it lost its "k tools overlap" notice and
+    test_recognition's pile failed), else the neck (_split with looser rules); parts may be
+    cut again (docs/kits.md, "Cutting merged tools")."""
+    todo = sorted(regions, key=lambda r: -int(r.mask.sum()))
+    done: list[_Region] = []
+    while sum(int(r.mask.sum()) >= SPECK * typical for r in todo + done) < expected:
+        large = [r for r in todo if r.mask.sum() > CUT_FROM * typical]
+        if not large:
+            break
+        region = max(large, key=lambda r: int(r.mask.sum()))
+        todo = [r for r in todo if r is not region]
+        parts = [region.mask]
+        if region.mask.sum() <= SEAM_MOST * typical:
+            parts = _seam_cut(region.mask, typical)
+        if len(parts) < 2:
             parts = _split(region.mask, typical, share=0.25, ratio=1.3)
-            if len(parts) > 1:
-                out += [_Region(region.where, part, ("split",)) for part in parts]
+        if len(parts) > 1:
+            todo += [_Region(region.where, part, ("split",)) for part in parts]
+        else:
+            done.append(region)
+    return sorted(todo + done, key=lambda r: -int(r.mask.sum()))
+
+
+SEAM_ANGLES = 16  # directions of the straight cuts tried (every 11.25 degrees)
+SEAM_GAIN = 0.75  # a cut is taken when its parts are this much narrower than the whole, or more
+
+
+def _seam_cut(region: np.ndarray, typical: float, share: float = 0.25) -> list[np.ndarray]:
+    """Cut a region in two along the straight line that leaves the narrowest parts: their mean
+    width (pixels over length along their own main axis), weighted by area, at most SEAM_GAIN x
+    the whole region's. A tool is long and narrow; two laid side by side along their length make
+    a region twice as wide with no neck, cut along the seam; two touching at an angle, cut where
+    they meet. Cuts through tools laid end to end leave parts as wide as the whole: no gain,
+    left to _split's neck. Lines every 180/SEAM_ANGLES degrees, at every 5 % of the region's
+    area from 20 to 80 %; each part >= `share` x the typical tool."""
+    ys, xs = np.nonzero(region)
+    if len(ys) < 2 * share * typical:
+        return [region]
+    step = max(1, len(ys) // 3000)  # a few thousand points measure a width well enough
+    points = np.stack([xs, ys], axis=1).astype(np.float64)
+    sample = points[::step]
+    n = len(sample)
+    best: tuple[float, np.ndarray, float] | None = None
+    for theta in np.arange(SEAM_ANGLES) * np.pi / SEAM_ANGLES:
+        normal = np.array([np.cos(theta), np.sin(theta)])
+        along = sample @ normal
+        order = np.argsort(along, kind="stable")
+        for k in (np.arange(0.2, 0.81, 0.05) * n).astype(int):
+            a, b = sample[order[:k]], sample[order[k:]]
+            if min(len(a), len(b)) * step < share * typical:
                 continue
-        out.append(region)
-    return out
+            cost = (len(a) * _mean_width(a) + len(b) * _mean_width(b)) / n
+            if best is None or cost < best[0]:
+                best = (cost, normal, float(along[order[k]]))
+    if best is None or best[0] > SEAM_GAIN * _mean_width(sample):
+        return [region]
+    _, normal, offset = best
+    first = np.zeros_like(region)
+    side = points @ normal < offset
+    first[ys[side], xs[side]] = True
+    return _tidy([first, region & ~first])
+
+
+def _mean_width(points: np.ndarray) -> float:
+    """Points (a mask's pixels) over their extent along their principal axis."""
+    if len(points) < 3:
+        return 0.0
+    centred = points - points.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    major = centred @ vectors[:, 1]
+    return len(points) / (float(major.max() - major.min()) + 1.0)
+
+
+def _tidy(parts: list[np.ndarray]) -> list[np.ndarray]:
+    """Of two parts cut by a straight line, the bits cut off from a part's main piece (the tip
+    of the other tool across the line) go to the other part."""
+    out = [p.copy() for p in parts]
+    for i, part in enumerate(parts):
+        labels, n = ndimage.label(part)
+        if n < 2:
+            continue
+        main = int(np.argmax(np.bincount(labels.ravel())[1:])) + 1
+        stray = (labels != main) & (labels > 0)
+        out[i] &= ~stray
+        out[1 - i] |= stray
+    return [p for p in out if p.any()]
 
 
 def _with_counts(
