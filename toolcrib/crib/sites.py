@@ -130,24 +130,14 @@ _RULES = {
 }
 
 
-def lines_seen(user, through: str) -> Q:
-    """For counts over an issue's or a return's lines (`through`: "tools__"): the lines `user`
-    sees, as a filter (empty for a user of every site). A mixed-site issue or return is listed
-    for a limited user with its own site's lines counted, not the other site's."""
-    site = site_of(user)
-    if site is None:
+def seen_through(relation: str, model, user) -> Q:
+    """For counts over a listed record's `relation` (e.g. an issue's "tools"): the related
+    `model` rows `user` sees, by the same rule as `visible`, as a filter (empty for a user of
+    every site). A mixed-site issue or return is counted for a limited user by its own site's
+    lines, not the other site's."""
+    if site_of(user) is None:
         return Q()
-    return Q(**{f"{through}tool_instance__site": site})
-
-
-def returned_lines_seen(user, through: str) -> Q:
-    """The same for a return's lines: its site's tools, and its extra lines (no issued tool)."""
-    site = site_of(user)
-    if site is None:
-        return Q()
-    return Q(**{f"{through}issued_tool__tool_instance__site": site}) | Q(
-        **{f"{through}issued_tool__isnull": True}
-    )
+    return Q(**{f"{relation}__in": visible(model.objects.all(), user).values("pk")})
 
 
 def visible(qs: QuerySet, user) -> QuerySet:

@@ -103,7 +103,7 @@ def issues(request):
     elif outcome == "lost":
         found = found.filter(tools__returned__decision=ReturnedTool.Decision.MISSING)
     # Counted over all of an issue's tools the user sees, not only those the filters matched.
-    seen = sites.lines_seen(request.user, "tools__")
+    seen = sites.seen_through("tools", IssuedTool, request.user)
     found = (
         Issue.objects.filter(pk__in=found.values("pk"))
         .select_related("engineer", "storekeeper")
@@ -130,7 +130,7 @@ def returns(request):
     )
     if filters.is_valid() and filters.cleaned_data["outcome"]:
         found = found.filter(tools__decision=filters.cleaned_data["outcome"])
-    seen = sites.returned_lines_seen(request.user, "tools__")
+    seen = sites.seen_through("tools", ReturnedTool, request.user)
     counts = {
         f"{d}_count": _count("tools", seen & Q(tools__decision=d))
         for d in ReturnedTool.Decision.values
@@ -141,7 +141,7 @@ def returns(request):
         .annotate(
             **counts,
             still_out_count=_count(
-                "still_out_tools", sites.lines_seen(request.user, "still_out_tools__")
+                "still_out_tools", sites.seen_through("still_out_tools", IssuedTool, request.user)
             ),
         )
         .order_by("-created_at", "-id")
