@@ -7,8 +7,8 @@ light and dark of wood grain; paint, rust and bare metal). Pixels far from that 
 its border's spread, or far from every colour the border shows, are foreground; a shadow
 (darker than the surface but with its hue) cannot start a region on its own. Connected
 regions become boxes; a region much larger than the typical tool is split at its narrow
-necks, which separates tools that touch at a point. When the number of tools is known (a kit
-chosen at issue), the largest regions are also cut along a straight seam until there are that
+necks, which separates tools that touch at a point. When the number of tools is known (an API
+client's expected_tools at issue), the largest regions are also cut along a straight seam until there are that
 many: tools side by side along their length. Without it, and for tools lying across each
 other, they stay one region: that is left to the user, who edits the boxes in the browser.
 Measured figures and the layouts that work: docs/kits.md.
