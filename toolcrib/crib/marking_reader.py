@@ -3,9 +3,10 @@ CPU priority, never in a web request.
 
 A request that needs a box's marking queues it (`queue`): a BoxMarking row without a reading.
 The reader (`manage.py read_markings --loop`, which `manage.py serve` starts beside the web
-server) takes one pending row at a time with SELECT ... FOR UPDATE SKIP LOCKED, so several
-readers (two `serve` on one database) share the queue and never read one box twice; it reads it
-with inference.markings, keeps the reading and hands it to the lines waiting for it
+server) takes the oldest pending row, and up to READERS - 1 more of the same photo to read side
+by side, with SELECT ... FOR UPDATE SKIP LOCKED, so several readers (two `serve` on one
+database) share the queue and never read one box twice; it reads them with inference.markings,
+keeps each reading and hands it to the lines waiting for it
 (`services.marking_read`), all in one transaction: a reader that dies mid-read leaves the row
 pending for the next one. Between reads it sleeps on LISTEN (a queued box NOTIFYs), and polls
 every POLL_SECONDS besides (a failed read's retry time, a lost notification).
@@ -26,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inference import markings
+from inference.markings import READERS
 from toolcrib.crib.marking_queue import CHANNEL
 from toolcrib.crib.models import BoxMarking, CribSettings, Photo
 
@@ -56,44 +58,59 @@ class PhotoPixels:
         return self.rgb
 
 
-def read_one(pixels: PhotoPixels | None = None) -> bool:
-    """Read the oldest pending box nobody else is reading; False when there is none."""
+def read_some(pixels: PhotoPixels | None = None) -> int:
+    """Read the oldest pending box nobody else is reading, and with it up to READERS - 1 more
+    pending boxes of the same photo (read side by side: a kit photo's boxes are queued together,
+    and one box's OCR keeps one core busy); how many were taken, 0 when none is pending."""
     pixels = pixels or PhotoPixels()
+    pending = (
+        BoxMarking.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(reading__isnull=True)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
+        .order_by("id")
+    )
     with transaction.atomic():
-        row = (
-            BoxMarking.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("photo")
-            .filter(reading__isnull=True)
-            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
-            .order_by("id")
-            .first()
-        )
-        if row is None:
-            return False
+        first = pending.select_related("photo").first()
+        if first is None:
+            return 0
+        rows = [first, *pending.filter(photo=first.photo_id).exclude(pk=first.pk)[: READERS - 1]]
+        for row in rows:
+            row.photo = first.photo  # one photo, decoded once
+        patterns, min_partial = CribSettings.current().marking_rules()
         try:
-            with transaction.atomic():  # a savepoint: a failure below leaves the row to retry
-                _read_and_keep(row, pixels)
-        except (OperationalError, InterfaceError):
-            raise  # the database is away: the loop waits for it
-        except Exception as e:  # a fault of this box (or a bug): not retried for ever
-            logger.exception("reading the marking of %s failed", row)
-            row.refresh_from_db()  # what the savepoint rolled back
-            failure = markings.Marking(status="failed", message=f"{type(e).__name__}: {e}")
-            _failed(row, failure, tell_lines=False)
-    return True
+            read = _read(first.photo, [row.box for row in rows], patterns, min_partial, pixels)
+        except Exception as e:  # a bug in the reader: each row fails alone below
+            logger.exception("reading the markings of %s failed", first.photo)
+            read = [_failure(e)] * len(rows)
+        for row, marking in zip(rows, read):
+            try:
+                with transaction.atomic():  # a savepoint: a failure below leaves the row to retry
+                    _keep(row, marking, markings.rules_key(patterns, min_partial))
+            except (OperationalError, InterfaceError):
+                raise  # the database is away: the loop waits for it
+            except Exception as e:  # a fault of this box (or a bug): not retried for ever
+                logger.exception("keeping the marking of %s failed", row)
+                row.refresh_from_db()  # what the savepoint rolled back
+                _failed(row, _failure(e), tell_lines=False)
+    return len(rows)
 
 
-def _read_and_keep(row: BoxMarking, pixels: PhotoPixels) -> None:
+def _failure(e: Exception) -> markings.Marking:
+    return markings.Marking(status="failed", message=f"{type(e).__name__}: {e}")
+
+
+def _read(photo: Photo, boxes, patterns, min_partial: int, pixels: PhotoPixels):
+    try:
+        rgb = pixels.of(photo)
+    except (OSError, ValueError) as e:
+        failed = markings.Marking(status="failed", message=f"The photo could not be read: {e}")
+        return [failed] * len(boxes)
+    return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
+
+
+def _keep(row: BoxMarking, marking: markings.Marking, key: str) -> None:
     from toolcrib.crib import services
 
-    patterns, min_partial = CribSettings.current().marking_rules()
-    key = markings.rules_key(patterns, min_partial)
-    try:
-        rgb = pixels.of(row.photo)
-    except (OSError, ValueError) as e:
-        marking = markings.Marking(status="failed", message=f"The photo could not be read: {e}")
-    else:
-        [marking] = markings.read_photo(rgb, [row.box], patterns, min_partial=min_partial)
     if marking.status == "failed":
         _failed(row, marking)  # tried again later, or kept as failed after the last attempt
         return
@@ -140,8 +157,8 @@ def _failed(row: BoxMarking, marking: markings.Marking, *, tell_lines: bool = Tr
 def drain(limit: int | None = None) -> int:
     """Read pending boxes until none is left (or `limit`); how many were taken."""
     pixels, done = PhotoPixels(), 0
-    while (limit is None or done < limit) and read_one(pixels):
-        done += 1
+    while (limit is None or done < limit) and (taken := read_some(pixels)):
+        done += taken
     return done
 
 
@@ -169,7 +186,7 @@ def run(
                 with connection.cursor() as cursor:
                     cursor.execute(f"LISTEN {CHANNEL}")
                 listening = True
-            while going() and read_one(pixels):
+            while going() and read_some(pixels):
                 pass
             if going():
                 _sleep(poll)
