@@ -34,6 +34,7 @@ function start(section) {
   const photoField = form.querySelector("input[name=photo]");
   const linesField = form.querySelector("input[name=lines]");
   const engineerField = form.querySelector("input[name=engineer]");
+  const countField = section.querySelector("input[data-action=count]");
   const confirmButton = form.querySelector("[data-action=confirm]");
   const countText = form.querySelector(".tool-count");
   const $ = (sel) => section.querySelector(sel);
@@ -184,25 +185,33 @@ function start(section) {
     }
   }
 
-  // At return, the engineer picked in the field: the tools they hold are how many tools the
-  // photo may hold at most, so no box says it holds more. Only a bound: a return may bring
-  // some of them and a tool may be missing, so taken as the count it would cut single tools
-  // apart to find the missing ones (docs/kits.md).
+  // What the desk told about the photo, for the proposer (docs/kits.md): the number of tools
+  // typed in "Number of tools" is the count, and touching tools are cut apart until it is
+  // reached; without it, at return, the engineer picked in the field: the tools they hold are
+  // how many tools the photo may hold at most, so no box says it holds more. Only a bound: a
+  // return may bring some of them and a tool may be missing, so taken as the count it would
+  // cut single tools apart to find the missing ones.
   function holder() {
+    const count = +countField?.value;
+    if (countField?.checkValidity() && Number.isInteger(count) && count >= 1) return { expected_tools: count };
     if (purpose !== "return" || !engineerField) return {};
     const typed = engineerField.value.trim().toLowerCase();
     const option = [...document.querySelectorAll("#engineer-list option")].find((o) => o.value.toLowerCase() === typed);
     return option && option.dataset.id ? { engineer: +option.dataset.id } : {};
   }
 
-  // The engineer known after the photo (picked, or found from their tools): the boxes are
-  // proposed again with their bound, as long as the desk has not changed a box yet.
+  // The count typed or the engineer known after the photo (picked, or found from their tools):
+  // the boxes are proposed again with it, as long as the desk has not changed a box yet.
   async function proposeAgain() {
     const about = holder();
-    if (purpose !== "return" || !state.photo || undo.length || JSON.stringify(about) === state.proposedWith) return;
+    if (!state.photo || JSON.stringify(about) === state.proposedWith) return;
+    if (undo.length) {
+      if (about.expected_tools) say("Boxes changed by hand are kept: the count is used for the next photo.");
+      return;
+    }
     // The bound only lowers how many tools a box says it holds: nothing to redo when no box
     // says more than one.
-    if (!state.lines.some((l) => l.box && l.notice)) {
+    if (!about.expected_tools && !JSON.parse(state.proposedWith || "{}").expected_tools && !state.lines.some((l) => l.box && l.notice)) {
       state.proposedWith = JSON.stringify(about);
       return;
     }
@@ -216,6 +225,8 @@ function start(section) {
       state.proposedWith = JSON.stringify(about);
       state.lines = [...answer.tools.map((t) => fromRecognised(newLine({}), t)), ...state.lines.filter((l) => !l.box)];
       state.selected = -1;
+      proposeInstances();
+      if (about.expected_tools) say(answer.tools.length + " tool(s) found for " + about.expected_tools + ". Check each box.");
       render();
       readMarkings();
     } catch (e) {
@@ -506,6 +517,7 @@ function start(section) {
   if (purpose === "return") {
     engineerField?.addEventListener("change", proposeAgain);
   }
+  countField?.addEventListener("change", proposeAgain);
   $("input[data-action=upload]").addEventListener("change", (event) => {
     const file = event.target.files[0];
     if (file) upload(file);
