@@ -130,27 +130,34 @@ def describe(name: str, candidates, genuine, fit: Calibration, points=None) -> l
     return lines
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.cross_photo", description=__doc__.split("\n")[0]
-    )
+def arguments(prog: str, doc: str) -> argparse.ArgumentParser:
+    """The options every cross-photo bench takes: shots per crop and the perturbation seed."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=doc.split("\n")[0])
     parser.add_argument("--variants", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def from_kit(crop: Sighting) -> bool:
+    return crop.photo.startswith("kit/")
+
+
+def main(argv=None) -> int:
+    parser = arguments("bench.cross_photo", __doc__ or "")
     parser.add_argument("--fit", action="store_true", help="print the weights fitted on everything")
     args = parser.parse_args(argv)
     base = base_crops()
     plain = shots(base, 0, args.seed)
     shaken = shots(base, args.variants, args.seed)
-    is_kit = lambda c: c.photo.startswith("kit/")  # noqa: E731
     for title, crops in (
         ("as photographed", plain),
         (f"perturbed, {args.variants} shots per crop", shaken),
     ):
         by_type = [c for c, _ in crops]
-        training = [c for c in by_type if not is_kit(c)]
+        training = [c for c in by_type if not from_kit(c)]
         fit = Calibration.fit(*events(training, rounds=3), source="single/ + catalog/")
         points = operating_points(fit, *events(training, rounds=3))
-        kit = [c for c in by_type if is_kit(c)]
+        kit = [c for c in by_type if from_kit(c)]
         print(
             f"== {title}; calibration fitted on single/ + catalog/ only ({fit.genuine} genuine / {fit.impostors} impostors)"
         )

@@ -209,7 +209,21 @@ def _add_events(
     genuine: list[bool],
 ) -> None:
     match = (np.stack([h.feature for h in held]) @ q.feature + 1) * 50
-    agree = [agreement(q.read_type, h.type_key) for h in held]
+    add_scored(q, [(h.tool, h.type_key) for h in held], match, with_removed, candidates, genuine)
+
+
+def add_scored(
+    q: Sighting,
+    held: list[tuple[str, str]],
+    match: np.ndarray,
+    with_removed: bool,
+    candidates: list[Candidate],
+    genuine: list[bool],
+) -> None:
+    """The candidates of one returned crop `q` against the held tools ((tool, type) each),
+    given its match % with each of them (however that was scored: one reference or a
+    gallery)."""
+    agree = [agreement(q.read_type, type_key) for _, type_key in held]
     everyone = list(range(len(held)))
 
     # The assignment's choice: the closest held tool, a type disagreement counting against it
@@ -218,8 +232,8 @@ def _add_events(
         return max(among, key=lambda i: match[i] - 10 * (agree[i] == -1))
 
     best = pick(everyone)
-    chosen = [(k, everyone, held[k].tool == q.tool, k == best) for k in everyone]
-    rest = [i for i in everyone if held[i].tool != q.tool]
+    chosen = [(k, everyone, held[k][0] == q.tool, k == best) for k in everyone]
+    rest = [i for i in everyone if held[i][0] != q.tool]
     if with_removed and len(rest) < len(held) and len(rest) >= 2:
         chosen.append((pick(rest), rest, False, True))
     for k, among, is_genuine, is_chosen in chosen:
@@ -229,7 +243,7 @@ def _add_events(
                 float(match[k]),
                 float(match[k] - next_best),
                 agree[k],
-                held[k].type_key,
+                held[k][1],
                 is_chosen,
             )
         )

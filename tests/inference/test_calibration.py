@@ -91,3 +91,39 @@ def test_it_builds_genuine_pairs_only_from_different_photos():
     removed = [c for c, g in zip(candidates, genuine) if c.chosen and not g]
     assert removed and all(c.agree == -1 for c in removed)
     assert cal.accept_rate_at_far([c.match for c in candidates], genuine, 0.0)[0] == 1.0
+
+
+def test_a_gallery_never_holds_the_returned_photo_and_every_held_tool_gets_as_many():
+    from bench.cross_photo_gallery import RULES, gallery_events
+
+    def crop(tool, photo, vector):
+        v = np.asarray(vector, float)
+        return cal.Sighting(tool, "t" + tool, photo, v / np.linalg.norm(v), None)
+
+    returned = crop("a", "desk", [1, 0, 0, 0])
+    crops = [
+        returned,
+        crop("a", "desk", [0, 0, 0, 1]),  # the returned photo itself: never in a gallery
+        crop("a", "p1", [0.6, 0.8, 0, 0]),
+        crop("a", "p2", [0.8, 0.6, 0, 0]),
+        crop("a", "p3", [0.5, 0, 0.5, 0.7]),
+        crop("b", "p1", [0.7, 0.7, 0.1, 0]),
+        crop("b", "p4", [0.1, 0, 1, 0]),
+        crop("c", "p5", [0, 1, 0, 0]),  # one photo only: not held when galleries have 2
+    ]
+
+    single, genuine = gallery_events(crops, queries=[returned], size=1, held_from=2, rounds=3)
+    best, same = gallery_events(crops, queries=[returned], size=2, held_from=2, rounds=3)
+
+    assert genuine == same  # the same pairs, scored two ways
+    assert sum(genuine) == 3 and len(genuine) == 6  # a and b held (c has one photo), 3 rounds
+    assert max(c.match for c in best) < 95  # the returned photo itself never matched
+    # Round 0: a's gallery is p1 + p2 (its best is p2, 90 %), b's is p1 + p4; the margin
+    # takes b's best over its own gallery too.
+    assert best[0].match == pytest.approx((0.8 + 1) * 50)
+    assert best[0].margin == pytest.approx(
+        best[0].match - (0.7 / np.linalg.norm([0.7, 0.7, 0.1]) + 1) * 50
+    )
+    assert single[0].match == pytest.approx((0.6 + 1) * 50)
+    with pytest.raises(ValueError):
+        gallery_events(crops, size=3, held_from=2, rule=RULES["top-2 mean"])
