@@ -1,10 +1,13 @@
 """Figures for reading tool markings (issue 10's targets), medians, on this machine.
 
-    uv run python bench/markings.py [--per-kind N] [--seed S] [--skip-synthetic | --synthetic-only]
+    uv run python bench/markings.py [--per-kind N] [--seed S]
+        [--skip-synthetic | --synthetic-only | --codes-only]
 
 1. Synthetic set (scripts/make_markings.py, made in a temporary folder, not committed):
    codes read rate and ms at >= 2.5 px/module and below, false decodes on blanks and junk;
    text exact rate by character-height band; wrong reads per kind; ms per crop.
+   `--codes-only`: the code figures and false decodes alone, from `read_codes` on every crop
+   (seconds, no OCR; what `read_marking` returns for codes, since a code found ends it).
 2. Real crops: the lockwire pliers' etched number in ../shared/photos/single/ (boxes in
    bench/marking_boxes.csv: the number's box and the tool's box), each turned 0/90/180/270.
    Prints every crop that is not read exactly, with what was read. Then every real photo of
@@ -32,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "scripts")]
 
 from inference import markings  # noqa: E402
-from inference.marking_eval import evaluate_folder, load_rgb, summary_lines  # noqa: E402
+from inference.marking_eval import Row, evaluate_folder, load_rgb, summary_lines  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "photos"
 BANDS = ((6, 8), (10, 10), (12, 16), (20, 24))
@@ -43,12 +46,12 @@ def median_ms(values) -> str:
     return f"{statistics.median(values):.0f}" if values else "-"
 
 
-def synthetic(per_kind: int, seed: int) -> None:
+def synthetic(per_kind: int, seed: int, *, codes_only: bool = False) -> None:
     import make_markings
 
     with tempfile.TemporaryDirectory() as tmp:
         make_markings.main([tmp, "--seed", str(seed), "--per-kind", str(per_kind)])
-        rows = evaluate_folder(tmp)
+        rows = code_rows(tmp) if codes_only else evaluate_folder(tmp)
         # Codes alone (what a label costs): zxing-cpp on every code crop, timed separately.
         code_ms = {}
         for r in rows:
@@ -57,9 +60,11 @@ def synthetic(per_kind: int, seed: int) -> None:
                 t = time.perf_counter()
                 markings.read_codes(rgb)
                 code_ms[r.file] = (time.perf_counter() - t) * 1000
-    print(f"## synthetic set (scripts/make_markings.py --seed {seed} --per-kind {per_kind})")
-    for line in summary_lines(rows):
-        print(line)
+    only = " (codes only: zxing-cpp on every crop, no OCR)" if codes_only else ""
+    print(f"## synthetic set (scripts/make_markings.py --seed {seed} --per-kind {per_kind}){only}")
+    if not codes_only:
+        for line in summary_lines(rows):
+            print(line)
     codes = [r for r in rows if r.extra["kind"] in ("datamatrix", "qr")]
     for label, keep in (
         (">= 2.5 px/module", lambda m: m >= 2.5),
@@ -76,6 +81,8 @@ def synthetic(per_kind: int, seed: int) -> None:
     print(
         f"false decodes (a code read where there is none): {sum(r.source not in ('', 'ocr') for r in no_code)}"
     )
+    if codes_only:
+        return
     text = [r for r in rows if r.extra["kind"] in ("etched", "label")]
     for lo, hi in BANDS:
         part = [r for r in text if lo <= int(r.extra["height"]) <= hi]
@@ -89,6 +96,24 @@ def synthetic(per_kind: int, seed: int) -> None:
         print(f"{kind}: wrong reads {sum(r.wrong for r in part)} of {len(part)}")
     print(f"ms per crop (codes + OCR): median {median_ms(r.ms for r in rows)}")
     print(f"ms per text crop: median {median_ms(r.ms for r in text)}")
+
+
+def code_rows(folder: str) -> list[Row]:
+    """Every crop of a synthetic set read by the code reader alone (`read_codes`, the first
+    step of `read_marking`: a code found there ends the reading, so these are the codes
+    `read_marking` returns, and any code on a text crop is a false decode)."""
+    with open(Path(folder) / "markings.csv", newline="") as f:
+        wanted = list(csv.DictReader(f))
+    rows = []
+    for w in wanted:
+        rgb = load_rgb(Path(folder) / w["file"])
+        t = time.perf_counter()
+        found = markings.read_codes(rgb)
+        ms = (time.perf_counter() - t) * 1000
+        extra = {k: v for k, v in w.items() if k not in ("file", "text")}
+        read, source = (found[0].text, found[0].source) if found else ("", "")
+        rows.append(Row(w["file"], w["text"], read, source, "", None, ms, extra))
+    return rows
 
 
 def real_crops() -> None:
@@ -192,7 +217,15 @@ def main(argv=None):
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--skip-synthetic", action="store_true")
     only.add_argument("--synthetic-only", action="store_true", help="no real crops, no kit photo")
+    only.add_argument(
+        "--codes-only",
+        action="store_true",
+        help="the synthetic set's code figures and false decodes only (zxing-cpp, no OCR)",
+    )
     args = ap.parse_args(argv)
+    if args.codes_only:
+        synthetic(args.per_kind, args.seed, codes_only=True)
+        return
     markings.ocr_engine()
     if not args.skip_synthetic:
         synthetic(args.per_kind, args.seed)

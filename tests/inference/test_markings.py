@@ -118,6 +118,36 @@ def test_it_reads_codes_on_metal_at_an_angle(fmt, source, module, angle):
     assert [(r.text, r.source) for r in m.codes] == [("AT-288293-6", source)]
 
 
+@pytest.mark.parametrize("module,seed", [(6, 44), (4, 282), (2.5, 36)])
+def test_it_reads_a_datamatrix_that_zxing_misses_at_full_and_double_size(module, seed):
+    # Soft-edged DataMatrix crops (the generator's modules blur over a module's width) that
+    # the reader's first two looks (full size, enlarged 2x) both miss: the other scales read
+    # them (docs/markings.md, "Codes: other scales").
+    rng = np.random.default_rng(seed)
+    crop = rgb_of(make_markings.code(rng, "AT-288293-6", F.DataMatrix, module))
+    grey = markings._grey(crop)
+    assert markings._find_codes(grey) == []
+    assert markings._find_codes(markings._resized(grey, 2.0)) == []
+    m = markings.read_marking(crop)
+    assert m.status == "read"
+    [read] = m.codes
+    assert (read.text, read.source) == ("AT-288293-6", "datamatrix")
+    x0, y0, x1, y1 = read.box  # in the crop's own pixels, whatever scale read it
+    assert 0 <= x0 < x1 <= crop.shape[1] and 0 <= y0 < y1 <= crop.shape[0]
+    assert min(x1 - x0, y1 - y0) >= 14 * module * 0.7  # 14 modules across, turned
+
+
+def test_no_look_at_any_scale_makes_a_code_of_text_or_bare_metal():
+    rng = np.random.default_rng(9)
+    crops = [
+        make_markings.etched(rng, "AT-288293-6", 14),
+        make_markings.label(rng, "AT-504117-3", 20),
+        make_markings.etched(rng, "MADE IN GERMANY", 16),
+        make_markings.finish(rng, make_markings.metal(rng, 300, 200), blur=0.5),
+    ]
+    assert [markings.read_codes(rgb_of(c)) for c in crops] == [[], [], [], []]
+
+
 def test_a_code_is_read_wherever_it_is_in_the_crop():
     rng = np.random.default_rng(5)
     code = rgb_of(make_markings.code(rng, "AT-111111-1", F.DataMatrix, 4))
