@@ -295,6 +295,12 @@ def _regions(
         # the tools' typical area from what they cover together: merged regions pull the
         # median up, the sum is the same however the tools lie
         typical = float(areas[keep].sum()) / expected
+    elif expected:
+        # as many regions as tools or more: some are fragments (a chrome shaft lost on a grey
+        # table), which pull the median down until whole pliers look like two tools; the median
+        # by area is what a tool's pixel lies in (docs/kits.md). Not without the count: there
+        # it cut fewer merged pairs.
+        typical = _area_median(areas[keep])
     regions = []
     for i in keep:
         sl = slices[i]
@@ -312,6 +318,13 @@ def _regions(
     if len(regions) >= 3:
         regions = _maybe_several(regions, median, expected or at_most)
     return regions
+
+
+def _area_median(areas: np.ndarray) -> float:
+    """The area of the region that the median foreground pixel lies in."""
+    ordered = np.sort(areas.astype(np.float64))
+    total = np.cumsum(ordered)
+    return float(ordered[np.searchsorted(total, total[-1] / 2)])
 
 
 def _maybe_several(regions: list[_Region], median: float, most: int | None) -> list[_Region]:
