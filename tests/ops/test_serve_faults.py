@@ -90,32 +90,100 @@ def test_stopping_serve_stops_its_postgres_even_after_a_crash_left_a_stale_pid(s
     assert "Stopped the embedded PostgreSQL." in served.output
 
 
-def test_a_serve_killed_with_sigkill_leaves_no_web_server_and_the_next_serve_stops_its_postgres(
-    serve,
-):
+def wait_until(check, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(what)
+
+
+def answers(url):
+    try:
+        get(f"{url}/healthz")
+    except OSError:
+        return False
+    return True
+
+
+def test_a_serve_killed_with_sigkill_leaves_nothing_running(serve):
+    """gunicorn sees serve gone and stops; so does the marking reader, the last user of the
+    embedded PostgreSQL, which stops it."""
     served = serve("--workers", "1")
     pgdata = served.var / "pgdata"
     assert get(f"{served.url}/healthz")[0] == 200
     served.proc.kill()  # SIGKILL: serve stops nothing itself
     served.proc.wait()
 
-    # gunicorn runs in its own session; it sees serve gone and stops, freeing the port.
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            get(f"{served.url}/healthz")
-        except OSError:
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("the web server still answers 20 s after serve was killed")
-    assert postgres_pid(pgdata) is not None  # left running: nobody was there to stop it
-
+    wait_until(lambda: not answers(served.url), 20, "the web server still answers after 20 s")
+    wait_until(lambda: postgres_pid(pgdata) is None, 20, "PostgreSQL still runs after 20 s")
     again = serve("--workers", "1")
-    assert "takes it over and stops it at the end" in again.output
     assert get(f"{again.url}/healthz")[0] == 200
     assert again.stop(signal.SIGTERM) == 0
     assert postgres_pid(pgdata) is None
+
+
+def test_when_serve_and_its_reader_are_killed_the_next_serve_takes_its_postgres_over(serve):
+    import psutil
+
+    served = serve("--workers", "1")
+    pgdata = served.var / "pgdata"
+    assert get(f"{served.url}/healthz")[0] == 200
+    reader = [
+        p
+        for p in psutil.Process(served.proc.pid).children()
+        if "read_markings" in " ".join(p.cmdline())
+    ]
+    assert len(reader) == 1
+    served.proc.kill()
+    reader[0].kill()  # nobody is left to stop PostgreSQL
+    served.proc.wait()
+    wait_until(lambda: not answers(served.url), 20, "the web server still answers after 20 s")
+    assert postgres_pid(pgdata) is not None
+
+    again = serve("--workers", "1")
+    assert "takes it over" in again.output
+    assert get(f"{again.url}/healthz")[0] == 200
+    assert again.stop(signal.SIGTERM) == 0
+    assert postgres_pid(pgdata) is None
+
+
+def test_the_last_user_of_the_embedded_postgres_stops_it_not_the_first(pg_tmp):
+    """A command that started the server (`manage.py backup`) and a test run or a serve that
+    joined it after: the command ending leaves it running for the other; the last one stops
+    it. A server its users did not start is never stopped by them."""
+    from multiprocessing import get_context
+
+    from toolcrib.lib import embedded_db
+
+    data = pg_tmp / "pgdata"
+    joined, go = get_context("spawn").Event(), get_context("spawn").Event()
+    first = get_context("spawn").Process(target=_use_until, args=(data, joined, go))
+    first.start()  # starts the server and holds it until `go`
+    assert joined.wait(120)
+    with embedded_db.running(data) as server:
+        go.set()
+        first.join(60)
+        assert first.exitcode == 0
+        assert server.pid() is not None  # the first user left; this one still uses it
+    assert EmbeddedPostgres(data).pid() is None  # the last one out stopped it
+
+    by_hand = EmbeddedPostgres(data)
+    by_hand.start()
+    (data.parent / f".{data.name}.started").unlink()  # as if started outside Toolcrib
+    with embedded_db.running(data):
+        pass
+    assert by_hand.pid() is not None
+    by_hand.stop()
+
+
+def _use_until(data, joined, go):
+    from toolcrib.lib import embedded_db
+
+    with embedded_db.running(data):
+        joined.set()
+        go.wait(120)
 
 
 def test_with_database_url_an_outage_gets_503_and_the_app_recovers(serve, pg_tmp):

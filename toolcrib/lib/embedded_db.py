@@ -5,7 +5,9 @@ ourselves. The data folder lives under var/ and is kept across restarts.
 
 Settings only *describe* the server (`database_settings`, no side effect). Starting it is the
 job of whoever needs it: `manage.py serve` (which also supervises it), the test setup and the
-management commands (`running()`, which stops it again only if it started it).
+management commands (`running()`). Each of them holds a shared lock on the folder's users file
+while it needs the server, and the last to leave stops it (`leave`): a command that started it
+no longer stops it under a test run or a serve that came after it.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class EmbeddedPostgres:
         self.sockets = socket_dir(self.data_dir)
         self.log_file = self.data_dir / "log"
         self._as_user = _SYSTEM_USER if os.geteuid() == 0 else None
-        self.started_here = False  # this object started it at least once: stop it at the end
+        self._users = None  # the users file, locked shared while this process uses the server
 
     # -- state -------------------------------------------------------------------------------
     def pid(self) -> int | None:
@@ -105,7 +107,7 @@ class EmbeddedPostgres:
     def _lock(self):
         # Two processes starting the same folder at once (pytest and a `manage.py` it runs).
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.data_dir.parent / f".{self.data_dir.name}.lock", "w") as f:
+        with open(self._beside(".lock"), "w") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
             yield
 
@@ -132,12 +134,42 @@ class EmbeddedPostgres:
                 f'-h "" -k {self.sockets} -p {PORT}',
                 "start",
             )
-            self.started_here = True
+            self._beside(".started").touch()  # by one of its users: the last to leave stops it
             self._create_database()
             return True
 
+    # -- who uses it -----------------------------------------------------------------------------
+    def join(self) -> None:
+        """This process uses the server until `leave` (or until it dies: the lock goes with it)."""
+        if self._users is None:
+            self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+            users = open(self._beside(".users"), "w")  # noqa: SIM115 (held until leave)
+            fcntl.flock(users, fcntl.LOCK_SH)
+            self._users = users
+
+    def leave(self) -> bool:
+        """This process no longer uses the server: stop it if no other process does and one of
+        its users started it (not a PostgreSQL someone started by hand). True if stopped."""
+        users, self._users = self._users, None
+        if users is None:
+            return False
+        with users:
+            fcntl.flock(users, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # another process still uses it: the last one stops it
+            if not self._beside(".started").exists() or self.pid() is None:
+                return False
+            self.stop()  # a process joining now waits for the users lock, then starts it again
+            return True
+
+    def _beside(self, suffix: str) -> Path:
+        return self.data_dir.parent / f".{self.data_dir.name}{suffix}"
+
     def stop(self) -> None:
         with self._lock():
+            self._beside(".started").unlink(missing_ok=True)
             if self.pid() is None:
                 return
             try:
@@ -219,15 +251,15 @@ def _let_postgres_user_in(data_dir: Path, sockets: Path) -> None:
 
 @contextlib.contextmanager
 def running(data_dir: Path | None):
-    """The embedded server is up inside the block; stopped after it only if the block started it.
-    `None` (DATABASE_URL is set) does nothing."""
+    """The embedded server is up inside the block; stopped after it if no other process uses it
+    (and one of its users started it). `None` (DATABASE_URL is set) does nothing."""
     if data_dir is None:
         yield None
         return
     server = EmbeddedPostgres(data_dir)
-    started = server.start()
+    server.join()
     try:
+        server.start()
         yield server
     finally:
-        if started:
-            server.stop()
+        server.leave()

@@ -110,19 +110,19 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             _stop_child(child)
             _stop_child(self.reader)
-            if database and database.started_here:
-                database.stop()
+            if database and database.leave():
                 _owner_file(database).unlink(missing_ok=True)
                 self.stdout.write("Stopped the embedded PostgreSQL.")
         if child is not None and child.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
             raise CommandError(f"the web server stopped with exit code {child.returncode}")
 
     def _start_or_adopt(self, database: EmbeddedPostgres) -> None:
-        """Start the embedded PostgreSQL, or take over one that a serve killed without a chance
-        to stop it left running (its pid is in the owner file, and it is dead): this serve stops
-        it at the end. One started by someone else (a `manage.py` command, a second serve) is
-        left alone."""
+        """Start the embedded PostgreSQL, or use the one running. One that a serve killed without
+        a chance to stop it left running (its pid is in the owner file, and it is dead) is taken
+        over, and said so. Whoever of its users (this serve, a second one, a `manage.py`
+        command, a test run) leaves last stops it (EmbeddedPostgres.leave)."""
         owner = _owner_file(database)
+        database.join()
         if not database.start():
             try:
                 earlier = int(owner.read_text())
@@ -130,7 +130,6 @@ class Command(BaseCommand):
                 return
             if earlier == os.getpid() or _alive(earlier):
                 return
-            database.started_here = True
             self.stdout.write(
                 f"The embedded PostgreSQL was left running by a serve (pid {earlier}) that was "
                 "killed: this serve takes it over and stops it at the end."
