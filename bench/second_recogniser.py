@@ -19,7 +19,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,10 +82,15 @@ def compare(title: str, crops: list[tuple[str, np.ndarray, str]], second) -> Non
     )
 
 
-def main(argv=None) -> None:
+Compare = Callable[[str, list[tuple[str, np.ndarray, str]], Any], None]
+
+
+def each_set(argv, description: str, compare: Compare) -> None:
+    """`compare(title, crops, second)` on the real crops and each synthetic seed asked for
+    (--seed S ..., --per-kind N, --no-real), with the second recogniser loaded once."""
     import marking_scores
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--seed", type=int, nargs="*", default=[10])
     ap.add_argument("--per-kind", type=int, default=6)
     ap.add_argument("--no-real", action="store_true")
@@ -102,6 +109,10 @@ def main(argv=None) -> None:
                 crops,
                 second,
             )
+
+
+def main(argv=None) -> None:
+    each_set(argv, __doc__.splitlines()[0], compare)
 
 
 if __name__ == "__main__":
