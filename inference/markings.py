@@ -2,7 +2,10 @@
 
 Codes are read by zxing-cpp (DataMatrix, QR, Code 128, Code 39). Text is read by RapidOCR 3.x
 (PP-OCRv6 detection and recognition models inside its wheel, run on onnxruntime; OpenCV from
-opencv-python-headless). Why this engine and version: docs/markings.md.
+opencv-python-headless). Why this engine and version: docs/markings.md. A second recogniser,
+PP-OCRv4 mobile (the model file inside the rapidocr-onnxruntime 1.4.4 wheel, run by the same
+RapidOCR 3.x code), reads every number line again where the first one's looks disagree
+(`second_recogniser`); without it the reader works with one.
 
 Pure functions over RGB arrays (full-resolution crops, never the 112 px model input); nothing
 here knows the crib. What a read *means* (this tool, another tool, nobody's) is the crib's rule:
@@ -11,6 +14,7 @@ toolcrib/crib/markings.py.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import logging
 import os
@@ -20,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -93,6 +98,7 @@ class Marking:
     numbers: list[Read] = field(default_factory=list)
     fragments: list[Read] = field(default_factory=list)
     unsure: int = 0  # lines whose looks read different numbers: no number is named from them
+    one_recogniser: bool = False  # text read without the second recogniser (missing)
     char_height: float | None = None
     status: str = "not_found"
     message: str = ""
@@ -125,6 +131,7 @@ class Marking:
             numbers=reads("numbers"),
             fragments=reads("fragments"),
             unsure=data.get("unsure", 0),
+            one_recogniser=data.get("one_recogniser", False),
             char_height=data.get("char_height"),
             status=data.get("status", "not_found"),
             message=data.get("message", ""),
@@ -330,6 +337,24 @@ class OcrUnavailable(RuntimeError):
     pass
 
 
+def _rapidocr(params: dict[str, Any]) -> Any:
+    """A quiet RapidOCR 3.x engine with `params`, on one onnxruntime thread per run:
+    onnxruntime's second thread mostly spins on these small images (twice the CPU time, slower
+    on a busy machine); read_photo reads READERS boxes at once instead (docs/markings.md)."""
+    from rapidocr import RapidOCR
+
+    engine = RapidOCR(
+        params={
+            "Global.log_level": "error",
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            **params,
+        }
+    )
+    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    return engine
+
+
 def ocr_engine() -> Any:
     """The OCR engine, loaded once per process from the models inside the rapidocr wheel.
     Raises OcrUnavailable (with the reason) when it cannot be loaded."""
@@ -337,16 +362,8 @@ def ocr_engine() -> Any:
     with _engine_lock:
         if _engine is None and _engine_error is None:
             try:
-                from rapidocr import RapidOCR
-
-                _engine = RapidOCR(
-                    params={
-                        "Global.log_level": "error",
-                        # One thread per run: onnxruntime's second thread mostly spins on
-                        # these small images (twice the CPU time, slower on a busy machine);
-                        # read_photo reads READERS boxes at once instead (docs/markings.md).
-                        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                _engine = _rapidocr(
+                    {
                         # The detector sees crops as they are (small ones are enlarged to
                         # MIN_SIDE first) and whole photos at most DETECT_SIDE: the wheel's
                         # default enlarges every crop to 736 px on its short side, 4x slower
@@ -359,12 +376,93 @@ def ocr_engine() -> Any:
                         "Global.return_word_box": True,
                     }
                 )
-                logging.getLogger("RapidOCR").setLevel(logging.ERROR)
             except Exception as e:  # import errors, missing model files, bad onnxruntime
                 _engine_error = f"the OCR engine could not be loaded: {e}"
         if _engine is None:
             raise OcrUnavailable(_engine_error)
         return _engine
+
+
+# The second recogniser: PP-OCRv4 mobile text recognition, an older generation trained apart from
+# the PP-OCRv6 small one that reads first. Its model file ships inside the rapidocr-onnxruntime
+# 1.4.4 wheel (Apache-2.0, like rapidocr); that package's own code is never imported (it is
+# RapidOCR 1.x, which wants the GUI opencv-python): rapidocr 3.x runs the file.
+SECOND_PACKAGE = "rapidocr_onnxruntime"
+SECOND_MODEL = "models/ch_PP-OCRv4_rec_infer.onnx"
+
+_second: Any = None
+_second_error: str | None = None
+_second_lock = threading.Lock()
+
+
+def second_model_path() -> Path:
+    """The second recogniser's model file, found in its installed package without importing it.
+    Raises FileNotFoundError when the package or the file is missing."""
+    spec = importlib.util.find_spec(SECOND_PACKAGE)
+    where = list(spec.submodule_search_locations or ()) if spec else []
+    if not where:
+        raise FileNotFoundError(f"the {SECOND_PACKAGE} package is not installed")
+    path = Path(where[0]) / SECOND_MODEL
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing")
+    return path
+
+
+def second_recogniser() -> Any | None:
+    """The second recogniser (a RapidOCR engine that only recognises), loaded once per process;
+    None when it cannot be loaded: the reader then reads with one recogniser, and
+    `second_recogniser_status` says why."""
+    global _second, _second_error
+    with _second_lock:
+        if _second is None and _second_error is None:
+            try:
+                from rapidocr.utils.typings import ModelType, OCRVersion
+
+                engine = _rapidocr(
+                    {
+                        "Rec.model_path": str(second_model_path()),
+                        "Rec.ocr_version": OCRVersion.PPOCRV4,
+                        "Rec.model_type": ModelType.MOBILE,
+                    }
+                )
+                # Load the model now (RapidOCR loads on first use): a bad file fails here, once.
+                engine.recognize_txt([np.full((48, 160, 3), 255, np.uint8)])
+                _second = engine
+            except Exception as e:  # package or file missing, a file onnxruntime refuses
+                _second_error = f"the second recogniser could not be loaded: {e}"
+        return _second
+
+
+def second_recogniser_status() -> tuple[bool, str]:
+    """Whether markings are read by two recognisers, in words (for /healthz and the docs)."""
+    if second_recogniser() is not None:
+        return True, "Text is read by two recognisers (PP-OCRv6 small, PP-OCRv4 mobile)."
+    return False, f"Text is read by one recogniser: {_second_error}."
+
+
+def _second_reads(second: Any, crops: list[np.ndarray]) -> list[str]:
+    """The second recogniser's text for each line crop (BGR, already turned upright)."""
+    if not crops:
+        return []
+    return [str(t) for t in second.recognize_txt(crops).txts]
+
+
+def second_agrees(
+    views: Sequence[str], seconds: Sequence[str], patterns: Sequence[re.Pattern]
+) -> str | None:
+    """The number to name from a line whose looks disagree, or None: the one the second
+    recogniser reads in every one of its looks (at least four), when the first recogniser reads
+    it in more than half of its own. Fitted on synthetic seeds 10-16 and the real crops, where it
+    named 6 more numbers (4 of them real crops) and no wrong one; on seeds 17-19, held out, 2
+    more and no wrong one (docs/markings.md, "A second recogniser")."""
+    if len(seconds) < 4:
+        return None
+    found = [set(numbers_in(v, patterns)) for v in seconds]
+    if not all(found) or len(set().union(*found)) != 1:
+        return None
+    [number] = found[0]
+    firsts = sum(number in numbers_in(v, patterns) for v in views)
+    return number if firsts * 2 > len(views) else None
 
 
 @dataclass(frozen=True)
@@ -382,6 +480,9 @@ class TextLine:
     quad: np.ndarray  # 4x2 float, corners in the pixels read
     char_height: float
     char_scores: tuple[float, ...] = ()  # one per character of `text`, where the engine gives them
+    # The levelled line as the recogniser saw it (BGR, turned upright): the second recogniser
+    # reads these very pixels.
+    crop: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def box(self) -> Box:
@@ -413,10 +514,11 @@ def read_text(rgb: np.ndarray, engine: Any = None, *, flatten: bool = False) -> 
     quads = [] if boxes is None else [np.asarray(q, dtype=np.float32) for q in boxes]
     if not quads:
         return []
-    texts = _recognise(engine, [_level(bgr, q) for q in quads])
+    turned: list[np.ndarray] = []
+    texts = _recognise(engine, [_level(bgr, q) for q in quads], turned)
     return [
-        TextLine(text, score, q / scale, _char_height(q) / scale, chars)
-        for q, (text, score, chars) in zip(quads, texts)
+        TextLine(text, score, q / scale, _char_height(q) / scale, chars, crop)
+        for q, (text, score, chars), crop in zip(quads, texts, turned)
         if text.strip() and score >= engine.text_score
     ]
 
@@ -427,12 +529,17 @@ def _level(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return get_rotate_crop_image(bgr, quad.astype(np.float32).copy())
 
 
-def _recognise(engine: Any, crops: list[np.ndarray]) -> list[tuple[str, float, tuple[float, ...]]]:
+def _recognise(
+    engine: Any, crops: list[np.ndarray], turned_out: list[np.ndarray] | None = None
+) -> list[tuple[str, float, tuple[float, ...]]]:
     """Text, confidence and each character's score of each levelled line crop (BGR):
-    upside-down ones turned by the angle classifier, all recognised in batches."""
+    upside-down ones turned by the angle classifier, all recognised in batches. `turned_out`
+    gets the crops as recognised (turned upright), for the second recogniser."""
     if not crops:
         return []
     turned, _ = engine.cls_and_rotate(crops)
+    if turned_out is not None:
+        turned_out.extend(turned)
     rec = engine.recognize_txt(turned)
     words = rec.word_results if len(rec.word_results or ()) == len(rec.txts) else ()
     out = []
@@ -471,9 +578,11 @@ def read_marking(
     *,
     min_partial: int = DEFAULT_MIN_PARTIAL,
     engine: Any = None,
+    second: Any = True,
 ) -> Marking:
     """Read codes and text from one full-resolution crop. Never raises on a bad crop or a
-    failing engine: the Marking says what happened."""
+    failing engine: the Marking says what happened. `second`: the second recogniser (True: the
+    one `second_recogniser` loads, if it can; None: read with one)."""
     started = time.perf_counter()
     patterns = compile_patterns(None) if patterns is None else patterns
     marking = Marking()
@@ -494,10 +603,23 @@ def read_marking(
         return _done(marking, started, "failed", f"Text not read: {e}.")
     except Exception as e:  # the engine failing on odd pixels must not fail the line
         return _done(marking, started, "failed", f"Text not read: the OCR failed ({e}).")
+    if second is True:
+        second = second_recogniser()
+
+    def look(line: TextLine) -> tuple[list[Look], Callable[[], list[str]]]:
+        turned: list[np.ndarray] = []
+        looks = other_looks(rgb, line, engine, turned)
+        if second is None or line.crop is None:
+            return looks, list
+        # Read by the second recogniser only when asked: where the looks disagree.
+        return looks, lambda: _second_reads(second, [line.crop, *turned])
+
     try:
-        _add_text(marking, lines, patterns, min_partial, lambda t: other_looks(rgb, t, engine))
+        _add_text(marking, lines, patterns, min_partial, look)
     except Exception as e:  # a second look failing leaves the first look unconfirmed
         return _done(marking, started, "failed", f"Text not read: the OCR failed ({e}).")
+    if second is None and (marking.numbers or marking.unsure):
+        marking.one_recogniser = True
     return _done(marking, started, *_status(marking))
 
 
@@ -517,23 +639,31 @@ def _add_text(
     lines: list[TextLine],
     patterns: Sequence[re.Pattern],
     min_partial: int,
-    look: Callable[[TextLine], list[Look]],
+    look: Callable[[TextLine], tuple[list[Look], Callable[[], list[str]]]],
 ) -> None:
     """Numbers and fragments from the lines. A line's number counts only when every look at it
     that reads a number reads the same one, and at least two do: at 8-12 px an etched 8 is read
-    as 6 with 98 % confidence by one look and as 8 by the next (docs/markings.md)."""
+    as 6 with 98 % confidence by one look and as 8 by the next (docs/markings.md). Where the
+    looks disagree, the second recogniser's reads of the same four line crops may name the
+    number (`second_agrees`)."""
     seen = set()
     for line in sorted(lines, key=lambda t: -t.confidence):
         if not (numbers_in(line.text, patterns) or fragments_in(line.text, min_partial)):
             continue  # a maker's name, a size: nothing to look at twice
-        looks = [Look(line.text, line.char_scores), *look(line)]
+        more, second_reads = look(line)
+        looks = [Look(line.text, line.char_scores), *more]
         views = [v.text for v in looks]
         found = [set(numbers_in(v, patterns)) for v in views]
         candidates = set().union(*found)
         height = round(line.char_height, 1)
         agreed = len(candidates) == 1 and sum(bool(f) for f in found) >= 2
-        if agreed and line.confidence >= MIN_CONFIDENCE:
-            [number] = candidates
+        number = None
+        if line.confidence >= MIN_CONFIDENCE:
+            if agreed:
+                [number] = candidates
+            elif candidates:
+                number = second_agrees(views, second_reads(), patterns)
+        if number is not None:
             if number not in seen:
                 seen.add(number)
                 marking.numbers.append(Read(number, Source.OCR, line.confidence, line.box, height))
@@ -564,9 +694,15 @@ def _common_tail(texts: list[str]) -> str:
     return tail
 
 
-def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[Look]:
+def other_looks(
+    rgb: np.ndarray,
+    line: TextLine,
+    engine: Any = None,
+    turned_out: list[np.ndarray] | None = None,
+) -> list[Look]:
     """Three more readings of one line: enlarged 3x, enlarged with a wider margin, and its local
-    contrast enlarged. Recognition only (the line is known), a few tens of ms each."""
+    contrast enlarged. Recognition only (the line is known), a few tens of ms each.
+    `turned_out` gets the three line crops as recognised (for the second recogniser)."""
     import cv2
 
     engine = engine or ocr_engine()
@@ -589,7 +725,7 @@ def other_looks(rgb: np.ndarray, line: TextLine, engine: Any = None) -> list[Loo
     for image, q in ((big, quad), (big, wider), (flattened(big), quad)):
         q = np.clip(q, 0, [image.shape[1] - 1, image.shape[0] - 1]).astype(np.float32)
         crops.append(_level(np.ascontiguousarray(image[..., ::-1]), q))
-    return [Look(text, chars) for text, _, chars in _recognise(engine, crops)]
+    return [Look(text, chars) for text, _, chars in _recognise(engine, crops, turned_out)]
 
 
 def _status(marking: Marking) -> tuple[str, str]:
@@ -603,6 +739,12 @@ def _status(marking: Marking) -> tuple[str, str]:
             "take a close-up.",
         )
     if marking.unsure:
+        if marking.one_recogniser:
+            # The second recogniser names some of these where it is installed.
+            return "unsure", (
+                "The number was read differently on two looks (read with one recogniser: the "
+                "second is not installed): take a close-up."
+            )
         return "unsure", "The number was read differently on two looks: take a close-up."
     if marking.fragments:
         return "partial", "Only part of a number was read: take a close-up to read all of it."

@@ -192,12 +192,64 @@ def green_wrench():
 @pytest.mark.xfail(
     strict=True,
     reason="known miss (docs/markings.md, 'The green wrench's wrong read'): every look, at "
-    "every scale, contrast and colour channel tried, reads the etched 9 as 0 (AT-288203-5); no "
-    "per-character score rule tells it from right reads on fresh synthetic sets",
+    "every scale, contrast and colour channel tried, reads the etched 9 as 0 (AT-288203-5), and "
+    "so does the second recogniser (PP-OCRv4) in every look; no per-character score rule tells "
+    "it from right reads on fresh synthetic sets",
 )
 def test_the_green_wrench_never_yields_a_wrong_number(green_wrench):
     m = markings.read_marking(green_wrench)
     assert [r.text for r in m.numbers] in ([], ["AT-288293-5"])
+
+
+# -- the second recogniser (PP-OCRv4 mobile, from the rapidocr-onnxruntime wheel) ----------------
+
+
+def test_the_second_recogniser_is_loaded_from_its_wheel_once():
+    path = markings.second_model_path()
+    assert path.name == "ch_PP-OCRv4_rec_infer.onnx" and path.stat().st_size > 1_000_000
+    assert markings.second_recogniser() is markings.second_recogniser()
+    assert markings.second_recogniser_status() == (
+        True,
+        "Text is read by two recognisers (PP-OCRv6 small, PP-OCRv4 mobile).",
+    )
+
+
+def test_where_the_looks_disagree_the_second_recogniser_names_the_number(tmp_path):
+    """Synthetic seed 16's 16 px etched AT-788664-6: three looks read it, the fourth reads
+    AT-788604-6 (unsure with one recogniser); the second recogniser reads AT-788664-6 in all
+    four of its looks, so it is named."""
+    make_markings.main([str(tmp_path), "--seed", "16", "--per-kind", "6"])
+    crop = load_rgb(tmp_path / "etched_16px_2.png")
+    one = markings.read_marking(crop, second=None)
+    assert one.status == "unsure" and one.numbers == []
+    assert "read with one recogniser" in one.message
+    two = markings.read_marking(crop)
+    assert two.status == "read", two.message
+    assert [r.text for r in two.numbers] == ["AT-788664-6"]
+
+
+def test_the_second_recogniser_reads_the_rust_wrench_the_looks_disagree_on():
+    """The real wrench on the rust mat, its tool box turned 180: the first recogniser's looks
+    read AT-288293-5 and AT-288283-5 two times each; the second reads AT-288293-5 four times."""
+    with open(REPO_ROOT / "bench" / "shared_boxes.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if "wrench_3_4__rust" in r["photo"])
+    x0, y0, x1, y1 = (int(row[k]) for k in ("x0", "y0", "x1", "y1"))
+    crop = np.ascontiguousarray(np.rot90(load_rgb(PHOTOS / row["photo"])[y0:y1, x0:x1], 2))
+    assert markings.read_marking(crop, second=None).status == "unsure"
+    m = markings.read_marking(crop)
+    assert [r.text for r in m.numbers] == ["AT-288293-5"], m.message
+
+
+def test_without_the_second_recogniser_the_reader_reads_with_one(monkeypatch):
+    monkeypatch.setattr(markings, "SECOND_PACKAGE", "no_such_package_here")
+    monkeypatch.setattr(markings, "_second", None)
+    monkeypatch.setattr(markings, "_second_error", None)
+    assert markings.second_recogniser() is None
+    ok, message = markings.second_recogniser_status()
+    assert not ok and "one recogniser" in message and "no_such_package_here" in message
+    rng = np.random.default_rng(3)
+    m = markings.read_marking(rgb_of(make_markings.label(rng, "AT-444444-4", 20)))
+    assert [r.text for r in m.numbers] == ["AT-444444-4"]
 
 
 @pytest.mark.parametrize("angle", [0, 37, 128, 215, 300])
