@@ -130,3 +130,40 @@ def test_a_failed_read_is_kept_for_a_later_try_and_finally_kept_as_failed(
     line = issue.tools.get()
     assert (line.marking_pending, line.marking_status) == (False, "failed")
     assert marking_queue.pending() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photos_readings_are_kept_one_by_one_while_the_rest_are_read(photos_dir, monkeypatch):
+    """The reader takes a kit photo's boxes together and reads them side by side, but keeps each
+    reading as soon as it is read: the page fills its rows in one by one, not all at the end."""
+    from toolcrib.crib.models import CribSettings
+
+    data, boxes = compose(
+        [
+            ("1_screw_flat__black", (50, 50), 0),
+            (PLIERS, (900, 100), 0),
+            ("10_open_end_wrench_3_4__black", (200, 500), 0),
+        ]
+    )
+    photo = services.store_photo(data)
+    marking_queue.queue(photo, boxes, markings.rules_key(*CribSettings.current().marking_rules()))
+    slow, release = tuple(boxes[0]), threading.Event()
+    real = markings.read_photo
+
+    def held_back(rgb, wanted, *args, **kwargs):
+        if tuple(wanted[0]) == slow:
+            assert release.wait(120)
+        return real(rgb, wanted, *args, **kwargs)
+
+    monkeypatch.setattr(markings, "read_photo", held_back)
+    with marking_reader.ReaderThread():
+        deadline = time.monotonic() + 120
+        while marking_queue.pending(photo) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # Two readings kept and visible to everyone while the third box is still being read.
+        assert BoxMarking.objects.filter(photo=photo, reading__isnull=False).count() == 2
+        assert BoxMarking.objects.get(photo=photo, x0=slow[0], y0=slow[1]).reading is None
+        release.set()
+        while marking_queue.pending(photo) and time.monotonic() < deadline + 60:
+            time.sleep(0.1)
+    assert marking_queue.pending(photo) == 0

@@ -3,12 +3,12 @@ CPU priority, never in a web request.
 
 A request that needs a box's marking queues it (`queue`): a BoxMarking row without a reading.
 The reader (`manage.py read_markings --loop`, which `manage.py serve` starts beside the web
-server) takes the oldest pending row, and up to READERS - 1 more of the same photo to read side
-by side, with SELECT ... FOR UPDATE SKIP LOCKED, so several readers (two `serve` on one
-database) share the queue and never read one box twice; it reads them with inference.markings,
-keeps each reading and hands it to the lines waiting for it
-(`services.marking_read`), all in one transaction: a reader that dies mid-read leaves the row
-pending for the next one. Between reads it sleeps on LISTEN (a queued box NOTIFYs), and polls
+server) claims the oldest pending row and the other pending rows of its photo (SELECT ... FOR
+UPDATE SKIP LOCKED, then a session advisory lock per row), so several readers (two `serve` on one
+database) share the queue and never read one box twice; it reads them READERS at a time with
+inference.markings, and keeps each reading as soon as it is read, handing it to the lines
+waiting for it (`services.marking_read`) in the same transaction: a reader that dies mid-read
+leaves the rows pending for the next one. Between reads it sleeps on LISTEN (a queued box NOTIFYs), and polls
 every POLL_SECONDS besides (a failed read's retry time, a lost notification).
 """
 
@@ -18,12 +18,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 
 import numpy as np
 import psycopg
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from inference import markings
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
 POLL_SECONDS = 2.0
+BATCH = 16  # a kit photo's boxes, read READERS at a time
 # A failed read (the OCR engine missing or failing) is tried again after these many seconds;
 # after BoxMarking.MAX_ATTEMPTS the failure is kept as the reading.
 RETRY_SECONDS = (10, 60)
@@ -59,53 +62,114 @@ class PhotoPixels:
 
 
 def read_some(pixels: PhotoPixels | None = None) -> int:
-    """Read the oldest pending box nobody else is reading, and with it up to READERS - 1 more
-    pending boxes of the same photo (read side by side: a kit photo's boxes are queued together,
-    and one box's OCR keeps one core busy); how many were taken, 0 when none is pending."""
+    """Read the oldest pending box nobody else is reading, and with it the other pending boxes of
+    its photo (up to BATCH), READERS at a time, each kept as soon as it is read so the page
+    shows them one by one; how many were taken, 0 when none is pending."""
     pixels = pixels or PhotoPixels()
+    photo, rows = _claim()
+    if not rows:
+        return 0
+    patterns, min_partial = CribSettings.current().marking_rules()
+    key = markings.rules_key(patterns, min_partial)
+    held = {row.pk for row in rows}
+    try:
+        try:
+            rgb = pixels.of(photo)
+        except (OSError, ValueError) as e:
+            failed = markings.Marking(status="failed", message=f"The photo could not be read: {e}")
+            for row in rows:
+                _keep_one(row, failed, key)
+            return len(rows)
+        with ThreadPoolExecutor(min(READERS, len(rows))) as pool:
+            reads = {
+                pool.submit(
+                    markings.read_photo, rgb, [row.box], patterns, min_partial=min_partial
+                ): row
+                for row in rows
+            }
+            for done in as_completed(reads):
+                row = reads[done]
+                try:
+                    [marking] = done.result()
+                except Exception as e:  # a bug in the reader: this box fails alone
+                    logger.exception("reading the marking of %s failed", row)
+                    marking = _failure(e)
+                _keep_one(row, marking, key)
+                _unclaim([row.pk])
+                held.discard(row.pk)
+    finally:
+        _unclaim(held)
+    return len(rows)
+
+
+# The boxes a reader is reading are claimed with a session-level advisory lock (class CLAIM,
+# the row's id): each reading is committed as soon as it is read, which a row lock held for the
+# whole photo would not allow, and a reader that dies (or loses its connection) lets go of them.
+CLAIM = 7301
+
+
+def _claim() -> tuple[Photo | None, list[BoxMarking]]:
+    claimed_by_others = RawSQL(
+        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        [CLAIM],
+    )
     pending = (
         BoxMarking.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(reading__isnull=True)
         .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
+        .exclude(pk__in=claimed_by_others)
         .order_by("id")
     )
     with transaction.atomic():
         first = pending.select_related("photo").first()
         if first is None:
-            return 0
-        rows = [first, *pending.filter(photo=first.photo_id).exclude(pk=first.pk)[: READERS - 1]]
-        for row in rows:
-            row.photo = first.photo  # one photo, decoded once
-        patterns, min_partial = CribSettings.current().marking_rules()
-        try:
-            read = _read(first.photo, [row.box for row in rows], patterns, min_partial, pixels)
-        except Exception as e:  # a bug in the reader: each row fails alone below
-            logger.exception("reading the markings of %s failed", first.photo)
-            read = [_failure(e)] * len(rows)
-        for row, marking in zip(rows, read):
+            return None, []
+        rows = [first, *pending.filter(photo=first.photo_id).exclude(pk=first.pk)[: BATCH - 1]]
+        with connection.cursor() as cursor:
+            mine = []
+            for row in rows:
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [CLAIM, row.pk])
+                if cursor.fetchone()[0]:
+                    row.photo = first.photo  # one photo, decoded once
+                    mine.append(row)
+    return first.photo, mine
+
+
+def _unclaim(ids) -> None:
+    with connection.cursor() as cursor:
+        for pk in ids:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [CLAIM, pk])
+
+
+def _keep_one(row: BoxMarking, marking: markings.Marking, key: str) -> None:
+    """Keep one box's reading in its own transaction; a box meanwhile read, dropped or held by
+    someone else is left as it is."""
+    try:
+        with transaction.atomic():
+            fresh = (
+                BoxMarking.objects.select_for_update(skip_locked=True)
+                .filter(pk=row.pk, reading__isnull=True)
+                .first()
+            )
+            if fresh is None:
+                return
+            fresh.photo = row.photo
             try:
                 with transaction.atomic():  # a savepoint: a failure below leaves the row to retry
-                    _keep(row, marking, markings.rules_key(patterns, min_partial))
+                    _keep(fresh, marking, key)
             except (OperationalError, InterfaceError):
-                raise  # the database is away: the loop waits for it
+                raise
             except Exception as e:  # a fault of this box (or a bug): not retried for ever
-                logger.exception("keeping the marking of %s failed", row)
-                row.refresh_from_db()  # what the savepoint rolled back
-                _failed(row, _failure(e), tell_lines=False)
-    return len(rows)
+                logger.exception("keeping the marking of %s failed", fresh)
+                fresh.refresh_from_db()  # what the savepoint rolled back
+                _failed(fresh, _failure(e), tell_lines=False)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the loop waits for it
 
 
 def _failure(e: Exception) -> markings.Marking:
     return markings.Marking(status="failed", message=f"{type(e).__name__}: {e}")
-
-
-def _read(photo: Photo, boxes, patterns, min_partial: int, pixels: PhotoPixels):
-    try:
-        rgb = pixels.of(photo)
-    except (OSError, ValueError) as e:
-        failed = markings.Marking(status="failed", message=f"The photo could not be read: {e}")
-        return [failed] * len(boxes)
-    return markings.read_photo(rgb, boxes, patterns, min_partial=min_partial)
 
 
 def _keep(row: BoxMarking, marking: markings.Marking, key: str) -> None:
