@@ -322,7 +322,8 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         min_value=1,
         max_value=100,
         required=False,
-        help_text="At issue: how many tools the photo should hold (the kit's size). "
+        help_text="How many tools the photo holds, when the desk knows (the issue and return "
+        "pages' Number of tools; a kit's size): merged tools are cut until there are that many. "
         "Wins over `engineer` when both are given.",
     )
     markings = serializers.ChoiceField(
