@@ -3,12 +3,13 @@ can log in and see the kit's 11 tool types."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.serving import ROOT
+from tests.serving import ROOT, postgres_pid
 
 
 def test_it_starts_fresh_with_an_admin_who_sees_the_kit(serve, page):
@@ -26,6 +27,12 @@ def test_it_starts_fresh_with_an_admin_who_sees_the_kit(serve, page):
     rows = page.locator("#tool-types tbody tr")
     assert rows.count() == 11
     assert "Lockwire pliers" in page.locator("#tool-types").inner_text()
+
+    # Ctrl-C stops it all at once, not after gunicorn's graceful timeout (20 s): its workers
+    # used to hang in Python's own exit until the master killed them.
+    page.context.close()  # no keep-alive connection left open
+    assert served.stop(signal.SIGINT, timeout=10) == 0
+    assert postgres_pid(served.var / "pgdata") is None
 
 
 def test_it_prints_no_new_password_on_the_next_start(serve):
