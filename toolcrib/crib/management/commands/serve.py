@@ -43,8 +43,16 @@ class Stop(BaseException):
     not stop within 60 s after another serve had stopped the shared PostgreSQL)."""
 
 
+_stopping = False
+
+
 def _stop_on_signal(signum, frame):
-    raise Stop
+    # Once: a second signal (`uv run` passes the terminal's Ctrl-C on, so serve may get two at
+    # once) must not break into the stopping itself before it ignores further signals.
+    global _stopping
+    if not _stopping:
+        _stopping = True
+        raise Stop
 
 
 class Command(BaseCommand):
