@@ -434,7 +434,7 @@ def second_recogniser() -> Any | None:
 
 
 def second_recogniser_status() -> tuple[bool, str]:
-    """Whether markings are read by two recognisers, in words (for /healthz and the docs)."""
+    """Whether markings are read by two recognisers, in words (for the benches)."""
     if second_recogniser() is not None:
         return True, "Text is read by two recognisers (PP-OCRv6 small, PP-OCRv4 mobile)."
     return False, f"Text is read by one recogniser: {_second_error}."

@@ -144,28 +144,25 @@ def _unclaim(ids) -> None:
 
 def _keep_one(row: BoxMarking, marking: markings.Marking, key: str) -> None:
     """Keep one box's reading in its own transaction; a box meanwhile read, dropped or held by
-    someone else is left as it is."""
-    try:
-        with transaction.atomic():
-            fresh = (
-                BoxMarking.objects.select_for_update(skip_locked=True)
-                .filter(pk=row.pk, reading__isnull=True)
-                .first()
-            )
-            if fresh is None:
-                return
-            fresh.photo = row.photo
-            try:
-                with transaction.atomic():  # a savepoint: a failure below leaves the row to retry
-                    _keep(fresh, marking, key)
-            except (OperationalError, InterfaceError):
-                raise
-            except Exception as e:  # a fault of this box (or a bug): not retried for ever
-                logger.exception("keeping the marking of %s failed", fresh)
-                fresh.refresh_from_db()  # what the savepoint rolled back
-                _failed(fresh, _failure(e), tell_lines=False)
-    except (OperationalError, InterfaceError):
-        raise  # the database is away: the loop waits for it
+    someone else is left as it is. The database being away propagates: the loop waits for it."""
+    with transaction.atomic():
+        fresh = (
+            BoxMarking.objects.select_for_update(skip_locked=True)
+            .filter(pk=row.pk, reading__isnull=True)
+            .first()
+        )
+        if fresh is None:
+            return
+        fresh.photo = row.photo
+        try:
+            with transaction.atomic():  # a savepoint: a failure below leaves the row to retry
+                _keep(fresh, marking, key)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as e:  # a fault of this box (or a bug): not retried for ever
+            logger.exception("keeping the marking of %s failed", fresh)
+            fresh.refresh_from_db()  # what the savepoint rolled back
+            _failed(fresh, _failure(e), tell_lines=False)
 
 
 def _failure(e: Exception) -> markings.Marking:
