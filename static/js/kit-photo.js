@@ -161,14 +161,14 @@ function start(section) {
         signal,
       });
       say("Finding the tools…");
-      const answer = await recognise({ photo: stored.id, ...holder() }, signal);
+      const answer = await recognise({ photo: stored.id, ...told() }, signal);
       undo.length = redo.length = 0; // a new photo starts a new history
       state.photo = { id: stored.id, url: stored.image, width: stored.width, height: stored.height };
       // Lines added by number stay when a new photo is taken.
       state.lines = [...answer.tools.map((t) => fromRecognised(newLine({}), t)), ...state.lines.filter((l) => !l.box)];
       state.selected = -1;
       proposeInstances();
-      state.proposedWith = JSON.stringify(holder());
+      state.proposedWith = JSON.stringify(told());
       say(answer.tools.length ? answer.tools.length + " tool(s) found. Check each box." : "No tool found: draw a box around each tool.");
       suggestEngineer(answer.engineer);
       editor.zoom = 1;
@@ -191,7 +191,7 @@ function start(section) {
   // how many tools the photo may hold at most, so no box says it holds more. Only a bound: a
   // return may bring some of them and a tool may be missing, so taken as the count it would
   // cut single tools apart to find the missing ones.
-  function holder() {
+  function told() {
     const count = +countField?.value;
     if (countField?.checkValidity() && Number.isInteger(count) && count >= 1) return { expected_tools: count };
     if (purpose !== "return" || !engineerField) return {};
@@ -203,7 +203,7 @@ function start(section) {
   // The count typed or the engineer known after the photo (picked, or found from their tools):
   // the boxes are proposed again with it, as long as the desk has not changed a box yet.
   async function proposeAgain() {
-    const about = holder();
+    const about = told();
     if (!state.photo || JSON.stringify(about) === state.proposedWith) return;
     if (undo.length) {
       if (about.expected_tools) say("Boxes changed by hand are kept: the count is used for the next photo.");
