@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from . import config, masks
+from . import config, masks, turned
 
 WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
 BORDER = 0.04  # fraction of each side that is assumed to be bare surface
@@ -48,6 +48,14 @@ class Proposal:
         1  # how many tools the box likely holds: > 1 where tools overlap and no cut was found
     )
     maybe_several: bool = False  # one tool likely, but large enough to hold two: check it
+    # The smallest turned box around the region (inference/turned.py) where it holds much less
+    # than `box`: a diagonal tool's box without its neighbours. None: `box` fits.
+    turned_box: tuple | None = None
+
+    @property
+    def fitted(self) -> tuple:
+        """The box that fits the tool: the turned box where there is one."""
+        return self.turned_box or self.box
 
     @property
     def notice(self) -> str:
@@ -557,6 +565,7 @@ def _proposal(
     )
     tools = next((int(f[6:]) for f in region.flags if f.startswith("tools=")), 1)
     flags = tuple(f for f in region.flags if not f.startswith("tools=") and f != "maybe_several")
+    fitted = turned.of_points(xs, ys, size, scale=scale, pad=pad, axis=box)
     return Proposal(
         box=box,
         confidence=round(confidence, 3),
@@ -564,6 +573,7 @@ def _proposal(
         flags=flags,
         tools=tools,
         maybe_several="maybe_several" in region.flags,
+        turned_box=fitted if turned.angle_of(fitted) else None,
     )
 
 
@@ -599,6 +609,7 @@ def refine_with_model(
                 flags,
                 proposal.tools,
                 proposal.maybe_several,
+                proposal.turned_box,
             )
         )
     return refined

@@ -68,6 +68,7 @@ class Truth:
     tier: str = ""  # easy | hard (make_kits.py); "" for a folder that does not say
     table: str = ""
     layout: str = ""
+    turned: tuple | None = None  # the tool's turned box (make_kits.py), where it saves area
 
 
 @dataclass
@@ -119,6 +120,7 @@ def read_truth(folder: Path) -> dict[str, tuple[str, list[Truth]]]:
                     row.get("tier") or "",
                     row.get("table") or "",
                     row.get("layout") or "",
+                    tuple(float(v) for v in row["turned"].split()) if row.get("turned") else None,
                 )
             )
     return photos
@@ -162,11 +164,14 @@ def analyse(
     with_model: bool = True,
     count: str = "exact",
     every: int = 1,
+    turn: bool = True,
 ) -> list[PhotoResult]:
     """Proposals and the model's view of each photo. `count`: what the proposer is told of the
     number of tools the photo holds — `exact` (a kit chosen at issue), `bound` (at most that
     many: what the app tells it at return, where some tools may stay out or be missing) or
-    `none`. `every`: only every n-th photo (a subset while iterating)."""
+    `none`. `every`: only every n-th photo (a subset while iterating). `turn`: the model sees
+    turned boxes where the proposer (and the CSV's `turned` column) has them, as the app does;
+    False: axis-aligned boxes only (as before turned boxes)."""
     if count not in COUNTS:
         raise ValueError(f"count {count!r}: expected one of {', '.join(COUNTS)}")
     photos = []
@@ -178,11 +183,13 @@ def analyse(
             expected=len(truths) if count == "exact" else None,
             at_most=len(truths) if count == "bound" else None,
         )
+        true_boxes = [(t.turned or t.box) if turn else t.box for t in truths]
         true_probs, true_features = (
-            run_model(image, [t.box for t in truths], rotation=rotation) if with_model else empty
+            run_model(image, true_boxes, rotation=rotation) if with_model else empty
         )
+        fitted = [p.fitted if turn else p.box for p in proposals]
         proposal_probs, proposal_features = (
-            run_model(image, [p.box for p in proposals], rotation=rotation) if with_model else empty
+            run_model(image, fitted, rotation=rotation) if with_model else empty
         )
         photos.append(
             PhotoResult(
@@ -613,15 +620,19 @@ def evaluate_kits(
     count: str = "exact",
     boxes_only: bool = False,
     every: int = 1,
+    turn: bool = True,
 ) -> str:
     folder = Path(folder)
     if not (folder / "boxes.csv").is_file():
         raise FileNotFoundError(f"no boxes.csv in {folder}")
-    photos = analyse(folder, rotation=rotation, count=count, with_model=not boxes_only, every=every)
+    photos = analyse(
+        folder, rotation=rotation, count=count, with_model=not boxes_only, every=every, turn=turn
+    )
     body = boxes_report(photos) if boxes_only else report(figures(photos, risk=risk))
     told = f"count told to the proposer: {count}" + (
         f"; every {every}th photo" if every > 1 else ""
     )
+    told += "; turned boxes" if turn else "; axis-aligned boxes only (--no-turn)"
     return body + "\n" + told + "\n" + real_kit_line(count=count)
 
 
@@ -649,6 +660,12 @@ def add_count_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--every", type=int, default=1, help="only every n-th photo (a subset; default all)"
     )
+    parser.add_argument(
+        "--no-turn",
+        dest="turn",
+        action="store_false",
+        help="the model sees axis-aligned boxes only (true and proposed), as before turned boxes",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -673,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
                 count=args.count,
                 boxes_only=args.boxes_only,
                 every=args.every,
+                turn=args.turn,
             )
         )
     except FileNotFoundError as error:

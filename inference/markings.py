@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
-Box = tuple[int, int, int, int]
+from . import turned
+
+Box = tuple  # (x0, y0, x1, y1) or turned (x0, y0, x1, y1, angle): inference/turned.py
 
 # The crib's inventory numbers, e.g. AT-288293-6 (the kit's lockwire pliers). A setting.
 DEFAULT_PATTERNS = (r"[A-Z]{2}-\d{6}-\d",)
@@ -778,7 +780,7 @@ def read_photo(
     h, w = rgb.shape[:2]
 
     def read(box: Box) -> Marking:
-        x0, y0, x1, y1 = box
+        x0, y0, x1, y1 = turned.bounds(box)  # a turned box: its bounds, where text is any angle
         crop = rgb[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
         return read_marking(crop, patterns, min_partial=min_partial, engine=engine)
 

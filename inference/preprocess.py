@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import config
+from . import config, turned
 
 SIDE = 112
 DRAFT_MIN_SIDE = 2 * SIDE
@@ -55,8 +55,11 @@ class DecodedPhoto:
     )  # where the reduced image's (0, 0) lies, in full-resolution pixels
 
     def model_input(self, box: Box) -> np.ndarray:
-        """The model's input for one box (full-resolution coordinates): uint8 [112,112,3]."""
+        """The model's input for one box (full-resolution coordinates): uint8 [112,112,3].
+        A turned box is turned level first (docs/kits.md, "Turned boxes")."""
         box = check_box(box, self.size)  # in whole pixels, as Image.crop rounds
+        if turned.angle_of(box):
+            return pad_and_resize(self.level(box))
         if self.scale == 1:
             # Crop before converting: cheaper, and conversion is per pixel, so identical.
             return pad_and_resize(_to_rgb(self.image.crop(box)))
@@ -65,9 +68,28 @@ class DecodedPhoto:
             self.image, (box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy), self.scale
         )
 
+    def level(self, box: Box) -> Image.Image:
+        """A turned box's pixels turned level, as an RGB image (at the decoded scale)."""
+        x0, y0, _, _ = bounds = _clipped(turned.bounds(box), self.size)
+        region = self.region(bounds)
+        s = self.scale
+        cx, cy = ((box[0] + box[2]) / 2 - x0) / s, ((box[1] + box[3]) / 2 - y0) / s
+        # PIL turns counter-clockwise as seen: the box's clockwise turn, undone.
+        level = region.rotate(turned.angle_of(box), Image.Resampling.BICUBIC, center=(cx, cy))
+        hw, hh = (box[2] - box[0]) / 2 / s, (box[3] - box[1]) / 2 / s
+        return level.crop(
+            (
+                round(cx - hw),
+                round(cy - hh),
+                max(round(cx + hw), round(cx - hw) + 1),
+                max(round(cy + hh), round(cy - hh) + 1),
+            )
+        )
+
     def region(self, box: Box) -> Image.Image:
-        """The box's pixels as an RGB image, before padding (at the decoded scale)."""
-        check_box(box, self.size)
+        """The box's pixels as an RGB image, before padding (at the decoded scale); a turned
+        box's bounds."""
+        box = _clipped(turned.bounds(check_box(box, self.size)), self.size)
         ox, oy = self.origin
         x0, y0, x1, y1 = ((v - o) / self.scale for v, o in zip(box, (ox, oy, ox, oy)))
         reduced = (
@@ -79,28 +101,55 @@ class DecodedPhoto:
         return _to_rgb(self.image.crop(reduced))
 
 
-def check_box(box: Box | None, size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """The box in whole pixels (rounded as Image.crop rounds) if it fits a photo of `size`
-    (oriented); PhotoError, in words fit for the user, if not. The one box check: the crib's
-    services use it too."""
+def check_box(box: Box | None, size: tuple[int, int]) -> tuple:
+    """The box in whole pixels (rounded as Image.crop rounds), its turn to a tenth of a degree
+    (a box turned by 0 is given as four numbers), if it fits a photo of `size` (oriented);
+    PhotoError, in words fit for the user, if not. The one box check: the crib's services use
+    it too."""
     try:
-        if box is None:
+        if box is None or len(box) not in (4, 5) or isinstance(box, (str, bytes)):
             raise TypeError
-        x0, y0, x1, y1 = (int(round(v)) for v in box)
-    except (TypeError, ValueError):
-        raise PhotoError(f"A box is four whole numbers x0, y0, x1, y1; got {box!r}.") from None
+        x0, y0, x1, y1 = (int(round(v)) for v in box[:4])
+        angle = turned.normal_angle(box[4]) if len(box) == 5 else 0.0
+        if not np.isfinite(angle):
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise PhotoError(
+            f"A box is four whole numbers x0, y0, x1, y1, or five with the turn in degrees "
+            f"last; got {box!r}."
+        ) from None
     w, h = size
     if x1 <= x0 or y1 <= y0:
         raise PhotoError(
             f"Box {list(box)} is empty or inverted: x1 must exceed x0 and y1 exceed y0."
         )
-    if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
-        raise PhotoError(f"Box {list(box)} lies outside the photo ({w}x{h}).")
-    return (x0, y0, x1, y1)
+    checked = turned.plain((x0, y0, x1, y1, angle))
+    if angle == 0:
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            raise PhotoError(f"Box {list(box)} lies outside the photo ({w}x{h}).")
+        return checked
+    c = turned.corners(checked)
+    if (
+        c.min() < -TURN_SLACK
+        or (c[:, 0] > w + TURN_SLACK).any()
+        or (c[:, 1] > h + TURN_SLACK).any()
+    ):
+        raise PhotoError(f"Box {list(box)}, turned, lies outside the photo ({w}x{h}).")
+    return checked
+
+
+# A turned box's corners may reach this far outside the photo (rounding in the editor).
+TURN_SLACK = 1.0
+
+
+def _clipped(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    return (max(0, x0), max(0, y0), min(size[0], x1), min(size[1], y1))
 
 
 def _draft_scale(size: tuple[int, int], boxes: Iterable[Box]) -> int:
     longest = min((max(b[2] - b[0], b[3] - b[1]) for b in boxes), default=max(size))
+    # (a turned box's own sides: its bounds are larger, so the draft is never coarser)
     for s in (8, 4, 2):
         if longest / s >= DRAFT_MIN_SIDE:
             return s

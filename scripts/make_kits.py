@@ -31,6 +31,9 @@ import numpy as np
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, from anywhere
+from inference import turned
+
 REPO = Path(__file__).resolve().parent.parent
 PHOTOS = REPO.parent / "shared" / "photos"
 
@@ -230,6 +233,12 @@ class Placed:
             self.x + int(xs.max()) + 1,
             self.y + int(ys.max()) + 1,
         )
+
+    def turned(self, size: tuple[int, int]) -> str:
+        """The tool's turned box in a photo of `size`, as "x0 y0 x1 y1 [angle]"
+        (inference/turned.py: the axis-aligned box where turning saves little)."""
+        ys, xs = np.nonzero(self.alpha > 0.5)
+        return " ".join(str(v) for v in turned.of_points(xs + self.x, ys + self.y, size))
 
 
 def layout(
@@ -548,7 +557,7 @@ def make_kits(
             name = f"{kit}__{n:02d}_{kind}_{style}.jpg"
             placed = layout([cuts[s] for s in sources], style, width, height, rng)
             render(placed, kind, style, width, height, rng).save(out / name, quality=90)
-            rows += _rows(name, placed, kit, "easy", kind, style)
+            rows += _rows(name, placed, kit, "easy", kind, style, (width, height))
     for kit, sources in kits.items():
         for n, (kind, style) in enumerate(hard_layouts or ()):
             name = f"{kit}__h{n:02d}_{kind}_{style}.jpg"
@@ -557,7 +566,7 @@ def make_kits(
                 [cuts[s] for s in sources], style, width, height, rng, hard=True, allowed=allowed
             )
             render_hard(placed, table, rng).save(out / name, quality=90)
-            rows += _rows(name, placed, kit, "hard", kind, style)
+            rows += _rows(name, placed, kit, "hard", kind, style, (width, height))
     path = out / "boxes.csv"
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
@@ -566,12 +575,26 @@ def make_kits(
     return path
 
 
-COLUMNS = ["image", "label", "x0", "y0", "x1", "y1", "kit", "tool", "tier", "table", "layout"]
+COLUMNS = [
+    "image",
+    "label",
+    "x0",
+    "y0",
+    "x1",
+    "y1",
+    "kit",
+    "tool",
+    "tier",
+    "table",
+    "layout",
+    "turned",
+]
 
 
-def _rows(name: str, placed: list[Placed], kit: str, tier: str, table: str, style: str):
+def _rows(name: str, placed: list[Placed], kit: str, tier: str, table: str, style: str, size):
     return [
         [name, p.cut.label, *p.box, kit, p.cut.source.split(".")[0], tier, table, style]
+        + [p.turned(size)]
         for p in placed
     ]
 

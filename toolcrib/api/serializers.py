@@ -1,6 +1,7 @@
 """What the API reads and writes. Model serializers for records; plain ones for the requests
 that services carry out (issue, return, recount, enrolment, recognition)."""
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
+from inference import turned
 from toolcrib.crib import calibration, loans, reports, roles, services
 from toolcrib.crib.models import (
     MARKING_CHECKS,
@@ -49,14 +51,16 @@ def store_upload(upload: UploadedFile, user: User | AnonymousUser) -> Photo:
 
 
 class BoxField(serializers.ListField):
-    """A tool's box in a photo: [x0, y0, x1, y1] in pixels of the photo after EXIF orientation."""
+    """A tool's box in a photo: [x0, y0, x1, y1] in pixels of the photo after EXIF orientation,
+    or [x0, y0, x1, y1, angle]: that rectangle turned clockwise by angle degrees about its
+    centre (inference/turned.py)."""
 
-    child = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    child = serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1)
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_length=4, max_length=4, **kwargs)
+        super().__init__(min_length=4, max_length=5, **kwargs)
 
-    def to_internal_value(self, data: Any) -> list[int]:
+    def to_internal_value(self, data: Any) -> list:
         # A multipart form sends a box as one JSON text field, box=[x0,y0,x1,y1].
         if isinstance(data, list) and len(data) == 1 and isinstance(data[0], str):
             data = data[0]
@@ -65,7 +69,21 @@ class BoxField(serializers.ListField):
                 data = json_limits.loads(data, what="The box")
             except json_limits.JSONRefused as e:
                 raise serializers.ValidationError(str(e)) from None
+        if isinstance(data, list) and len(data) == 5:
+            angle = serializers.FloatField(min_value=-360, max_value=360)
+            try:
+                turn = angle.run_validation(data[4])
+                if not math.isfinite(turn):
+                    raise serializers.ValidationError("The turn must be a finite number.")
+            except serializers.ValidationError as e:
+                raise serializers.ValidationError(
+                    "A box's fifth number is its turn in degrees, from -360 to 360."
+                ) from e
+            return [*super().to_internal_value(data[:4]), turned.normal_angle(turn)]
         return super().to_internal_value(data)
+
+    def to_representation(self, data: Any) -> list:
+        return list(turned.plain(data))
 
 
 @extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from toolcrib.crib.models import BoxMarking, Photo
+from inference import turned
+from toolcrib.crib.models import BoxMarking, Photo, box_fields
 
 Box = tuple[int, int, int, int]
 CHANNEL = "toolcrib_markings"
@@ -19,8 +20,8 @@ def queue(photo: Photo, boxes: Sequence[Box], key: str) -> None:
     """Ask the reader for these boxes' markings under the rules `key` (rows kept or queued
     already are left as they are) and wake it."""
     rows = [
-        BoxMarking(photo=photo, x0=b[0], y0=b[1], x1=b[2], y1=b[3], rules=key)
-        for b in dict.fromkeys(tuple(int(v) for v in b) for b in boxes)
+        BoxMarking(photo=photo, **box_fields(b), rules=key)
+        for b in dict.fromkeys(turned.plain(b) for b in boxes)
     ]
     if not rows:
         return
@@ -38,14 +39,14 @@ def pending(photo: Photo | None = None) -> int:
 def wait_for(photo: Photo, boxes: Sequence[Box], key: str, seconds: float) -> None:
     """Wait (idle, polling the database) until the reader has read these boxes, at most
     `seconds`: for `markings: "wait"` callers. The OCR itself runs in the reader."""
-    wanted = {tuple(int(v) for v in b) for b in boxes}
+    wanted = {turned.plain(b) for b in boxes}
     deadline = time.monotonic() + seconds
     while True:
         read = {
-            (x0, y0, x1, y1)
-            for x0, y0, x1, y1 in BoxMarking.objects.filter(
+            row.box
+            for row in BoxMarking.objects.filter(
                 photo=photo, rules=key, reading__isnull=False
-            ).values_list("x0", "y0", "x1", "y1")
+            ).only("x0", "y0", "x1", "y1", "angle")
         }
         if wanted <= read or time.monotonic() >= deadline:
             return

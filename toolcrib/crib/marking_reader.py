@@ -28,10 +28,10 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from inference import markings
+from inference import markings, turned
 from inference.markings import READERS
 from toolcrib.crib.marking_queue import CHANNEL
-from toolcrib.crib.models import BoxMarking, CribSettings, Photo
+from toolcrib.crib.models import BoxMarking, CribSettings, Photo, box_fields
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +177,7 @@ def _keep(row: BoxMarking, marking: markings.Marking, key: str) -> None:
         return
     if row.rules != key:
         # The crib's rules changed since it was queued: read under the rules in force.
-        twin = BoxMarking.objects.filter(
-            photo=row.photo, x0=row.x0, y0=row.y0, x1=row.x1, y1=row.y1, rules=key
-        )
+        twin = BoxMarking.objects.filter(photo=row.photo, **box_fields(row.box), rules=key)
         if (kept := twin.first()) is not None:
             row.delete()
             if kept.reading is not None:
@@ -293,7 +291,7 @@ def read_now(photo: Photo, boxes: list[Box], rules) -> list[markings.Marking]:
     never read here (kept_or_queued)."""
     from toolcrib.crib import recognition, services
 
-    boxes = [tuple(int(v) for v in b) for b in boxes]
+    boxes = [turned.plain(b) for b in boxes]
     kept = recognition.kept_markings(photo, rules)
     missing = list(dict.fromkeys(b for b in boxes if b not in kept))
     if missing:
@@ -302,13 +300,9 @@ def read_now(photo: Photo, boxes: list[Box], rules) -> list[markings.Marking]:
             kept[box] = marking
             if marking.status == "failed":
                 continue  # not kept: the next look tries again
-            x0, y0, x1, y1 = box
             BoxMarking.objects.update_or_create(
                 photo=photo,
-                x0=x0,
-                y0=y0,
-                x1=x1,
-                y1=y1,
+                **box_fields(box),
                 rules=key,
                 defaults={
                     "reading": marking.to_dict(),

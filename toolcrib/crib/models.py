@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
+from inference import turned
 from inference.markings import DEFAULT_MIN_PARTIAL, DEFAULT_PATTERNS, compile_patterns
 
 # What a tool's marking said at return (toolcrib/crib/markings.py, Outcome).
@@ -238,6 +239,12 @@ class MarkingSource(models.TextChoices):
     SCANNED = "scanned", "scanned at the desk"
 
 
+def box_fields(box) -> dict:
+    """A box (inference/turned.py) as the fields of a row that keeps one."""
+    x0, y0, x1, y1 = box[:4]
+    return {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "angle": turned.angle_of(box)}
+
+
 class BoxRecognition(models.Model):
     """The model's recognition of one box of a photo (class candidates and feature), kept with
     the photo so that the issue or return that uses the box does not run the model again.
@@ -247,10 +254,12 @@ class BoxRecognition(models.Model):
     computes anew (docs/inference.md, "Compute once")."""
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="recognitions")
-    x0 = models.PositiveIntegerField()
-    y0 = models.PositiveIntegerField()
-    x1 = models.PositiveIntegerField()
-    y1 = models.PositiveIntegerField()
+    # The box (inference/turned.py): a turned box's x0/y0 may lie left of or above the photo.
+    x0 = models.IntegerField()
+    y0 = models.IntegerField()
+    x1 = models.IntegerField()
+    y1 = models.IntegerField()
+    angle = models.FloatField(default=0.0)
     model_sha256 = models.CharField(max_length=64)
     rotation = models.CharField(max_length=16)
     feature = VectorField(dimensions=FEATURE_DIMENSIONS)
@@ -261,9 +270,12 @@ class BoxRecognition(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["photo", "x0", "y0", "x1", "y1", "model_sha256", "rotation"],
+                fields=["photo", "x0", "y0", "x1", "y1", "angle", "model_sha256", "rotation"],
                 name="one_recognition_per_box_and_model",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(angle__gt=-90, angle__lte=90), name="box_recognition_angle_in_range"
+            ),
         ]
 
     def __str__(self):
@@ -271,7 +283,7 @@ class BoxRecognition(models.Model):
 
     @property
     def box(self):
-        return (self.x0, self.y0, self.x1, self.y1)
+        return turned.plain((self.x0, self.y0, self.x1, self.y1, self.angle))
 
 
 class BoxMarking(models.Model):
@@ -290,10 +302,11 @@ class BoxMarking(models.Model):
     MAX_ATTEMPTS = 3
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="markings")
-    x0 = models.PositiveIntegerField()
-    y0 = models.PositiveIntegerField()
-    x1 = models.PositiveIntegerField()
-    y1 = models.PositiveIntegerField()
+    x0 = models.IntegerField()
+    y0 = models.IntegerField()
+    x1 = models.IntegerField()
+    y1 = models.IntegerField()
+    angle = models.FloatField(default=0.0)
     rules = models.CharField(max_length=64)
     reading = models.JSONField(null=True, blank=True)  # None: pending, the reader has it to do
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -305,8 +318,11 @@ class BoxMarking(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["photo", "x0", "y0", "x1", "y1", "rules"],
+                fields=["photo", "x0", "y0", "x1", "y1", "angle", "rules"],
                 name="one_marking_per_box_and_rules",
+            ),
+            models.CheckConstraint(
+                condition=Q(angle__gt=-90, angle__lte=90), name="box_marking_angle_in_range"
             ),
             # Read means read at a time, and nothing left to retry.
             models.CheckConstraint(
@@ -327,7 +343,7 @@ class BoxMarking(models.Model):
 
     @property
     def box(self):
-        return (self.x0, self.y0, self.x1, self.y1)
+        return turned.plain((self.x0, self.y0, self.x1, self.y1, self.angle))
 
 
 class Sighting(models.Model):
@@ -336,10 +352,11 @@ class Sighting(models.Model):
     photo = models.ForeignKey(
         Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    x0 = models.PositiveIntegerField(null=True, blank=True)
-    y0 = models.PositiveIntegerField(null=True, blank=True)
-    x1 = models.PositiveIntegerField(null=True, blank=True)
-    y1 = models.PositiveIntegerField(null=True, blank=True)
+    x0 = models.IntegerField(null=True, blank=True)
+    y0 = models.IntegerField(null=True, blank=True)
+    x1 = models.IntegerField(null=True, blank=True)
+    y1 = models.IntegerField(null=True, blank=True)
+    angle = models.FloatField(default=0.0)  # the box's turn (inference/turned.py)
     embedding = VectorField(dimensions=FEATURE_DIMENSIONS, null=True, blank=True)
     # Which model file (sha256) made `embedding`; `manage.py reembed` recomputes the others.
     model_sha256 = models.CharField(max_length=64, blank=True)
@@ -374,6 +391,10 @@ class Sighting(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                name="%(class)s_angle_in_range",
+                condition=Q(angle__gt=-90, angle__lte=90) & (Q(angle=0) | Q(photo__isnull=False)),
+            ),
+            models.CheckConstraint(
                 name="%(class)s_embedding_has_model",
                 condition=Q(embedding__isnull=True) | ~Q(model_sha256=""),
             ),
@@ -388,11 +409,12 @@ class Sighting(models.Model):
     def box(self):
         if self.photo_id is None:
             return None
-        return (self.x0, self.y0, self.x1, self.y1)
+        return turned.plain((self.x0, self.y0, self.x1, self.y1, self.angle))
 
     @box.setter
     def box(self, value):
-        self.x0, self.y0, self.x1, self.y1 = value if value is not None else (None,) * 4
+        self.x0, self.y0, self.x1, self.y1 = value[:4] if value is not None else (None,) * 4
+        self.angle = turned.angle_of(value) if value is not None else 0.0
 
     def keep_marking(self, marking) -> None:
         """Record what was read off this crop (an inference Marking, boxes in the crop's pixels)."""
@@ -407,7 +429,7 @@ class Sighting(models.Model):
             self.marking_source = best.source
             self.marking_confidence = round(best.confidence, 3)
             if best.box is not None and self.box is not None:
-                x0, y0, _, _ = self.box
+                x0, y0, _, _ = turned.bounds(self.box)  # markings are read in the bounds
                 bx0, by0, bx1, by1 = best.box
                 self.marking_box = [x0 + bx0, y0 + by0, x0 + bx1, y0 + by1]
 

@@ -15,7 +15,7 @@ from django.db.models import Q
 from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
-from inference import markings, rotation, runtime
+from inference import markings, preprocess, rotation, runtime, turned
 from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
@@ -31,6 +31,7 @@ from toolcrib.crib.models import (
     Site,
     ToolInstance,
     ToolType,
+    box_fields,
 )
 
 Box = tuple[int, int, int, int]
@@ -85,7 +86,7 @@ class Suggestion:
         read = self.named.read
         box = None
         if read is not None and read.box is not None:
-            x0, y0 = self.box[:2]
+            x0, y0 = turned.bounds(self.box)[:2]  # markings are read in the bounds
             box = [x0 + read.box[0], y0 + read.box[1], x0 + read.box[2], y0 + read.box[3]]
         return {
             "text": self.named.text or None,
@@ -142,7 +143,7 @@ def kept_recognitions(
     by this model file in this rotation mode, else computed now (one model run for all the
     missing boxes, one decode of the photo) and kept. `data`: the photo's bytes, if read."""
     mode = rotation.rotation_mode()
-    boxes = [tuple(int(v) for v in b) for b in boxes]
+    boxes = [turned.plain(b) for b in boxes]
     kept = {
         row.box: row
         for row in BoxRecognition.objects.filter(
@@ -157,10 +158,7 @@ def kept_recognitions(
         made = [
             BoxRecognition(
                 photo=photo,
-                x0=b[0],
-                y0=b[1],
-                x1=b[2],
-                y1=b[3],
+                **box_fields(b),
                 model_sha256=model.sha256,
                 rotation=mode,
                 feature=r.feature,
@@ -211,7 +209,7 @@ def kept_or_queued(
     them in its own process (queue=False: the caller queues them, once it knows it needs
     them: `queue_markings`). No OCR runs here."""
     patterns, min_partial = rules or CribSettings.current().marking_rules()
-    boxes = [tuple(int(v) for v in b) for b in boxes]
+    boxes = [turned.plain(b) for b in boxes]
     kept = kept_markings(photo, (patterns, min_partial))
     missing = [b for b in boxes if b not in kept]
     if missing and queue:
@@ -288,21 +286,31 @@ def propose(
         scale = width / image.width
         image = ImageOps.exif_transpose(image).convert("RGB")
     boxes = [
-        (
-            (
-                int(x0 * scale),
-                int(y0 * scale),
-                min(round(x1 * scale), photo.width),
-                min(round(y1 * scale), photo.height),
-            ),
-            p.confidence,
-            p.tools,
-            p.maybe_several,
-        )
+        (_fitted(p, scale, (photo.width, photo.height)), p.confidence, p.tools, p.maybe_several)
         for p in propose_boxes(image, expected=expected, at_most=at_most)
-        for x0, y0, x1, y1 in [p.box]
     ]
     return boxes or [((0, 0, photo.width, photo.height), 0.0, 1, False)]
+
+
+def _fitted(proposal: Proposal, scale: float, size: tuple[int, int]) -> Box:
+    """A proposal's box in the stored photo's pixels: turned where the proposer turned it (and
+    it still fits the photo once scaled), else axis-aligned."""
+    x0, y0, x1, y1 = proposal.box
+    box = (
+        int(x0 * scale),
+        int(y0 * scale),
+        min(round(x1 * scale), size[0]),
+        min(round(y1 * scale), size[1]),
+    )
+    if proposal.turned_box is not None:
+        tx0, ty0, tx1, ty1, angle = proposal.turned_box
+        cx, cy = (tx0 + tx1) / 2 * scale, (ty0 + ty1) / 2 * scale
+        w, h = (tx1 - tx0) * scale, (ty1 - ty0) * scale
+        try:
+            return preprocess.check_box(turned.from_rect(cx, cy, w, h, angle), size)
+        except preprocess.PhotoError:
+            pass
+    return box
 
 
 def recognise_photo(
@@ -327,7 +335,7 @@ def recognise_photo(
     tools are that site's only (the asker is limited to it, toolcrib/crib/sites.py)."""
     data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
-        [(tuple(int(v) for v in b), 1.0, 1, False) for b in boxes]
+        [(turned.plain(b), 1.0, 1, False) for b in boxes]
         if boxes is not None
         else propose(photo, data, expected, at_most)
     )

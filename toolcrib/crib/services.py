@@ -40,6 +40,7 @@ from toolcrib.crib.models import (
     ReturnedTool,
     ToolInstance,
     ToolType,
+    box_fields,
 )
 from toolcrib.crib.photos import check_photo
 
@@ -961,8 +962,7 @@ def marking_read(photo: Photo, box: Box, marking: Marking) -> None:
     - nothing read: the line keeps its visual verdict, and says the marking was not read.
 
     Audited as "marking read" (actor: the reader, no user)."""
-    x0, y0, x1, y1 = box
-    waiting = {"photo": photo, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "marking_pending": True}
+    waiting = {"photo": photo, **box_fields(box), "marking_pending": True}
     with audit.acting_as(None), transaction.atomic():
         for model in (Enrolment, IssuedTool):
             for sighting in model.objects.select_for_update().filter(**waiting):

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from PIL import Image, ImageOps
 
+from inference import preprocess, turned
 from toolcrib.crib import sites
 from toolcrib.crib.models import Enrolment, IssuedTool, ReturnedTool
 from toolcrib.front import access
@@ -30,8 +31,10 @@ def crop(request, kind, pk):
     if item.photo is None:
         raise Http404
     with item.photo.image.open("rb") as f:
-        image = ImageOps.exif_transpose(Image.open(f))
-        image = image.convert("RGB").crop(item.box)
+        image = ImageOps.exif_transpose(Image.open(f)).convert("RGB")
+        # A turned box is shown turned level: as the model saw it, and like with like.
+        photo = preprocess.DecodedPhoto(image=image, size=image.size, scale=1)
+        image = photo.level(item.box) if turned.angle_of(item.box) else image.crop(item.box)
     image.thumbnail((480, 480))
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=88)

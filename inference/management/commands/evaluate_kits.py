@@ -37,6 +37,7 @@ class Command(BaseCommand):
         risk: float = 20.0,
         boxes_only: bool = False,
         every: int = 1,
+        turn: bool = True,
         **options: Any,
     ) -> None:
         try:
@@ -48,6 +49,7 @@ class Command(BaseCommand):
                     count=count,
                     boxes_only=boxes_only,
                     every=every,
+                    turn=turn,
                 )
             )
         except FileNotFoundError as error:
