@@ -118,7 +118,9 @@ export class BoxEditor {
       if (i === selected) {
         const side = Math.min(onScreen, (Math.min(s.w, s.h) * scale) / 3) / scale;
         for (const [cx, cy, corner] of [[x0, y0, "nw"], [x1, y0, "ne"], [x0, y1, "sw"], [x1, y1, "se"]]) {
-          g.append(el("rect", withTurn({ class: "handle", "data-corner": corner, x: cx - side / 2, y: cy - side / 2, width: side, height: side })));
+          const handle = el("rect", withTurn({ class: "handle", "data-corner": corner, x: cx - side / 2, y: cy - side / 2, width: side, height: side }));
+          if (s.angle) handle.style.cursor = resizeCursor(Math.atan2(cy - s.cy, cx - s.cx) / RAD + s.angle);
+          g.append(handle);
         }
         this.turnHandle(g, s, i, onScreen / scale);
       }
@@ -336,6 +338,12 @@ export class BoxEditor {
       this.hooks.settled(line);
     }, 500);
   }
+}
+
+// The resize cursor nearest a turned corner's direction from the box's centre (degrees).
+function resizeCursor(degrees) {
+  const eighth = Math.round((((degrees % 180) + 180) % 180) / 45) % 4;
+  return ["ew-resize", "nwse-resize", "ns-resize", "nesw-resize"][eighth];
 }
 
 // ---- a box's geometry ----
