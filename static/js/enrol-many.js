@@ -46,15 +46,17 @@ function start(form) {
       tick.disabled = true;
       what.textContent = "No tool found on this photo: enrol it on its own above, drawing the box.";
     } else {
-      const [x0, y0, x1, y1] = item.box;
+      const [x0, y0, x1, y1, angle = 0] = item.box;
       const { width: w, height: h } = item.photo;
       const box = document.createElement("span");
       box.className = "many-box";
+      // A turned box turns about its centre, clockwise, as the box editor draws it.
       Object.assign(box.style, {
         left: (100 * x0) / w + "%",
         top: (100 * y0) / h + "%",
         width: (100 * (x1 - x0)) / w + "%",
         height: (100 * (y1 - y0)) / h + "%",
+        transform: angle ? "rotate(" + angle + "deg)" : "",
       });
       frame.append(box);
       const type = item.type ? item.type.name + " " + Math.round(item.type.probability * 100) + "%" : "not recognised";

@@ -13,7 +13,7 @@
 // Jobs live in their own modules: camera.js, box-editor.js, result-table.js, fetch-json.js,
 // scan.js;
 // session.js keeps the work when the session ends. This one holds the state and the undo.
-import { BoxEditor } from "./box-editor.js";
+import { BoxEditor, sent } from "./box-editor.js";
 import { camera } from "./camera.js";
 import { Latest, isAbort, send } from "./fetch-json.js";
 import { ResultTable } from "./result-table.js";
@@ -40,7 +40,7 @@ function start(section) {
   const $ = (sel) => section.querySelector(sel);
   const statusText = $(".status"), errorText = $(".photo-error"), scanNote = $(".scan-note"), overlapText = $(".overlap-note");
 
-  // photo: {id, url, width, height}; lines: {box: [x0,y0,x1,y1] | null, confidence, types,
+  // photo: {id, url, width, height}; lines: {box: [x0,y0,x1,y1] or [x0,y0,x1,y1,angle] | null, confidence, types,
   // instances, marking, recognisedBox, inventory_number, picked, pending, unsure,
   // tools (how many tools the proposed box holds: > 1 where they overlap), notice}
   const state = { photo: null, lines: [], selected: -1 };
@@ -99,7 +99,8 @@ function start(section) {
     const top = line.types && line.types[0];
     const what = line.pending ? "being recognised" : top ? top.name : "not recognised";
     const several = line.tools > 1 ? "(" + line.tools + " tools overlap)" : line.maybe ? "(may hold 2 tools)" : "";
-    return ["box " + (i + 1) + ":", what, line.inventory_number || "", line.unsure ? "(unsure)" : "", several].filter(Boolean).join(" ");
+    const turned = line.box && line.box[4] ? "turned " + line.box[4] + "°" : "";
+    return ["box " + (i + 1) + ":", what, line.inventory_number || "", line.unsure ? "(unsure)" : "", several, turned].filter(Boolean).join(" ");
   }
 
   // ---- changes, with undo ----
@@ -253,7 +254,7 @@ function start(section) {
     setBusy(+1);
     render();
     try {
-      const answer = await recognise({ photo: state.photo.id, boxes: [line.box.map(Math.round)] }, signal);
+      const answer = await recognise({ photo: state.photo.id, boxes: [sent(line.box)] }, signal);
       fromRecognised(line, answer.tools[0]);
       line.confidence = 1; // drawn or corrected by the desk
       line.unsure = isUnsure(line);
@@ -333,7 +334,7 @@ function start(section) {
   async function askMarkings(lines) {
     const signal = markingReads.signal("poll");
     const photo = state.photo.id;
-    const boxes = lines.map((line) => line.box.map(Math.round));
+    const boxes = lines.map((line) => sent(line.box));
     try {
       const answer = await send(section.dataset.markingsUrl, { json: { photo, boxes }, signal });
       if (signal.aborted || state.photo?.id !== photo) return;
@@ -341,7 +342,7 @@ function start(section) {
       answer.markings.forEach((read, k) => {
         const line = lines[k];
         // Dropped when the box moved, was removed or the photo changed meanwhile.
-        if (!state.lines.includes(line) || String(line.box.map(Math.round)) !== String(boxes[k])) return;
+        if (!state.lines.includes(line) || String(sent(line.box)) !== String(boxes[k])) return;
         if (read.marking.check === "reading") return; // not read yet: asked again
         line.marking = read.marking;
         named = named || line.marking.check === "confirmed";

@@ -126,16 +126,16 @@ def draw_box(page, box, photo_width):
 
 
 def row_boxes(page):
-    """The box of each tool row, as the page holds it."""
+    """The box of each tool row, as the page holds it (a turned box's angle is to 0.1°)."""
     return [
-        tuple(int(v) for v in b.split(","))
+        tuple(float(v) if "." in v else int(v) for v in b.split(","))
         for b in page.locator(".tool-row").evaluate_all("rows => rows.map(r => r.dataset.box)")
     ]
 
 
 def row_of(page, point):
     """The tool row whose box holds this point of the photo."""
-    for i, (x0, y0, x1, y1) in enumerate(row_boxes(page)):
+    for i, (x0, y0, x1, y1, *_) in enumerate(row_boxes(page)):
         if x0 <= point[0] <= x1 and y0 <= point[1] <= y1:
             return i
     raise AssertionError(f"no box holds {point}: {row_boxes(page)}")
