@@ -171,6 +171,8 @@ def test_it_turns_the_selected_box_from_the_keyboard(issue_page):
         return recognised(page, lambda: press(page, *presses))
 
     assert keys("]", "]", "]") == [[200, 260, 400, 340, 3]]
+    # The server takes the turned box: recognised, no error on the page.
+    assert page.locator(".photo-error").is_hidden()
     assert keys("Shift+BracketLeft") == [[200, 260, 400, 340, -12]]
     assert row_boxes(page)[1] == (200, 260, 400, 340, -12)
     # Back to upright: 4 numbers again.
@@ -240,3 +242,33 @@ def test_it_keeps_the_turned_corners_on_the_photo(issue_page):
     # The whole photo's box has no room to turn: it stays as it is.
     press(page, "]", box=0)
     assert row_boxes(page)[0] == (0, 0, 800, 600)
+
+
+@pytest.fixture
+def diagonal_wrench(tmp_path, photos_dir):
+    """The catalogue wrench lying at 35° (clockwise) on a white table."""
+    from PIL import Image
+
+    tool = Image.open(photos_dir / "catalog" / "10_open_end_wrench_3_4.jpg").convert("RGB")
+    tool = tool.crop((35, 175, 730, 310))
+    table = Image.new("RGB", (1600, 1200), (255, 255, 255))
+    table.paste(tool.rotate(-35, expand=True, fillcolor=(255, 255, 255)), (300, 300))
+    path = tmp_path / "diagonal.jpg"
+    table.save(path, quality=92)
+    return path
+
+
+@pytest.mark.model
+@pytest.mark.photos
+def test_a_diagonal_tool_is_proposed_in_a_turned_box_drawn_turned(
+    signed_in, storekeeper, diagonal_wrench
+):
+    page = signed_in(storekeeper)
+    open_kit_page(page, "Issue")
+    upload_photo(page, diagonal_wrench)
+    [box] = row_boxes(page)
+    assert len(box) == 5 and abs(box[4] - 35) < 3, box
+    frame = page.locator("g.tool-box").nth(0).locator("rect.frame")
+    assert frame.get_attribute("transform").startswith(f"rotate({box[4]:g} ")
+    assert page.locator(".photo-error").is_hidden()
+    assert "Open-end wrench" in page.locator("main").inner_text()
