@@ -29,7 +29,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from bench.shared_dataset import SHARED_PHOTOS, shared_boxes, tool_of
-from inference import perturb
+from inference import perturb, turned
+from inference.boxes import propose_boxes
 from inference.calibration import (
     Calibration,
     Candidate,
@@ -41,6 +42,7 @@ from inference.calibration import (
 )
 from inference.kit_eval import run_model
 from inference.kits import SURE
+from inference.preprocess import PhotoError, check_box
 from inference.recognise import CLASS_NAMES
 from inference.verdicts import ACCEPTED, RECOUNT, decide
 
@@ -64,9 +66,29 @@ def base_crops() -> list[tuple[str, str, str, Image.Image, tuple]]:
     return out
 
 
-def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[Sighting, str]]:
+def turned_in(image: Image.Image, box: tuple) -> tuple:
+    """The turned box the proposer fits around the largest tool inside a drawn box (the box as
+    it is where none is turned): how a turned box is got on a real photo without a mask."""
+    x0, y0 = box[0], box[1]
+    proposals = propose_boxes(image.crop(box), expected=1)
+    if not proposals:
+        return box
+    fitted = max(proposals, key=lambda p: p.area).fitted
+    if not turned.angle_of(fitted):
+        return box
+    try:
+        return check_box(
+            (fitted[0] + x0, fitted[1] + y0, fitted[2] + x0, fitted[3] + y0, fitted[4]), image.size
+        )
+    except PhotoError:
+        return box
+
+
+def shots(
+    base, variants: int, seed: int, strength: float = 1.0, *, turn: bool = False
+) -> list[tuple[Sighting, str]]:
     """Each base crop as is (variants=0) or as `variants` perturbed shots; with the physical
-    tool id beside each crop."""
+    tool id beside each crop. `turn`: each shot's box turned to its tool (turned_in)."""
     rng = np.random.default_rng(seed)
     out = []
     for photo, label, tool, image, box in base:
@@ -77,7 +99,7 @@ def shots(base, variants: int, seed: int, strength: float = 1.0) -> list[tuple[S
                 for _ in range(variants)
             ]
         for v, (im, b) in enumerate(views):
-            probs, feats = run_model(im, [b])
+            probs, feats = run_model(im, [turned_in(im, b) if turn else b])
             read = (
                 CLASS_NAMES[int(np.argmax(probs[0]))] if float(np.max(probs[0])) >= SURE else None
             )
@@ -135,6 +157,11 @@ def arguments(prog: str, doc: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=doc.split("\n")[0])
     parser.add_argument("--variants", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--turn",
+        action="store_true",
+        help="each box turned to its tool (bench.cross_photo.turned_in)",
+    )
     return parser
 
 
@@ -147,8 +174,9 @@ def main(argv=None) -> int:
     parser.add_argument("--fit", action="store_true", help="print the weights fitted on everything")
     args = parser.parse_args(argv)
     base = base_crops()
-    plain = shots(base, 0, args.seed)
-    shaken = shots(base, args.variants, args.seed)
+    plain = shots(base, 0, args.seed, turn=args.turn)
+    shaken = shots(base, args.variants, args.seed, turn=args.turn)
+    print("boxes:", "turned to each tool (--turn)" if args.turn else "as drawn (axis-aligned)")
     for title, crops in (
         ("as photographed", plain),
         (f"perturbed, {args.variants} shots per crop", shaken),

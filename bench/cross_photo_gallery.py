@@ -116,8 +116,11 @@ def main(argv=None) -> int:
     for n in (int(v) for v in args.sizes.split(",")):
         variants += [(n, f"gallery of {n}, {name}", rule) for name, rule in RULES.items()]
     for title, crops in (
-        ("as photographed", shots(base, 0, args.seed)),
-        (f"perturbed, {args.variants} shots per crop", shots(base, args.variants, args.seed)),
+        ("as photographed", shots(base, 0, args.seed, turn=args.turn)),
+        (
+            f"perturbed, {args.variants} shots per crop",
+            shots(base, args.variants, args.seed, turn=args.turn),
+        ),
     ):
         by_type = [c for c, _ in crops]
         training = [c for c in by_type if not from_kit(c)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rotation
+from . import rotation, turned
 from .preprocess import (
     Box,
     DecodedPhoto,
@@ -52,7 +52,7 @@ class Candidate:
 
 @dataclass
 class Recognition:
-    box: tuple[int, int, int, int]
+    box: tuple  # (x0, y0, x1, y1) or a turned box (inference/turned.py)
     candidates: list[Candidate]  # best first; empty when the model has no `p` output
     feature: np.ndarray  # float32 [512], unit length
 
@@ -60,7 +60,9 @@ class Recognition:
 def model_inputs(photo: DecodedPhoto, boxes: Sequence[Box], mode: str) -> np.ndarray:
     """uint8 [n,112,112,3] for the boxes, turned to the canonical orientation if asked."""
     if mode == "canonical":
-        return np.stack([pad_and_resize(rotation.canonicalise(photo.region(b))) for b in boxes])
+        # A turned box is level already: canonicalise what the model would see of it.
+        cut = [photo.level(b) if turned.angle_of(b) else photo.region(b) for b in boxes]
+        return np.stack([pad_and_resize(rotation.canonicalise(c)) for c in cut])
     return photo_model_inputs(photo, boxes)
 
 

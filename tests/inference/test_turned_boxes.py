@@ -100,3 +100,13 @@ def test_a_turned_box_may_start_left_of_the_photo_if_its_corners_are_inside():
 def test_a_box_that_does_not_fit_is_refused_in_words(box, words):
     with pytest.raises(PhotoError, match=words):
         check_box(box, (1600, 1200))
+
+
+def test_canonical_rotation_sees_a_turned_box_level_too(wrench, real_model):
+    table, box, _ = laid(wrench, 35.0)
+    level = Image.new("RGB", (1600, 1200), WHITE)
+    level.paste(wrench, (400, 500))
+    plain = (400, 500, 400 + wrench.width, 500 + wrench.height)
+    [ref] = recognise(jpeg(level), [plain], real_model, "canonical")
+    [got] = recognise(jpeg(table), [box], real_model, "canonical")
+    assert float(ref.feature @ got.feature) > 0.97
