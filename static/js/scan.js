@@ -26,7 +26,9 @@ export function listenForScans(section, onScan) {
       const gap = event.timeStamp - last;
       last = event.timeStamp;
       const inField = event.target.closest?.("input, textarea, select, [contenteditable]");
-      if (inField || event.ctrlKey || event.metaKey || event.altKey) {
+      // The box editor's turn keys on a box are not a scan's: "]]]" then Enter is no code.
+      const turning = "[]{}".includes(event.key) && event.target.closest?.("g.tool-box");
+      if (inField || turning || event.ctrlKey || event.metaKey || event.altKey) {
         typed = "";
         return;
       }

@@ -180,6 +180,12 @@ def test_it_turns_the_selected_box_from_the_keyboard(issue_page):
     # A quarter turn is the upright box it is: sides swapped, the same centre.
     assert keys(*["Shift+BracketRight"] * 6) == [[260, 200, 340, 400]]
 
+    # Turn keys and then Enter on a box are no scan: no number is looked up.
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "number=" in r.url else None)
+    press(page, "]", "]", "]", "Enter")
+    assert not asked and row_boxes(page)[1] == (260, 200, 340, 400, 3)
+
     # The page stays accessible with a turned box selected, its handle named.
     keys("Shift+BracketRight")
     assert page.locator("circle.turn title").text_content().startswith("Turn box 2")
