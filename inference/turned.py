@@ -109,3 +109,14 @@ def of_points(
     if not fits or area > GAIN * (axis[2] - axis[0]) * (axis[3] - axis[1]):
         return axis
     return box
+
+
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two boxes, turned or not, by their areas as turned."""
+    import cv2
+
+    inter, _ = cv2.intersectConvexConvex(
+        corners(a).astype(np.float32), corners(b).astype(np.float32)
+    )
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0

@@ -110,3 +110,13 @@ def test_canonical_rotation_sees_a_turned_box_level_too(wrench, real_model):
     [ref] = recognise(jpeg(level), [plain], real_model, "canonical")
     [got] = recognise(jpeg(table), [box], real_model, "canonical")
     assert float(ref.feature @ got.feature) > 0.97
+
+
+def test_turned_boxes_overlap_by_their_turned_areas():
+    box = (100, 100, 300, 140, 30.0)
+    assert turned.iou(box, box) == pytest.approx(1.0, abs=1e-3)
+    # A quarter turn of the same rectangle, written with its sides swapped, is the same box.
+    assert turned.iou((100, 100, 300, 140), (180, 20, 220, 220, 90.0)) == pytest.approx(1, abs=1e-3)
+    # A thin diagonal box fills little of its upright bounds: they hardly "match".
+    bounds = turned.bounds(box)
+    assert turned.iou(box, bounds) < 0.5
