@@ -64,7 +64,7 @@ def pipeline(data: bytes, issued: list[KitItem]) -> tuple[dict[str, float], obje
     proposals = propose_boxes(image, table=TABLE, expected=EXPECTED)
     t.append(time.perf_counter())
     t.append(time.perf_counter())  # crops are cut inside run_model: its time counts as "model"
-    probs, features = run_model(image, [p.box for p in proposals])
+    probs, features = run_model(image, [p.fitted for p in proposals])
     t.append(time.perf_counter())
     result = match_kit(issued, [KitItem(f, p) for f, p in zip(features, probs)])
     t.append(time.perf_counter())
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     image = Image.open(io.BytesIO(issued_photo))
     image.draft("RGB", DRAFT)
     image = image.convert("RGB")
-    boxes = [p.box for p in propose_boxes(image)]
+    boxes = [p.fitted for p in propose_boxes(image)]
     probs, features = run_model(image, boxes)
     issued = [KitItem(f, p) for f, p in zip(features, probs)]
 
