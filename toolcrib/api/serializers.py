@@ -50,6 +50,16 @@ def store_upload(upload: UploadedFile, user: User | AnonymousUser) -> Photo:
     return services.store_photo(read_upload(upload), name=upload.name or "photo.jpg", user=user)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "number"},
+        "minItems": 4,
+        "maxItems": 5,
+        "description": "[x0, y0, x1, y1] in whole pixels, or [x0, y0, x1, y1, angle]: turned "
+        "clockwise by angle degrees (to 0.1) about its centre",
+    }
+)
 class BoxField(serializers.ListField):
     """A tool's box in a photo: [x0, y0, x1, y1] in pixels of the photo after EXIF orientation,
     or [x0, y0, x1, y1, angle]: that rectangle turned clockwise by angle degrees about its
