@@ -21,8 +21,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -762,6 +762,56 @@ def _done(marking: Marking, started: float, status: str, message: str) -> Markin
 # -- a whole photo ----------------------------------------------------------------------------
 
 
+def read_box(
+    rgb: np.ndarray,
+    box: Box,
+    patterns: Sequence[re.Pattern],
+    *,
+    min_partial: int = DEFAULT_MIN_PARTIAL,
+    engine: Any = None,
+) -> Marking:
+    """The marking in one box of a full-resolution photo (a turned box: its bounds, where text
+    and codes are found at any angle)."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = turned.bounds(box)
+    crop = rgb[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
+    return read_marking(crop, patterns, min_partial=min_partial, engine=engine)
+
+
+def read_each(
+    rgb: np.ndarray,
+    boxes: Sequence[Box],
+    patterns: Sequence[re.Pattern] | None = None,
+    *,
+    min_partial: int = DEFAULT_MIN_PARTIAL,
+    engine: Any = None,
+) -> Iterator[tuple[int, Marking]]:
+    """(index, marking) of each box of one full-resolution photo as soon as it is read, READERS
+    boxes at a time: the marking reader keeps each one at once, so the page fills in box by box.
+    A box whose reading raises (a bug) fails alone, as a "failed" marking.
+
+    Each box is read on its own, not found once over the whole photo: an etched number is
+    often 7-10 px tall, which the detector finds only in a crop enlarged to MIN_SIDE; over a
+    whole 1600 px photo it found nothing (docs/markings.md)."""
+    patterns = compile_patterns(None) if patterns is None else patterns
+
+    def read(box: Box) -> Marking:
+        try:
+            return read_box(rgb, box, patterns, min_partial=min_partial, engine=engine)
+        except Exception as e:
+            logging.getLogger(__name__).exception("reading the marking in box %s failed", box)
+            return Marking(status="failed", message=f"{type(e).__name__}: {e}")
+
+    if len(boxes) < 2 or READERS < 2:
+        yield from enumerate(map(read, boxes))
+        return
+    # The engine's sessions run on one thread each and release the GIL: READERS boxes at once.
+    with ThreadPoolExecutor(min(READERS, len(boxes))) as pool:
+        reads = {pool.submit(read, box): i for i, box in enumerate(boxes)}
+        for done in as_completed(reads):
+            yield reads[done], done.result()
+
+
 def read_photo(
     rgb: np.ndarray,
     boxes: Sequence[Box],
@@ -770,22 +820,6 @@ def read_photo(
     min_partial: int = DEFAULT_MIN_PARTIAL,
     engine: Any = None,
 ) -> list[Marking]:
-    """Markings of the tools in one full-resolution photo, each read from its own box, READERS
-    boxes at a time.
-
-    Each box is read on its own, not found once over the whole photo: an etched number is
-    often 7-10 px tall, which the detector finds only in a crop enlarged to MIN_SIDE; over a
-    whole 1600 px photo it found nothing (docs/markings.md)."""
-    patterns = compile_patterns(None) if patterns is None else patterns
-    h, w = rgb.shape[:2]
-
-    def read(box: Box) -> Marking:
-        x0, y0, x1, y1 = turned.bounds(box)  # a turned box: its bounds, where text is any angle
-        crop = rgb[max(0, y0) : min(h, y1), max(0, x0) : min(w, x1)]
-        return read_marking(crop, patterns, min_partial=min_partial, engine=engine)
-
-    if len(boxes) < 2 or READERS < 2:
-        return [read(b) for b in boxes]
-    # The engine's sessions run on one thread each and release the GIL: READERS boxes at once.
-    with ThreadPoolExecutor(min(READERS, len(boxes))) as pool:
-        return list(pool.map(read, boxes))
+    """Markings of the tools in one full-resolution photo, in the boxes' order (read_each)."""
+    found = dict(read_each(rgb, boxes, patterns, min_partial=min_partial, engine=engine))
+    return [found[i] for i in range(len(boxes))]

@@ -59,15 +59,14 @@ def test_two_readers_never_read_one_box_twice(photos_dir, monkeypatch):
         marking_queue.queue(p, boxes, key)
     read = Counter()
     lock = threading.Lock()
-    real = markings.read_photo
+    real = markings.read_box
 
-    def counted(rgb, wanted, *args, **kwargs):
+    def counted(rgb, box, *args, **kwargs):
         with lock:
-            for b in wanted:
-                read[(hash(rgb[::40, ::40].tobytes()), tuple(b))] += 1  # photo, box
-        return real(rgb, wanted, *args, **kwargs)
+            read[(hash(rgb[::40, ::40].tobytes()), tuple(box))] += 1  # photo, box
+        return real(rgb, box, *args, **kwargs)
 
-    monkeypatch.setattr(markings, "read_photo", counted)
+    monkeypatch.setattr(markings, "read_box", counted)
     with marking_reader.ReaderThread(), marking_reader.ReaderThread():
         deadline = time.monotonic() + 300
         while marking_queue.pending() and time.monotonic() < deadline:
@@ -148,14 +147,14 @@ def test_a_photos_readings_are_kept_one_by_one_while_the_rest_are_read(photos_di
     photo = services.store_photo(data)
     marking_queue.queue(photo, boxes, markings.rules_key(*CribSettings.current().marking_rules()))
     slow, release = tuple(boxes[0]), threading.Event()
-    real = markings.read_photo
+    real = markings.read_box
 
-    def held_back(rgb, wanted, *args, **kwargs):
-        if tuple(wanted[0]) == slow:
+    def held_back(rgb, box, *args, **kwargs):
+        if tuple(box) == slow:
             assert release.wait(120)
-        return real(rgb, wanted, *args, **kwargs)
+        return real(rgb, box, *args, **kwargs)
 
-    monkeypatch.setattr(markings, "read_photo", held_back)
+    monkeypatch.setattr(markings, "read_box", held_back)
     with marking_reader.ReaderThread():
         deadline = time.monotonic() + 120
         while marking_queue.pending(photo) > 1 and time.monotonic() < deadline:

@@ -321,6 +321,27 @@ def test_an_ocr_failure_is_a_message_and_codes_are_still_read():
     assert words.status == "failed" and "invalid model" in words.message
 
 
+def test_a_box_whose_reading_breaks_fails_alone_and_the_others_are_read(monkeypatch):
+    rng = np.random.default_rng(4)
+    label = rgb_of(make_markings.code(rng, "AT-222222-2", F.DataMatrix, 4))
+    photo = np.full((400, 900, 3), 128, np.uint8)
+    photo[: label.shape[0], : label.shape[1]] = label
+    real = markings.read_marking
+
+    def breaks_on_wide_crops(crop, *args, **kwargs):  # a bug that only some crops meet
+        if crop.shape[1] > 445:
+            raise IndexError("a bug")
+        return real(crop, *args, **kwargs)
+
+    monkeypatch.setattr(markings, "read_marking", breaks_on_wide_crops)
+    code, broken, blank = markings.read_photo(
+        photo, [(0, 0, 440, 400), (0, 0, 900, 400), (450, 0, 890, 400)]
+    )
+    assert [r.text for r in code.codes] == ["AT-222222-2"]
+    assert broken.status == "failed" and broken.message == "IndexError: a bug"
+    assert blank.status == "not_found"
+
+
 def test_a_photo_is_read_once_and_each_tool_gets_its_own_marking():
     rng = np.random.default_rng(6)
     a = rgb_of(make_markings.label(rng, "AT-100001-1", 22))

@@ -18,7 +18,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import timedelta
 
 import numpy as np
@@ -29,7 +28,6 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from inference import markings, turned
-from inference.markings import READERS
 from toolcrib.crib.marking_queue import CHANNEL
 from toolcrib.crib.models import BoxMarking, CribSettings, Photo, box_fields
 
@@ -80,23 +78,11 @@ def read_some(pixels: PhotoPixels | None = None) -> int:
             for row in rows:
                 _keep_one(row, failed, key)
             return len(rows)
-        with ThreadPoolExecutor(min(READERS, len(rows))) as pool:
-            reads = {
-                pool.submit(
-                    markings.read_photo, rgb, [row.box], patterns, min_partial=min_partial
-                ): row
-                for row in rows
-            }
-            for done in as_completed(reads):
-                row = reads[done]
-                try:
-                    [marking] = done.result()
-                except Exception as e:  # a bug in the reader: this box fails alone
-                    logger.exception("reading the marking of %s failed", row)
-                    marking = _failure(e)
-                _keep_one(row, marking, key)
-                _unclaim([row.pk])
-                held.discard(row.pk)
+        boxes = [row.box for row in rows]
+        for i, marking in markings.read_each(rgb, boxes, patterns, min_partial=min_partial):
+            _keep_one(rows[i], marking, key)
+            _unclaim([rows[i].pk])
+            held.discard(rows[i].pk)
     finally:
         _unclaim(held)
     return len(rows)
