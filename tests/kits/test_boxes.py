@@ -137,3 +137,22 @@ def test_it_cuts_two_tools_side_by_side_along_their_length_when_told_the_count(l
     proposals = propose_boxes(photo, expected=5)
     for box in boxes[:2]:
         assert max(iou(box, p.box) for p in proposals) >= 0.5
+
+
+def test_with_the_count_a_tool_in_pieces_gets_one_box(shared_photos):
+    """A chrome shaft lost against the table leaves a screwdriver as a handle and a blade tip:
+    without the count they are two boxes; told the photo holds 2 tools, the pieces join."""
+    from PIL import ImageDraw
+
+    screwdriver = Image.open(shared_photos / "catalog" / "1_screw_flat.jpg").convert("RGB")
+    wrench = Image.open(shared_photos / "catalog" / "10_open_end_wrench_3_4.jpg").convert("RGB")
+    table = Image.new("RGB", (1600, 1200), (255, 255, 255))
+    table.paste(screwdriver.crop((65, 325, 700, 450)), (200, 200))
+    table.paste(wrench.crop((35, 175, 730, 310)), (200, 700))
+    ImageDraw.Draw(table).rectangle((450, 200, 480, 325), fill=(255, 255, 255))  # the shaft lost
+    whole = (200, 200, 835, 325)
+
+    apart = propose_boxes(table)
+    assert len(apart) == 3 and max(iou(p.box, whole) for p in apart) < 0.6
+    told = propose_boxes(table, expected=2)
+    assert len(told) == 2 and max(iou(p.box, whole) for p in told) > 0.75
