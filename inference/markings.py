@@ -30,8 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import turned
-
-Box = tuple  # (x0, y0, x1, y1) or turned (x0, y0, x1, y1, angle): inference/turned.py
+from .turned import Box
 
 # The crib's inventory numbers, e.g. AT-288293-6 (the kit's lockwire pliers). A setting.
 DEFAULT_PATTERNS = (r"[A-Z]{2}-\d{6}-\d",)

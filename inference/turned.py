@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+# (x0, y0, x1, y1), or a turned box (x0, y0, x1, y1, angle).
+Box = tuple
+
 # Angles are kept to a tenth of a degree (what the editor and the API send).
 STEP = 0.1
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from django.db import connection
 
 from inference import turned
+from inference.turned import Box
 from toolcrib.crib.models import BoxMarking, Photo, box_fields
 
-Box = tuple[int, int, int, int]
 CHANNEL = "toolcrib_markings"
 
 

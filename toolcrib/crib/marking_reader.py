@@ -28,12 +28,12 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from inference import markings, turned
+from inference.turned import Box
 from toolcrib.crib.marking_queue import CHANNEL
 from toolcrib.crib.models import BoxMarking, CribSettings, Photo, box_fields
 
 logger = logging.getLogger(__name__)
 
-Box = tuple[int, int, int, int]
 POLL_SECONDS = 2.0
 BATCH = 16  # a kit photo's boxes, read READERS at a time
 # A failed read (the OCR engine missing or failing) is tried again after these many seconds;

@@ -20,6 +20,7 @@ from inference.boxes import WORK_SIDE as PROPOSE_SIDE
 from inference.boxes import Proposal, propose_boxes
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
+from inference.turned import Box
 from toolcrib.crib import marking_queue
 from toolcrib.crib.markings import Named, name_tool, reads_of
 from toolcrib.crib.models import (
@@ -34,7 +35,6 @@ from toolcrib.crib.models import (
     box_fields,
 )
 
-Box = tuple[int, int, int, int]
 # pgvector's HNSW search filters after the index scan; a wider candidate list keeps the
 # nearest tools of one type in the answer. On 100,000 enrolments (bench/nearest.py,
 # docs/nearest.md) 200 gave recall@5 0.91-0.95 against exact search, 800 gave 0.97-0.98.

@@ -26,6 +26,7 @@ from inference.kits import SURE, KitItem, match_kit, owners_of_extras
 from inference.markings import Marking, compile_patterns, normalise
 from inference.preprocess import PhotoError
 from inference.similarity import match_percent, pairwise_match_percent
+from inference.turned import Box
 from toolcrib.crib import audit, calibration, loans, recognition, sites
 from toolcrib.crib.errors import CribError, ToolUnavailable
 from toolcrib.crib.markings import TYPED, Check, Outcome, compare, scanned, typed
@@ -46,7 +47,6 @@ from toolcrib.crib.photos import check_photo
 
 __all__ = ["CribError", "ToolUnavailable"]  # raised here; callers catch them as services.X
 
-Box = tuple[int, int, int, int]
 Actor = User | AnonymousUser | None  # who acts: a signed-in user, or nobody known
 T = TypeVar("T", Issue, Return)
 
