@@ -128,18 +128,9 @@ def check_box(box: Box | None, size: tuple[int, int]) -> tuple:
         if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
             raise PhotoError(f"Box {list(box)} lies outside the photo ({w}x{h}).")
         return checked
-    c = turned.corners(checked)
-    if (
-        c.min() < -TURN_SLACK
-        or (c[:, 0] > w + TURN_SLACK).any()
-        or (c[:, 1] > h + TURN_SLACK).any()
-    ):
+    if not turned.fits(checked, size):
         raise PhotoError(f"Box {list(box)}, turned, lies outside the photo ({w}x{h}).")
     return checked
-
-
-# A turned box's corners may reach this far outside the photo (rounding in the editor).
-TURN_SLACK = 1.0
 
 
 def _clipped(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:

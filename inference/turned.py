@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 # (x0, y0, x1, y1), or a turned box (x0, y0, x1, y1, angle).
@@ -59,6 +60,20 @@ def bounds(box: Sequence[float]) -> tuple[int, int, int, int]:
     return (int(x0), int(y0), int(x1), int(y1))
 
 
+# A turned box's corners may reach this far outside the photo (rounding in the editor).
+SLACK = 1.0
+
+
+def fits(box: Sequence[float], size: tuple[int, int]) -> bool:
+    """Whether the turned box's corners lie inside a photo of `size` (within SLACK)."""
+    c = corners(box)
+    return bool(
+        c.min() >= -SLACK
+        and (c[:, 0] <= size[0] + SLACK).all()
+        and (c[:, 1] <= size[1] + SLACK).all()
+    )
+
+
 def from_rect(cx: float, cy: float, w: float, h: float, angle: float) -> tuple:
     """A turned box in whole pixels from a centre, sides and angle (any range, as OpenCV's
     minAreaRect gives it); sides are swapped so that the turn is the smallest, in (-45, 45]."""
@@ -90,8 +105,6 @@ def of_points(
     """The box around pixels (their whole cells, `scale` photo pixels each), grown by `pad`
     of its longer side: the smallest turned box if it fits the photo of `size` and saves
     area (GAIN) over the axis-aligned box (`axis`, else the pixels' own), else that one."""
-    import cv2
-
     sx, sy = scale
     if axis is None:
         axis = (
@@ -106,18 +119,14 @@ def of_points(
     (cx, cy), (w, h), a = cv2.minAreaRect(pts)
     grow = 2 * pad * max(w, h)
     box = from_rect(cx, cy, w + grow, h + grow, a)
-    c = corners(box)
-    fits = c.min() >= -1 and (c[:, 0] <= size[0] + 1).all() and (c[:, 1] <= size[1] + 1).all()
     area = (box[2] - box[0]) * (box[3] - box[1])
-    if not fits or area > GAIN * (axis[2] - axis[0]) * (axis[3] - axis[1]):
+    if not fits(box, size) or area > GAIN * (axis[2] - axis[0]) * (axis[3] - axis[1]):
         return axis
     return box
 
 
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
     """Intersection over union of two boxes, turned or not, by their areas as turned."""
-    import cv2
-
     inter, _ = cv2.intersectConvexConvex(
         corners(a).astype(np.float32), corners(b).astype(np.float32)
     )
