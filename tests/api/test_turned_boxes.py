@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from toolcrib.crib.models import AuditEvent, BoxRecognition, Issue, IssuedTool
+from toolcrib.crib.models import AuditEvent, BoxMarking, BoxRecognition, Issue, IssuedTool
 
 pytestmark = [pytest.mark.django_db, pytest.mark.model, pytest.mark.photos]
 WHITE = (255, 255, 255)
@@ -108,3 +108,15 @@ def test_a_turned_box_that_does_not_fit_is_refused_and_nothing_is_issued(
     assert refused.status_code == 400
     assert words in refused.content.decode()
     assert not Issue.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_the_database_keeps_an_upright_box_inside_the_photo(diagonal):
+    """Only a turned box may start left of or above the photo: a row written past the services
+    with an upright box at x0 < 0 is refused by the database itself."""
+    from django.db import IntegrityError, transaction
+
+    photo, box, _ = diagonal
+    fields = {"photo_id": photo, "rules": "r", "y0": 10, "x1": 50, "y1": 60}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BoxMarking.objects.create(x0=-5, **fields)
+    BoxMarking.objects.create(x0=-5, angle=30.0, **fields)  # turned: its corners decide

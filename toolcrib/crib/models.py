@@ -276,6 +276,11 @@ class BoxRecognition(models.Model):
             models.CheckConstraint(
                 condition=Q(angle__gt=-90, angle__lte=90), name="box_recognition_angle_in_range"
             ),
+            # Only a turned box may start left of or above the photo.
+            models.CheckConstraint(
+                condition=~Q(angle=0) | Q(x0__gte=0, y0__gte=0),
+                name="box_recognition_upright_inside",
+            ),
         ]
 
     def __str__(self):
@@ -323,6 +328,9 @@ class BoxMarking(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(angle__gt=-90, angle__lte=90), name="box_marking_angle_in_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(angle=0) | Q(x0__gte=0, y0__gte=0), name="box_marking_upright_inside"
             ),
             # Read means read at a time, and nothing left to retry.
             models.CheckConstraint(
@@ -393,6 +401,11 @@ class Sighting(models.Model):
             models.CheckConstraint(
                 name="%(class)s_angle_in_range",
                 condition=Q(angle__gt=-90, angle__lte=90) & (Q(angle=0) | Q(photo__isnull=False)),
+            ),
+            # Only a turned box may start left of or above the photo.
+            models.CheckConstraint(
+                name="%(class)s_upright_box_inside",
+                condition=Q(photo__isnull=True) | ~Q(angle=0) | Q(x0__gte=0, y0__gte=0),
             ),
             models.CheckConstraint(
                 name="%(class)s_embedding_has_model",
