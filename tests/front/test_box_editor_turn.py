@@ -41,10 +41,12 @@ def screen(page, point):
 
 def photo_point(page, locator):
     """The centre of something drawn on the photo, in photo pixels (read in one go: the page
-    draws the boxes again whenever a marking arrives)."""
-    return tuple(
-        locator.evaluate(
+    draws the boxes again whenever a marking arrives; an element replaced meanwhile is read
+    again from the page)."""
+    for _ in range(50):
+        point = locator.evaluate(
             """(e, width) => {
+              if (!e.isConnected) return null;
               const r = e.getBoundingClientRect();
               const f = document.querySelector(".stage img").getBoundingClientRect();
               const scale = f.width / width;
@@ -52,7 +54,10 @@ def photo_point(page, locator):
             }""",
             WIDTH,
         )
-    )
+        if point is not None:
+            return tuple(point)
+        locator.page.wait_for_timeout(50)
+    raise AssertionError("the element kept being drawn again")
 
 
 def drag(page, start, end, shift=False):
