@@ -23,7 +23,7 @@ from PIL import Image
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from . import config, masks, turned
+from . import config, masks, shafts, turned
 
 WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
 BORDER = 0.04  # fraction of each side that is assumed to be bare surface
@@ -98,10 +98,8 @@ def propose_boxes(
     pixels = np.asarray(small, dtype=np.float32)
     mask, contrast = foreground_mask(pixels, table)
     scale_xy = (rgb.width / small.width, rgb.height / small.height)
-    proposals = [
-        _proposal(region, contrast, scale_xy, rgb.size, pad)
-        for region in _regions(mask, expected, at_most)
-    ]
+    regions = _with_shafts(_regions(mask, expected, at_most), pixels)
+    proposals = [_proposal(region, contrast, scale_xy, rgb.size, pad) for region in regions]
     proposals = [p for p in proposals if p.confidence > 0.05]
     return sorted(proposals, key=lambda p: -p.confidence)
 
@@ -327,6 +325,28 @@ def _regions(
         regions = _with_counts(regions, typical, expected, at_most)
     if len(regions) >= 3:
         regions = _maybe_several(regions, median, expected or at_most)
+    return regions
+
+
+def _with_shafts(regions: list[_Region], pixels: np.ndarray) -> list[_Region]:
+    """Each handle with the thin shaft that was lost beyond it, where one is found
+    (inference/shafts.py)."""
+    labels = np.zeros(pixels.shape[:2], np.int32)
+    for k, r in enumerate(regions, start=1):
+        labels[r.where][r.mask] = k
+    found = shafts.follow(labels, pixels)
+    for k, line in found.items():
+        r = regions[k - 1]
+        xs, ys = np.round(line).astype(int).T
+        y0, y1 = min(r.where[0].start, ys.min()), max(r.where[0].stop, ys.max() + 1)
+        x0, x1 = min(r.where[1].start, xs.min()), max(r.where[1].stop, xs.max() + 1)
+        mask = np.zeros((y1 - y0, x1 - x0), bool)
+        mask[
+            r.where[0].start - y0 : r.where[0].stop - y0,
+            r.where[1].start - x0 : r.where[1].stop - x0,
+        ] = r.mask
+        mask[ys - y0, xs - x0] = True
+        regions[k - 1] = _Region((slice(y0, y1), slice(x0, x1)), mask, r.flags)
     return regions
 
 

@@ -156,3 +156,56 @@ def test_with_the_count_a_tool_in_pieces_gets_one_box(shared_photos):
     assert len(apart) == 3 and max(iou(p.box, whole) for p in apart) < 0.6
     told = propose_boxes(table, expected=2)
     assert len(told) == 2 and max(iou(p.box, whole) for p in told) > 0.75
+
+
+def _screwdriver_on_the_edge_table(shared_photos):
+    """A flat screwdriver and a Phillips one on the hard tier's table with its edge in the
+    picture: the flat one's chrome shaft is lost against the table."""
+    import make_kits
+
+    rng = np.random.default_rng(0)
+    table, _ = make_kits.hard_surface("edge", 1200, 900, rng)
+    placed = []
+    for source, angle, x, y in (("2_screw_plus", 30, 650, 60), ("1_screw_flat", -20, 600, 500)):
+        cut = make_kits.cut_out(f"catalog/{source}.jpg")
+        rgb, alpha = make_kits._posed(cut, angle, 420)
+        placed.append(make_kits.Placed(cut, rgb, alpha, x, y, zone=None))
+    return make_kits.render_hard(placed, table, rng), placed[1].box
+
+
+def test_it_follows_a_screwdriver_shaft_lost_against_the_table(shared_photos):
+    """The box holds the whole screwdriver, not its handle alone (without following the shaft
+    this box's IoU with the tool is 0.35: the tool is not found)."""
+    photo, flat = _screwdriver_on_the_edge_table(shared_photos)
+    assert max(iou(p.box, flat) for p in propose_boxes(photo)) > 0.8
+
+
+def _handle_and_line(line: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A tapered dark handle on a plain table (wide end at x=100, narrow end at x=220, along
+    y=200) and a thin light line along y=200 from x=line[0] to x=line[1]."""
+    rng = np.random.default_rng(1)
+    pixels = np.full((400, 640, 3), (150.0, 140.0, 120.0)) + rng.normal(0, 4, (400, 640, 3))
+    labels = np.zeros((400, 640), np.int32)
+    for x in range(100, 221):
+        half = round(7 - 4 * (x - 100) / 120)
+        labels[200 - half : 201 + half, x] = 1
+    pixels[labels == 1] = (40.0, 40.0, 40.0)
+    pixels[200:202, line[0] : line[1]] = (190.0, 190.0, 190.0)
+    return labels, pixels
+
+
+def test_a_shaft_is_followed_from_the_handles_narrow_end_to_where_it_ends():
+    from inference import shafts
+
+    labels, pixels = _handle_and_line((221, 320))
+    found = shafts.follow(labels, pixels)[1]
+    assert 310 <= found[:, 0].max() <= 322 and abs(found[:, 1].mean() - 200.5) < 1.5
+
+
+def test_a_line_running_on_or_leaving_the_wide_end_is_no_shaft():
+    """A line that runs on past any shaft's length (a cutting mat's grid line, a board's
+    edge) is not taken, nor one from the handle's wide end: the box stays the handle's."""
+    from inference import shafts
+
+    assert shafts.follow(*_handle_and_line((221, 640))) == {}
+    assert shafts.follow(*_handle_and_line((40, 100))) == {}
