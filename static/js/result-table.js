@@ -25,7 +25,10 @@ export class ResultTable {
       this.fill(li, line, i);
       return li;
     });
-    this.list.replaceChildren(...rows);
+    // Rows are moved only when their order changed: a row taken out and put back between a
+    // press and its release (a marking arriving mid-click) loses the click.
+    const shown = this.list.children;
+    if (shown.length !== rows.length || rows.some((row, i) => shown[i] !== row)) this.list.replaceChildren(...rows);
   }
 
   build(line) {

@@ -134,3 +134,23 @@ def test_it_refuses_a_tool_already_on_another_line_of_the_issue(
     # Another number clears it, on both lines.
     page.locator(".tool-row input").last.fill("AT-1002")
     assert "already" not in page.locator(".tool-rows").inner_text()
+
+
+def test_a_click_on_a_row_survives_the_list_being_drawn_again_mid_click(
+    signed_in, storekeeper, plain_photo
+):
+    """The list is drawn again whenever an answer arrives (a marking read, a box recognised):
+    a click pressed before and released after must still count. Here Escape (deselect) draws
+    the list between the press and the release on a row's Remove."""
+    page = signed_in(storekeeper)
+    open_kit_page(page, "Issue")
+    upload_photo(page, plain_photo)
+    mouse_drag(page, (100, 100), (300, 250))
+    assert len(row_boxes(page)) == 2 and page.locator(".tool-row.selected").count() == 1
+    remove = page.locator(".tool-row .remove").first.bounding_box()
+    page.mouse.move(remove["x"] + remove["width"] / 2, remove["y"] + remove["height"] / 2)
+    page.mouse.down()
+    page.keyboard.press("Escape")
+    assert page.locator(".tool-row.selected").count() == 0  # the list was drawn again
+    page.mouse.up()
+    assert row_boxes(page) == [(100, 100, 300, 250)]
