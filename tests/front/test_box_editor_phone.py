@@ -107,3 +107,34 @@ def test_it_zooms_with_two_fingers_and_draws_with_one(phone, live_server, storek
     fingers.drag(start, (start[0] + 100, start[1] + 80))
     wait_for_recognition(page)
     assert len(row_boxes(page)) == 3 and row_boxes(page)[0] == a
+
+
+def test_one_finger_turns_a_box_by_its_handle(phone, live_server, storekeeper, table_photo):
+    """A diagonal tool on a phone: the turn handle is a fingertip's size and follows the
+    finger about the box's centre."""
+    import math
+
+    page = phone(storekeeper)
+    open_kit_page(page, "Issue")
+    upload_photo(page, table_photo)
+    page.locator(".tool-row .remove").click()  # the whole-photo proposal
+    fingers = Fingers(page)
+    centre_on_screen(page)
+    fingers.drag(on_screen(page, 400, 500), on_screen(page, 1200, 700))
+    wait_for_recognition(page)
+    [box] = row_boxes(page)
+    knob = page.locator("g.tool-box.selected circle.turn").bounding_box()
+    assert knob["width"] >= 20  # a fingertip, not a mouse's pin
+    start = (knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2)
+    middle = on_screen(page, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    a = math.radians(25)  # clockwise on screen
+    dx, dy = start[0] - middle[0], start[1] - middle[1]
+    end = (
+        middle[0] + dx * math.cos(a) - dy * math.sin(a),
+        middle[1] + dx * math.sin(a) + dy * math.cos(a),
+    )
+    fingers.drag(start, end, steps=10)
+    wait_for_recognition(page)
+    [turned] = row_boxes(page)
+    assert len(turned) == 5 and abs(turned[4] - 25) <= 2
+    assert all(abs(p - q) <= 2 for p, q in zip(turned[:4], box[:4], strict=True))
