@@ -16,7 +16,7 @@ Measured figures and the layouts that work: docs/kits.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -334,19 +334,13 @@ def _with_shafts(regions: list[_Region], pixels: np.ndarray) -> list[_Region]:
     labels = np.zeros(pixels.shape[:2], np.int32)
     for k, r in enumerate(regions, start=1):
         labels[r.where][r.mask] = k
-    found = shafts.follow(labels, pixels)
-    for k, line in found.items():
-        r = regions[k - 1]
+    for k, line in shafts.follow(labels, pixels).items():
         xs, ys = np.round(line).astype(int).T
-        y0, y1 = min(r.where[0].start, ys.min()), max(r.where[0].stop, ys.max() + 1)
-        x0, x1 = min(r.where[1].start, xs.min()), max(r.where[1].stop, xs.max() + 1)
-        mask = np.zeros((y1 - y0, x1 - x0), bool)
-        mask[
-            r.where[0].start - y0 : r.where[0].stop - y0,
-            r.where[1].start - x0 : r.where[1].stop - x0,
-        ] = r.mask
-        mask[ys - y0, xs - x0] = True
-        regions[k - 1] = _Region((slice(y0, y1), slice(x0, x1)), mask, r.flags)
+        where = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+        mask = np.zeros((where[0].stop - where[0].start, where[1].stop - where[1].start), bool)
+        mask[ys - ys.min(), xs - xs.min()] = True
+        r = regions[k - 1]
+        regions[k - 1] = replace(_joined(r, _Region(where, mask, ())), flags=r.flags)
     return regions
 
 
