@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inference import markings
@@ -92,7 +92,14 @@ def test_a_box_another_reader_holds_is_skipped_not_waited_for(photos_dir):
     with transaction.atomic():
         BoxMarking.objects.select_for_update().get(pk=first.pk)  # another reader is on it
         done = []
-        reader = threading.Thread(target=lambda: done.append(marking_reader.drain()))
+
+        def another_reader():
+            try:
+                done.append(marking_reader.drain())
+            finally:
+                connection.close()  # its own connection: left open, it holds the test database
+
+        reader = threading.Thread(target=another_reader)
         reader.start()
         reader.join(120)
         assert done == [1]  # the other box, at once: no wait for the held one
