@@ -428,31 +428,29 @@ def _join_to(regions: list[_Region], typical: float, expected: int, side: int) -
         ys, xs = np.nonzero(r.mask & ~ndimage.binary_erosion(r.mask))
         return np.stack([xs + r.where[1].start, ys + r.where[0].start], axis=1)
 
-    def counted(rs: list[_Region]) -> int:
-        return sum(int(r.mask.sum()) >= SPECK * typical for r in rs)
-
-    regions = list(regions)
+    # Each region's area, edge pixels and their tree, kept beside it: a join rebuilds only its own.
+    pieces = [(r, int(r.mask.sum()), e, cKDTree(e)) for r in regions for e in [edge(r)]]
     while True:
-        over = counted(regions) > expected
-        edges = [edge(r) for r in regions]
-        trees = [cKDTree(e) for e in edges]
+        over = sum(area >= SPECK * typical for _, area, _, _ in pieces) > expected
         best = None
-        for i in range(len(regions)):
-            for j in range(i + 1, len(regions)):
-                if regions[i].mask.sum() + regions[j].mask.sum() > JOIN_MOST * typical:
+        for i, (_, area_i, _, tree_i) in enumerate(pieces):
+            for j in range(i + 1, len(pieces)):
+                _, area_j, edge_j, _ = pieces[j]
+                if area_i + area_j > JOIN_MOST * typical:
                     continue
-                small = min(regions[i].mask.sum(), regions[j].mask.sum()) < SPECK * typical
-                if not over and not small:
+                if not over and min(area_i, area_j) >= SPECK * typical:
                     continue
-                gap = float(trees[i].query(edges[j], k=1)[0].min())
+                gap = float(tree_i.query(edge_j, k=1)[0].min())
                 if gap <= JOIN_GAP * side and (best is None or gap < best[0]):
                     best = (gap, i, j)
         if best is None:
             break
         _, i, j = best
-        joined = _joined(regions[i], regions[j])
-        regions = [r for k, r in enumerate(regions) if k not in (i, j)] + [joined]
-    return sorted(regions, key=lambda r: -int(r.mask.sum()))
+        joined = _joined(pieces[i][0], pieces[j][0])
+        e = edge(joined)
+        pieces = [p for k, p in enumerate(pieces) if k not in (i, j)]
+        pieces.append((joined, int(joined.mask.sum()), e, cKDTree(e)))
+    return [r for r, _, _, _ in sorted(pieces, key=lambda p: -p[1])]
 
 
 def _joined(a: _Region, b: _Region) -> _Region:
