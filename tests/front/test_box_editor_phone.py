@@ -65,13 +65,20 @@ def handle_size(page):
     return page.locator("g.tool-box.selected .handle").first.bounding_box()["width"]
 
 
-def test_it_zooms_with_two_fingers_and_draws_with_one(phone, live_server, storekeeper, table_photo):
+def empty_issue_page(phone, storekeeper, table_photo):
+    """The issue page on the phone with the table photo and no box (the whole-photo proposal
+    removed), the photo centred on screen; and the fingers that touch it."""
     page = phone(storekeeper)
     open_kit_page(page, "Issue")
     upload_photo(page, table_photo)
-    page.locator(".tool-row .remove").click()  # the whole-photo proposal
+    page.locator(".tool-row .remove").click()
     fingers = Fingers(page)
     centre_on_screen(page)
+    return page, fingers
+
+
+def test_it_zooms_with_two_fingers_and_draws_with_one(phone, live_server, storekeeper, table_photo):
+    page, fingers = empty_issue_page(phone, storekeeper, table_photo)
     assert page.evaluate("matchMedia('(pointer: coarse)').matches")
     width_before = page.locator(".stage img").bounding_box()["width"]
     assert width_before <= 390
@@ -112,14 +119,9 @@ def test_it_zooms_with_two_fingers_and_draws_with_one(phone, live_server, storek
 def test_one_finger_turns_a_box_by_its_handle(phone, live_server, storekeeper, table_photo):
     """A diagonal tool on a phone: the turn handle is a fingertip's size and follows the
     finger about the box's centre."""
-    import math
+    from tests.front.test_box_editor_turn import around
 
-    page = phone(storekeeper)
-    open_kit_page(page, "Issue")
-    upload_photo(page, table_photo)
-    page.locator(".tool-row .remove").click()  # the whole-photo proposal
-    fingers = Fingers(page)
-    centre_on_screen(page)
+    page, fingers = empty_issue_page(phone, storekeeper, table_photo)
     fingers.drag(on_screen(page, 400, 500), on_screen(page, 1200, 700))
     wait_for_recognition(page)
     [box] = row_boxes(page)
@@ -127,13 +129,7 @@ def test_one_finger_turns_a_box_by_its_handle(phone, live_server, storekeeper, t
     assert knob["width"] >= 20  # a fingertip, not a mouse's pin
     start = (knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2)
     middle = on_screen(page, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-    a = math.radians(25)  # clockwise on screen
-    dx, dy = start[0] - middle[0], start[1] - middle[1]
-    end = (
-        middle[0] + dx * math.cos(a) - dy * math.sin(a),
-        middle[1] + dx * math.sin(a) + dy * math.cos(a),
-    )
-    fingers.drag(start, end, steps=10)
+    fingers.drag(start, around(middle, start, 25), steps=10)  # 25° clockwise on screen
     wait_for_recognition(page)
     [turned] = row_boxes(page)
     assert len(turned) == 5 and abs(turned[4] - 25) <= 2
