@@ -52,10 +52,20 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 
 @pytest.fixture
 def phone(browser, live_server):
-    """phone(user) -> a page on a 390 x 844 touch screen, signed in as that user."""
-    context = browser.new_context(**PHONE, device_scale_factor=2)
-    yield lambda user: sign_in(settle_after_clicks(context.new_page()), live_server, user)
-    context.close()
+    """phone(user) -> a page on a 390 x 844 touch screen, signed in as that user.
+
+    Each user gets a phone of their own: in one shared browser the last user's page, still
+    polling, could set a fresh CSRF cookie between the next login form and its post (a 403
+    seen once in CI)."""
+    contexts = []
+
+    def on_phone(user):
+        contexts.append(browser.new_context(**PHONE, device_scale_factor=2))
+        return sign_in(settle_after_clicks(contexts[-1].new_page()), live_server, user)
+
+    yield on_phone
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
