@@ -139,6 +139,26 @@ def test_it_cuts_two_tools_side_by_side_along_their_length_when_told_the_count(l
         assert max(iou(box, p.box) for p in proposals) >= 0.5
 
 
+@pytest.mark.parametrize("pliers", ["6_pliers", "11_side_cutters"])
+def test_a_tool_missing_from_the_photo_is_not_made_up_by_cutting_the_pliers(lay_out, pliers):
+    """The return ends the shift, so the count is all 5 of the engineer's tools, but one is not
+    on the table. The pliers are the largest region: they were cut in two at their pivot (side
+    cutters) or said to hold "2 tools" (pliers), which hid the missing tool. A region that is
+    its own mirror image across its long axis stays one tool."""
+    tools = [
+        (f"catalog/{pliers}.jpg", 35, 420, 150, 150),
+        ("catalog/1_screw_flat.jpg", 0, 300, 700, 100),
+        ("catalog/2_screw_plus.jpg", 0, 280, 700, 400),
+        ("catalog/9_can_opener.jpg", 0, 200, 750, 650),
+    ]
+    photo, boxes, _ = lay_out("grey", tools)
+
+    proposals = propose_boxes(photo, expected=5)
+    assert len(proposals) == 4
+    assert all(max(iou(box, p.box) for p in proposals) >= 0.7 for box in boxes)
+    assert [p.notice for p in proposals] == [""] * 4
+
+
 def test_with_the_count_a_tool_in_pieces_gets_one_box(shared_photos):
     """A chrome shaft lost against the table leaves a screwdriver as a handle and a blade tip:
     without the count they are two boxes; told the photo holds 2 tools, the pieces join."""
