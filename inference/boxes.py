@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from . import config, masks, shafts, turned
 
@@ -403,14 +403,14 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
     (_seam_cut: tools side by side along their length have no neck), but only up to SEAM_MOST
     typical tools (a larger region is a pile: cut, it lost its "k tools overlap" notice and
     test_recognition's pile failed), else the neck (_split with looser rules); parts may be
-    cut again (docs/kits.md, "Cutting merged tools")."""
+    cut again (docs/kits.md, "Cutting merged tools"). When no region is that large, the least
+    solid region is cut (_least_solid): two tools touching at an angle make less than 1.4."""
     todo = sorted(regions, key=lambda r: -int(r.mask.sum()))
     done: list[_Region] = []
     while sum(int(r.mask.sum()) >= SPECK * typical for r in todo + done) < expected:
-        large = [r for r in todo if r.mask.sum() > CUT_FROM * typical]
-        if not large:
+        region = _next_cut(todo, done, typical)
+        if region is None:
             break
-        region = max(large, key=lambda r: int(r.mask.sum()))
         todo = [r for r in todo if r is not region]
         parts = [region.mask]
         if "mirrored" in region.flags or _mirrored(region.mask):
@@ -426,6 +426,47 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
         else:
             done.append(region)
     return sorted(todo + done, key=lambda r: -int(r.mask.sum()))
+
+
+HOLLOW_FROM = 0.8  # with the count still short, a region from this many typical tools' area...
+HOLLOW = 0.6  # ... that fills under this share of its convex hull is cut next (two tools in a V)
+
+
+def _next_cut(todo: list[_Region], done: list[_Region], typical: float) -> _Region | None:
+    """The largest region over CUT_FROM typical tools, else the least solid one, unless a pile
+    left uncut explains the shortfall: it keeps its "k tools overlap" notice."""
+    large = [r for r in todo if r.mask.sum() > CUT_FROM * typical]
+    if large:
+        return max(large, key=lambda r: int(r.mask.sum()))
+    if any(r.mask.sum() >= OVERLAP * typical and "mirrored" not in r.flags for r in done):
+        return None
+    return _least_solid(todo, typical)
+
+
+def _least_solid(regions: list[_Region], typical: float) -> _Region | None:
+    """The region to cut when none is larger than CUT_FROM typical tools: the least solid one
+    that is at least HOLLOW_FROM tools. Two screwdrivers touching at an angle, or a wrench on a
+    pair of pliers' handle, cover little of their hull, while a single tool (even a pair of
+    pliers, which is kept whole anyway) fills most of it (docs/kits.md, "Hollow regions")."""
+    hollow = [
+        (solidity, r)
+        for r in regions
+        if r.mask.sum() > HOLLOW_FROM * typical
+        and "mirrored" not in r.flags
+        and (solidity := _solidity(r.mask)) < HOLLOW
+    ]
+    return min(hollow, key=lambda pair: pair[0])[1] if hollow else None
+
+
+def _solidity(region: np.ndarray) -> float:
+    """The share of its convex hull the region fills (the hull of pixel centres, so a
+    rectangle scores a little over 1; 1.0 where there is no hull: a line)."""
+    ys, xs = np.nonzero(region)
+    try:
+        hull = ConvexHull(np.stack([xs, ys], axis=1))
+    except (QhullError, ValueError):
+        return 1.0
+    return float(len(ys) / max(1.0, hull.volume))
 
 
 MIRRORED = 0.9  # a region this much its own mirror image across its long axis is one tool

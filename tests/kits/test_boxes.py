@@ -139,6 +139,28 @@ def test_it_cuts_two_tools_side_by_side_along_their_length_when_told_the_count(l
         assert max(iou(box, p.box) for p in proposals) >= 0.5
 
 
+def test_two_screwdrivers_touching_in_a_v_are_cut_when_told_the_count(lay_out):
+    """Two thin screwdrivers whose handles touch, splayed in a V, make less than 1.4 typical
+    tools among larger ones, so the largest-first cut never reached them: one box held both.
+    The pair fills little of its convex hull, and with the count short it is cut next."""
+    import make_kits
+
+    flat = make_kits.cut_out("catalog/1_screw_flat.jpg")
+    plus = make_kits.cut_out("catalog/2_screw_plus.jpg")
+    tools = [
+        ("catalog/1_screw_flat.jpg", 20 - flat.axis, 330, 300, 300),
+        ("catalog/2_screw_plus.jpg", -20 - plus.axis, 300, 300, 420),
+        ("catalog/6_pliers.jpg", 0, 300, 850, 80),
+        ("catalog/10_open_end_wrench_3_4.jpg", 0, 300, 800, 500),
+        ("catalog/8_adjustable_wrench.jpg", 0, 300, 80, 650),
+    ]
+    photo, boxes, _ = lay_out("grey", tools)
+
+    proposals = propose_boxes(photo, expected=5)
+    assert len(proposals) == 5
+    assert all(max(iou(box, p.box) for p in proposals) >= 0.7 for box in boxes)
+
+
 @pytest.mark.parametrize("pliers", ["6_pliers", "11_side_cutters"])
 def test_a_tool_missing_from_the_photo_is_not_made_up_by_cutting_the_pliers(lay_out, pliers):
     """The return ends the shift, so the count is all 5 of the engineer's tools, but one is not
