@@ -19,6 +19,13 @@ def test_it_prints_every_figure_for_a_folder_of_kit_photos(kit_folder, tool_mode
     assert figure(text, "class accuracy, true boxes") >= 0.5
     assert "kit matching accuracy, true boxes (2 photo pairs)" in text
     assert figure(text, "kit matching accuracy, true boxes") >= 0.5
+    # Where matching on proposed boxes is lost: a tool must be found in both photos first.
+    both, right_of_those, _ = map(
+        float,
+        re.search(r"by tier \(issued tools found in both.*\n\s+\S+\s+(.*)", text)[1].split(" / "),
+    )
+    assert both >= 0.8  # the two photos' boxes are found (recall >= 0.9 above)
+    assert 0.5 <= right_of_those <= 1.0  # and found tools match about as on true boxes
     # The desk's verdicts, on true and proposed boxes, one figure per line.
     assert len(re.findall(r"^accepted without recount: [01]\.\d{3}$", text, re.M)) == 2
     assert len(re.findall(r"^false accepts: [01]\.\d{3}$", text, re.M)) == 2
