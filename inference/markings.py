@@ -56,6 +56,9 @@ CODE_MIN_SIDE = 24
 # side is at most DETECT_SIDE.
 MIN_SIDE = 320
 DETECT_SIDE = 1600
+# A line read less surely than this is read again turned half a turn, and the surer read is
+# kept: the angle classifier leaves some small etched lines upside down (docs/markings.md).
+TURN_CHECK_BELOW = 0.9
 # Boxes of one photo read at once (each OCR run uses one core): the cores, at most 4.
 READERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -452,18 +455,33 @@ def second_agrees(
     views: Sequence[str], seconds: Sequence[str], patterns: Sequence[re.Pattern]
 ) -> str | None:
     """The number to name from a line whose looks disagree, or None: the one the second
-    recogniser reads in every one of its looks (at least four), when the first recogniser reads
-    it in more than half of its own. Fitted on synthetic seeds 10-16 and the real crops, where it
+    recogniser reads in every one of its looks (at least four; a look may have lost the
+    number's dashes, `_same_characters`, but reads no other number), when the first recogniser
+    reads it in more than half of its own. Fitted on synthetic seeds 10-16 and the real crops, where it
     named 6 more numbers (4 of them real crops) and no wrong one; on seeds 17-19, held out, 2
     more and no wrong one (docs/markings.md, "A second recogniser")."""
     if len(seconds) < 4:
         return None
     found = [set(numbers_in(v, patterns)) for v in seconds]
-    if not all(found) or len(set().union(*found)) != 1:
+    candidates = set().union(*found)
+    if len(candidates) != 1:
         return None
-    [number] = found[0]
+    [number] = candidates
+    if not all(f or _same_characters(v, number) for f, v in zip(found, seconds)):
+        return None
     firsts = sum(number in numbers_in(v, patterns) for v in views)
     return number if firsts * 2 > len(views) else None
+
+
+def _same_characters(text: str, number: str) -> bool:
+    """Whether `text` reads every letter and digit of `number`, in order, and nothing else: the
+    number with its dashes lost (PP-OCRv4 reads `AT6044779` for `AT-604477-9`, where its other
+    looks read the dashes). Such a look backs a number the others read; alone it names none."""
+    return _letters_and_digits(text) == _letters_and_digits(number)
+
+
+def _letters_and_digits(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", normalise(text))
 
 
 @dataclass(frozen=True)
@@ -472,6 +490,7 @@ class Look:
 
     text: str
     char_scores: tuple[float, ...] = ()
+    turned: bool = False  # read turned half a turn from the angle classifier's choice
 
 
 @dataclass(frozen=True)
@@ -484,6 +503,7 @@ class TextLine:
     # The levelled line as the recogniser saw it (BGR, turned upright): the second recogniser
     # reads these very pixels.
     crop: np.ndarray | None = field(default=None, repr=False, compare=False)
+    turned: bool = False  # read turned half a turn from the angle classifier's choice
 
     @property
     def box(self) -> Box:
@@ -518,8 +538,8 @@ def read_text(rgb: np.ndarray, engine: Any = None, *, flatten: bool = False) -> 
     turned: list[np.ndarray] = []
     texts = _recognise(engine, [_level(bgr, q) for q in quads], turned)
     return [
-        TextLine(text, score, q / scale, _char_height(q) / scale, chars, crop)
-        for q, (text, score, chars), crop in zip(quads, texts, turned)
+        TextLine(text, score, q / scale, _char_height(q) / scale, chars, crop, half)
+        for q, (text, score, chars, half), crop in zip(quads, texts, turned)
         if text.strip() and score >= engine.text_score
     ]
 
@@ -532,16 +552,33 @@ def _level(bgr: np.ndarray, quad: np.ndarray) -> np.ndarray:
 
 def _recognise(
     engine: Any, crops: list[np.ndarray], turned_out: list[np.ndarray] | None = None
-) -> list[tuple[str, float, tuple[float, ...]]]:
-    """Text, confidence and each character's score of each levelled line crop (BGR):
+) -> list[tuple[str, float, tuple[float, ...], bool]]:
+    """Text, confidence, each character's score of each levelled line crop (BGR), and whether
+    it was read turned half a turn from the angle classifier's choice (`TURN_CHECK_BELOW`):
     upside-down ones turned by the angle classifier, all recognised in batches. `turned_out`
     gets the crops as recognised (turned upright), for the second recogniser."""
     if not crops:
         return []
     turned, _ = engine.cls_and_rotate(crops)
+    turned = list(turned)
+    out = [(*read, False) for read in _recognised(engine, turned)]
+    # The angle classifier leaves some small etched lines upside down (read as 'V' or 'AT-6'
+    # where the line turned half a turn reads AT-563755-6 at 0.96): a weak read is read again
+    # turned half a turn, and the surer of the two is kept.
+    weak = [i for i, (_, score, *_) in enumerate(out) if score < TURN_CHECK_BELOW]
+    if weak:
+        halves = [np.ascontiguousarray(turned[i][::-1, ::-1]) for i in weak]
+        for i, half, read in zip(weak, halves, _recognised(engine, halves)):
+            if read[1] > out[i][1]:
+                turned[i], out[i] = half, (*read, True)
     if turned_out is not None:
         turned_out.extend(turned)
-    rec = engine.recognize_txt(turned)
+    return out
+
+
+def _recognised(engine: Any, crops: list[np.ndarray]) -> list[tuple[str, float, tuple[float, ...]]]:
+    """Text, confidence and each character's score of each upright line crop (BGR)."""
+    rec = engine.recognize_txt(crops)
     words = rec.word_results if len(rec.word_results or ()) == len(rec.txts) else ()
     out = []
     for i, (t, s) in enumerate(zip(rec.txts, rec.scores)):
@@ -652,17 +689,22 @@ def _add_text(
         if not (numbers_in(line.text, patterns) or fragments_in(line.text, min_partial)):
             continue  # a maker's name, a size: nothing to look at twice
         more, second_reads = look(line)
-        looks = [Look(line.text, line.char_scores), *more]
+        looks = [Look(line.text, line.char_scores, line.turned), *more]
         views = [v.text for v in looks]
         found = [set(numbers_in(v, patterns)) for v in views]
         candidates = set().union(*found)
         height = round(line.char_height, 1)
-        agreed = len(candidates) == 1 and sum(bool(f) for f in found) >= 2
+        # A line read turned half a turn in any look is named only when every look reads its
+        # number, and the second recogniser does not settle it: turned, a 6-8 px etched line
+        # too small to read upright is read as a plausible wrong number by three looks of four.
+        turned = any(v.turned for v in looks)
+        agreeing = max(2, len(looks)) if turned else 2
+        agreed = len(candidates) == 1 and sum(bool(f) for f in found) >= agreeing
         number = None
         if line.confidence >= MIN_CONFIDENCE:
             if agreed:
                 [number] = candidates
-            elif candidates:
+            elif candidates and not turned:
                 number = second_agrees(views, second_reads(), patterns)
         if number is not None:
             if number not in seen:
@@ -683,7 +725,7 @@ def _add_text(
 
 def _common_tail(texts: list[str]) -> str:
     """The end that every read of a line shares (letters and digits only, normalised)."""
-    cleaned = [re.sub(r"[^A-Z0-9]", "", normalise(t)) for t in texts]
+    cleaned = [_letters_and_digits(t) for t in texts]
     if len(cleaned) < 2:
         return ""
     tail = cleaned[0]
@@ -726,7 +768,7 @@ def other_looks(
     for image, q in ((big, quad), (big, wider), (flattened(big), quad)):
         q = np.clip(q, 0, [image.shape[1] - 1, image.shape[0] - 1]).astype(np.float32)
         crops.append(_level(np.ascontiguousarray(image[..., ::-1]), q))
-    return [Look(text, chars) for text, _, chars in _recognise(engine, crops, turned_out)]
+    return [Look(t, chars, half) for t, _, chars, half in _recognise(engine, crops, turned_out)]
 
 
 def _status(marking: Marking) -> tuple[str, str]:
