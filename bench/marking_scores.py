@@ -58,12 +58,14 @@ def real_crops() -> list[tuple[str, np.ndarray, str]]:
     return out
 
 
-def synthetic_crops(seed: int, per_kind: int, tmp: str) -> list[tuple[str, np.ndarray, str]]:
+def synthetic_crops(
+    seed: int, per_kind: int, tmp: str, kinds: tuple[str, ...] = ("etched", "label")
+) -> list[tuple[str, np.ndarray, str]]:
     import make_markings
 
     make_markings.main([tmp, "--seed", str(seed), "--per-kind", str(per_kind)])
     with open(Path(tmp) / "markings.csv", newline="") as f:
-        rows = [w for w in csv.DictReader(f) if w["kind"] in ("etched", "label")]
+        rows = [w for w in csv.DictReader(f) if w["kind"] in kinds]
     return [
         (w["file"], load_rgb(Path(tmp) / w["file"]), markings.normalise(w["text"])) for w in rows
     ]

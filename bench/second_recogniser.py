@@ -85,9 +85,12 @@ def compare(title: str, crops: list[tuple[str, np.ndarray, str]], second) -> Non
 Compare = Callable[[str, list[tuple[str, np.ndarray, str]], Any], None]
 
 
-def each_set(argv, description: str, compare: Compare) -> None:
+def each_set(
+    argv, description: str, compare: Compare, kinds: tuple[str, ...] = ("etched", "label")
+) -> None:
     """`compare(title, crops, second)` on the real crops and each synthetic seed asked for
-    (--seed S ..., --per-kind N, --no-real), with the second recogniser loaded once."""
+    (--seed S ..., --per-kind N, --no-real; its crops of these `kinds`), with the second
+    recogniser loaded once."""
     import marking_scores
 
     ap = argparse.ArgumentParser(description=description)
@@ -103,7 +106,7 @@ def each_set(argv, description: str, compare: Compare) -> None:
         compare("real crops (bench/marking_scores.py)", marking_scores.real_crops(), second)
     for seed in args.seed:
         with tempfile.TemporaryDirectory() as tmp:
-            crops = marking_scores.synthetic_crops(seed, args.per_kind, tmp)
+            crops = marking_scores.synthetic_crops(seed, args.per_kind, tmp, kinds)
             compare(
                 f"synthetic text (scripts/make_markings.py --seed {seed} --per-kind {args.per_kind})",
                 crops,

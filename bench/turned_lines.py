@@ -15,11 +15,8 @@ time per text crop (`time.process_time` around `read_marking`, median) before an
 
 from __future__ import annotations
 
-import argparse
-import csv
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,9 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "scripts"), str(REPO / "bench")]
 
-from bench.second_recogniser import band  # noqa: E402
+from bench.second_recogniser import band, each_set  # noqa: E402
 from inference import markings  # noqa: E402
-from inference.marking_eval import load_rgb  # noqa: E402
 
 TURN_CHECK_BELOW = markings.TURN_CHECK_BELOW
 SAME_CHARACTERS = markings._same_characters
@@ -41,17 +37,6 @@ def switch(after: bool) -> None:
     """Both changes on (after) or off (before: no line read turned, no dashless backing)."""
     markings.TURN_CHECK_BELOW = TURN_CHECK_BELOW if after else 0.0
     markings._same_characters = SAME_CHARACTERS if after else (lambda text, number: False)
-
-
-def synthetic(seed: int, per_kind: int, tmp: str) -> list[tuple[str, np.ndarray, str]]:
-    import make_markings
-
-    make_markings.main([tmp, "--seed", str(seed), "--per-kind", str(per_kind)])
-    with open(Path(tmp) / "markings.csv", newline="") as f:
-        rows = [w for w in csv.DictReader(f) if w["kind"] in ("etched", "label", "junk", "blank")]
-    return [
-        (w["file"], load_rgb(Path(tmp) / w["file"]), markings.normalise(w["text"])) for w in rows
-    ]
 
 
 def compare(title: str, crops: list[tuple[str, np.ndarray, str]], second) -> None:
@@ -87,26 +72,7 @@ def compare(title: str, crops: list[tuple[str, np.ndarray, str]], second) -> Non
 
 
 def main(argv=None) -> None:
-    import marking_scores
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, nargs="*", default=[10])
-    ap.add_argument("--per-kind", type=int, default=6)
-    ap.add_argument("--no-real", action="store_true")
-    args = ap.parse_args(argv)
-    markings.ocr_engine()
-    second = markings.second_recogniser()
-    if second is None:
-        sys.exit(markings.second_recogniser_status()[1])
-    if not args.no_real:
-        compare("real crops (bench/marking_scores.py)", marking_scores.real_crops(), second)
-    for seed in args.seed:
-        with tempfile.TemporaryDirectory(prefix="marks_") as tmp:
-            compare(
-                f"synthetic (scripts/make_markings.py --seed {seed} --per-kind {args.per_kind})",
-                synthetic(seed, args.per_kind, tmp),
-                second,
-            )
+    each_set(argv, __doc__.splitlines()[0], compare, kinds=("etched", "label", "junk", "blank"))
 
 
 if __name__ == "__main__":
