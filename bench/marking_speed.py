@@ -48,10 +48,13 @@ def module_at(rev: str) -> Any:
     ).stdout
     path = Path(tempfile.mkdtemp()) / "markings_before.py"
     path.write_text(source)
-    spec = importlib.util.spec_from_file_location("markings_before", path)
+    # named inside the inference package, so that its relative imports (`from . import
+    # turned`) find today's modules beside it
+    name = "inference.markings_before"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["markings_before"] = module  # dataclasses look their module up
+    sys.modules[name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
