@@ -271,36 +271,29 @@ def _kit_key(photo: PhotoResult) -> str:
     return photo.kit if photo.tier in ("", "easy") else f"{photo.kit} {photo.tier}"
 
 
-def _kit_figures(photos: list[PhotoResult]) -> tuple[int, dict[str, tuple[int, int, int]]]:
-    """Photo pairs, and per kit: (tools counted, right on true boxes, right on proposed boxes)."""
+def _kit_figures(photos: list[PhotoResult]) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
+    """Photo pairs, and per kit: (tools counted, right on true boxes, right on proposed boxes,
+    found in both photos on proposed boxes)."""
     kits = defaultdict(list)
     for p in photos:
         kits[_kit_key(p)].append(p)
     pairs, out = 0, {}
     for kit, members in sorted(kits.items()):
-        counted = right_t = right_p = 0
+        counted = right_t = right_p = both = 0
         for issued, returned in permutations(members, 2):
             pairs += 1
             counted += len(issued.truths)
             right_t += _kit_right(issued, returned, proposed=False)
             right_p += _kit_right(issued, returned, proposed=True)
-        out[kit] = (counted, right_t, right_p)
+            both += _found_in_both(issued, returned)
+        out[kit] = (counted, right_t, right_p, both)
     return pairs, out
 
 
-def _found_in_both(photos: list[PhotoResult]) -> int:
-    """Over the ordered photo pairs of each kit: issued tools found in both photos."""
-    kits = defaultdict(list)
-    for p in photos:
-        kits[_kit_key(p)].append(p)
-    return sum(
-        sum(
-            issued.truths[i].tool in {returned.truths[j].tool for j in returned.hits}
-            for i in issued.hits
-        )
-        for members in kits.values()
-        for issued, returned in permutations(members, 2)
-    )
+def _found_in_both(issued: PhotoResult, returned: PhotoResult) -> int:
+    """The issued photo's tools whose boxes were found in both photos."""
+    there = {returned.truths[j].tool for j in returned.hits}
+    return sum(issued.truths[i].tool in there for i in issued.hits)
 
 
 def _slice(photos: list[PhotoResult]) -> Slice:
@@ -308,7 +301,7 @@ def _slice(photos: list[PhotoResult]) -> Slice:
     found = sum(len(p.hits) for p in photos)
     proposals = sum(len(p.proposals) for p in photos)
     pairs, kits = _kit_figures(photos)
-    counted = sum(c for c, _, _ in kits.values())
+    counted = sum(c for c, *_ in kits.values())
     return Slice(
         photos=len(photos),
         tools=tools,
@@ -316,9 +309,9 @@ def _slice(photos: list[PhotoResult]) -> Slice:
         precision=found / max(1, proposals),
         merged=sum(p.merged for p in photos),
         kit_pairs=pairs,
-        kit_accuracy_true=sum(t for _, t, _ in kits.values()) / max(1, counted),
-        kit_accuracy_proposed=sum(r for _, _, r in kits.values()) / max(1, counted),
-        found_in_both=_found_in_both(photos) / max(1, counted),
+        kit_accuracy_true=sum(k[1] for k in kits.values()) / max(1, counted),
+        kit_accuracy_proposed=sum(k[2] for k in kits.values()) / max(1, counted),
+        found_in_both=sum(k[3] for k in kits.values()) / max(1, counted),
     )
 
 
@@ -353,8 +346,8 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
         for i, j in p.hits.items()
     )
     pairs, kits = _kit_figures(photos)
-    counted = sum(c for c, _, _ in kits.values())
-    by_kit = {k: (t / max(1, c), r / max(1, c)) for k, (c, t, r) in kits.items()}
+    counted = sum(c for c, *_ in kits.values())
+    by_kit = {k: (t / max(1, c), r / max(1, c)) for k, (c, t, r, _) in kits.items()}
     layouts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     # per layout: tools, found, proposals, hits
     for p in photos:
@@ -399,8 +392,8 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
         class_accuracy_true=right_true / max(1, tools),
         class_accuracy_proposed=right_proposed / max(1, found),
         kit_pairs=pairs,
-        kit_accuracy_true=sum(t for _, t, _ in kits.values()) / max(1, counted),
-        kit_accuracy_proposed=sum(r for _, _, r in kits.values()) / max(1, counted),
+        kit_accuracy_true=sum(k[1] for k in kits.values()) / max(1, counted),
+        kit_accuracy_proposed=sum(k[2] for k in kits.values()) / max(1, counted),
         by_layout=by_layout,
         by_kit=by_kit,
         refined_recall=refined_found / max(1, tools),
