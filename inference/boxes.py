@@ -156,13 +156,18 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # the spread of (1) is the whole range of their colours, and tools fell apart in it.
     # (2) alone lost chrome on white paper and crumbs made boxes (docs/kits.md): both, kept.
     noise = 1.25 * float(np.percentile(distance[border], 95)) + 3.0
-    z = np.maximum(distance / noise, _table_z(residual, border))
+    colours = _table_z(residual, border)
+    z = np.maximum(distance / noise, colours)
     shadow = _shadow_mask(smooth, background)
     # Hysteresis: a region counts only if some of it differs from the surface by more than a
     # shadow could (hue, or much darker); then its faint and shadow-like parts count too, since
     # grey metal on a light table darkens it just as a shadow does. A shadow alone makes no box;
     # one attached to a tool widens that tool's box by the shadow's offset.
-    weak = z > STRONG * 0.6
+    # On a textured table (wood grain, rust, a cutting mat's grid; border spread over TEXTURED)
+    # the distance to the surface is mostly texture, and its faint band ran through the grain
+    # from tool to tool (seven tools in one region on wood): there only the table's colours
+    # say what is a tool's faint part (docs/kits.md, "Faint parts on textured tables").
+    weak = (colours if noise > TEXTURED else z) > STRONG * 0.6
     strong = (z > STRONG) & ~shadow
     labels, count = ndimage.label(weak)
     seeded = np.zeros(count + 1, dtype=bool)
@@ -176,6 +181,7 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mask, z
 
 
+TEXTURED = 25.0  # a border spread (the noise unit, levels of 255) above this is a textured table
 COLOUR_BIN = 4.0  # colour resolution of the table's colours (residual units, 0..255 scale)
 COLOUR_HALF = 32  # bins each side of the fitted surface: +-128 covers any table's spread
 SUPPORT_MARGIN = 2.0  # z = distance to the table's colours / (this x the held-out spread)

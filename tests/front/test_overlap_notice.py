@@ -37,9 +37,13 @@ def rows(page):
 def test_it_says_on_the_issue_page_where_tools_of_the_real_kit_photo_touch(
     signed_in, storekeeper, photos_dir
 ):
-    """The real kit photo (DSCN4950: 11 tools side by side on paper, hard shadows): three
-    boxes hold two tools each, and each says so; the lockwire pliers and the side cutters
-    clearly ("2 tools overlap here"), the other two as "may hold 2 tools"."""
+    """The real kit photo (DSCN4950: 11 tools side by side on paper, hard shadows), no count:
+    three boxes hold two tools each. The water-pump pliers with the can opener and the
+    adjustable wrench with the offset screwdriver say "may hold 2 tools", in their rows, above
+    the photo and on the boxes. The open-end wrench with the cross-tip screwdriver is no larger
+    than one tool and says nothing (docs/kits.md, "Faint parts on textured tables"). No box
+    claims more, and the lockwire pliers and the side cutters, which the shadows used to join,
+    have a box each."""
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
     upload_photo(page, photos_dir / "kit" / "DSCN4950.JPG")
@@ -49,37 +53,28 @@ def test_it_says_on_the_issue_page_where_tools_of_the_real_kit_photo_touch(
     pliers, cutters = truths[4], truths[10]
     shown = rows(page)
     held = [sum(inside(t, box) > 0.6 for t in truths) for box, _, _ in shown]
-    both = [
-        i
-        for i, (box, _, _) in enumerate(shown)
-        if inside(pliers, box) > 0.6 and inside(cutters, box) > 0.6
-    ]
-    assert len(both) == 1, shown
-    k = both[0]
-    box, note, marked = shown[k]
-    assert marked and note == f"2 {NOTICE}"
-    # Every box holding two tools says so, in its row and above the photo.
+    assert not any(inside(pliers, box) > 0.6 and inside(cutters, box) > 0.6 for box, _, _ in shown)
     merged = [i for i, n in enumerate(held) if n >= 2]
     assert len(merged) == 3, shown
+    noticed = [i for i, (_, _, marked) in enumerate(shown) if marked]
+    assert len(noticed) == 2 and set(noticed) < set(merged), shown
     above = page.locator(".overlap-note")
     assert above.is_visible()
-    for i in merged:
-        assert shown[i][2] and (shown[i][1] == f"2 {NOTICE}" or shown[i][1] == MAYBE), shown[i]
-        assert f"Box {i + 1}: {shown[i][1]}." in above.inner_text()
+    for i in noticed:
+        assert shown[i][1] == MAYBE, shown[i]
+        assert f"Box {i + 1}: {MAYBE}." in above.inner_text()
+    assert NOTICE not in above.inner_text()
     # ... and on the box itself.
+    k = noticed[0]
     box_on_photo = page.locator(f'g.tool-box[data-i="{k}"]')
     assert "overlap" in box_on_photo.get_attribute("class")
-    assert box_on_photo.locator("text").text_content() == f"{k + 1}: 2 tools"
-    assert "(2 tools overlap)" in box_on_photo.get_attribute("aria-label")
-    # A box holding one tool may be flagged as large (one is: the water-pump pliers with their
-    # shadow), never as holding several.
-    alone = [i for i, n in enumerate(held) if n < 2 and shown[i][2]]
-    assert len(alone) <= 1 and all(shown[i][1] == MAYBE for i in alone), shown
+    assert box_on_photo.locator("text").text_content() == f"{k + 1}: 2 tools?"
+    assert "(may hold 2 tools)" in box_on_photo.get_attribute("aria-label")
 
     # The desk draws the boxes itself: a box it drew or moved is one tool; a removed box's
     # notice goes with it.
     page.locator(".tool-row").nth(k).locator(".remove").click()
-    assert f"2 {NOTICE}" not in page.locator(".overlap-note").inner_text()
+    assert page.locator(".overlap-note").inner_text().count(MAYBE) == len(noticed) - 1
     assert sum(m for _, _, m in rows(page)) == sum(m for _, _, m in shown) - 1
 
 
@@ -132,12 +127,12 @@ def iou(a, b):
 def test_the_count_typed_at_issue_cuts_the_real_kit_photos_touching_tools_apart(
     signed_in, storekeeper, photos_dir
 ):
-    """The real kit photo again: without a count, 8 boxes for 11 tools (3 hold two; 6 tools
-    found, measured on the turned boxes' bounds: the merged pair's box is turned 8°, and its
-    bounds no longer pass for one of its two tools). The storekeeper types "11" in "Number of
+    """The real kit photo again: without a count, 8 boxes for 11 tools (3 hold two; 7 tools
+    found, measured on the turned boxes' bounds). The storekeeper types "11" in "Number of
     tools": the boxes are proposed again with that count, and 9 of the 11 tools get a box of
-    their own (docs/kits.md). Once a box was changed by hand, a new count leaves the boxes
-    alone."""
+    their own by the turned boxes' bounds (10 by the axis-aligned boxes that evaluate_kits
+    counts; docs/kits.md, "Faint parts on textured tables"). Once a box was changed by hand,
+    a new count leaves the boxes alone."""
     with (photos_dir / "kit" / "boxes.csv").open(newline="") as f:
         truths = [tuple(int(r[k]) for k in ("x0", "y0", "x1", "y1")) for r in csv.DictReader(f)]
 
@@ -148,7 +143,7 @@ def test_the_count_typed_at_issue_cuts_the_real_kit_photos_touching_tools_apart(
     open_kit_page(page, "Issue")
     upload_photo(page, photos_dir / "kit" / "DSCN4950.JPG")
     before = rows(page)
-    assert (len(before), found(before)) == (8, 6)
+    assert (len(before), found(before)) == (8, 7)
 
     page.get_by_label("Number of tools").fill("11")
     page.get_by_label("Number of tools").press("Enter")
