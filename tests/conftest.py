@@ -217,6 +217,14 @@ def media_in_tmp(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users made in tests get a fast password hash: PBKDF2's million rounds took about a second
+    a user made or signed in on a loaded CI machine, in hundreds of tests that are not about the
+    hash (the settings keep it; `serve` and other subprocesses use it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def reader(transactional_db):
     """The marking reader beside the test, as `serve` runs it beside gunicorn: its real loop in
