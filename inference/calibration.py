@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.stats import beta
 
 # Fewer genuine candidates than this (or no impostors) and the crib's own data is not used:
 # FALLBACK, fitted on the shared photos' different-photo pairs, stands in.
@@ -315,6 +314,11 @@ def operating_points(
     accepts among returned tools that were not the tool issued (their own tool removed),
     against the share of genuine returns accepted without confirmation or recount. Acceptance
     needs the same type read by the model and the best match of the kit (margin > 0)."""
+    # Imported here, not at the top: scipy.stats was a third of every Django process's start-up
+    # (manage.py commands, serve, gunicorn, the marking reader), and only a calibration fit
+    # needs it.
+    from scipy.stats import beta
+
     p = calibration.probability(candidates)
     y = np.asarray(genuine, bool)
     chosen = np.array([c.chosen for c in candidates], bool)

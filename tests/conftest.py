@@ -1,5 +1,6 @@
 """Fixtures shared by every test: the crib's users, paths to ../shared, and a real browser."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -216,6 +217,14 @@ def media_in_tmp(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Users made in tests get a fast password hash: PBKDF2's million rounds took about a second
+    a user made or signed in on a loaded CI machine, in hundreds of tests that are not about the
+    hash (the settings keep it; `serve` and other subprocesses use it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def reader(transactional_db):
     """The marking reader beside the test, as `serve` runs it beside gunicorn: its real loop in
@@ -227,8 +236,8 @@ def reader(transactional_db):
         yield running
 
 
-@pytest.fixture
-def pg_tmp():
+@contextlib.contextmanager
+def scratch_pg_folder():
     """A scratch folder for an embedded PostgreSQL. Not under pytest's tmp_path: postgres runs as
     the OS user `pgserver` (when tests run as root) and needs to reach it, while pytest keeps
     its own folders private and prunes them while other test runs may be using them."""
@@ -238,8 +247,17 @@ def pg_tmp():
     (ROOT / "var").mkdir(exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix="test-", dir=ROOT / "var"))
     path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_tmp():
+    """A scratch folder for an embedded PostgreSQL (scratch_pg_folder), for one test."""
+    with scratch_pg_folder() as path:
+        yield path
 
 
 def pytest_configure(config):
@@ -247,8 +265,6 @@ def pytest_configure(config):
     any worker, and stopped after the last: each worker makes its own test database in it and
     leaves the server alone (embedded_db.running stops only what it started)."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
-        import contextlib
-
         from django.conf import settings
 
         from toolcrib.lib import embedded_db
@@ -274,16 +290,53 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         yield
 
 
+@pytest.fixture(scope="session")
+def migrated_pgdata():
+    """An embedded PostgreSQL data folder with every migration applied (the kit's tool types,
+    nothing else), made once per test run and at rest: `copy_migrated` puts a copy of it where
+    an installation is tested, instead of migrating again for each (seconds a start)."""
+    import subprocess
+    import sys
+
+    with scratch_pg_folder() as folder:
+        env = {**os.environ, "TOOLCRIB_VAR": str(folder / "var")}
+        env.pop("DATABASE_URL", None)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )  # its embedded PostgreSQL stops when the command ends
+        yield folder / "var" / "pgdata"
+
+
+def copy_migrated(template: Path, var: Path) -> None:
+    """The migrated data folder under `var` (as var/pgdata); `cp -a` keeps its owner, the OS
+    user postgres runs as."""
+    import subprocess
+
+    var.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-a", str(template), str(var / "pgdata")], check=True)
+
+
 @pytest.fixture
-def serve(pg_tmp):
+def serve(pg_tmp, request):
     """Start the real `manage.py serve` (embedded PostgreSQL under pg_tmp unless DATABASE_URL is
-    given); every one started is stopped after the test."""
+    given); every one started is stopped after the test. Its first start finds the database
+    migrated already (a copy of `migrated_pgdata`: serve's migrate has nothing to do, as on any
+    start after the first) unless told `fresh=True`: then it makes and migrates the database
+    itself, as on a new machine."""
     from tests.serving import Served
 
     started = []
 
-    def start(*args, **extra_env):
-        served = Served(pg_tmp / "var", extra_env, args)
+    def start(*args, fresh=False, **extra_env):
+        var = pg_tmp / "var"
+        if not fresh and not extra_env.get("DATABASE_URL") and not (var / "pgdata").exists():
+            copy_migrated(request.getfixturevalue("migrated_pgdata"), var)
+        served = Served(var, extra_env, args)
         started.append(served)
         served.wait_for("Serving http")
         return served
@@ -304,9 +357,9 @@ def s3_server():
     proc.wait(10)
 
 
-@pytest.fixture
-def s3_bucket(s3_server):
-    """A new empty bucket; the environment variables that point Toolcrib at it."""
+def new_bucket(s3_server):
+    """A new empty bucket on the S3 server; the environment variables that point Toolcrib at
+    it, and under "client" a boto3 client for it."""
     import uuid
 
     import boto3
@@ -328,3 +381,9 @@ def s3_bucket(s3_server):
     client.create_bucket(Bucket=env["TOOLCRIB_S3_BUCKET"])
     env["client"] = client
     return env
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A new empty bucket; the environment variables that point Toolcrib at it."""
+    return new_bucket(s3_server)

@@ -24,12 +24,6 @@ from toolcrib.crib.models import (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # These tests make many users; a slow hash only slows them down (sign-in is by token).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(db):
     """api(user) -> a client that sends `user`'s API token; api() -> an anonymous client."""

@@ -73,6 +73,12 @@ print(json.dumps(out))
 """
 
 
+@pytest.fixture
+def fast_passwords():
+    """Not here (tests/conftest.py): the storekeeper signs in from a subprocess with the
+    settings' own password hashers, so the password is hashed as they hash it."""
+
+
 @pytest.mark.django_db(transaction=True)
 def test_behind_a_tls_proxy_it_redirects_http_and_keeps_cookies_to_https(storekeeper, tmp_path):
     db = connection.settings_dict

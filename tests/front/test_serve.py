@@ -13,7 +13,7 @@ from tests.serving import ROOT, postgres_pid
 
 
 def test_it_starts_fresh_with_an_admin_who_sees_the_kit(serve, page):
-    served = serve()
+    served = serve(fresh=True)  # a new machine: no database yet
     url, output = served.url, served.output
     password = re.search(r"log in as\s+admin\s+with password\s+(\S+)", output).group(1)
 

@@ -10,7 +10,14 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, need_model, need_shared_photos
+from tests.conftest import (
+    ROOT,
+    copy_migrated,
+    need_model,
+    need_shared_photos,
+    new_bucket,
+    scratch_pg_folder,
+)
 
 pytestmark = [pytest.mark.model, pytest.mark.photos]
 
@@ -79,29 +86,55 @@ def snapshot(env):
     return json.loads(manage("shell", "-c", SNAPSHOT, env=env).stdout.splitlines()[-1])
 
 
-@pytest.fixture(params=["local folder", "object store"])
-def installation(request, pg_tmp):
+@pytest.fixture(scope="module", params=["local folder", "object store"])
+def populated(request, s3_server, migrated_pgdata):
+    """An installation (a copy of the migrated database) populated once per module (the model computes the issue's
+    features in a subprocess: most of a test's time), at rest (its PostgreSQL stopped by the
+    last command); each test works on a copy of it (`installation`)."""
     need_model()
     photos = need_shared_photos()
-    env = {**os.environ, "TOOLCRIB_VAR": str(pg_tmp / "var")}
-    env.pop("DATABASE_URL", None)
-    env.pop("SECRET_KEY", None)
-    if request.param == "object store":
-        bucket = request.getfixturevalue("s3_bucket")
+    with scratch_pg_folder() as folder:
+        env = {**os.environ, "TOOLCRIB_VAR": str(folder / "var")}
+        env.pop("DATABASE_URL", None)
+        env.pop("SECRET_KEY", None)
+        if request.param == "object store":
+            bucket = new_bucket(s3_server)
+            env.update({k: v for k, v in bucket.items() if k.startswith("TOOLCRIB_")})
+            env["bucket"] = bucket
+        copy_migrated(migrated_pgdata, folder / "var")
+        chosen = [
+            (str(photos / "single/5_safety_pliers__black.jpg"), 4),
+            (str(photos / "catalog/11_side_cutters.jpg"), 10),
+        ]
+        boxes = {}
+        with open(ROOT / "bench" / "shared_boxes.csv") as f:
+            for row in f.read().splitlines()[1:]:
+                name, *box = row.split(",")
+                boxes[str(photos / name)] = tuple(int(v) for v in box)
+        spec = [(path, boxes[path], kind) for path, kind in chosen]
+        manage("shell", "-c", f"PHOTOS = {spec!r}\n{POPULATE}", env=env)
+        yield env
+
+
+@pytest.fixture
+def installation(populated, pg_tmp, s3_server):
+    """A copy of the populated installation of its own for this test: its folder (database,
+    photos, key: `cp -a` keeps the owner postgres runs as) and, for the object store, its
+    objects in a new bucket."""
+    env = {**populated, "TOOLCRIB_VAR": str(pg_tmp / "var")}
+    subprocess.run(["cp", "-a", populated["TOOLCRIB_VAR"], env["TOOLCRIB_VAR"]], check=True)
+    if "bucket" in populated:
+        source, bucket = populated["bucket"], new_bucket(s3_server)
+        for item in source["client"].list_objects_v2(Bucket=source["TOOLCRIB_S3_BUCKET"])[
+            "Contents"
+        ]:
+            bucket["client"].copy_object(
+                Bucket=bucket["TOOLCRIB_S3_BUCKET"],
+                Key=item["Key"],
+                CopySource={"Bucket": source["TOOLCRIB_S3_BUCKET"], "Key": item["Key"]},
+            )
         env.update({k: v for k, v in bucket.items() if k.startswith("TOOLCRIB_")})
         env["bucket"] = bucket
-    manage("migrate", "-v0", env=env)
-    chosen = [
-        (str(photos / "single/5_safety_pliers__black.jpg"), 4),
-        (str(photos / "catalog/11_side_cutters.jpg"), 10),
-    ]
-    boxes = {}
-    with open(ROOT / "bench" / "shared_boxes.csv") as f:
-        for row in f.read().splitlines()[1:]:
-            name, *box = row.split(",")
-            boxes[str(photos / name)] = tuple(int(v) for v in box)
-    spec = [(path, boxes[path], kind) for path, kind in chosen]
-    manage("shell", "-c", f"PHOTOS = {spec!r}\n{POPULATE}", env=env)
     return env
 
 
@@ -158,7 +191,7 @@ def test_restore_refuses_an_installation_that_is_in_use(installation, pg_tmp):
     assert "cannot read" in refused.stderr and "Traceback" not in refused.stderr
 
 
-@pytest.mark.parametrize("installation", ["local folder"], indirect=True)
+@pytest.mark.parametrize("populated", ["local folder"], indirect=True)
 def test_a_backup_of_the_embedded_database_restores_into_a_database_url(installation, pg_tmp):
     """Moving to a PostgreSQL of one's own: restore into an empty DATABASE_URL database."""
     from urllib.parse import quote
