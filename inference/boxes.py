@@ -5,7 +5,8 @@ border: a quadratic surface per colour channel, so a gentle illumination gradien
 part of the background, and the colours the border holds around it (one for paper; the
 light and dark of wood grain; paint, rust and bare metal). Pixels far from that surface for
 its border's spread, or far from every colour the border shows, are foreground; a shadow
-(darker than the surface but with its hue) cannot start a region on its own. Connected
+(darker than the surface but with its hue) cannot start a region on its own; on a textured
+table (wood grain, rust) a tool's faint parts are judged by the table's colours alone. Connected
 regions become boxes; a region much larger than the typical tool is split at its narrow
 necks, which separates tools that touch at a point. When the number of tools is known (an API
 client's expected_tools at issue), the largest regions are also cut along a straight seam until there are that

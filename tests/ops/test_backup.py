@@ -88,9 +88,9 @@ def snapshot(env):
 
 @pytest.fixture(scope="module", params=["local folder", "object store"])
 def populated(request, s3_server, migrated_pgdata):
-    """An installation (a copy of the migrated database) populated once per module (the model computes the issue's
-    features in a subprocess: most of a test's time), at rest (its PostgreSQL stopped by the
-    last command); each test works on a copy of it (`installation`)."""
+    """An installation (a copy of the migrated database) populated once per module (the model
+    computes the issue's features in a subprocess: most of a test's time), at rest (its
+    PostgreSQL stopped by the last command); each test works on a copy of it (`installation`)."""
     need_model()
     photos = need_shared_photos()
     with scratch_pg_folder() as folder:
