@@ -167,8 +167,11 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # On a textured table (wood grain, rust, a cutting mat's grid; border spread over TEXTURED)
     # the distance to the surface is mostly texture, and its faint band ran through the grain
     # from tool to tool (seven tools in one region on wood): there only the table's colours
-    # say what is a tool's faint part (docs/kits.md, "Faint parts on textured tables").
-    weak = (colours if noise > TEXTURED else z) > STRONG * 0.6
+    # say what is a tool's faint part (docs/kits.md, "Faint parts on textured tables"). A
+    # smooth table with the floor beyond its edge spreads as widely, but there the floor's
+    # colours took chrome's dark reflections for table: it keeps the surface's faint band.
+    textured = noise > TEXTURED and not _two_surfaces(smooth, border)
+    weak = (colours if textured else z) > STRONG * 0.6
     strong = (z > STRONG) & ~shadow
     labels, count = ndimage.label(weak)
     seeded = np.zeros(count + 1, dtype=bool)
@@ -183,10 +186,42 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 TEXTURED = 25.0  # a border spread (the noise unit, levels of 255) above this is a textured table
+SMOOTH_LOCAL = 8.0  # ... unless 3/4 of the border is this smooth within 9 px (levels of 255)
+SURFACES_APART = 4.5  # ... and its blocks fall in two groups this many spreads apart
 COLOUR_BIN = 4.0  # colour resolution of the table's colours (residual units, 0..255 scale)
 COLOUR_HALF = 32  # bins each side of the fitted surface: +-128 covers any table's spread
 SUPPORT_MARGIN = 2.0  # z = distance to the table's colours / (this x the held-out spread)
 TABLE_BLOCKS = 4  # a colour is the table's when this many 16-px blocks of the border show it
+
+
+def _two_surfaces(smooth: np.ndarray, border: np.ndarray) -> bool:
+    """Whether the border shows two smooth surfaces (a painted table and the dark floor beyond
+    its edge) rather than one textured one: smooth within 9 px almost everywhere, and its 16-px
+    blocks' colours fall in two groups far apart (Otsu's split along their main axis; wood,
+    rust and a vignetted sheet of paper vary by degrees). Measured in docs/kits.md, "Two
+    surfaces"."""
+    mean = ndimage.uniform_filter(smooth, size=(9, 9, 1))
+    square = ndimage.uniform_filter(smooth**2, size=(9, 9, 1))
+    local = np.sqrt(np.clip(square - mean * mean, 0, None).sum(axis=2))
+    if float(np.percentile(local[border], 75)) >= SMOOTH_LOCAL:
+        return False
+    ys, xs = np.nonzero(border)
+    _, block = np.unique((ys // 16) * 4096 + xs // 16, return_inverse=True)
+    size = np.bincount(block).astype(np.float64)
+    colours = np.stack([np.bincount(block, smooth[ys, xs, k]) / size for k in range(3)], axis=1)
+    colours -= colours.mean(axis=0)
+    along = np.sort(colours @ np.linalg.svd(colours, full_matrices=False)[2][0])
+    n = len(along)
+    if n < 4:
+        return False
+    # within-group sums of squares for every split point, from cumulative sums
+    k = np.arange(1, n)
+    total, squares = np.cumsum(along), np.cumsum(along**2)
+    low = squares[:-1] - total[:-1] ** 2 / k
+    high = (squares[-1] - squares[:-1]) - (total[-1] - total[:-1]) ** 2 / (n - k)
+    i = int(np.argmin(low + high))
+    spread = np.sqrt((low[i] + high[i]) / n) + 1e-6
+    return bool((along[i + 1 :].mean() - along[: i + 1].mean()) / spread > SURFACES_APART)
 
 
 def _table_z(residual: np.ndarray, border: np.ndarray) -> np.ndarray:
