@@ -91,6 +91,12 @@ def synthetic(per_kind: int, seed: int, *, codes_only: bool = False) -> None:
             f"text {lo}-{hi} px: exact {sum(r.exact for r in part) / len(part):.3f} of {len(part)}, "
             f"wrong {sum(r.wrong for r in part)}, close-up asked {asked}"
         )
+    # the target reads "character height >= 12 px": every band from 12 px up
+    tall = [r for r in text if int(r.extra["height"]) >= 12]
+    print(
+        f"text >= 12 px (12-24): exact {sum(r.exact for r in tall)} of {len(tall)}, "
+        f"wrong {sum(r.wrong for r in tall)}"
+    )
     for kind in ("etched", "label", "datamatrix", "qr", "blank", "junk"):
         part = [r for r in rows if r.extra["kind"] == kind]
         print(f"{kind}: wrong reads {sum(r.wrong for r in part)} of {len(part)}")
