@@ -138,17 +138,86 @@ def foreground_mask(pixels: np.ndarray, table: str | None = None) -> tuple[np.nd
         # Measured and not kept (docs/kits.md): adding its faint parts (0.15-0.3, hysteresis),
         # or where the colour model agrees, merged neighbours and brought the shadows back.
         return ndimage.binary_fill_holes(salient > SALIENT), salient * (2 * STRONG / SALIENT)
-    return _colour_mask(pixels)
+    return _inner_surfaces(pixels, *_colour_mask(pixels))
 
 
-def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The border-based table model: a plain surface, modelled from the border band."""
+SURFACE = 0.4  # a region this share of the photo or more is no tool: a mat or board on the table
+SURFACE_FILL = 0.7  # ... when it fills this much of its bounding box (a sheet, a tile, a plate)
+SURFACE_EDGE = 0.01  # its own edge (this share of its size) is neither table nor tool
+SURFACE_INSETS = (0.02, 0.04, 0.06)  # its band is tried this share of its size inside its edge
+
+
+def _inner_surfaces(
+    pixels: np.ndarray, mask: np.ndarray, z: np.ndarray, depth: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """The tools on a sheet, a mat or a board that lies on the table with the table in view
+    around it: the whole sheet differs from the table, and was one region too large to be a
+    tool (no box at all). On it, the sheet is the table: the mask there is found again, the
+    surface modelled from a band of the sheet's own pixels just inside its edge; and again
+    inside that, for a window in a plate (depth)."""
+    labels, count = ndimage.label(mask)
+    if count == 0 or depth == 0:
+        return mask, z
+    h, w = mask.shape
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    for k, where in enumerate(ndimage.find_objects(labels), start=1):
+        ys, xs = where
+        size = min(ys.stop - ys.start, xs.stop - xs.start)
+        if areas[k] < SURFACE * h * w or areas[k] < SURFACE_FILL * size * max(
+            ys.stop - ys.start, xs.stop - xs.start
+        ):
+            continue
+        sheet = labels[where] == k
+        inner = ndimage.binary_erosion(sheet, iterations=max(1, round(SURFACE_EDGE * size)))
+        band = _plainest_band(pixels[where], sheet, size)
+        if band is None:
+            continue
+        sub_mask, sub_z = _colour_mask(pixels[where], band, sheet=True)
+        sub_mask, sub_z = _inner_surfaces(pixels[where], sub_mask & inner, sub_z, depth - 1)
+        mask = mask & (labels != k)
+        mask[where] |= sub_mask
+        z = z.copy()
+        z[where] = np.where(sheet, sub_z, z[where])
+    return mask, z
+
+
+def _plainest_band(pixels: np.ndarray, sheet: np.ndarray, size: int) -> np.ndarray | None:
+    """The band inside the sheet's edge that its surface model fits best (the least spread):
+    next to the edge it may hold the sheet's bevel or its shadow on the table; further in, the
+    tools."""
+    smooth = ndimage.uniform_filter(pixels, size=(3, 3, 1))
+    best, least = None, np.inf
+    for inset in SURFACE_INSETS:
+        ring = ndimage.binary_erosion(sheet, iterations=max(1, round(inset * size)))
+        band = ring & ~ndimage.binary_erosion(ring, iterations=max(2, round(BORDER * size)))
+        if band.sum() < 100:
+            continue
+        residual = smooth[band] - _fit_background(smooth, band)[band]
+        spread = float(np.percentile(np.sqrt((residual**2).sum(axis=1)), 95))
+        if spread < least:
+            best, least = band, spread
+    return best
+
+
+def _local_spread(smooth: np.ndarray, border: np.ndarray) -> float:
+    """The 75th percentile over the border of the colour spread within 9 px (levels of 255)."""
+    mean = ndimage.uniform_filter(smooth, size=(9, 9, 1))
+    square = ndimage.uniform_filter(smooth**2, size=(9, 9, 1))
+    local = np.sqrt(np.clip(square - mean * mean, 0, None).sum(axis=2))
+    return float(np.percentile(local[border], 75))
+
+
+def _colour_mask(
+    pixels: np.ndarray, border: np.ndarray | None = None, sheet: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The border-based table model: a plain surface, modelled from the border band (or from
+    `border`, the band of a sheet's own pixels just inside its edge: _inner_surfaces)."""
     h, w, _ = pixels.shape
     smooth = ndimage.uniform_filter(pixels, size=(3, 3, 1))  # calms JPEG noise and fine texture
-    background = _fit_background(smooth)
+    border = _border_mask(h, w) if border is None else border
+    background = _fit_background(smooth, border)
     residual = smooth - background
     distance = np.sqrt((residual**2).sum(axis=2))
-    border = _border_mask(h, w)
     # A pixel stands out in either of two ways. (1) Far from the surface in units of the
     # border's whole spread (its 95th percentile x 1.25; the 95th, not the maximum: crumbs or
     # a tool's tip may lie in the border band): right for a plain table, where the spread is
@@ -171,6 +240,10 @@ def _colour_mask(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # smooth table with the floor beyond its edge spreads as widely, but there the floor's
     # colours took chrome's dark reflections for table: it keeps the surface's faint band.
     textured = noise > TEXTURED and not _two_surfaces(smooth, border)
+    if textured and sheet:
+        # a sheet of paper spreads with its mottling and the light across it, but is smooth
+        # within 9 px: chrome on it keeps the surface's faint band (a wooden board is not)
+        textured = _local_spread(smooth, border) >= SMOOTH_LOCAL
     weak = (colours if textured else z) > STRONG * 0.6
     strong = (z > STRONG) & ~shadow
     labels, count = ndimage.label(weak)
@@ -200,10 +273,7 @@ def _two_surfaces(smooth: np.ndarray, border: np.ndarray) -> bool:
     blocks' colours fall in two groups far apart (Otsu's split along their main axis; wood,
     rust and a vignetted sheet of paper vary by degrees). Measured in docs/kits.md, "Two
     surfaces"."""
-    mean = ndimage.uniform_filter(smooth, size=(9, 9, 1))
-    square = ndimage.uniform_filter(smooth**2, size=(9, 9, 1))
-    local = np.sqrt(np.clip(square - mean * mean, 0, None).sum(axis=2))
-    if float(np.percentile(local[border], 75)) >= SMOOTH_LOCAL:
+    if _local_spread(smooth, border) >= SMOOTH_LOCAL:
         return False
     ys, xs = np.nonzero(border)
     _, block = np.unique((ys // 16) * 4096 + xs // 16, return_inverse=True)
@@ -261,11 +331,11 @@ def _colour_distance(colours: np.ndarray, table: np.ndarray, where: np.ndarray) 
     return grid[c[..., 0], c[..., 1], c[..., 2]] + np.sqrt((beyond**2).sum(axis=-1))
 
 
-def _fit_background(pixels: np.ndarray) -> np.ndarray:
+def _fit_background(pixels: np.ndarray, border: np.ndarray) -> np.ndarray:
     """Per-channel quadratic surface fitted to the border band, refitted without outliers
     (a tool handle that pokes into the border must not bend the model)."""
     h, w, _ = pixels.shape
-    ys, xs = np.nonzero(_border_mask(h, w))
+    ys, xs = np.nonzero(border)
     step = max(1, len(ys) // 8000)  # a few thousand samples pin six coefficients down
     ys, xs = ys[::step], xs[::step]
     design = _quadratic_terms(xs / w, ys / h)

@@ -91,6 +91,8 @@ LAYOUTS = [
 
 # The hard tier: every table with every layout.
 HARD_TABLES = ("wood", "edge", "rust", "colour", "dark")
+EXTRA_TABLES = ("sheet",)  # made only when asked (--tables): the default set stays as measured
+SHEET_SCALE = 0.85  # tools on a sheet, the table in view round it: the camera is further away
 HARD_STYLES = ("apart", "side", "touching", "piled")
 HARD_LAYOUTS = [(table, style) for style in HARD_STYLES for table in HARD_TABLES]
 HARD_GAP = 0.01  # tools laid apart on the hard tier: about a finger's width
@@ -250,10 +252,15 @@ def layout(
     *,
     hard: bool = False,
     allowed: np.ndarray | None = None,
+    within: tuple[int, int, int, int] | None = None,
+    scale: float = 1.0,
 ) -> list[Placed]:
     """Place every tool: apart, or with some pairs touching / side by side / overlapping.
 
-    `allowed`: where tools may lie (the table, not the floor beyond its edge)."""
+    `allowed`: where tools may lie (the table, not the floor beyond its edge); `within`: the
+    box tools are tried in (x0, y0, x1, y1; a sheet on the table), else the whole photo;
+    `scale`: the tools' size against the usual (a photo that shows the table round a sheet is
+    taken from further away)."""
     occupied = np.zeros((h, w), bool)
     keepout = np.zeros((h, w), np.int8)  # how many tools' gap zones cover each pixel
     gap = max(4, round((HARD_GAP if hard else GAP) * w))
@@ -264,7 +271,7 @@ def layout(
     else:
         pairs = 3 if style in ("touching", "overlapping") else 0
     forbidden = None if allowed is None else ~allowed
-    fit = 1.0
+    fit = scale
     for n, i in enumerate(order):
         cut = cuts[i]
         for attempt in range(400):
@@ -294,7 +301,10 @@ def layout(
                     continue
                 x, y = spot
             else:
-                x, y = int(rng.integers(8, w - aw - 8)), int(rng.integers(8, h - ah - 8))
+                x0, y0, x1, y1 = within or (8, 8, w - 8, h - 8)
+                if x1 - x0 <= aw or y1 - y0 <= ah:
+                    continue
+                x, y = int(rng.integers(x0, x1 - aw)), int(rng.integers(y0, y1 - ah))
                 if (keepout[y : y + ah, x : x + aw].astype(bool) & solid).any():
                     continue
                 if forbidden is not None and (forbidden[y : y + ah, x : x + aw] & solid).any():
@@ -493,6 +503,23 @@ def hard_surface(kind: str, w: int, h: int, rng) -> tuple[np.ndarray, np.ndarray
             np.full((h, w, 3), level, np.float32)
             * (1 + 0.08 * fine + 0.06 * _noise(h, w, 60, rng))[..., None]
         )
+    elif kind == "sheet":
+        # a sheet of paper or a plain mat lying on a wood or painted table, the table in view
+        # on every side: the sheet is not the border's surface (docs/kits.md, "A sheet on the
+        # table")
+        under = _wood(w, h, rng) if rng.random() < 0.5 else _painted(w, h, rng) * 0.6
+        tone = rng.uniform(150, 230)
+        paper = np.array([tone, tone * 0.97, tone * 0.9], np.float32)
+        sheet = paper * (1 + 0.03 * _noise(h, w, 40, rng) + 0.01 * fine)[..., None]
+        turn = np.radians(rng.uniform(-6, 6))
+        cx, cy = w * rng.uniform(0.45, 0.55), h * rng.uniform(0.45, 0.55)
+        u = np.cos(turn) * (x - cx) + np.sin(turn) * (y - cy)
+        v = -np.sin(turn) * (x - cx) + np.cos(turn) * (y - cy)
+        half_w, half_h = w * rng.uniform(0.37, 0.42), h * rng.uniform(0.37, 0.42)
+        inside = (np.abs(u) < half_w) & (np.abs(v) < half_h)
+        table = np.where(inside[..., None], sheet, under)
+        margin = 0.02 * w
+        allowed = (np.abs(u) < half_w - margin) & (np.abs(v) < half_h - margin)
     else:
         raise ValueError(kind)
     angle = rng.uniform(0, 2 * np.pi)
@@ -562,8 +589,20 @@ def make_kits(
         for n, (kind, style) in enumerate(hard_layouts or ()):
             name = f"{kit}__h{n:02d}_{kind}_{style}.jpg"
             table, allowed = hard_surface(kind, width, height, rng)
+            ys, xs = np.nonzero(allowed)
             placed = layout(
-                [cuts[s] for s in sources], style, width, height, rng, hard=True, allowed=allowed
+                [cuts[s] for s in sources],
+                style,
+                width,
+                height,
+                rng,
+                hard=True,
+                allowed=allowed,
+                # on a sheet, tools are tried on the sheet (the old tables keep their draws)
+                within=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+                if kind in EXTRA_TABLES
+                else None,
+                scale=SHEET_SCALE if kind in EXTRA_TABLES else 1.0,
             )
             render_hard(placed, table, rng).save(out / name, quality=90)
             rows += _rows(name, placed, kit, "hard", kind, style, (width, height))
@@ -605,10 +644,19 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--tiers", default="easy,hard", help="easy, hard or easy,hard")
+    parser.add_argument(
+        "--tables",
+        default=",".join(HARD_TABLES),
+        help=f"the hard tier's tables (default {','.join(HARD_TABLES)}; also: "
+        f"{','.join(EXTRA_TABLES)}, a sheet or mat lying on a table)",
+    )
     args = parser.parse_args(argv)
     tiers = set(args.tiers.split(","))
     if not tiers <= {"easy", "hard"} or not tiers:
         parser.error(f"--tiers takes easy, hard or easy,hard; got {args.tiers!r}")
+    tables = args.tables.split(",")
+    if not set(tables) <= set(HARD_TABLES + EXTRA_TABLES):
+        parser.error(f"--tables takes {', '.join(HARD_TABLES + EXTRA_TABLES)}; got {args.tables!r}")
     if not PHOTOS.is_dir():
         print(f"no photos at {PHOTOS}", file=sys.stderr)
         return 2
@@ -617,7 +665,7 @@ def main(argv=None) -> int:
         seed=args.seed,
         width=args.width,
         layouts=LAYOUTS if "easy" in tiers else [],
-        hard_layouts=HARD_LAYOUTS if "hard" in tiers else [],
+        hard_layouts=[(t, s) for s in HARD_STYLES for t in tables] if "hard" in tiers else [],
     )
     print(f"wrote {path}")
     return 0
