@@ -155,18 +155,17 @@ def _inner_surfaces(
     tool (no box at all). On it, the sheet is the table: the mask there is found again, the
     surface modelled from a band of the sheet's own pixels just inside its edge; and again
     inside that, for a window in a plate (depth)."""
-    labels, count = ndimage.label(mask)
-    if count == 0 or depth == 0:
-        return mask, z
     h, w = mask.shape
+    if depth == 0 or mask.sum() < SURFACE * h * w:
+        return mask, z  # nearly every photo: no region can be that large, nothing to label
+    labels, count = ndimage.label(mask)
     areas = np.bincount(labels.ravel(), minlength=count + 1)
     for k, where in enumerate(ndimage.find_objects(labels), start=1):
         ys, xs = where
-        size = min(ys.stop - ys.start, xs.stop - xs.start)
-        if areas[k] < SURFACE * h * w or areas[k] < SURFACE_FILL * size * max(
-            ys.stop - ys.start, xs.stop - xs.start
-        ):
+        height, width = ys.stop - ys.start, xs.stop - xs.start
+        if areas[k] < SURFACE * h * w or areas[k] < SURFACE_FILL * height * width:
             continue
+        size = min(height, width)
         sheet = labels[where] == k
         inner = ndimage.binary_erosion(sheet, iterations=max(1, round(SURFACE_EDGE * size)))
         band = _plainest_band(pixels[where], sheet, size)

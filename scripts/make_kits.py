@@ -589,7 +589,6 @@ def make_kits(
         for n, (kind, style) in enumerate(hard_layouts or ()):
             name = f"{kit}__h{n:02d}_{kind}_{style}.jpg"
             table, allowed = hard_surface(kind, width, height, rng)
-            ys, xs = np.nonzero(allowed)
             placed = layout(
                 [cuts[s] for s in sources],
                 style,
@@ -598,11 +597,7 @@ def make_kits(
                 rng,
                 hard=True,
                 allowed=allowed,
-                # on a sheet, tools are tried on the sheet (the old tables keep their draws)
-                within=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-                if kind in EXTRA_TABLES
-                else None,
-                scale=SHEET_SCALE if kind in EXTRA_TABLES else 1.0,
+                **(_on_sheet(allowed) if kind in EXTRA_TABLES else {}),
             )
             render_hard(placed, table, rng).save(out / name, quality=90)
             rows += _rows(name, placed, kit, "hard", kind, style, (width, height))
@@ -612,6 +607,14 @@ def make_kits(
         writer.writerow(COLUMNS)
         writer.writerows(rows)
     return path
+
+
+def _on_sheet(allowed: np.ndarray) -> dict:
+    """Tools on a sheet are tried on the sheet and laid smaller (the old tables keep their
+    random draws, so their photos stay byte for byte)."""
+    ys, xs = np.nonzero(allowed)
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    return {"within": box, "scale": SHEET_SCALE}
 
 
 COLUMNS = [
