@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from inference import turned, verdicts
-from inference.boxes import Proposal, propose_boxes, refine_with_model
+from inference.boxes import Proposal, propose_in_file, refine_with_model
 from inference.calibration import FALLBACK, FALLBACK_POINTS, Calibration, Candidate, level_for_risk
 from inference.kits import KitItem, match_kit
 from inference.preprocess import DecodedPhoto
@@ -185,20 +185,19 @@ def analyse(
     photos = []
     empty = np.zeros((0, len(CLASSES)), np.float32), np.zeros((0, 512), np.float32)
     for name, (kit, truths) in sorted(read_truth(folder).items())[::every]:
-        image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
-        proposals = propose_boxes(
-            image,
+        # Proposed as the app proposes (a JPEG decoded small); the model sees the whole photo.
+        proposals = propose_in_file(
+            folder / name,
             expected=len(truths) if count == "exact" else None,
             at_most=len(truths) if count == "bound" else None,
         )
         true_boxes = [(t.turned or t.box) if turn else t.box for t in truths]
-        true_probs, true_features = (
-            run_model(image, true_boxes, rotation=rotation) if with_model else empty
-        )
         fitted = [p.fitted if turn else p.box for p in proposals]
-        proposal_probs, proposal_features = (
-            run_model(image, fitted, rotation=rotation) if with_model else empty
-        )
+        (true_probs, true_features), (proposal_probs, proposal_features) = empty, empty
+        if with_model:
+            image = ImageOps.exif_transpose(Image.open(folder / name)).convert("RGB")
+            true_probs, true_features = run_model(image, true_boxes, rotation=rotation)
+            proposal_probs, proposal_features = run_model(image, fitted, rotation=rotation)
         photos.append(
             PhotoResult(
                 name,

@@ -206,3 +206,33 @@ def test_it_refuses_an_expected_count_that_is_not_a_count(api, storekeeper, jpeg
         "Ensure this value is greater than or equal to 1."
     ]
     assert not Photo.objects.exists()  # the upload is not kept
+
+
+@pytest.mark.photos
+def test_the_page_proposes_the_boxes_the_evaluation_scored(api, storekeeper, tmp_path):
+    """evaluate_kits' box figures are what the pages get. A 1600 px kit on a sheet of paper
+    lying on the table (make_kits' hard tier): the evaluation decoded the whole photo and the
+    pages a quarter of it, and it counted 11 of 11 tools found where a storekeeper got 7."""
+    import sys
+
+    from inference.kit_eval import analyse
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_kits
+
+    make_kits.make_kits(
+        tmp_path, seed=0, kits={"kitA": make_kits.KITS["kitA"]}, hard_layouts=[("sheet", "apart")]
+    )
+    [scored] = analyse(tmp_path, with_model=False, count="none")
+    image = SimpleUploadedFile(scored.name, (tmp_path / scored.name).read_bytes(), "image/jpeg")
+
+    answer = api(storekeeper).post("/api/recognition/", {"image": image}, format="multipart")
+
+    assert answer.status_code == 200, answer.content
+    proposed = sorted(tuple(tool["box"]) for tool in answer.json()["tools"])
+    assert len(proposed) >= 5
+    assert proposed == sorted(
+        tuple(round(v, 1) if isinstance(v, float) else v for v in p.fitted)
+        for p in scored.proposals
+    )

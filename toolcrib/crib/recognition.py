@@ -5,7 +5,6 @@ are suggested, no features are stored, and every returned tool goes to a manual 
 """
 
 import io
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,8 +15,7 @@ from pgvector.django import CosineDistance
 from PIL import Image, ImageOps
 
 from inference import markings, preprocess, rotation, runtime, turned
-from inference.boxes import WORK_SIDE as PROPOSE_SIDE
-from inference.boxes import Proposal, propose_boxes
+from inference.boxes import Proposal, propose_in_file
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
 from inference.turned import Box
@@ -276,41 +274,25 @@ def propose(
     holds; the whole photo when none is found. `data`: the photo's bytes, when the caller has
     read them already; `expected`: how many tools the photo should hold, when that is known;
     `at_most`: how many it may hold (boxes.propose_boxes)."""
-    with Image.open(io.BytesIO(data or photo_bytes(photo))) as image:
-        # The proposer works at ~640 px: a JPEG is decoded at the smallest DCT scale that
-        # still gives that (10x faster than a full 12 MP decode); boxes are scaled back.
-        width = image.width
-        shrink = PROPOSE_SIDE / max(image.size)
-        if shrink < 1:
-            image.draft("RGB", (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
-        scale = width / image.width
-        image = ImageOps.exif_transpose(image).convert("RGB")
+    proposals = propose_in_file(
+        io.BytesIO(data or photo_bytes(photo)), expected=expected, at_most=at_most
+    )
     boxes = [
-        (_fitted(p, scale, (photo.width, photo.height)), p.confidence, p.tools, p.maybe_several)
-        for p in propose_boxes(image, expected=expected, at_most=at_most)
+        (_checked(p, (photo.width, photo.height)), p.confidence, p.tools, p.maybe_several)
+        for p in proposals
     ]
     return boxes or [((0, 0, photo.width, photo.height), 0.0, 1, False)]
 
 
-def _fitted(proposal: Proposal, scale: float, size: tuple[int, int]) -> Box:
-    """A proposal's box in the stored photo's pixels: turned where the proposer turned it (and
-    it still fits the photo once scaled), else axis-aligned."""
-    x0, y0, x1, y1 = proposal.box
-    box = (
-        int(x0 * scale),
-        int(y0 * scale),
-        min(round(x1 * scale), size[0]),
-        min(round(y1 * scale), size[1]),
-    )
+def _checked(proposal: Proposal, size: tuple[int, int]) -> Box:
+    """A proposal's box as the crib keeps it: turned where the proposer turned it (and it
+    passes the crib's check), else axis-aligned."""
     if proposal.turned_box is not None:
-        tx0, ty0, tx1, ty1, angle = proposal.turned_box
-        cx, cy = (tx0 + tx1) / 2 * scale, (ty0 + ty1) / 2 * scale
-        w, h = (tx1 - tx0) * scale, (ty1 - ty0) * scale
         try:
-            return preprocess.check_box(turned.from_rect(cx, cy, w, h, angle), size)
+            return preprocess.check_box(proposal.turned_box, size)
         except preprocess.PhotoError:
             pass
-    return box
+    return proposal.box
 
 
 def recognise_photo(
