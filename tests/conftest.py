@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -184,12 +185,36 @@ def browser(playwright_driver):
     browser.close()
 
 
+_IN_FLIGHT: dict[int, set] = {}  # a browser context's requests not yet answered
+
+
+def new_context(browser, **options):
+    """A browser context whose requests are followed until answered (close_settled)."""
+    context = browser.new_context(**options)
+    pending = _IN_FLIGHT[id(context)] = set()
+    context.on("request", lambda request: pending.add(request))
+    context.on("requestfinished", lambda request: pending.discard(request))
+    context.on("requestfailed", lambda request: pending.discard(request))
+    return context
+
+
+def close_settled(context) -> None:
+    """Close a browser context once its requests have been answered. The live server answers
+    in threads: a crop still being served when the test's database was flushed deadlocked the
+    flush (an error at teardown, seen once in a full run)."""
+    pending = _IN_FLIGHT.pop(id(context), set())
+    deadline = time.monotonic() + 10
+    while pending and context.pages and time.monotonic() < deadline:
+        context.pages[0].wait_for_timeout(50)  # lets Playwright deliver the answers' events
+    context.close()
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
-    context.close()
+    close_settled(context)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.conftest import close_settled, new_context
+
 
 def settle_after_clicks(page):
     """A click on a link or a submit returns once the next page has started loading; wait till
@@ -60,12 +62,12 @@ def phone(browser, live_server):
     contexts = []
 
     def on_phone(user):
-        contexts.append(browser.new_context(**PHONE, device_scale_factor=2))
+        contexts.append(new_context(browser, **PHONE, device_scale_factor=2))
         return sign_in(settle_after_clicks(contexts[-1].new_page()), live_server, user)
 
     yield on_phone
     for context in contexts:
-        context.close()
+        close_settled(context)
 
 
 @pytest.fixture
