@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
@@ -220,7 +221,7 @@ def _inner_surfaces(
         size = min(height, width)
         sheet = labels[where] == k
         inner = ndimage.binary_erosion(sheet, iterations=max(1, round(SURFACE_EDGE * size)))
-        band = _plainest_band(pixels[where], sheet, size)
+        band = _plainest_band(pixels[where], _outline(sheet), size)
         if band is None:
             continue
         sub_mask, sub_z = _colour_mask(pixels[where], band, sheet=True)
@@ -230,6 +231,20 @@ def _inner_surfaces(
         z = z.copy()
         z[where] = np.where(sheet, sub_z, z[where])
     return mask, z
+
+
+def _outline(region: np.ndarray) -> np.ndarray:
+    """A sheet's region with its hollows filled (its convex hull): straight where the region's
+    edge is ragged. A sheet that reaches the photo's edge is in the border band, and a light
+    corner of it was taken for table; a band inside the region's edge then ran across the
+    sheet through the tools there. The hull, not the least rectangle: a sheet seen at a slant
+    is no rectangle, and the rectangle's band ran onto the desk (docs/kits.md, "A sheet's
+    outline")."""
+    ys, xs = np.nonzero(region)
+    hull = cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
+    filled = np.zeros(region.shape, np.uint8)
+    cv2.fillPoly(filled, [hull], 1)
+    return filled.astype(bool)
 
 
 def _plainest_band(pixels: np.ndarray, sheet: np.ndarray, size: int) -> np.ndarray | None:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inference.boxes import propose_boxes, refine_with_model
+from inference.boxes import propose_boxes, propose_in_file, refine_with_model
 from inference.kit_eval import Truth, _inside, iou, match_boxes, read_truth, run_model
 
 
@@ -181,7 +181,10 @@ def test_tools_on_a_sheet_lying_on_the_table_each_get_a_box(tmp_path):
     """A kit laid on a sheet of paper that lies on a wood or painted table, the table in view
     all round it (make_kits' `sheet` table). The sheet is not the border's surface: it was one
     region larger than any tool, and no box was proposed at all. On the sheet, the sheet is
-    the table."""
+    the table. Proposed as the pages propose (a JPEG decoded small): this sheet reaches the
+    photo's top edge, its light corner was taken for table, and the band inside the ragged
+    region ran through three tools (7 of 11 found); the band now follows the sheet's
+    rectangle."""
     import make_kits
 
     make_kits.make_kits(
@@ -193,8 +196,8 @@ def test_tools_on_a_sheet_lying_on_the_table_each_get_a_box(tmp_path):
     name = "kitA__h00_sheet_apart.jpg"
     _, truths = read_truth(tmp_path)[name]
 
-    proposals = propose_boxes(Image.open(tmp_path / name), expected=11)
-    assert len(match_boxes(truths, proposals)) >= 8
+    proposals = propose_in_file(tmp_path / name, expected=11)
+    assert len(match_boxes(truths, proposals)) >= 9
     assert not [p for p in proposals if sum(_inside(t.box, p.box) >= 0.6 for t in truths) >= 3]
 
 
