@@ -183,8 +183,8 @@ def test_tools_on_a_sheet_lying_on_the_table_each_get_a_box(tmp_path):
     region larger than any tool, and no box was proposed at all. On the sheet, the sheet is
     the table. Proposed as the pages propose (a JPEG decoded small): this sheet reaches the
     photo's top edge, its light corner was taken for table, and the band inside the ragged
-    region ran through three tools (7 of 11 found); the band now follows the sheet's
-    rectangle."""
+    region ran through three tools (7 of 11 found); the band now lies inside the region's
+    convex hull."""
     import make_kits
 
     make_kits.make_kits(
