@@ -1,6 +1,8 @@
 """Sites and home locations in a real browser: an admin adds sites, gives a tool its home, and
 the tools list filters by site."""
 
+from playwright.sync_api import expect
+
 from toolcrib.crib.models import AuditEvent, Site, ToolInstance
 
 
@@ -20,6 +22,7 @@ def test_an_admin_gives_tools_a_home_and_the_list_filters_by_site(
     page.fill("#new-site input[name=code]", "RIX")
     page.fill("#new-site input[name=name]", "again")
     page.click("#new-site button[type=submit]")
+    expect(page.locator("#new-site")).to_contain_text("already exists")
     assert Site.objects.count() == 2  # a second RIX is refused by the form
 
     for number, site, place in [
@@ -43,6 +46,7 @@ def test_an_admin_gives_tools_a_home_and_the_list_filters_by_site(
     page.click("nav >> text=Tools")
     page.select_option("form.filters select[name=site]", label="RIX Riga line maintenance")
     page.click("form.filters button")
+    page.wait_for_url("**site=*")
     rows = page.locator("#tools tbody tr")
     assert rows.count() == 1 and "AT-1" in rows.inner_text()
     assert "RIX · crib A · cabinet 3 · drawer 2 · bin 14" in rows.inner_text()

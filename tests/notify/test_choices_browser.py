@@ -1,5 +1,7 @@
 """Each user chooses what they receive, on their own page, in a real browser."""
 
+from playwright.sync_api import expect
+
 from toolcrib.notify import notices
 
 
@@ -28,6 +30,7 @@ def test_a_wrong_address_is_refused(signed_in, storekeeper):
     page.fill("input[name=email]", "not an address")
     page.evaluate("document.querySelector('#choices').noValidate = true")
     page.click("#choices button[type=submit]")
-    assert "Enter a valid email address." in page.content()
+    # The answer is a new page; wait for it (content() mid-navigation is empty).
+    expect(page.locator("#choices")).to_contain_text("Enter a valid email address.")
     storekeeper.refresh_from_db()
     assert storekeeper.email == ""
