@@ -20,6 +20,7 @@ def test_it_shows_each_role_only_its_own_pages(signed_in, make_user):
         assert nav & {"Issue", "Return", "Settings", "Users"} == OWN_NAV[role], role
         assert {"Dashboard", "Tools", "Engineers"} <= nav
         page.click("nav >> text=Tools")
+        page.wait_for_url("**/tools/")
         assert (page.locator("#new-tool").count() == 1) == (role == "admin"), role
 
 

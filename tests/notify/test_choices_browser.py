@@ -8,7 +8,7 @@ from toolcrib.notify import notices
 def test_a_storekeeper_sets_an_address_and_chooses_the_digest(signed_in, storekeeper):
     page = signed_in(storekeeper)
     page.click(".topbar >> text=stella")
-    assert page.locator("#no-email").is_visible()
+    expect(page.locator("#no-email")).to_be_visible()
     overdue = page.get_by_label("Tools overdue (your role's default)")
     assert overdue.is_checked()
     page.fill("input[name=email]", "stella@example.org")
