@@ -229,6 +229,9 @@ class Slice:
     # issued tools whose box was found in both photos of a pair, as a share of all issued
     # tools: kit matching on proposed boxes cannot be higher (a tool not found is wrong)
     found_in_both: float = 0.0
+    # the desk's case: the issue photo's boxes as the storekeeper checked them (true boxes),
+    # the return photo's as proposed
+    kit_accuracy_checked: float = 0.0
 
 
 @dataclass
@@ -270,22 +273,26 @@ def _kit_key(photo: PhotoResult) -> str:
     return photo.kit if photo.tier in ("", "easy") else f"{photo.kit} {photo.tier}"
 
 
-def _kit_figures(photos: list[PhotoResult]) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
+def _kit_figures(
+    photos: list[PhotoResult],
+) -> tuple[int, dict[str, tuple[int, int, int, int, int]]]:
     """Photo pairs, and per kit: (tools counted, right on true boxes, right on proposed boxes,
-    found in both photos on proposed boxes)."""
+    found in both photos on proposed boxes, right with the issue's boxes checked and the
+    return's proposed)."""
     kits = defaultdict(list)
     for p in photos:
         kits[_kit_key(p)].append(p)
     pairs, out = 0, {}
     for kit, members in sorted(kits.items()):
-        counted = right_t = right_p = both = 0
+        counted = right_t = right_p = both = right_c = 0
         for issued, returned in permutations(members, 2):
             pairs += 1
             counted += len(issued.truths)
             right_t += _kit_right(issued, returned, proposed=False)
             right_p += _kit_right(issued, returned, proposed=True)
             both += _found_in_both(issued, returned)
-        out[kit] = (counted, right_t, right_p, both)
+            right_c += _kit_right(issued, returned, proposed=True, checked=True)
+        out[kit] = (counted, right_t, right_p, both, right_c)
     return pairs, out
 
 
@@ -311,6 +318,7 @@ def _slice(photos: list[PhotoResult]) -> Slice:
         kit_accuracy_true=sum(k[1] for k in kits.values()) / max(1, counted),
         kit_accuracy_proposed=sum(k[2] for k in kits.values()) / max(1, counted),
         found_in_both=sum(k[3] for k in kits.values()) / max(1, counted),
+        kit_accuracy_checked=sum(k[4] for k in kits.values()) / max(1, counted),
     )
 
 
@@ -346,7 +354,7 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
     )
     pairs, kits = _kit_figures(photos)
     counted = sum(c for c, *_ in kits.values())
-    by_kit = {k: (t / max(1, c), r / max(1, c)) for k, (c, t, r, _) in kits.items()}
+    by_kit = {k: (t / max(1, c), r / max(1, c)) for k, (c, t, r, *_) in kits.items()}
     layouts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     # per layout: tools, found, proposals, hits
     for p in photos:
@@ -518,14 +526,14 @@ def _desk_verdicts(
     return accepted / max(1, genuine), wrong / max(1, trials), confirm / max(1, genuine), recount
 
 
-def _kit_right(issued: PhotoResult, returned: PhotoResult, *, proposed: bool) -> int:
-    """How many of the issued photo's tools are paired with the same tool in the returned photo."""
-
-    def items(photo: PhotoResult) -> tuple[list[KitItem], dict[int, str]]:
-        return _items(photo, proposed=proposed)
-
-    issued_items, issued_tool = items(issued)
-    returned_items, returned_tool = items(returned)
+def _kit_right(
+    issued: PhotoResult, returned: PhotoResult, *, proposed: bool, checked: bool = False
+) -> int:
+    """How many of the issued photo's tools are paired with the same tool in the returned photo;
+    `checked`: the issued photo on its true boxes (as the storekeeper checked them at issue),
+    the returned one on proposed boxes when `proposed`."""
+    issued_items, issued_tool = _items(issued, proposed=proposed and not checked)
+    returned_items, returned_tool = _items(returned, proposed=proposed)
     result = match_kit(issued_items, returned_items)
     return sum(
         1
@@ -587,6 +595,17 @@ def report(fig: Figures) -> str:
             f"  {name:<17} {s.found_in_both:.3f} / "
             f"{s.kit_accuracy_proposed / s.found_in_both if s.found_in_both else 0.0:.3f} / "
             f"{s.kit_accuracy_true:.3f}"
+            for name, s in fig.by_tier.items()
+        ]
+        # the return desk's own case: the issue's boxes were checked by the storekeeper, only
+        # the return photo's are proposed (docs/kits.md, "The desk's case")
+        lines.append(
+            "kit matching with the issue's boxes checked and the return's proposed by tier "
+            "(right / as a share of true boxes):"
+        )
+        lines += [
+            f"  {name:<17} {s.kit_accuracy_checked:.3f} / "
+            f"{s.kit_accuracy_checked / s.kit_accuracy_true if s.kit_accuracy_true else 0.0:.2f}"
             for name, s in fig.by_tier.items()
         ]
     return "\n".join(lines)

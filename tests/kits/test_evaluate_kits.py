@@ -26,6 +26,12 @@ def test_it_prints_every_figure_for_a_folder_of_kit_photos(kit_folder, tool_mode
     )
     assert both >= 0.8  # the two photos' boxes are found (recall >= 0.9 above)
     assert 0.5 <= right_of_those <= 1.0  # and found tools match about as on true boxes
+    # The desk's case: the issue's boxes checked by the storekeeper, the return's proposed.
+    checked, share = map(
+        float, re.search(r"issue's boxes checked.*\n\s+\S+\s+(.*)", text)[1].split(" / ")
+    )
+    true = figure(text, "kit matching accuracy, true boxes")
+    assert checked >= 0.5 and abs(share - checked / true) <= 0.011
     # The desk's verdicts, on true and proposed boxes, one figure per line.
     assert len(re.findall(r"^accepted without recount: [01]\.\d{3}$", text, re.M)) == 2
     assert len(re.findall(r"^false accepts: [01]\.\d{3}$", text, re.M)) == 2
