@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.serving import ROOT, postgres_pid
 
 
@@ -25,7 +27,7 @@ def test_it_starts_fresh_with_an_admin_who_sees_the_kit(serve, page):
     page.click("text=Tool types")
 
     rows = page.locator("#tool-types tbody tr")
-    assert rows.count() == 11
+    expect(rows).to_have_count(11)  # waits for the new page; count() mid-navigation may read 0
     assert "Lockwire pliers" in page.locator("#tool-types").inner_text()
 
     # Ctrl-C stops it all at once, not after gunicorn's graceful timeout (20 s): its workers
