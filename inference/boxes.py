@@ -39,7 +39,7 @@ ALONE = 2.2  # ... and without the expected count, only from this many times
 MAYBE = (
     1.4  # below ALONE, from this many times the median region it "may hold 2 tools" (docs/kits.md)
 )
-PAD = 0.01  # box padding, as a fraction of the box's longer side: tight crops classify best (docs/kits.md)
+PAD = 0.0  # box padding, as a fraction of the box's longer side: none, tight crops match best (docs/kits.md)
 
 
 @dataclass(frozen=True)
