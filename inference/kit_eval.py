@@ -288,10 +288,10 @@ def _kit_figures(
         for issued, returned in permutations(members, 2):
             pairs += 1
             counted += len(issued.truths)
-            right_t += _kit_right(issued, returned, proposed=False)
-            right_p += _kit_right(issued, returned, proposed=True)
+            right_t += _kit_right(issued, returned, issued_proposed=False, returned_proposed=False)
+            right_p += _kit_right(issued, returned, issued_proposed=True, returned_proposed=True)
             both += _found_in_both(issued, returned)
-            right_c += _kit_right(issued, returned, proposed=True, checked=True)
+            right_c += _kit_right(issued, returned, issued_proposed=False, returned_proposed=True)
         out[kit] = (counted, right_t, right_p, both, right_c)
     return pairs, out
 
@@ -527,13 +527,12 @@ def _desk_verdicts(
 
 
 def _kit_right(
-    issued: PhotoResult, returned: PhotoResult, *, proposed: bool, checked: bool = False
+    issued: PhotoResult, returned: PhotoResult, *, issued_proposed: bool, returned_proposed: bool
 ) -> int:
-    """How many of the issued photo's tools are paired with the same tool in the returned photo;
-    `checked`: the issued photo on its true boxes (as the storekeeper checked them at issue),
-    the returned one on proposed boxes when `proposed`."""
-    issued_items, issued_tool = _items(issued, proposed=proposed and not checked)
-    returned_items, returned_tool = _items(returned, proposed=proposed)
+    """How many of the issued photo's tools are paired with the same tool in the returned photo,
+    each photo on its proposed boxes or its true ones (as the storekeeper checked them)."""
+    issued_items, issued_tool = _items(issued, proposed=issued_proposed)
+    returned_items, returned_tool = _items(returned, proposed=returned_proposed)
     result = match_kit(issued_items, returned_items)
     return sum(
         1
