@@ -17,18 +17,17 @@ Measured figures and the layouts that work: docs/kits.md.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
-from . import config, masks, shafts, turned
+from . import config, masks, preprocess, shafts, turned
 
 WORK_SIDE = 640  # longer side of the working copy; tools stay >= ~15 px wide at this size
 BORDER = 0.04  # fraction of each side that is assumed to be bare surface
@@ -39,7 +38,6 @@ ALONE = 2.2  # ... and without the expected count, only from this many times
 MAYBE = (
     1.4  # below ALONE, from this many times the median region it "may hold 2 tools" (docs/kits.md)
 )
-PAD = 0.0  # box padding, as a fraction of the box's longer side: none, tight crops match best (docs/kits.md)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,6 @@ def propose_boxes(
     image: Image.Image,
     *,
     work_side: int = WORK_SIDE,
-    pad: float = PAD,
     table: str | None = None,
     expected: int | None = None,
     at_most: int | None = None,
@@ -105,7 +102,7 @@ def propose_boxes(
     mask, contrast = foreground_mask(pixels, table)
     scale_xy = (rgb.width / small.width, rgb.height / small.height)
     regions = _with_shafts(_regions(mask, expected, at_most), pixels)
-    proposals = [_proposal(region, contrast, scale_xy, rgb.size, pad) for region in regions]
+    proposals = [_proposal(region, contrast, scale_xy, rgb.size) for region in regions]
     proposals = [p for p in proposals if p.confidence > 0.05]
     return sorted(proposals, key=lambda p: -p.confidence)
 
@@ -121,11 +118,8 @@ def propose_in_file(
     12 MP decode); the evaluation decodes the same way, so its figures are what the pages get."""
     with Image.open(source) as image:
         width = image.width
-        shrink = WORK_SIDE / max(image.size)
-        if shrink < 1:
-            image.draft("RGB", (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
-        scale = width / image.width
-        small = ImageOps.exif_transpose(image).convert("RGB")
+        small = preprocess.decode_small(image, WORK_SIDE)
+        scale = width / image.width  # the decoded image's width, before the EXIF turn
     size = (round(small.width * scale), round(small.height * scale))
     return [
         _scaled(p, scale, size) for p in propose_boxes(small, expected=expected, at_most=at_most)
@@ -884,19 +878,18 @@ def _proposal(
     contrast: np.ndarray,
     scale: tuple[float, float],
     size: tuple[int, int],
-    pad: float,
 ) -> Proposal:
     ys, xs = np.nonzero(region.mask)
     ys, xs = ys + region.where[0].start, xs + region.where[1].start
     sx, sy = scale
     x0, x1 = xs.min() * sx, (xs.max() + 1) * sx
     y0, y1 = ys.min() * sy, (ys.max() + 1) * sy
-    margin = pad * max(x1 - x0, y1 - y0)
+    # No pad: tight crops match best (docs/kits.md, "No pad").
     box = (
-        int(max(0, np.floor(x0 - margin))),
-        int(max(0, np.floor(y0 - margin))),
-        int(min(size[0], np.ceil(x1 + margin))),
-        int(min(size[1], np.ceil(y1 + margin))),
+        int(max(0, np.floor(x0))),
+        int(max(0, np.floor(y0))),
+        int(min(size[0], np.ceil(x1))),
+        int(min(size[1], np.ceil(y1))),
     )
     h, w = contrast.shape
     area = len(xs)
@@ -916,7 +909,7 @@ def _proposal(
     )
     tools = next((int(f[6:]) for f in region.flags if f.startswith("tools=")), 1)
     flags = tuple(f for f in region.flags if not f.startswith("tools=") and f != "maybe_several")
-    fitted = turned.of_points(xs, ys, size, scale=scale, pad=pad, axis=box)
+    fitted = turned.of_points(xs, ys, size, scale=scale, axis=box)
     return Proposal(
         box=box,
         confidence=round(confidence, 3),

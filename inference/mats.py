@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 import zxingcpp
-from PIL import Image, ImageOps
+from PIL import Image
 
-from .preprocess import pad_and_resize
+from .preprocess import decode_small, pad_and_resize
 from .runtime import Model
 from .similarity import l2_normalise
 
@@ -268,11 +268,7 @@ def decode(data: bytes, work_side: int = WORK_SIDE) -> tuple[np.ndarray, float, 
         raw = image.size
         # EXIF orientations 5-8 turn the picture by a quarter: width and height swap.
         turned = raw[::-1] if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else raw
-        shrink = work_side / max(raw)
-        if shrink < 1:
-            # JPEG: decode at the smallest DCT scale that still gives work_side (12 MP: 4x faster).
-            image.draft("RGB", (math.ceil(raw[0] * shrink), math.ceil(raw[1] * shrink)))
-        image = ImageOps.exif_transpose(image).convert("RGB")
+        image = decode_small(image, work_side)
     except Exception as e:  # Pillow raises many kinds for a broken file
         raise MatError("The photo could not be read as an image: take it again.") from e
     if max(image.size) > work_side * 1.05:

@@ -22,6 +22,7 @@ Decisions:
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -168,6 +169,16 @@ def _reduced_origin(orientation: int, raw_size: tuple[int, int], scale: int) -> 
         7: (extra_y, extra_x),
         8: (0, extra_x),
     }.get(orientation, (0, 0))
+
+
+def decode_small(image: Image.Image, side: int) -> Image.Image:
+    """An opened photo decoded for a working copy about `side` pixels on its longer side: a JPEG
+    at the smallest DCT scale that still gives that many (12 MP: several times faster than a
+    whole decode), EXIF turn applied, RGB. The caller resizes the rest of the way."""
+    shrink = side / max(image.size)
+    if shrink < 1:
+        image.draft("RGB", (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
+    return ImageOps.exif_transpose(image).convert("RGB")
 
 
 def open_photo(

@@ -99,12 +99,11 @@ def of_points(
     size: tuple[int, int],
     *,
     scale: tuple[float, float] = (1.0, 1.0),
-    pad: float = 0.0,
     axis: tuple[int, int, int, int] | None = None,
 ) -> tuple:
-    """The box around pixels (their whole cells, `scale` photo pixels each), grown by `pad`
-    of its longer side: the smallest turned box if it fits the photo of `size` and saves
-    area (GAIN) over the axis-aligned box (`axis`, else the pixels' own), else that one."""
+    """The box around pixels (their whole cells, `scale` photo pixels each): the smallest
+    turned box if it fits the photo of `size` and saves area (GAIN) over the axis-aligned box
+    (`axis`, else the pixels' own), else that one."""
     sx, sy = scale
     if axis is None:
         axis = (
@@ -117,8 +116,7 @@ def of_points(
         [np.stack([(xs + dx) * sx, (ys + dy) * sy], axis=1) for dx in (0, 1) for dy in (0, 1)]
     ).astype(np.float32)
     (cx, cy), (w, h), a = cv2.minAreaRect(pts)
-    grow = 2 * pad * max(w, h)
-    box = from_rect(cx, cy, w + grow, h + grow, a)
+    box = from_rect(cx, cy, w, h, a)
     area = (box[2] - box[0]) * (box[3] - box[1])
     if not fits(box, size) or area > GAIN * (axis[2] - axis[0]) * (axis[3] - axis[1]):
         return axis
