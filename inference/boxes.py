@@ -490,7 +490,10 @@ def _regions(
         if areas[i] > 1.6 * typical and len(keep) >= 3:
             if _mirrored(region):
                 flags = ("mirrored",)  # a pair of pliers: its pivot is no neck between two tools
-            else:
+            elif not expected:
+                # With the count, _cut_to cuts instead, only while tools are short: cut here, a
+                # screwdriver's handle left its shaft on the next tool, and the fragment took a
+                # place in the count (docs/kits.md, "The neck or the seam").
                 parts = _split(region, typical)
                 flags = ("split",) if len(parts) > 1 else ()
         regions += [_Region(sl, part, flags) for part in parts]
@@ -571,12 +574,14 @@ SEAM_MOST = 3.0  # ... along a straight seam only up to this many: larger ones a
 def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Region]:
     """Cut the largest regions until there are `expected` tools' worth of them: fragments
     (under SPECK x the typical tool) do not count, so a thin shaft in pieces or a shadow's tip
-    leaves the count short for the merged pair beside it. Each cut is a straight seam first
-    (_seam_cut: tools side by side along their length have no neck), but only up to SEAM_MOST
-    typical tools (a larger region is a pile: cut, it lost its "k tools overlap" notice and
-    test_recognition's pile failed), else the neck (_split with looser rules); parts may be
-    cut again (docs/kits.md, "Cutting merged tools"). When no region is that large, the least
-    solid region is cut (_least_solid): two tools touching at an angle make less than 1.4."""
+    leaves the count short for the merged pair beside it. Each cut is a straight seam (_seam_cut:
+    tools side by side along their length have no neck), but only up to SEAM_MOST typical tools
+    (a larger region is a pile: cut, it lost its "k tools overlap" notice and test_recognition's
+    pile failed), or the neck (_split) where its parts fill their hulls better (a tool touching
+    a pair of pliers at a point: the seam ran through the pliers); else the neck with
+    looser rules; parts may be cut again (docs/kits.md, "Cutting merged tools", "The neck or
+    the seam"). When no region is that large, the least solid region is cut (_least_solid):
+    two tools touching at an angle make less than 1.4."""
     todo = sorted(regions, key=lambda r: -int(r.mask.sum()))
     done: list[_Region] = []
     while sum(int(r.mask.sum()) >= SPECK * typical for r in todo + done) < expected:
@@ -584,13 +589,13 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
         if region is None:
             break
         todo = [r for r in todo if r is not region]
-        parts = [region.mask]
         if "mirrored" in region.flags or _mirrored(region.mask):
             # one pair of pliers, not two tools: not cut, and not said to hold several either
             done.append(replace(region, flags=tuple(dict.fromkeys(region.flags + ("mirrored",)))))
             continue
-        if region.mask.sum() <= SEAM_MOST * typical:
-            parts = _seam_cut(region.mask, typical)
+        neck = _split(region.mask, typical)
+        seam = _seam_cut(region.mask, typical) if region.mask.sum() <= SEAM_MOST * typical else []
+        parts = neck if _solid_parts(neck) > _solid_parts(seam) else seam
         if len(parts) < 2:
             parts = _split(region.mask, typical, share=0.25, ratio=1.3)
         if len(parts) > 1:
@@ -598,6 +603,13 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
         else:
             done.append(region)
     return sorted(todo + done, key=lambda r: -int(r.mask.sum()))
+
+
+def _solid_parts(parts: list[np.ndarray]) -> float:
+    """How much of their convex hulls a cut's parts fill, weighted by area (-1: no cut)."""
+    if len(parts) < 2:
+        return -1.0
+    return sum(_solidity(p) * float(p.sum()) for p in parts) / sum(float(p.sum()) for p in parts)
 
 
 HOLLOW_FROM = 0.8  # with the count still short, a region from this many typical tools' area...
