@@ -17,6 +17,7 @@ Measured figures and the layouts that work: docs/kits.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -577,11 +578,11 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
     leaves the count short for the merged pair beside it. Each cut is a straight seam (_seam_cut:
     tools side by side along their length have no neck), but only up to SEAM_MOST typical tools
     (a larger region is a pile: cut, it lost its "k tools overlap" notice and test_recognition's
-    pile failed), or the neck (_split) where its parts fill their hulls better (a tool touching
-    a pair of pliers at a point: the seam ran through the pliers); else the neck with
-    looser rules; parts may be cut again (docs/kits.md, "Cutting merged tools", "The neck or
-    the seam"). When no region is that large, the least solid region is cut (_least_solid):
-    two tools touching at an angle make less than 1.4."""
+    pile failed), or the neck (_split) where two tools touch there (_touching: a can opener
+    against a pair of pliers, where the seam ran through the pliers) or no seam cuts; else the
+    neck with looser rules; parts may be cut again (docs/kits.md, "Cutting merged tools", "The
+    neck or the seam"). When no region is that large, the least solid region is cut
+    (_least_solid): two tools touching at an angle make less than 1.4."""
     todo = sorted(regions, key=lambda r: -int(r.mask.sum()))
     done: list[_Region] = []
     while sum(int(r.mask.sum()) >= SPECK * typical for r in todo + done) < expected:
@@ -595,7 +596,7 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
             continue
         neck = _split(region.mask, typical)
         seam = _seam_cut(region.mask, typical) if region.mask.sum() <= SEAM_MOST * typical else []
-        parts = neck if _solid_parts(neck) > _solid_parts(seam) else seam
+        parts = neck if len(seam) < 2 or _touching(neck, region.mask, typical) else seam
         if len(parts) < 2:
             parts = _split(region.mask, typical, share=0.25, ratio=1.3)
         if len(parts) > 1:
@@ -605,11 +606,31 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
     return sorted(todo + done, key=lambda r: -int(r.mask.sum()))
 
 
-def _solid_parts(parts: list[np.ndarray]) -> float:
-    """How much of their convex hulls a cut's parts fill, weighted by area (-1: no cut)."""
-    if len(parts) < 2:
-        return -1.0
-    return sum(_solidity(p) * float(p.sum()) for p in parts) / sum(float(p.sum()) for p in parts)
+POINT = 0.15  # a neck whose thin part is this short (x the typical tool's side) is a contact...
+BROAD = 0.35  # ... as is one this thick (x the thinner part's own depth): edge against edge
+
+
+def _touching(parts: list[np.ndarray], region: np.ndarray, typical: float) -> bool:
+    """Whether a neck's cut (_split) parts two tools that touch, not one tool at its own thin
+    part. A screwdriver's shaft or a brace's crank is long and much thinner than the handle
+    beside it; cut there, the tool fell in two. Two tools touch at a point (the thin part the
+    cut runs through is short: a can opener against a pair of pliers) or edge to edge (the neck
+    nearly as thick as the thinner part: a handle's end against a handle). docs/kits.md, "The
+    neck or the seam"."""
+    if len(parts) != 2:
+        return False
+    first, second = parts
+    cut = first & ndimage.binary_dilation(second)
+    depth = ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
+    neck = float(depth[cut].max()) if cut.any() else 0.0
+    if neck >= BROAD * min(float(depth[p].max()) for p in parts):
+        return True
+    # what no disc a little thicker than the neck fits into: the neck, edges and thin parts
+    thin = region & ~ndimage.binary_opening(region, _disc(math.ceil(1.5 * neck) + 1))
+    labels, _ = ndimage.label(thin)
+    through = np.unique(labels[cut & thin])
+    length = np.isin(labels, through[through > 0]).sum() / (2 * max(neck, 1.0))
+    return bool(length < POINT * math.sqrt(typical))
 
 
 HOLLOW_FROM = 0.8  # with the count still short, a region from this many typical tools' area...

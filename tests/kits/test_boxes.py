@@ -205,9 +205,9 @@ def test_with_the_count_a_crank_brace_touching_side_cutters_is_not_cut_at_its_ne
     """The kit on rusty steel, tools touching (make_kits' hard tier). The crank brace touches
     the side cutters; its thin crank was a neck, and with every large region cut at its necks
     before the count was looked at, the brace fell in two and the piece took a place in the
-    count (6 of 11 found). With the count, a region is cut only while tools are short, at its
-    neck or along a seam, whichever leaves the more solid parts (docs/kits.md, "The neck or
-    the seam")."""
+    count (6 of 11 found). With the count, a region is cut only while tools are short, and at
+    its neck only where two tools touch there: the crank is a long thin part, so the seam is
+    cut (docs/kits.md, "The neck or the seam")."""
     import make_kits
 
     make_kits.make_kits(
