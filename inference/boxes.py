@@ -594,9 +594,10 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
             # one pair of pliers, not two tools: not cut, and not said to hold several either
             done.append(replace(region, flags=tuple(dict.fromkeys(region.flags + ("mirrored",)))))
             continue
-        neck = _split(region.mask, typical)
-        seam = _seam_cut(region.mask, typical) if region.mask.sum() <= SEAM_MOST * typical else []
-        parts = neck if len(seam) < 2 or _touching(neck, region.mask, typical) else seam
+        parts = _split(region.mask, typical)
+        if not _touching(parts, region.mask, typical) and region.mask.sum() <= SEAM_MOST * typical:
+            seam = _seam_cut(region.mask, typical)  # only when the neck is no contact: it costs
+            parts = seam if len(seam) > 1 else parts
         if len(parts) < 2:
             parts = _split(region.mask, typical, share=0.25, ratio=1.3)
         if len(parts) > 1:
