@@ -594,12 +594,13 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
             # one pair of pliers, not two tools: not cut, and not said to hold several either
             done.append(replace(region, flags=tuple(dict.fromkeys(region.flags + ("mirrored",)))))
             continue
-        parts = _split(region.mask, typical)
-        if not _touching(parts, region.mask, typical) and region.mask.sum() <= SEAM_MOST * typical:
+        depth = _depth(region.mask)  # the neck, its judge and the looser neck all measure it
+        parts = _split(region.mask, typical, depth=depth)
+        if not _touching(parts, depth, typical) and region.mask.sum() <= SEAM_MOST * typical:
             seam = _seam_cut(region.mask, typical)  # only when the neck is no contact: it costs
             parts = seam if len(seam) > 1 else parts
         if len(parts) < 2:
-            parts = _split(region.mask, typical, share=0.25, ratio=1.3)
+            parts = _split(region.mask, typical, share=0.25, ratio=1.3, depth=depth)
         if len(parts) > 1:
             todo += [_Region(region.where, part, ("split",)) for part in parts]
         else:
@@ -611,18 +612,18 @@ POINT = 0.15  # a neck whose thin part is this short (x the typical tool's side)
 BROAD = 0.35  # ... as is one this thick (x the thinner part's own depth): edge against edge
 
 
-def _touching(parts: list[np.ndarray], region: np.ndarray, typical: float) -> bool:
+def _touching(parts: list[np.ndarray], depth: np.ndarray, typical: float) -> bool:
     """Whether a neck's cut (_split) parts two tools that touch, not one tool at its own thin
     part. A screwdriver's shaft or a brace's crank is long and much thinner than the handle
     beside it; cut there, the tool fell in two. Two tools touch at a point (the thin part the
     cut runs through is short: a can opener against a pair of pliers) or edge to edge (the neck
-    nearly as thick as the thinner part: a handle's end against a handle). docs/kits.md, "The
-    neck or the seam"."""
+    nearly as thick as the thinner part: a handle's end against a handle). `depth`: the
+    region's (_depth). docs/kits.md, "The neck or the seam"."""
     if len(parts) != 2:
         return False
     first, second = parts
+    region = depth > 0
     cut = first & ndimage.binary_dilation(second)
-    depth = ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
     neck = float(depth[cut].max()) if cut.any() else 0.0
     if neck >= BROAD * min(float(depth[p].max()) for p in parts):
         return True
@@ -876,8 +877,18 @@ def _with_counts(
     ]
 
 
+def _depth(region: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest one outside the region, the frame counting as outside."""
+    return ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
+
+
 def _split(
-    region: np.ndarray, typical: float, *, share: float = 0.35, ratio: float = 2.0
+    region: np.ndarray,
+    typical: float,
+    *,
+    share: float = 0.35,
+    ratio: float = 2.0,
+    depth: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Split a region where it is pinched: cut the distance transform at rising depths until
     it falls apart into cores that regrow to tool-sized parts, each at least twice as thick as
@@ -885,8 +896,8 @@ def _split(
     handles joining its head (a neck as thick as the handle) do not. Only regions well above
     the typical tool's area are tried: a single tool has waists too (a brace's bar between
     its sleeves, a screwdriver's shaft), and cutting there was measured to cost more than it
-    gains (docs/kits.md)."""
-    depth = ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
+    gains (docs/kits.md). `depth`: the region's (_depth), where the caller has it."""
+    depth = _depth(region) if depth is None else depth
     for level in np.arange(1.0, depth.max() * 0.5):
         cores, n = ndimage.label(depth > level)
         if n < 2:
