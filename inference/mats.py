@@ -19,7 +19,7 @@ import numpy as np
 import zxingcpp
 from PIL import Image
 
-from .preprocess import decode_small, pad_and_resize
+from .preprocess import decode_small, oriented_size, pad_and_resize
 from .runtime import Model
 from .similarity import l2_normalise
 
@@ -265,9 +265,7 @@ def decode(data: bytes, work_side: int = WORK_SIDE) -> tuple[np.ndarray, float, 
     image: Image.Image
     try:
         image = Image.open(io.BytesIO(data))
-        raw = image.size
-        # EXIF orientations 5-8 turn the picture by a quarter: width and height swap.
-        turned = raw[::-1] if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else raw
+        turned = oriented_size(image)
         image = decode_small(image, work_side)
     except Exception as e:  # Pillow raises many kinds for a broken file
         raise MatError("The photo could not be read as an image: take it again.") from e

@@ -151,6 +151,13 @@ def _draft_scale(size: tuple[int, int], boxes: Iterable[Box]) -> int:
 _ROTATES_AXES = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
 
+def oriented_size(image: Image.Image) -> tuple[int, int]:
+    """An opened photo's (width, height) as displayed, once its EXIF turn is applied; read
+    from the header, nothing decoded."""
+    w, h = image.size
+    return (h, w) if image.getexif().get(0x0112, 1) in _ROTATES_AXES else (w, h)
+
+
 def _reduced_origin(orientation: int, raw_size: tuple[int, int], scale: int) -> tuple[int, int]:
     """Where the oriented reduced image starts, in oriented full-resolution pixels.
 
@@ -206,7 +213,7 @@ def open_photo(
                     f"The photo is {w}x{h} pixels; the limit is {limit / 1e6:g} megapixels."
                 )
             orientation = image.getexif().get(0x0112, 1)
-            size = (h, w) if orientation in _ROTATES_AXES else (w, h)
+            size = oriented_size(image)
             for box in boxes or ():
                 check_box(box, size)  # before any decoding: a wrong box costs nothing
             scale = 1

@@ -58,6 +58,30 @@ def test_it_finds_the_empty_slot_the_swapped_tools_and_the_rag(template, model):
         assert 0 <= x0 < x1 <= 4000 and 0 <= y0 < y1 <= 3000
 
 
+def test_a_phone_photo_stored_sideways_reads_as_displayed(template, model):
+    """A phone stores a portrait photo sideways with an EXIF turn: the slots are judged alike
+    and their boxes lie in the photo as the storekeeper sees it (3000 wide, 4000 high)."""
+    rng = np.random.default_rng(5)
+    design = mats.read_mat(mat_photos.design_photo(template, rng))
+    _, references = mats.slot_model_outputs(
+        model, mats.slot_model_inputs(design, list(template.slots))
+    )
+    data, truth = mat_photos.return_photo(template, rng, missing=[2], wrong=False, foreign=False)
+    upright = np.asarray(Image.open(io.BytesIO(data)))
+    portrait = np.ascontiguousarray(np.rot90(upright, -1))  # as the storekeeper sees it
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(portrait, -1)))  # as the phone stores it
+    exif = Image.Exif()
+    exif[0x0112] = 8  # shown after a 90 degree anticlockwise turn
+    buf = io.BytesIO()
+    stored.save(buf, "JPEG", quality=90, exif=exif)
+    view, _, slots = judged(buf.getvalue(), template, model, list(references))
+    assert view.photo_size == (3000, 4000)
+    assert [s.state for s in slots] == truth.states
+    for s in slots:
+        x0, y0, x1, y1 = s.photo_box
+        assert 0 <= x0 < x1 <= 3000 and 0 <= y0 < y1 <= 4000
+
+
 def _photo(template, rng, **kwargs) -> np.ndarray:
     data, _ = mat_photos.return_photo(template, rng, empty=0, wrong=False, foreign=False, **kwargs)
     return np.asarray(Image.open(io.BytesIO(data)))
