@@ -85,9 +85,10 @@ def propose_boxes(
 
     `expected`: how many tools the photo should hold when that is known (a return that ends
     the shift: all the engineer's tools; at issue, the chosen kit's). Regions are then cut
-    harder until there are that many, and a region that still holds several tools says so
-    (Proposal.tools). `at_most`: an upper bound only (a normal return may bring some of the
-    engineer's tools): nothing is cut harder, and no region claims more tools than could be
+    harder until there are that many, a region that still holds several tools says so
+    (Proposal.tools), and the boxes beyond the count are not proposed. `at_most`: an upper
+    bound only (a normal return may bring some of the engineer's tools, and another's tool by
+    mistake): nothing is cut harder or left out, and no region claims more tools than could be
     there; treating the bound as the count made single tools "overlap" (docs/kits.md)."""
     rgb = image.convert("RGB")
     scale = min(1.0, work_side / max(rgb.size))
@@ -104,8 +105,20 @@ def propose_boxes(
     scale_xy = (rgb.width / small.width, rgb.height / small.height)
     regions = _with_shafts(_regions(mask, expected, at_most), pixels)
     proposals = [_proposal(region, contrast, scale_xy, rgb.size) for region in regions]
-    proposals = [p for p in proposals if p.confidence > 0.05]
-    return sorted(proposals, key=lambda p: -p.confidence)
+    proposals = sorted((p for p in proposals if p.confidence > 0.05), key=lambda p: -p.confidence)
+    return _counted(proposals, expected) if expected else proposals
+
+
+def _counted(proposals: list[Proposal], expected: int) -> list[Proposal]:
+    """The most confident boxes until they hold the `expected` tools: the desk counted the
+    tools on the table, so a box beyond that count is grain, a stain or a fragment (a real
+    screwdriver on wood got five boxes with one tool told; docs/kits.md, "Told one tool")."""
+    kept: list[Proposal] = []
+    for p in proposals:
+        if sum(k.tools for k in kept) >= expected:
+            break
+        kept.append(p)
+    return kept
 
 
 def propose_in_file(

@@ -194,6 +194,29 @@ def test_it_says_where_tools_overlap_instead_of_one_box_for_several(api, storeke
     assert alone and alone[0]["tools_inside"] == 1 and alone[0]["notice"] == ""
 
 
+@pytest.mark.model
+@pytest.mark.photos
+def test_told_one_tool_the_answer_has_one_box(api, storekeeper):
+    """A real screwdriver on a light wood table, Number of tools 1: the grain made four more
+    boxes, each a "tool" the storekeeper had to delete."""
+    need_model()
+    photo = need_shared_photos() / "single" / "1_screw_flat__wood.jpg"
+
+    response = api(storekeeper).post(
+        "/api/recognition/",
+        {
+            "image": SimpleUploadedFile("one.jpg", photo.read_bytes(), "image/jpeg"),
+            "expected_tools": 1,
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 200, response.content
+    (tool,) = response.json()["tools"]
+    x0, y0, x1, y1 = tool["box"]
+    assert abs(x0 - 243) < 30 and abs(x1 - 918) < 30 and y0 < 450 < 510 < y1  # by eye
+
+
 def test_it_refuses_an_expected_count_that_is_not_a_count(api, storekeeper, jpeg):
     response = api(storekeeper).post(
         "/api/recognition/",

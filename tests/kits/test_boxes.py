@@ -239,6 +239,22 @@ def test_real_pliers_on_a_wooden_board_on_the_table_get_their_box(shared_photos)
     assert max(iou(pliers, p.box) for p in proposals) >= 0.5
 
 
+@pytest.mark.parametrize(
+    "name, tool",  # the tool's box measured by eye on the photo
+    [
+        ("1_screw_flat__wood", (243, 425, 918, 530)),  # five boxes before: grain strands
+        ("1_screw_flat__rust", (240, 425, 918, 530)),  # two: a patch of rust beside it
+        ("10_open_end_wrench_3_4__rust", (318, 292, 823, 642)),  # two: a crack in the paint
+    ],
+)
+def test_told_one_tool_a_real_photo_gets_one_box_around_it(shared_photos, name, tool):
+    """The desk said how many tools lie on the table: boxes beyond that count are the table's
+    grain, rust or cracks, and only the most confident ones are proposed."""
+    proposals = propose_in_file(shared_photos / "single" / f"{name}.jpg", expected=1)
+    assert len(proposals) == 1
+    assert iou(tool, proposals[0].box) >= 0.5
+
+
 @pytest.mark.parametrize("seed", [4, 7])
 def test_tools_apart_on_wood_grain_each_get_their_own_box(shared_photos, seed):
     """Five tools well apart on a wood table with hard shadows and glare (make_kits' hard tier).

@@ -351,7 +351,8 @@ class RecognitionRequestSerializer(PhotoOrImageSerializer):
         max_value=100,
         required=False,
         help_text="How many tools the photo holds, when the desk knows (the issue and return "
-        "pages' Number of tools; a kit's size): merged tools are cut until there are that many. "
+        "pages' Number of tools; a kit's size): merged tools are cut until there are that many, "
+        "and no more boxes are proposed than hold that many (the most confident). "
         "Wins over `engineer` when both are given.",
     )
     markings = serializers.ChoiceField(
