@@ -114,10 +114,12 @@ def _counted(proposals: list[Proposal], expected: int) -> list[Proposal]:
     tools on the table, so a box beyond that count is grain, a stain or a fragment (a real
     screwdriver on wood got five boxes with one tool told; docs/kits.md, "Told one tool")."""
     kept: list[Proposal] = []
+    held = 0
     for p in proposals:
-        if sum(k.tools for k in kept) >= expected:
+        if held >= expected:
             break
         kept.append(p)
+        held += p.tools
     return kept
 
 
