@@ -187,8 +187,8 @@ function start(section) {
   }
 
   // What the desk told about the photo, for the proposer (docs/kits.md): the number of tools
-  // typed in "Number of tools" is the count, and touching tools are cut apart until it is
-  // reached; without it, at return, the engineer picked in the field: the tools they hold are
+  // typed in "Number of tools" is the count: touching tools are cut apart until it is reached,
+  // and the least confident boxes beyond it are left out; without it, at return, the engineer picked in the field: the tools they hold are
   // how many tools the photo may hold at most, so no box says it holds more. Only a bound: a
   // return may bring some of them and a tool may be missing, so taken as the count it would
   // cut single tools apart to find the missing ones.

@@ -3,8 +3,10 @@ page ("k tools overlap here: spread them apart or draw the boxes") instead of of
 for several tools as if it were one; at return, the tools the engineer holds bound the count."""
 
 import csv
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from inference import turned
 from tests.api.test_recognition import piled_kit_photo
@@ -163,13 +165,16 @@ def test_the_count_typed_at_issue_cuts_the_real_kit_photos_touching_tools_apart(
 def test_the_count_typed_leaves_only_the_tools_boxes(signed_in, storekeeper, photos_dir):
     """A real screwdriver on a light wood table: without a count the grain makes boxes of its
     own. The storekeeper types "1" in "Number of tools": one box is left, around the
-    screwdriver (docs/kits.md, "Told one tool")."""
+    screwdriver (docs/kits.md, "Told one tool"). The field says so before it is typed."""
     screwdriver = (243, 425, 918, 530)  # by eye on the photo
     page = signed_in(storekeeper)
     open_kit_page(page, "Issue")
     upload_photo(page, photos_dir / "single" / "1_screw_flat__wood.jpg")
     assert len(rows(page)) > 1
 
+    expect(page.get_by_label("Number of tools")).to_have_accessible_description(
+        re.compile("boxes beyond it are left out")
+    )
     page.get_by_label("Number of tools").fill("1")
     page.get_by_label("Number of tools").press("Enter")
     page.locator(".status", has_text="1 tool(s) found for 1").wait_for()
