@@ -188,10 +188,10 @@ function start(section) {
 
   // What the desk told about the photo, for the proposer (docs/kits.md): the number of tools
   // typed in "Number of tools" is the count: touching tools are cut apart until it is reached,
-  // and the least confident boxes beyond it are left out; without it, at return, the engineer picked in the field: the tools they hold are
-  // how many tools the photo may hold at most, so no box says it holds more. Only a bound: a
-  // return may bring some of them and a tool may be missing, so taken as the count it would
-  // cut single tools apart to find the missing ones.
+  // and the least confident boxes beyond it are left out. Without it, at return, the engineer
+  // picked in the field: the tools they hold are how many tools the photo may hold at most, so
+  // no box says it holds more. Only a bound: a return may bring some of them and a tool may be
+  // missing, so taken as the count it would cut single tools apart to find the missing ones.
   function told() {
     const count = +countField?.value;
     if (countField?.checkValidity() && Number.isInteger(count) && count >= 1) return { expected_tools: count };
