@@ -48,8 +48,9 @@ class Proposal:
     area: int = 0  # foreground pixels (image scale), to compare proposals with each other
     flags: tuple[
         str, ...
-    ] = ()  # "split" (cut out of a larger region), "mirrored" (kept whole: its own mirror
-    # image, a pair of pliers), "maybe_two_tools" (refine_with_model)
+    ] = ()  # "split" (cut out of a larger region), "pile_cut" (cut out of a region over
+    # SEAM_MOST typical tools), "mirrored" (kept whole: its own mirror image, a pair of
+    # pliers), "maybe_two_tools" (refine_with_model)
     tools: int = (
         1  # how many tools the box likely holds: > 1 where tools overlap and no cut was found
     )
@@ -64,12 +65,21 @@ class Proposal:
         return self.turned_box or self.box
 
     @property
+    def cut_from_pile(self) -> bool:
+        """Cut out of tools that overlap, to reach the count: a guess at where one tool ends
+        (docs/kits.md, "Boxes cut out of a pile")."""
+        return "pile_cut" in self.flags
+
+    @property
     def notice(self) -> str:
-        """What the desk should do about a box that holds several tools ("" for one tool)."""
+        """What the desk should do about a box that holds several tools or was cut out of
+        them ("" for one tool found as it lies)."""
         if self.tools >= 2:
             return f"{self.tools} tools overlap here: spread them apart or draw the boxes"
         if self.maybe_several:
             return "This box may hold 2 tools: check it, and spread them apart or draw the boxes"
+        if self.cut_from_pile:
+            return "Cut apart from tools that overlap: check this box"
         return ""
 
 
@@ -617,7 +627,10 @@ def _cut_to(regions: list[_Region], typical: float, expected: int) -> list[_Regi
         if len(parts) < 2:
             parts = _split(region.mask, typical, share=0.25, ratio=1.3, depth=depth)
         if len(parts) > 1:
-            todo += [_Region(region.where, part, ("split",)) for part in parts]
+            # cut out of a pile: half of these boxes are wrong, against a fifth of the rest
+            pile = "pile_cut" in region.flags or region.mask.sum() > SEAM_MOST * typical
+            flags = ("split", "pile_cut") if pile else ("split",)
+            todo += [_Region(region.where, part, flags) for part in parts]
         else:
             done.append(region)
     return sorted(todo + done, key=lambda r: -int(r.mask.sum()))

@@ -266,6 +266,8 @@ class Figures:
     genuine_recount: tuple[int, int] = (0, 0)  # genuine, correctly paired, sent to recount
     risk: float = 20.0
     turned_fit: tuple[float, float] = (0.0, 0.0)  # recall, precision by turned IoU
+    # boxes cut out of a pile: (said, of those a hit), every other box: (boxes, hits)
+    cut_from_pile: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def _kit_key(photo: PhotoResult) -> str:
@@ -414,6 +416,7 @@ def figures(photos: list[PhotoResult], *, risk: float = 20.0) -> Figures:
             sum(p.merged for p in photos),
         ),
         maybe=_maybe_counts(photos),
+        cut_from_pile=_cut_counts(photos),
     )
 
 
@@ -423,6 +426,27 @@ def _maybe_counts(photos: list[PhotoResult]) -> tuple[int, int, int]:
         (q.tools > 1 or q.maybe_several) and _held(p, q) >= 2 for p in photos for q in p.proposals
     )
     return sum(_held(p, q) >= 2 for p, q in said), len(said), any_right
+
+
+def _cut_counts(photos: list[PhotoResult]) -> tuple[int, int, int, int]:
+    """Boxes saying they were cut out of a pile, how many of them hit a tool, and the same
+    two for every other box: the notice is worth its place where the first share is lower."""
+    out = [0, 0, 0, 0]
+    for p in photos:
+        hit = set(p.hits.values())
+        for j, q in enumerate(p.proposals):
+            k = 0 if q.cut_from_pile else 2
+            out[k] += 1
+            out[k + 1] += j in hit
+    return out[0], out[1], out[2], out[3]
+
+
+def _cut_line(cut: tuple[int, int, int, int]) -> str:
+    said, hits, others, other_hits = cut
+    return (
+        f"'cut apart from tools that overlap' notices (hit a tool / said): {hits} / {said}; "
+        f"other boxes: {other_hits} / {others}"
+    )
 
 
 def _maybe_line(maybe: tuple[int, int, int]) -> str:
@@ -574,6 +598,7 @@ def report(fig: Figures) -> str:
         f"overlap notices (say 2+ tools and hold 2+ / say 2+ / hold 2+): {right} / {said} / {held}"
     )
     lines.append(_maybe_line(fig.maybe))
+    lines.append(_cut_line(fig.cut_from_pile))
     lines.append("by layout (recall / precision):")
     lines += [f"  {name:<17} {r:.3f} / {p:.3f}" for name, (r, p) in fig.by_layout.items()]
     for title, slices in (("tier", fig.by_tier), ("table", fig.by_table)):
@@ -665,6 +690,7 @@ def boxes_report(photos: list[PhotoResult]) -> str:
         "overlap notices (say 2+ tools and hold 2+ / say 2+ / hold 2+): "
         f"{sum(_held(p, q) >= 2 for p, q in said)} / {len(said)} / {whole.merged}",
         _maybe_line(_maybe_counts(photos)),
+        _cut_line(_cut_counts(photos)),
     ]
     tiers, tables = _groups(photos)
     for title, groups in (("tier", tiers), ("table", tables)):

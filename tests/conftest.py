@@ -90,6 +90,27 @@ def need_model():
     return MODEL
 
 
+def kit_a_photo(folder: Path, table: str, style: str, seed: int = 0) -> tuple[Path, list]:
+    """Kit A's 11 catalogue tools as scripts/make_kits.py lays them on one of its hard tables
+    (`table`, `style`: its hard_layouts), 1000 px wide: the photo and its true boxes (Truth)."""
+    import sys
+
+    from inference.kit_eval import read_truth
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import make_kits
+
+    make_kits.make_kits(
+        folder,
+        seed=seed,
+        width=1000,
+        kits={"kitA": make_kits.CATALOG},
+        hard_layouts=[(table, style)],
+    )
+    name = f"kitA__h00_{table}_{style}.jpg"
+    return folder / name, read_truth(folder)[name][1]
+
+
 @pytest.fixture
 def photos_dir():
     return need_shared_photos()

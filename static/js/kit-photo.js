@@ -69,7 +69,8 @@ function start(section) {
   }
 
   // Boxes that hold several tools the proposer could not cut apart say so above the photo,
-  // on the box and in its row: one box for three tools is not three tools checked.
+  // on the box and in its row: one box for three tools is not three tools checked. So do the
+  // boxes it cut out of a pile to reach the count: where one tool ends there is a guess.
   function sayOverlaps() {
     const notes = state.lines.map((l, i) => (l.box && l.notice ? "Box " + (i + 1) + ": " + l.notice + "." : "")).filter(Boolean);
     overlapText.replaceChildren(...notes.map((t) => Object.assign(document.createElement("span"), { textContent: t })));

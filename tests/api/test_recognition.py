@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inference import runtime
-from tests.conftest import need_model, need_shared_photos
+from tests.conftest import kit_a_photo, need_model, need_shared_photos
 from toolcrib.crib.models import Photo
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,7 @@ def test_it_says_so_when_recognition_is_off_and_still_answers(
         "instances": [],
         "tools_inside": 1,
         "maybe_several": False,
+        "cut_from_pile": False,
         "notice": "",
     }
     # The marking needs no model: the marking reader still reads it (a plain picture holds none).
@@ -163,20 +164,24 @@ def piled_kit_photo() -> tuple[bytes, list[tuple]]:
     return buf.getvalue(), [p.box for p in placed]
 
 
+def counted_answer(client, data: bytes, expected: int) -> list[dict]:
+    """The recognition answer's boxes for a JPEG with the desk's count told."""
+    response = client.post(
+        "/api/recognition/",
+        {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg"), "expected_tools": expected},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["tools"]
+
+
 @pytest.mark.model
 @pytest.mark.photos
 def test_it_says_where_tools_overlap_instead_of_one_box_for_several(api, storekeeper):
     need_model(), need_shared_photos()
     data, truths = piled_kit_photo()
 
-    response = api(storekeeper).post(
-        "/api/recognition/",
-        {"image": SimpleUploadedFile("kit.jpg", data, "image/jpeg"), "expected_tools": 5},
-        format="multipart",
-    )
-
-    assert response.status_code == 200, response.content
-    tools = response.json()["tools"]
+    tools = counted_answer(api(storekeeper), data, 5)
 
     def inside(inner, outer):
         ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
@@ -192,6 +197,25 @@ def test_it_says_where_tools_overlap_instead_of_one_box_for_several(api, storeke
         )
     alone = [t for t in tools if t not in piles and inside(truths[3], t["box"]) >= 0.6]
     assert alone and alone[0]["tools_inside"] == 1 and alone[0]["notice"] == ""
+
+
+@pytest.mark.model
+@pytest.mark.photos
+def test_boxes_cut_out_of_a_pile_say_check_them(api, storekeeper, tmp_path):
+    """Kit A piled on a green cutting mat, expected_tools 11: the boxes cut out of the piles
+    say so in the answer (cut_from_pile, notice); the others do not."""
+    need_model(), need_shared_photos()
+    path, _ = kit_a_photo(tmp_path, "colour", "piled")
+
+    tools = counted_answer(api(storekeeper), path.read_bytes(), 11)
+    cut = [t for t in tools if t["cut_from_pile"]]
+    assert cut and len(cut) < len(tools)
+    assert {t["notice"] for t in cut} == {"Cut apart from tools that overlap: check this box"}
+    assert all(
+        t["notice"] == ""
+        for t in tools
+        if not t["cut_from_pile"] and t["tools_inside"] == 1 and not t["maybe_several"]
+    )
 
 
 @pytest.mark.model

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from inference import turned
 from tests.api.test_recognition import piled_kit_photo
+from tests.conftest import kit_a_photo
 from tests.front.conftest import open_kit_page, upload_photo
 from toolcrib.crib import services
 from toolcrib.crib.services import ToolLine
@@ -180,3 +181,26 @@ def test_the_count_typed_leaves_only_the_tools_boxes(signed_in, storekeeper, pho
     page.locator(".status", has_text="1 tool(s) found for 1").wait_for()
     ((box, note, overlap),) = rows(page)
     assert iou(screwdriver, box) >= 0.5 and not overlap and note == ""
+
+
+@pytest.mark.photos
+def test_the_boxes_cut_out_of_a_pile_say_check_them(signed_in, storekeeper, tmp_path):
+    """Kit A piled on a green cutting mat (make_kits' hard tier), "11" typed: the boxes cut out
+    of the piles to reach the count say so above the photo and in their rows; the storekeeper
+    checks those first (docs/kits.md, "Boxes cut out of a pile")."""
+    path, _ = kit_a_photo(tmp_path, "colour", "piled")
+    page = signed_in(storekeeper)
+    open_kit_page(page, "Issue")
+    page.get_by_label("Number of tools").fill("11")
+    upload_photo(page, path)
+    page.locator(".status", has_text="tool(s) found").wait_for()
+
+    shown = rows(page)
+    cut = [i for i, (_, note, _) in enumerate(shown) if "Cut apart from tools that overlap" in note]
+    assert cut and len(cut) < len(shown)
+    note = page.locator(".overlap-note")
+    for i in cut:
+        assert shown[i][2]  # the row is marked like the other notices
+        expect(note).to_contain_text(
+            f"Box {i + 1}: Cut apart from tools that overlap: check this box."
+        )

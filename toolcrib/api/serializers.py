@@ -431,10 +431,15 @@ class SuggestionSerializer(serializers.Serializer):
     maybe_several = serializers.BooleanField(
         help_text="One tool likely, but the box is large enough to hold two: check it."
     )
+    cut_from_pile = serializers.BooleanField(
+        help_text="Cut out of tools that overlap to reach expected_tools: where one tool ends "
+        "is a guess, so check the box."
+    )
     notice = serializers.CharField(
         help_text='What the desk should do about the box, e.g. "3 tools overlap here: spread '
-        'them apart or draw the boxes", or "This box may hold 2 tools: check it, ..." '
-        "(maybe_several); empty for a box holding one tool."
+        'them apart or draw the boxes", "This box may hold 2 tools: check it, ..." '
+        '(maybe_several) or "Cut apart from tools that overlap: check this box" '
+        "(cut_from_pile); empty for a box holding one tool."
     )
     marking = RecognisedMarkingSerializer(
         source="marking_answer",

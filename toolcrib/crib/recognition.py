@@ -67,11 +67,16 @@ class Suggestion:
     reading: bool = False  # the marking is not read yet: asked for apart (markings="later")
     tools: int = 1  # a proposed box that likely holds several overlapping tools says how many
     maybe_several: bool = False  # one tool likely, but large enough to hold two
+    cut_from_pile: bool = False  # cut out of tools that overlap: a guess, check it
 
     @property
     def notice(self) -> str:
         return Proposal(
-            self.box, self.confidence, tools=self.tools, maybe_several=self.maybe_several
+            self.box,
+            self.confidence,
+            tools=self.tools,
+            maybe_several=self.maybe_several,
+            flags=("pile_cut",) if self.cut_from_pile else (),
         ).notice
 
     @property
@@ -269,19 +274,26 @@ def propose(
     data: bytes | None = None,
     expected: int | None = None,
     at_most: int | None = None,
-) -> list[tuple[Box, float, int, bool]]:
-    """Boxes around the tools on the table, with a confidence and how many tools each likely
-    holds; the whole photo when none is found. `data`: the photo's bytes, when the caller has
+) -> list[tuple[Box, float, int, bool, bool]]:
+    """Boxes around the tools on the table, with a confidence, how many tools each likely
+    holds, whether it may hold two and whether it was cut out of a pile (Proposal); the whole
+    photo when none is found. `data`: the photo's bytes, when the caller has
     read them already; `expected`: how many tools the photo should hold, when that is known;
     `at_most`: how many it may hold (boxes.propose_boxes)."""
     proposals = propose_in_file(
         io.BytesIO(data or photo_bytes(photo)), expected=expected, at_most=at_most
     )
     boxes = [
-        (_checked(p, (photo.width, photo.height)), p.confidence, p.tools, p.maybe_several)
+        (
+            _checked(p, (photo.width, photo.height)),
+            p.confidence,
+            p.tools,
+            p.maybe_several,
+            p.cut_from_pile,
+        )
         for p in proposals
     ]
-    return boxes or [((0, 0, photo.width, photo.height), 0.0, 1, False)]
+    return boxes or [((0, 0, photo.width, photo.height), 0.0, 1, False, False)]
 
 
 def _checked(proposal: Proposal, size: tuple[int, int]) -> Box:
@@ -317,12 +329,12 @@ def recognise_photo(
     tools are that site's only (the asker is limited to it, toolcrib/crib/sites.py)."""
     data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
-        [(turned.plain(b), 1.0, 1, False) for b in boxes]
+        [(turned.plain(b), 1.0, 1, False, False) for b in boxes]
         if boxes is not None
         else propose(photo, data, expected, at_most)
     )
     model = runtime.get_model()
-    boxes = [b for b, _, _, _ in boxed]
+    boxes = [b for b, *_ in boxed]
 
     def run_model() -> list[Recognition] | None:
         return kept_recognitions(photo, boxes, model, data) if model is not None else None
@@ -344,12 +356,23 @@ def recognise_photo(
     reading = [read and m is None for m in read_off]
     if model is None or found is None:
         return [
-            Suggestion(box=b, confidence=c, tools=n, maybe_several=v, marking=m, named=t, reading=w)
-            for (b, c, n, v), m, t, w in zip(boxed, read_off, named, reading)
+            Suggestion(
+                box=b,
+                confidence=c,
+                tools=n,
+                maybe_several=v,
+                cut_from_pile=cut,
+                marking=m,
+                named=t,
+                reading=w,
+            )
+            for (b, c, n, v, cut), m, t, w in zip(boxed, read_off, named, reading)
         ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count, maybe), r, m, t, w in zip(boxed, found, read_off, named, reading):
+    for (box, confidence, count, maybe, cut), r, m, t, w in zip(
+        boxed, found, read_off, named, reading
+    ):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -377,6 +400,7 @@ def recognise_photo(
                 reading=w,
                 tools=count,
                 maybe_several=maybe,
+                cut_from_pile=cut,
             )
         )
     return out
