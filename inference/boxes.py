@@ -72,15 +72,19 @@ class Proposal:
 
     @property
     def notice(self) -> str:
-        """What the desk should do about a box that holds several tools or was cut out of
-        them ("" for one tool found as it lies)."""
-        if self.tools >= 2:
-            return f"{self.tools} tools overlap here: spread them apart or draw the boxes"
-        if self.maybe_several:
-            return "This box may hold 2 tools: check it, and spread them apart or draw the boxes"
-        if self.cut_from_pile:
-            return "Cut apart from tools that overlap: check this box"
-        return ""
+        return notice(self.tools, self.maybe_several, self.cut_from_pile)
+
+
+def notice(tools: int, maybe_several: bool = False, cut_from_pile: bool = False) -> str:
+    """What the desk should do about a box that holds several tools or was cut out of them
+    ("" for one tool found as it lies)."""
+    if tools >= 2:
+        return f"{tools} tools overlap here: spread them apart or draw the boxes"
+    if maybe_several:
+        return "This box may hold 2 tools: check it, and spread them apart or draw the boxes"
+    if cut_from_pile:
+        return "Cut apart from tools that overlap: check this box"
+    return ""
 
 
 def propose_boxes(

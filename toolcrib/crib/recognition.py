@@ -6,6 +6,7 @@ are suggested, no features are stored, and every returned tool goes to a manual 
 
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -16,6 +17,7 @@ from PIL import Image, ImageOps
 
 from inference import markings, preprocess, rotation, runtime, turned
 from inference.boxes import Proposal, propose_in_file
+from inference.boxes import notice as box_notice
 from inference.recognise import Candidate, Recognition, recognise
 from inference.similarity import percent_from_distance
 from inference.turned import Box
@@ -71,13 +73,7 @@ class Suggestion:
 
     @property
     def notice(self) -> str:
-        return Proposal(
-            self.box,
-            self.confidence,
-            tools=self.tools,
-            maybe_several=self.maybe_several,
-            flags=("pile_cut",) if self.cut_from_pile else (),
-        ).notice
+        return box_notice(self.tools, self.maybe_several, self.cut_from_pile)
 
     @property
     def marking_answer(self) -> dict | None:
@@ -274,17 +270,15 @@ def propose(
     data: bytes | None = None,
     expected: int | None = None,
     at_most: int | None = None,
-) -> list[tuple[Box, float, int, bool, bool]]:
-    """Boxes around the tools on the table, with a confidence, how many tools each likely
-    holds, whether it may hold two and whether it was cut out of a pile (Proposal); the whole
-    photo when none is found. `data`: the photo's bytes, when the caller has
-    read them already; `expected`: how many tools the photo should hold, when that is known;
+) -> list["Proposed"]:
+    """Boxes around the tools on the table, each as the proposer saw it (Proposed); the whole
+    photo when none is found. `data`: the photo's bytes, when the caller has read them already; `expected`: how many tools the photo should hold, when that is known;
     `at_most`: how many it may hold (boxes.propose_boxes)."""
     proposals = propose_in_file(
         io.BytesIO(data or photo_bytes(photo)), expected=expected, at_most=at_most
     )
     boxes = [
-        (
+        Proposed(
             _checked(p, (photo.width, photo.height)),
             p.confidence,
             p.tools,
@@ -293,7 +287,17 @@ def propose(
         )
         for p in proposals
     ]
-    return boxes or [((0, 0, photo.width, photo.height), 0.0, 1, False, False)]
+    return boxes or [Proposed((0, 0, photo.width, photo.height), 0.0)]
+
+
+class Proposed(NamedTuple):
+    """A box to recognise, with what the proposer said of it (Suggestion's fields)."""
+
+    box: Box
+    confidence: float
+    tools: int = 1
+    maybe_several: bool = False
+    cut_from_pile: bool = False
 
 
 def _checked(proposal: Proposal, size: tuple[int, int]) -> Box:
@@ -329,12 +333,12 @@ def recognise_photo(
     tools are that site's only (the asker is limited to it, toolcrib/crib/sites.py)."""
     data = photo_bytes(photo)  # read once: proposals, the model and the markings decode it
     boxed = (
-        [(turned.plain(b), 1.0, 1, False, False) for b in boxes]
+        [Proposed(turned.plain(b), 1.0) for b in boxes]
         if boxes is not None
         else propose(photo, data, expected, at_most)
     )
     model = runtime.get_model()
-    boxes = [b for b, *_ in boxed]
+    boxes = [p.box for p in boxed]
 
     def run_model() -> list[Recognition] | None:
         return kept_recognitions(photo, boxes, model, data) if model is not None else None
@@ -356,23 +360,12 @@ def recognise_photo(
     reading = [read and m is None for m in read_off]
     if model is None or found is None:
         return [
-            Suggestion(
-                box=b,
-                confidence=c,
-                tools=n,
-                maybe_several=v,
-                cut_from_pile=cut,
-                marking=m,
-                named=t,
-                reading=w,
-            )
-            for (b, c, n, v, cut), m, t, w in zip(boxed, read_off, named, reading)
+            Suggestion(**p._asdict(), marking=m, named=t, reading=w)
+            for p, m, t, w in zip(boxed, read_off, named, reading)
         ]
     model_types = {t.model_class_index: t for t in ToolType.objects.exclude(model_class_index=None)}
     out = []
-    for (box, confidence, count, maybe, cut), r, m, t, w in zip(
-        boxed, found, read_off, named, reading
-    ):
+    for p, r, m, t, w in zip(boxed, found, read_off, named, reading):
         types = [
             TypeCandidate(
                 model_types[c.class_index].pk, model_types[c.class_index].name, c.probability
@@ -390,17 +383,13 @@ def recognise_photo(
         )
         out.append(
             Suggestion(
-                box=box,
-                confidence=confidence,
+                **p._asdict(),
                 types=types,
                 instances=instances,
                 feature=r.feature,
                 marking=m,
                 named=t,
                 reading=w,
-                tools=count,
-                maybe_several=maybe,
-                cut_from_pile=cut,
             )
         )
     return out
